@@ -1,0 +1,53 @@
+# Sourced by the bin/ scripts: finds a JDK >= 22 and builds the project when it is out of date.
+# shellcheck shell=bash
+
+DATAPLANE_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export DATAPLANE_HOME
+MIN_JDK=22
+
+jdk_feature() { # prints the feature version of the JDK at $1, or nothing
+  local v
+  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  [[ $v =~ ^[0-9]+$ ]] && echo "$v"
+}
+
+find_jdk() { # sets JAVA_HOME to a JDK >= MIN_JDK (with javac) or fails with one line
+  local cand v
+  for cand in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
+    [[ -n $cand && -x $cand/bin/java && -x $cand/bin/javac ]] || continue
+    v=$(jdk_feature "$cand")
+    if [[ -n $v && $v -ge $MIN_JDK ]]; then export JAVA_HOME=$cand; return 0; fi
+  done
+  echo "error: no JDK $MIN_JDK or newer found (looked at JAVA_HOME and /usr/lib/jvm); install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25, or point JAVA_HOME at it" >&2
+  return 1
+}
+
+ensure_maven() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  echo "installing maven (apt-get install maven)..." >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null; } \
+    || { echo "error: Maven is missing and 'apt-get install maven' failed; install Maven 3.8+" >&2; return 1; }
+}
+
+# Builds (without tests) when a runtime jar is missing or a source file is newer than it.
+ensure_built() {
+  local stamp=$DATAPLANE_HOME/perf/target/perf.jar
+  if [[ -f $stamp && -z $(find "$DATAPLANE_HOME" -path '*/src/*' -newer "$stamp" -print -quit 2>/dev/null) \
+        && ! $DATAPLANE_HOME/pom.xml -nt $stamp ]]; then
+    return 0
+  fi
+  ensure_maven || return 1
+  echo "building dataplane (mvn package, tests skipped; 'bin/test' runs them)..." >&2
+  (cd "$DATAPLANE_HOME" && mvn -q -B -DskipTests package) >&2 \
+    || { echo "error: the build failed; run 'cd $DATAPLANE_HOME && mvn -DskipTests package' to see why" >&2; return 1; }
+}
+
+JVM_ARGS=(--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -XX:+UseParallelGC)
+
+run_main() { # run_main MODULE MAINCLASS args...
+  local module=$1 main=$2; shift 2
+  find_jdk || exit 1
+  ensure_built || exit 1
+  exec "$JAVA_HOME/bin/java" "${JVM_ARGS[@]}" ${DATAPLANE_JAVA_OPTS:-} \
+    -cp "$DATAPLANE_HOME/$module/target/$module.jar:$DATAPLANE_HOME/$module/target/lib/*" "$main" "$@"
+}

@@ -1,0 +1,51 @@
+package io.dataplane.port;
+
+import io.dataplane.pipeline.PacketBatch;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A packet port as a worker sees it: bursts of frame descriptors received from and transmitted to
+ * rings, with frames living in a buffer memory that the ports of one worker share, so that
+ * forwarding moves a descriptor, never the bytes.
+ *
+ * <p>A descriptor is a {@code handle} (what the port needs to recycle or send the frame: a UMEM
+ * address, an mbuf pointer) and a {@code data} offset into {@link #memory()} where the frame's first
+ * byte is, plus its length. Every frame a port hands out comes back to exactly one of
+ * {@link #transmit}, accepted, or {@link #release}.
+ *
+ * <p>All methods but {@link #close()} are called only by the owning worker thread; none allocates,
+ * throws, or blocks.
+ */
+public interface Port extends AutoCloseable {
+    /** Index of this port in the worker's port table, the value routes' nexthops name. */
+    int index();
+
+    String name();
+
+    /** The memory that descriptors' data offsets point into (the UMEM, or all of memory for mbufs). */
+    MemorySegment memory();
+
+    /** Receives up to {@code batch.capacity()} frames into the batch; returns how many. */
+    int receive(PacketBatch batch);
+
+    /**
+     * Queues one frame for transmission; returns false when the TX ring is full, in which case the
+     * frame still belongs to the caller (who counts the drop and releases it).
+     */
+    boolean transmit(long handle, long data, int length);
+
+    /** Publishes the frames queued by {@link #transmit} and kicks the device when it needs it. */
+    void flush();
+
+    /** Gives a received frame back without sending it (a drop). */
+    void release(long handle);
+
+    /** Housekeeping between bursts: completions back to the pool, the fill ring topped up. Returns work done. */
+    int poll();
+
+    /** Largest frame this port can transmit (its MTU plus the Ethernet header). */
+    int maxFrameLength();
+
+    @Override
+    void close();
+}
