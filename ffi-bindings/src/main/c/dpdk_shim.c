@@ -69,17 +69,20 @@ int dpshim_lcore_id(void) { return rte_lcore_id() == LCORE_ID_ANY ? -1 : (int)rt
 /* ---- hot path ---- */
 
 /*
- * Receives up to n frames of one queue into a burst's parallel arrays: mbuf pointers land directly
- * in handle[], their first data byte's absolute address in data[], their length in len[]. Chained
- * (multi-segment) frames are freed and counted in *dropped, because the pipeline sees one
- * contiguous frame. Returns how many descriptors were written.
+ * Receives up to n frames of one queue into a burst's parallel arrays, from index start on: mbuf
+ * pointers land directly in handle[], their first data byte's absolute address in data[], their
+ * length in len[]. Chained (multi-segment) frames are freed and counted in *dropped, because the
+ * pipeline sees one contiguous frame. Returns how many descriptors were written. Ints rather than
+ * uint16_t in the signature keep the Java side to JAVA_INT.
  */
-uint16_t dpshim_rx_burst_desc(uint16_t port, uint16_t queue, int64_t *handle, int64_t *data, int32_t *len,
-			      uint16_t n, uint64_t *dropped)
+int dpshim_rx_burst_desc(int port, int queue, int64_t *handle, int64_t *data, int32_t *len, int start, int n,
+			 uint64_t *dropped)
 {
-	struct rte_mbuf **pkts = (struct rte_mbuf **)handle;
-	uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
-	uint16_t kept = 0;
+	struct rte_mbuf **pkts = (struct rte_mbuf **)(handle + start);
+	uint16_t got = rte_eth_rx_burst((uint16_t)port, (uint16_t)queue, pkts, (uint16_t)n);
+	int64_t *d = data + start;
+	int32_t *l = len + start;
+	int kept = 0;
 	for (uint16_t i = 0; i < got; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (unlikely(m->nb_segs != 1)) {
@@ -88,8 +91,8 @@ uint16_t dpshim_rx_burst_desc(uint16_t port, uint16_t queue, int64_t *handle, in
 			continue;
 		}
 		pkts[kept] = m;
-		data[kept] = (int64_t)(uintptr_t)rte_pktmbuf_mtod(m, char *);
-		len[kept] = m->data_len;
+		d[kept] = (int64_t)(uintptr_t)rte_pktmbuf_mtod(m, char *);
+		l[kept] = m->data_len;
 		kept++;
 	}
 	return kept;
@@ -100,8 +103,7 @@ uint16_t dpshim_rx_burst_desc(uint16_t port, uint16_t queue, int64_t *handle, in
  * mbuf's data_off and lengths are set from data[]/len[] first. Frames the device did not take stay
  * at handle[sent..n) and still belong to the caller. Returns how many were sent.
  */
-uint16_t dpshim_tx_burst_desc(uint16_t port, uint16_t queue, int64_t *handle, const int64_t *data,
-			      const int32_t *len, uint16_t n)
+int dpshim_tx_burst_desc(int port, int queue, int64_t *handle, const int64_t *data, const int32_t *len, int n)
 {
 	struct rte_mbuf **pkts = (struct rte_mbuf **)handle;
 	for (uint16_t i = 0; i < n; i++) {
@@ -110,26 +112,26 @@ uint16_t dpshim_tx_burst_desc(uint16_t port, uint16_t queue, int64_t *handle, co
 		m->data_len = (uint16_t)len[i];
 		m->pkt_len = (uint32_t)len[i];
 	}
-	return rte_eth_tx_burst(port, queue, pkts, n);
+	return rte_eth_tx_burst((uint16_t)port, (uint16_t)queue, pkts, (uint16_t)n);
 }
 
-uint16_t dpshim_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+int dpshim_rx_burst(int port, int queue, struct rte_mbuf **pkts, int n)
 {
-	return rte_eth_rx_burst(port, queue, pkts, n);
+	return rte_eth_rx_burst((uint16_t)port, (uint16_t)queue, pkts, (uint16_t)n);
 }
 
-uint16_t dpshim_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+int dpshim_tx_burst(int port, int queue, struct rte_mbuf **pkts, int n)
 {
-	return rte_eth_tx_burst(port, queue, pkts, n);
+	return rte_eth_tx_burst((uint16_t)port, (uint16_t)queue, pkts, (uint16_t)n);
 }
 
 /* Returns 0 with n fresh (reset, empty, headroom-only) mbufs, or -ENOENT when the pool is short. */
-int dpshim_mbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs, uint32_t n)
+int dpshim_mbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs, int n)
 {
-	return rte_pktmbuf_alloc_bulk(pool, mbufs, n);
+	return rte_pktmbuf_alloc_bulk(pool, mbufs, (unsigned int)n);
 }
 
-void dpshim_mbuf_free_bulk(struct rte_mbuf **mbufs, uint32_t n) { rte_pktmbuf_free_bulk(mbufs, n); }
+void dpshim_mbuf_free_bulk(struct rte_mbuf **mbufs, int n) { rte_pktmbuf_free_bulk(mbufs, (unsigned int)n); }
 
 void dpshim_mbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
 
@@ -137,12 +139,12 @@ void dpshim_mbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
 
 void *dpshim_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, void *); }
 
-uint32_t dpshim_mbuf_data_len(const struct rte_mbuf *m) { return m->data_len; }
+int dpshim_mbuf_data_len(const struct rte_mbuf *m) { return m->data_len; }
 
-uint32_t dpshim_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
+int dpshim_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
 
 /* Appends len bytes to the frame; returns where they start, or NULL when the buffer has no room. */
-void *dpshim_mbuf_append(struct rte_mbuf *m, uint16_t len) { return rte_pktmbuf_append(m, len); }
+void *dpshim_mbuf_append(struct rte_mbuf *m, int len) { return len < 0 || len > UINT16_MAX ? NULL : rte_pktmbuf_append(m, (uint16_t)len); }
 
 /* Returns the number of mbufs not in use: a test's way to prove that every frame came back. */
-uint32_t dpshim_mempool_avail(const struct rte_mempool *pool) { return rte_mempool_avail_count(pool); }
+int dpshim_mempool_avail(const struct rte_mempool *pool) { return (int)rte_mempool_avail_count(pool); }
