@@ -7,7 +7,9 @@ import io.dataplane.ffi.dpdk.EthDev;
 import io.dataplane.ffi.dpdk.MbufLayout;
 import io.dataplane.ffi.dpdk.Mempool;
 import io.dataplane.pipeline.PacketBatch;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -319,11 +321,30 @@ public final class DpdkPort implements Port {
             txCount = 0;
         }
         try {
+            drainReceiveQueue();
             device.close();
         } finally {
             synchronized (DpdkPort.class) {
                 openPorts--;
                 retire(pool);
+            }
+        }
+    }
+
+    /**
+     * Frees what waits in the rx queue: some drivers keep their rings across a close (net_ring
+     * reattaches to them when the name is reused), and the frames there belong to this port's pool.
+     */
+    private void drainReceiveQueue() {
+        int limit = 2 * config.rxDescriptors() / burst + 2; // bounded: net_null never runs dry
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mbufs = arena.allocate(ValueLayout.JAVA_LONG, burst);
+            for (int i = 0; i < limit; i++) {
+                int n = Dpdk.rxBurst(portId, queue, mbufs, burst);
+                if (n == 0) {
+                    break;
+                }
+                Dpdk.mbufFreeBulk(mbufs, n);
             }
         }
     }

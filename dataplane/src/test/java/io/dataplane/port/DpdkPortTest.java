@@ -170,9 +170,14 @@ class DpdkPortTest {
             ok.flush();
             assertEquals(1, receiveAll(ok, 1).size(), "the open port still works");
         }
-        // The name is free again once the port is closed.
+        // The device name is free again once the port is closed, and the new device works.
         try (DpdkPort again = DpdkPort.open(0, DpdkPortConfig.vdev("ring3", "net_ring3"))) {
-            assertFalse(again.name().isEmpty());
+            long mbuf = DpdkFrames.frame(again, DpdkFrames.pattern(2, 100));
+            again.transmit(mbuf, io.dataplane.ffi.dpdk.Dpdk.mbufData(mbuf), 100);
+            again.flush();
+            List<byte[]> got = receiveAll(again, 1);
+            assertEquals(1, got.size(), "the reopened port works");
+            assertArrayEquals(DpdkFrames.pattern(2, 100), got.get(0));
         }
     }
 
