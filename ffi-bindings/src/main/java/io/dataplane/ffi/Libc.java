@@ -85,6 +85,7 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle SCHED_GETCPU = link("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = link("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = link("geteuid", FunctionDescriptor.of(JAVA_INT));
     /** {@code long syscall(long nr, ...)}: used for bpf(2), which glibc does not wrap. */
     private static final MethodHandle SYSCALL3 = LINKER.downcallHandle(LOOKUP.findOrThrow("syscall"),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
@@ -379,6 +380,14 @@ public final class Libc {
     public static int gettid() {
         try (Arena a = Arena.ofConfined()) {
             return (int) GETTID.invokeExact(a.allocate(CAPTURE_LAYOUT));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int geteuid() {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) GETEUID.invokeExact(a.allocate(CAPTURE_LAYOUT));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -45,11 +45,8 @@ class CpuAffinityTest {
 
     @Test
     void pinningToAnAbsentCpuNamesTheSyscall() {
-        NativeException e = assertThrows(NativeException.class, () -> {
-            Thread t = new Thread(() -> { });
-            t.start();
-            CpuAffinity.pin(CpuAffinity.MAX_CPUS - 1);
-        });
+        // CPU 1023 does not exist on a test machine; the kernel refuses and nothing is pinned.
+        NativeException e = assertThrows(NativeException.class, () -> CpuAffinity.pin(CpuAffinity.MAX_CPUS - 1));
         assertTrue(e.getMessage().startsWith("sched_setaffinity("), e.getMessage());
         assertEquals(Errno.EINVAL, e.errno());
         assertThrows(IllegalArgumentException.class, () -> CpuAffinity.pin(-1));
