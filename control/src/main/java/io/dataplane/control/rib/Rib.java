@@ -152,8 +152,12 @@ public final class Rib {
         }
     }
 
-    /** Ends the transaction and returns what the tables must change, published as one version. */
-    public TableDelta commit() {
+    /**
+     * What the tables must change for the open transaction, to be published as one version. The
+     * transaction stays open: {@link #commit()} ends it once the tables accepted the change, and
+     * {@link #rollback()} if they did not.
+     */
+    public TableDelta prepare() {
         var nhs = new TreeMap<Integer, SlotNexthop>();
         var nhDel = new TreeSet<Integer>();
         nexthopBefore.forEach((slot, before) -> {
@@ -188,10 +192,14 @@ public final class Rib {
             }
         });
         Integer seed = hashSeedBefore != null && hashSeedBefore != hashSeed ? hashSeed : null;
+        return new TableDelta(nhs, nhDel, grs, grDel, seed, rts);
+    }
+
+    /** Ends the transaction: its changes are published and its released slots become reusable. */
+    public void commit() {
         clearTransaction();
         nexthopSlotAlloc.commit();
         groupSlotAlloc.commit();
-        return new TableDelta(nhs, nhDel, grs, grDel, seed, rts);
     }
 
     /** Ends the transaction, undoing every change it made. */
