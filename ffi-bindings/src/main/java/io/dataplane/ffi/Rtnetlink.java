@@ -1,0 +1,454 @@
+package io.dataplane.ffi;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A NETLINK_ROUTE socket for what the ports and neighbour tracking need: link attributes (MAC,
+ * MTU, state), a link's addresses, the neighbour table, neighbour resolution requests, and link
+ * and neighbour notifications. Control path only: methods allocate and throw
+ * {@link NativeException} with the kernel's extended-ack text when it gives one.
+ *
+ * <p>Not thread safe: one thread per instance.
+ */
+public final class Rtnetlink implements AutoCloseable {
+    /** Multicast group bits for {@link #subscribe} (RTMGRP_*: bit {@code group - 1}). */
+    public static final int GROUP_LINK = 1, GROUP_NEIGH = 1 << 2, GROUP_IPV4_IFADDR = 1 << 4, GROUP_IPV6_IFADDR = 1 << 8;
+
+    /** Neighbour states (NUD_*). */
+    public static final int NUD_INCOMPLETE = 0x01, NUD_REACHABLE = 0x02, NUD_STALE = 0x04, NUD_DELAY = 0x08,
+            NUD_PROBE = 0x10, NUD_FAILED = 0x20, NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
+    /** States whose link-layer address may be used to send (the kernel's NUD_VALID). */
+    public static final int NUD_VALID = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
+    /** IFF_UP and IFF_RUNNING in ifinfomsg.ifi_flags. */
+    public static final int IFF_UP = 0x1, IFF_RUNNING = 0x40, IFF_LOWER_UP = 0x10000;
+    /** IF_OPER_UP in IFLA_OPERSTATE. */
+    public static final int OPER_UP = 6;
+
+    private static final int NETLINK_ROUTE = 0;
+    private static final int SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
+    private static final int NLMSG_ERROR = 2, NLMSG_DONE = 3;
+    private static final int NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_DUMP = 0x300, NLM_F_REPLACE = 0x100,
+            NLM_F_CREATE = 0x400, NLM_F_CAPPED = 0x100, NLM_F_ACK_TLVS = 0x200;
+    private static final int NLMSGERR_ATTR_MSG = 1;
+    static final int RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_GETADDR = 22,
+            RTM_NEWNEIGH = 28, RTM_DELNEIGH = 29, RTM_GETNEIGH = 30;
+    private static final int IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_OPERSTATE = 16;
+    private static final int IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
+    private static final int NDA_DST = 1, NDA_LLADDR = 2;
+    private static final int NTF_USE = 0x01;
+    /** struct nlmsghdr: len u32, type u16, flags u16, seq u32, pid u32. */
+    private static final int NLMSG_HDRLEN = 16;
+    /** struct ifinfomsg (16), ifaddrmsg (8), ndmsg (12). */
+    private static final int IFINFOMSG_LEN = 16, IFADDRMSG_LEN = 8, NDMSG_LEN = 12;
+    private static final int RECV_BUFFER = 256 * 1024;
+    private static final int REPLY_TIMEOUT_MS = 5000;
+
+    /** A link's attributes as the kernel reports them. */
+    public record Link(int index, String name, byte[] mac, int mtu, int flags, int operState) {
+        /** Administratively up with carrier: the only state in which it can forward. */
+        public boolean up() {
+            return (flags & IFF_UP) != 0 && (flags & IFF_LOWER_UP) != 0
+                    && (operState == OPER_UP || operState == 0 /* unknown: e.g. loopback, tun */);
+        }
+    }
+
+    /** One address of a link; {@code broadcast} is null when the link has none (IPv6). */
+    public record Address(int ifindex, InetAddress address, int prefixLength, InetAddress broadcast) {
+    }
+
+    /** One neighbour entry; {@code mac} is null while unresolved. */
+    public record Neighbour(int ifindex, InetAddress address, byte[] mac, int state) {
+        public boolean usable() {
+            return mac != null && (state & NUD_VALID) != 0;
+        }
+    }
+
+    /** Receives notifications from {@link #readNotifications}. */
+    public interface Listener {
+        void onLink(Link link, boolean deleted);
+
+        void onNeighbour(Neighbour neighbour, boolean deleted);
+    }
+
+    private final int fd;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment buffer;
+    private int seq = (int) (System.nanoTime() & 0x7fffffff);
+    private boolean closed;
+
+    private Rtnetlink(int groups) {
+        fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, NETLINK_ROUTE);
+        try {
+            buffer = arena.allocate(RECV_BUFFER, 8);
+            Libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
+            Libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
+            if (groups != 0) {
+                Libc.setsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 1 << 20, "SO_RCVBUF for rtnetlink notifications");
+            }
+            MemorySegment sa = arena.allocate(12, 4); // sockaddr_nl: family, pad, pid, groups
+            sa.set(JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
+            sa.set(JAVA_INT, 8, groups);
+            Libc.bind(fd, sa, "rtnetlink, groups 0x" + Integer.toHexString(groups));
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A socket for requests. */
+    public static Rtnetlink open() {
+        return new Rtnetlink(0);
+    }
+
+    /** A socket that also receives the notifications of {@code groups} (GROUP_* bits). */
+    public static Rtnetlink subscribe(int groups) {
+        return new Rtnetlink(groups);
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    // ---- requests ----
+
+    /** The link with this index; throws if it does not exist. */
+    public Link link(int ifindex) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = header(a, NLMSG_HDRLEN + IFINFOMSG_LEN, RTM_GETLINK, NLM_F_REQUEST);
+            m.set(JAVA_INT, NLMSG_HDRLEN + 4, ifindex);
+            List<Link> out = new ArrayList<>();
+            transact(m, "RTM_GETLINK ifindex " + ifindex, (type, msg, off, len) -> {
+                if (type == RTM_NEWLINK) {
+                    out.add(parseLink(msg, off, len));
+                }
+            });
+            if (out.isEmpty()) {
+                throw new NativeException("rtnetlink RTM_GETLINK", "ifindex " + ifindex, Errno.ENOENT);
+            }
+            return out.getFirst();
+        }
+    }
+
+    /** All links of the namespace. */
+    public List<Link> links() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = header(a, NLMSG_HDRLEN + IFINFOMSG_LEN, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+            List<Link> out = new ArrayList<>();
+            transact(m, "RTM_GETLINK dump", (type, msg, off, len) -> {
+                if (type == RTM_NEWLINK) {
+                    out.add(parseLink(msg, off, len));
+                }
+            });
+            return out;
+        }
+    }
+
+    /** The IPv4 and IPv6 addresses of one link. */
+    public List<Address> addresses(int ifindex) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = header(a, NLMSG_HDRLEN + IFADDRMSG_LEN, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
+            List<Address> out = new ArrayList<>();
+            transact(m, "RTM_GETADDR dump", (type, msg, off, len) -> {
+                if (type == RTM_NEWADDR) {
+                    Address ad = parseAddress(msg, off, len);
+                    if (ad != null && ad.ifindex() == ifindex) {
+                        out.add(ad);
+                    }
+                }
+            });
+            return out;
+        }
+    }
+
+    /** The whole neighbour table (IPv4 ARP and IPv6 ND entries). */
+    public List<Neighbour> neighbours() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = header(a, NLMSG_HDRLEN + NDMSG_LEN, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP);
+            List<Neighbour> out = new ArrayList<>();
+            transact(m, "RTM_GETNEIGH dump", (type, msg, off, len) -> {
+                if (type == RTM_NEWNEIGH) {
+                    Neighbour n = parseNeighbour(msg, off, len);
+                    if (n != null) {
+                        out.add(n);
+                    }
+                }
+            });
+            return out;
+        }
+    }
+
+    /**
+     * Asks the kernel to resolve {@code address} on {@code ifindex} (ARP or ND), as
+     * {@code ip neigh replace ADDR dev DEV use} does; the answer arrives as an RTM_NEWNEIGH
+     * notification.
+     */
+    public void resolve(int ifindex, InetAddress address) {
+        byte[] dst = address.getAddress();
+        try (Arena a = Arena.ofConfined()) {
+            int len = NLMSG_HDRLEN + NDMSG_LEN + align(4 + dst.length);
+            MemorySegment m = header(a, len, RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+            int o = NLMSG_HDRLEN;
+            m.set(JAVA_BYTE, o, (byte) (dst.length == 4 ? Libc.AF_INET : Libc.AF_INET6));
+            m.set(JAVA_INT, o + 4, ifindex);
+            m.set(JAVA_SHORT, o + 8, (short) NUD_NONE);
+            m.set(JAVA_BYTE, o + 10, (byte) NTF_USE);
+            putAttribute(m, o + NDMSG_LEN, NDA_DST, dst);
+            transact(m, "RTM_NEWNEIGH use " + address.getHostAddress() + " ifindex " + ifindex, (t, msg, off, l) -> { });
+        }
+    }
+
+    private static final int NUD_NONE = 0;
+
+    // ---- notifications ----
+
+    /**
+     * Waits up to {@code timeoutMs} for notifications and hands each to {@code listener}; returns
+     * how many were delivered (0 on timeout). For a socket made by {@link #subscribe}.
+     */
+    public int readNotifications(int timeoutMs, Listener listener) {
+        if (Libc.poll(fd, Libc.POLLIN, timeoutMs, "rtnetlink notifications") == 0) {
+            return 0;
+        }
+        int[] count = {0};
+        while (true) {
+            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, "rtnetlink notifications");
+            if (n < 0) {
+                return count[0];
+            }
+            parse(buffer, (int) n, "rtnetlink notification", (type, msg, off, len) -> {
+                switch (type) {
+                    case RTM_NEWLINK, RTM_DELLINK -> {
+                        listener.onLink(parseLink(msg, off, len), type == RTM_DELLINK);
+                        count[0]++;
+                    }
+                    case RTM_NEWNEIGH, RTM_DELNEIGH -> {
+                        Neighbour nb = parseNeighbour(msg, off, len);
+                        if (nb != null) {
+                            listener.onNeighbour(nb, type == RTM_DELNEIGH);
+                            count[0]++;
+                        }
+                    }
+                    default -> {
+                        // address notifications and others: not used yet
+                    }
+                }
+            });
+        }
+    }
+
+    // ---- message plumbing ----
+
+    @FunctionalInterface
+    private interface MessageHandler {
+        /** One message of {@code type}; its payload (after nlmsghdr) is {@code [off, off + len)} of {@code msg}. */
+        void on(int type, MemorySegment msg, int off, int len);
+    }
+
+    private MemorySegment header(Arena a, int length, int type, int flags) {
+        MemorySegment m = a.allocate(length, 4);
+        m.set(JAVA_INT, 0, length);
+        m.set(JAVA_SHORT, 4, (short) type);
+        m.set(JAVA_SHORT, 6, (short) flags);
+        m.set(JAVA_INT, 8, ++seq);
+        return m;
+    }
+
+    private static int align(int n) {
+        return (n + 3) & ~3;
+    }
+
+    private static void putAttribute(MemorySegment m, int off, int type, byte[] value) {
+        m.set(JAVA_SHORT, off, (short) (4 + value.length));
+        m.set(JAVA_SHORT, off + 2, (short) type);
+        MemorySegment.copy(value, 0, m, JAVA_BYTE, off + 4, value.length);
+    }
+
+    /** Sends a request and reads replies until DONE, the ACK, or an error (thrown). */
+    private void transact(MemorySegment request, String what, MessageHandler handler) {
+        int mySeq = request.get(JAVA_INT, 8);
+        Libc.send(fd, request, request.byteSize(), 0, what);
+        boolean[] done = {false};
+        while (!done[0]) {
+            if (Libc.poll(fd, Libc.POLLIN, REPLY_TIMEOUT_MS, what) == 0) {
+                throw new NativeException("rtnetlink " + what, "no reply within " + REPLY_TIMEOUT_MS + " ms", Errno.EAGAIN);
+            }
+            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, what);
+            if (n < 0) {
+                continue;
+            }
+            int off = 0;
+            while (off + NLMSG_HDRLEN <= n) {
+                int len = buffer.get(JAVA_INT, off);
+                int type = Short.toUnsignedInt(buffer.get(JAVA_SHORT, off + 4));
+                int flags = Short.toUnsignedInt(buffer.get(JAVA_SHORT, off + 6));
+                int s = buffer.get(JAVA_INT, off + 8);
+                if (len < NLMSG_HDRLEN || off + len > n) {
+                    break;
+                }
+                if (s == mySeq) {
+                    if (type == NLMSG_DONE) {
+                        done[0] = true;
+                    } else if (type == NLMSG_ERROR) {
+                        int error = buffer.get(JAVA_INT, off + NLMSG_HDRLEN);
+                        if (error != 0) {
+                            throw new NativeException("rtnetlink " + what.split(" ")[0], what, -error,
+                                    extAck(buffer, off, len, flags));
+                        }
+                        done[0] = true;
+                    } else {
+                        handler.on(type, buffer, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+                        if ((flags & 2 /* NLM_F_MULTI */) == 0) {
+                            done[0] = (request.get(JAVA_SHORT, 6) & NLM_F_ACK) == 0;
+                        }
+                    }
+                }
+                off += align(len);
+            }
+        }
+    }
+
+    private static void parse(MemorySegment buf, int n, String what, MessageHandler handler) {
+        int off = 0;
+        while (off + NLMSG_HDRLEN <= n) {
+            int len = buf.get(JAVA_INT, off);
+            if (len < NLMSG_HDRLEN || off + len > n) {
+                return;
+            }
+            int type = Short.toUnsignedInt(buf.get(JAVA_SHORT, off + 4));
+            handler.on(type, buf, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+            off += align(len);
+        }
+    }
+
+    /** The kernel's text reason (NLMSGERR_ATTR_MSG), e.g. veth's "Peer MTU is too large to set XDP". */
+    private static String extAck(MemorySegment buf, int off, int len, int flags) {
+        if ((flags & NLM_F_ACK_TLVS) == 0) {
+            return null;
+        }
+        int orig = (flags & NLM_F_CAPPED) != 0 ? NLMSG_HDRLEN : buf.get(JAVA_INT, off + NLMSG_HDRLEN + 4);
+        int a = off + NLMSG_HDRLEN + 4 + align(orig);
+        int end = off + len;
+        while (a + 4 <= end) {
+            int alen = Short.toUnsignedInt(buf.get(JAVA_SHORT, a));
+            int atype = buf.get(JAVA_SHORT, a + 2) & 0x3fff;
+            if (alen < 4) {
+                break;
+            }
+            if (atype == NLMSGERR_ATTR_MSG) {
+                return "kernel says: " + buf.asSlice(a + 4, alen - 4).getString(0);
+            }
+            a += align(alen);
+        }
+        return null;
+    }
+
+    private static Link parseLink(MemorySegment m, int off, int len) {
+        int index = m.get(JAVA_INT, off + 4);
+        int flags = m.get(JAVA_INT, off + 8);
+        String name = null;
+        byte[] mac = null;
+        int mtu = 0, oper = 0;
+        int a = off + IFINFOMSG_LEN, end = off + len;
+        while (a + 4 <= end) {
+            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
+            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
+            if (alen < 4 || a + alen > end) {
+                break;
+            }
+            switch (atype) {
+                case IFLA_IFNAME -> name = m.asSlice(a + 4, alen - 4).getString(0, StandardCharsets.US_ASCII);
+                case IFLA_ADDRESS -> mac = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
+                case IFLA_MTU -> mtu = m.get(JAVA_INT, a + 4);
+                case IFLA_OPERSTATE -> oper = Byte.toUnsignedInt(m.get(JAVA_BYTE, a + 4));
+                default -> { }
+            }
+            a += align(alen);
+        }
+        return new Link(index, name, mac, mtu, flags, oper);
+    }
+
+    private static Address parseAddress(MemorySegment m, int off, int len) {
+        int family = Byte.toUnsignedInt(m.get(JAVA_BYTE, off));
+        int prefix = Byte.toUnsignedInt(m.get(JAVA_BYTE, off + 1));
+        int index = m.get(JAVA_INT, off + 4);
+        byte[] address = null, local = null, broadcast = null;
+        int a = off + IFADDRMSG_LEN, end = off + len;
+        while (a + 4 <= end) {
+            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
+            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
+            if (alen < 4 || a + alen > end) {
+                break;
+            }
+            byte[] v = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
+            switch (atype) {
+                case IFA_ADDRESS -> address = v;
+                case IFA_LOCAL -> local = v;
+                case IFA_BROADCAST -> broadcast = v;
+                default -> { }
+            }
+            a += align(alen);
+        }
+        // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours when present.
+        byte[] ours = local != null ? local : address;
+        if (ours == null || (family != Libc.AF_INET && family != Libc.AF_INET6)) {
+            return null;
+        }
+        return new Address(index, inet(ours), prefix, broadcast == null ? null : inet(broadcast));
+    }
+
+    private static Neighbour parseNeighbour(MemorySegment m, int off, int len) {
+        int family = Byte.toUnsignedInt(m.get(JAVA_BYTE, off));
+        if (family != Libc.AF_INET && family != Libc.AF_INET6) {
+            return null; // bridge FDB entries and the like
+        }
+        int index = m.get(JAVA_INT, off + 4);
+        int state = Short.toUnsignedInt(m.get(JAVA_SHORT, off + 8));
+        byte[] dst = null, lladdr = null;
+        int a = off + NDMSG_LEN, end = off + len;
+        while (a + 4 <= end) {
+            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
+            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
+            if (alen < 4 || a + alen > end) {
+                break;
+            }
+            switch (atype) {
+                case NDA_DST -> dst = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
+                case NDA_LLADDR -> lladdr = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
+                default -> { }
+            }
+            a += align(alen);
+        }
+        if (dst == null) {
+            return null;
+        }
+        return new Neighbour(index, inet(dst), lladdr, state);
+    }
+
+    private static InetAddress inet(byte[] raw) {
+        try {
+            return InetAddress.getByAddress(raw);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bad address length " + raw.length, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Libc.close(fd);
+            arena.close();
+        }
+    }
+}
