@@ -37,7 +37,7 @@ final class ShowOutput {
                 out.add(r.prefix() + " " + rib.describe(r));
                 continue;
             }
-            out.add(r.prefix() + " mpalgo " + r.mpalgo());
+            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
             for (RouteHop h : r.hops()) {
                 out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
             }
@@ -56,7 +56,7 @@ final class ShowOutput {
                 m.put("gateway", r.hops().get(0).via().toString());
                 m.put("dev", rib.portName(r.hops().get(0).port()));
             } else {
-                m.put("mpalgo", r.mpalgo());
+                m.put("mpalgo", r.mpalgo().keyword());
                 List<Object> hops = new ArrayList<>();
                 for (RouteHop h : r.hops()) {
                     Map<String, Object> hm = new LinkedHashMap<>();
@@ -88,7 +88,7 @@ final class ShowOutput {
                         Member m = g.members().get(i);
                         sb.append(i == 0 ? "" : "/").append(m.id()).append(m.weight() == 1 ? "" : "," + m.weight());
                     }
-                    out.add(sb.append(" mpalgo ").append(g.mpalgo()).toString());
+                    out.add(sb.append(" mpalgo ").append(g.mpalgo().keyword()).toString());
                     for (Member m : g.members()) {
                         GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
                         out.add("\tmember id " + m.id() + " weight " + m.weight() + counters(gw.slot()));
@@ -124,7 +124,7 @@ final class ShowOutput {
                     }
                     m.put("group", members);
                     m.put("type", "mpath");
-                    m.put("mpalgo", g.mpalgo());
+                    m.put("mpalgo", g.mpalgo().keyword());
                     m.put("flags", List.of());
                 }
             }

@@ -1,5 +1,6 @@
 package io.dataplane.control.command;
 
+import io.dataplane.tables.MultipathAlgorithm;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ public sealed interface Command {
     }
 
     /** Inline gateways: one ({@code via ...}) or several ({@code nexthop via ... nexthop via ...}). */
-    record Gateways(List<Hop> hops, String mpalgo) implements RouteSpec {
+    record Gateways(List<Hop> hops, MultipathAlgorithm mpalgo) implements RouteSpec {
     }
 
     /** A nexthop object by id ({@code nhid ID}). */
@@ -59,7 +60,7 @@ public sealed interface Command {
     }
 
     /** {@code nexthop add|replace id ID via ...} (hop set) or {@code ... group ...} (members set). */
-    record NexthopSet(Op op, int id, Hop hop, List<Member> members, String mpalgo) implements Command {
+    record NexthopSet(Op op, int id, Hop hop, List<Member> members, MultipathAlgorithm mpalgo) implements Command {
         @Override
         public boolean changesState() {
             return true;

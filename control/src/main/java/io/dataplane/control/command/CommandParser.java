@@ -1,6 +1,7 @@
 package io.dataplane.control.command;
 
 import io.dataplane.control.command.Command.*;
+import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,7 +127,7 @@ public final class CommandParser {
             return new NexthopRef(id);
         }
         List<Hop> hops = new ArrayList<>();
-        String mpalgo = null;
+        MultipathAlgorithm mpalgo = null;
         if (first.equals("nexthop")) {
             while (peek() != null && peek().equals("nexthop")) {
                 next();
@@ -267,7 +268,7 @@ public final class CommandParser {
             next();
             String spec = expect("group members ID[,WEIGHT]/ID[,WEIGHT]/...");
             List<Member> members = members(spec);
-            String mpalgo = null;
+            MultipathAlgorithm mpalgo = null;
             if (peek() != null) {
                 keyword("mpalgo");
                 mpalgo = mpalgo();
@@ -525,19 +526,13 @@ public final class CommandParser {
     // ---- shared pieces ----
 
     /** Parses {@code mpalgo NAME}'s value; the reserved algorithms get an error that says so. */
-    private String mpalgo() {
+    private MultipathAlgorithm mpalgo() {
         String t = expect("an algorithm: l3, l4 or per-packet");
-        return checkMpalgo(t, pos);
-    }
-
-    static String checkMpalgo(String name, int token) {
-        return switch (name) {
-            case "l3", "l4", "per-packet" -> name;
-            case "drr", "random", "wrandom" -> throw new CommandException(
-                    "mpalgo " + name + " is reserved and unsupported (token " + token + "); use l3, l4 or per-packet");
-            default -> throw new CommandException(
-                    "unknown mpalgo '" + name + "' (token " + token + "): expected l3, l4 or per-packet");
-        };
+        try {
+            return MultipathAlgorithm.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage() + " (token " + pos + ")");
+        }
     }
 
     private Prefix prefix() {

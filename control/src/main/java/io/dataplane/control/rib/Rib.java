@@ -7,9 +7,10 @@ import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.MacAddress;
 import io.dataplane.control.command.PortSpec;
 import io.dataplane.control.command.Prefix;
+import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.RouteTarget;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,20 +46,6 @@ public final class Rib {
     public record SlotNexthop(IpAddress via, int port, long dstMac, long srcMac, int mtu, boolean alive, boolean resolved) {
     }
 
-    /** What a group slot holds: member nexthop slots, their weights, and the algorithm. */
-    public record SlotGroup(int[] nexthops, int[] weights, String mpalgo) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SlotGroup g && Arrays.equals(nexthops, g.nexthops) && Arrays.equals(weights, g.weights)
-                    && mpalgo.equals(g.mpalgo);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(nexthops) * 31 + Arrays.hashCode(weights) + mpalgo.hashCode();
-        }
-    }
-
     /** A nexthop object created with {@code nexthop add id ID}. */
     public sealed interface NexthopObject {
         int id();
@@ -69,7 +56,7 @@ public final class Rib {
     }
 
     /** {@code nexthop add id ID group ...}: owns group slot {@code slot}. */
-    public record GroupObject(int id, List<Member> members, String mpalgo, int slot) implements NexthopObject {
+    public record GroupObject(int id, List<Member> members, MultipathAlgorithm mpalgo, int slot) implements NexthopObject {
     }
 
     /** A gateway of a route, resolved to a port index, with its weight. */
@@ -81,7 +68,7 @@ public final class Rib {
      * nexthop object ({@code nhid} &gt; 0); {@code target} is what the LPM entry holds and
      * {@code ownGroup} the group slot this route owns (-1 if none).
      */
-    public record Route(Prefix prefix, List<RouteHop> hops, String mpalgo, int nhid, int target, int ownGroup) {
+    public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup) {
     }
 
     private record GatewayKey(IpAddress via, int port) {
@@ -91,7 +78,7 @@ public final class Rib {
     }
 
     /** The algorithm a multipath route or group uses when none is named (the kernel's default policy). */
-    public static final String DEFAULT_MPALGO = "l3";
+    public static final MultipathAlgorithm DEFAULT_MPALGO = MultipathAlgorithm.L3;
 
     private final SlotAllocator nexthopSlotAlloc;
     private final SlotAllocator groupSlotAlloc;
@@ -104,14 +91,14 @@ public final class Rib {
     private final Map<GatewayKey, SharedSlot> sharedSlots = new HashMap<>();
     private final Map<Prefix, Route> routes = new HashMap<>();
     private final Map<Integer, SlotNexthop> nexthopSlots = new HashMap<>();
-    private final Map<Integer, SlotGroup> groupSlots = new HashMap<>();
+    private final Map<Integer, GroupSpec> groupSlots = new HashMap<>();
     private final List<String> dpdkEal = new ArrayList<>();
     private int hashSeed;
 
     // What the published tables held before the open transaction touched an entry (null = absent).
     private final Map<Prefix, Integer> routeBefore = new HashMap<>();
     private final Map<Integer, SlotNexthop> nexthopBefore = new HashMap<>();
-    private final Map<Integer, SlotGroup> groupBefore = new HashMap<>();
+    private final Map<Integer, GroupSpec> groupBefore = new HashMap<>();
     private Integer hashSeedBefore;
 
     public Rib(int nexthopSlots, int groupSlots) {
@@ -170,10 +157,10 @@ public final class Rib {
                 nhs.put(slot, now);
             }
         });
-        var grs = new TreeMap<Integer, SlotGroup>();
+        var grs = new TreeMap<Integer, GroupSpec>();
         var grDel = new TreeSet<Integer>();
         groupBefore.forEach((slot, before) -> {
-            SlotGroup now = groupSlots.get(slot);
+            GroupSpec now = groupSlots.get(slot);
             if (now == null) {
                 if (before != null) {
                     grDel.add(slot);
@@ -239,7 +226,7 @@ public final class Rib {
                     throw new CommandException("mpalgo needs a multipath route (two or more 'nexthop via ...'); "
                             + r.prefix() + " has one gateway");
                 }
-                String algo = g.mpalgo() == null ? DEFAULT_MPALGO : g.mpalgo();
+                MultipathAlgorithm algo = g.mpalgo() == null ? DEFAULT_MPALGO : g.mpalgo();
                 int[] slots = new int[hops.size()];
                 for (int i = 0; i < hops.size(); i++) {
                     slots[i] = acquireShared(hops.get(i).via(), hops.get(i).port());
@@ -249,7 +236,7 @@ public final class Rib {
                 }
                 int group = old != null && old.ownGroup() >= 0 ? old.ownGroup() : groupSlotAlloc.allocate(journal);
                 int[] weights = hops.stream().mapToInt(RouteHop::weight).toArray();
-                putGroupSlot(group, new SlotGroup(slots, weights, algo));
+                putGroupSlot(group, new GroupSpec(slots, weights, algo));
                 yield new Route(r.prefix(), hops, algo, 0, RouteTarget.group(group), group);
             }
             case NexthopRef ref -> {
@@ -396,9 +383,9 @@ public final class Rib {
             slots[i] = ((GatewayObject) o).slot();
             weights[i] = m.weight();
         }
-        String algo = n.mpalgo() == null ? DEFAULT_MPALGO : n.mpalgo();
+        MultipathAlgorithm algo = n.mpalgo() == null ? DEFAULT_MPALGO : n.mpalgo();
         int slot = old != null ? ((GroupObject) old).slot() : groupSlotAlloc.allocate(journal);
-        putGroupSlot(slot, new SlotGroup(slots, weights, algo));
+        putGroupSlot(slot, new GroupSpec(slots, weights, algo));
         mapPut(objects, n.id(), new GroupObject(n.id(), List.copyOf(n.members()), algo, slot));
     }
 
@@ -539,7 +526,7 @@ public final class Rib {
         mapPut(nexthopSlots, slot, s);
     }
 
-    private void putGroupSlot(int slot, SlotGroup g) {
+    private void putGroupSlot(int slot, GroupSpec g) {
         if (!groupBefore.containsKey(slot)) {
             groupBefore.put(slot, groupSlots.get(slot));
         }
@@ -613,7 +600,7 @@ public final class Rib {
         return nexthopSlots.get(slot);
     }
 
-    public SlotGroup groupSlot(int slot) {
+    public GroupSpec groupSlot(int slot) {
         return groupSlots.get(slot);
     }
 
@@ -644,7 +631,7 @@ public final class Rib {
             sb.append(sb.isEmpty() ? "" : " ").append("nexthop via ").append(h.via()).append(" dev ").append(portName(h.port()))
                     .append(" weight ").append(h.weight());
         }
-        return sb.append(" mpalgo ").append(r.mpalgo()).toString();
+        return sb.append(" mpalgo ").append(r.mpalgo().keyword()).toString();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.dataplane.control.rib;
 
 import io.dataplane.control.command.Prefix;
+import io.dataplane.tables.GroupSpec;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -12,7 +13,7 @@ import java.util.SortedSet;
  * Turned into exactly one {@code Change} so that workers see all of it or none of it.
  */
 public record TableDelta(SortedMap<Integer, Rib.SlotNexthop> nexthops, SortedSet<Integer> removedNexthops,
-                         SortedMap<Integer, Rib.SlotGroup> groups, SortedSet<Integer> removedGroups,
+                         SortedMap<Integer, GroupSpec> groups, SortedSet<Integer> removedGroups,
                          Integer hashSeed, Map<Prefix, Integer> routes) {
 
     public boolean isEmpty() {
