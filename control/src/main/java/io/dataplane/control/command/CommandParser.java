@@ -175,6 +175,9 @@ public final class CommandParser {
                     dev = devName();
                 }
                 case "weight" -> {
+                    if (maxWeight == 1) {
+                        throw error(k, "'via' or 'dev' (a nexthop object has no weight: weights belong to its groups, 'group ID,WEIGHT/...')");
+                    }
                     if (weightSet) {
                         throw error(k, "one 'weight' per " + where + " (this one has two)");
                     }
