@@ -98,7 +98,11 @@ class Lpm4Test {
         return base | (rnd.nextInt(4) == 0 ? rnd.nextInt() & 0xFFFF : (rnd.nextInt(4) << 8) | rnd.nextInt(256));
     }
 
-    private static int randomTarget(Random rnd) {
+    /** With a small pool, sibling rules often share a target and make groups uniform yet deep. */
+    private static int randomTarget(Random rnd, int pool) {
+        if (pool > 0) {
+            return rnd.nextInt(pool);
+        }
         return rnd.nextBoolean() ? RouteTarget.nexthop(rnd.nextInt(RouteTarget.MAX_INDEX + 1))
                 : RouteTarget.group(rnd.nextInt(1000));
     }
@@ -137,6 +141,7 @@ class Lpm4Test {
     @ValueSource(longs = {1, 2, 3, 42})
     void randomAddsReplacesAndDeletesMatchTheReference(long seed) {
         Random rnd = new Random(seed);
+        int pool = seed % 2 == 0 ? 0 : 3;
         Reference ref = new Reference();
         try (Lpm4 lpm = new Lpm4(4096, noWorkers())) {
             for (int op = 1; op <= 3000; op++) {
@@ -144,7 +149,7 @@ class Lpm4Test {
                 if (choice < 5 || ref.keys.isEmpty()) {
                     int length = randomLength(rnd);
                     int prefix = randomAddress(rnd) & mask(length);
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(prefix, length, target);
                     ref.put(prefix, length, target);
                 } else if (choice < 6) {
@@ -153,12 +158,12 @@ class Lpm4Test {
                     int length = Math.min(32, Reference.lengthOf(parent) + 1 + rnd.nextInt(9));
                     int prefix = (Reference.prefixOf(parent) | (rnd.nextInt() & ~mask(Reference.lengthOf(parent))))
                             & mask(length);
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(prefix, length, target);
                     ref.put(prefix, length, target);
                 } else if (choice < 7) {
                     long k = ref.keys.get(rnd.nextInt(ref.keys.size()));
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(Reference.prefixOf(k), Reference.lengthOf(k), target);
                     ref.put(Reference.prefixOf(k), Reference.lengthOf(k), target);
                 } else if (choice < 9) {
@@ -326,6 +331,24 @@ class Lpm4Test {
                     lpm.reclaim();
                 }
             }
+        }
+    }
+
+    @Test
+    void aGroupFullOfEqualLongRoutesIsNotCollapsed() {
+        try (Lpm4 lpm = new Lpm4(1, noWorkers())) {
+            lpm.add(0x0A00_0000, 25, 5);
+            lpm.add(0x0A00_0080, 25, 5);
+            lpm.add(0x0A00_0001, 32, 6);
+            // All 256 entries now say "/25, target 5", but two rules stand behind them.
+            assertTrue(lpm.delete(0x0A00_0001, 32));
+            assertEquals(1, lpm.tbl8GroupsInUse());
+            assertTrue(lpm.delete(0x0A00_0000, 25));
+            assertEquals(NONE, lpm.lookup(0x0A00_0001));
+            assertEquals(5, lpm.lookup(0x0A00_00FF));
+            assertTrue(lpm.delete(0x0A00_0080, 25));
+            assertEquals(0, lpm.tbl8GroupsInUse());
+            assertEquals(NONE, lpm.lookup(0x0A00_00FF));
         }
     }
 
