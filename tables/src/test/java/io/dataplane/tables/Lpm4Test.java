@@ -196,6 +196,38 @@ class Lpm4Test {
         }
     }
 
+    /**
+     * A handful of long routes in four /24s with two targets: groups keep filling with equal
+     * entries (two sibling /25s alike), collapsing and being rebuilt.
+     */
+    @Test
+    void sparseLongRoutesWithFewTargets() {
+        Random rnd = new Random(5);
+        Reference ref = new Reference();
+        try (Lpm4 lpm = new Lpm4(8, noWorkers())) {
+            for (int op = 1; op <= 20_000; op++) {
+                int size = ref.keys.size();
+                if (size < 4 || (size < 12 && rnd.nextBoolean())) {
+                    int length = rnd.nextInt(4) == 0 ? 22 + rnd.nextInt(11) : 25 + rnd.nextInt(2);
+                    int prefix = (0x0A00_0000 | rnd.nextInt(1024)) & mask(length);
+                    int target = rnd.nextInt(2);
+                    lpm.add(prefix, length, target);
+                    ref.put(prefix, length, target);
+                } else {
+                    long k = ref.keys.get(rnd.nextInt(size));
+                    assertTrue(lpm.delete(Reference.prefixOf(k), Reference.lengthOf(k)));
+                    ref.remove(Reference.prefixOf(k), Reference.lengthOf(k));
+                }
+                if (op % 50 == 0) {
+                    for (int a = 0x09FF_FFFF; a <= 0x0A00_0400; a++) {
+                        checkLookup(lpm, ref, a);
+                    }
+                    assertEquals(ref.rules.size(), lpm.size());
+                }
+            }
+        }
+    }
+
     @Test
     void nestedPrefixesFallBackToTheLongestRemainingCover() {
         int net = 0x0A01_0200; // 10.1.2.0

@@ -186,6 +186,36 @@ class Lpm6Test {
         }
     }
 
+    /** As the IPv4 case, in the last two levels: equal entries from sibling routes, collapse, rebuild. */
+    @Test
+    void sparseLongRoutesWithFewTargets() {
+        Random rnd = new Random(5);
+        Reference ref = new Reference();
+        long hi = 0x2001_0db8_0000_0000L;
+        try (Lpm6 lpm = new Lpm6(64, Lpm4Test.noWorkers())) {
+            for (int op = 1; op <= 20_000; op++) {
+                int size = ref.keys.size();
+                if (size < 4 || (size < 12 && rnd.nextBoolean())) {
+                    int length = rnd.nextInt(4) == 0 ? 118 + rnd.nextInt(11) : 121 + rnd.nextInt(2);
+                    Rule r = rule(hi, rnd.nextInt(1024), length);
+                    int target = rnd.nextInt(2);
+                    lpm.add(r.hi(), r.lo(), r.length(), target);
+                    ref.put(r, target);
+                } else {
+                    Rule r = ref.keys.get(rnd.nextInt(size));
+                    assertTrue(lpm.delete(r.hi(), r.lo(), r.length()));
+                    ref.remove(r);
+                }
+                if (op % 50 == 0) {
+                    for (long a = -1; a <= 1024; a++) {
+                        checkLookup(lpm, ref, a < 0 ? hi - 1 : hi, a);
+                    }
+                    assertEquals(ref.rules.size(), lpm.size());
+                }
+            }
+        }
+    }
+
     @Test
     void nestedPrefixesDownToAHostRoute() {
         long hi = 0x2001_0db8_0001_0002L;
