@@ -201,7 +201,7 @@ final class StrideTable implements AutoCloseable {
         collapseIfUniform(slot, group, off + width);
     }
 
-    /** {@code childOff}: the first address bit that groups linked from this table index. */
+    /** {@code childOff} is the first address bit indexed by the groups this table links to. */
     private void clearRange(long table, int from, int count, int childOff, int depth, int replacement) {
         for (int i = from, end = from + count; i < end; i++) {
             long slot = table + ((long) i << 2);
