@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class LpmConcurrencyTest {
     private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The writer's operation sequence is seeded, so this many writes link a fixed number of groups. */
+    private static final int MIN_WRITES = 20_000;
     private static final int STABLE = 1;
 
     /** The table under test as the harness sees it: rules and probes by index. */
@@ -173,6 +176,7 @@ class LpmConcurrencyTest {
         AtomicReference<Throwable> readerError = new AtomicReference<>();
         int slot = quiescence.register();
         AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch readerStarted = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
             quiescence.online(slot);
             try {
@@ -187,15 +191,18 @@ class LpmConcurrencyTest {
                     }
                     done += probes;
                     quiescence.quiescent(slot);
+                    readerStarted.countDown();
                 }
                 lookups.set(done);
             } catch (Throwable t) {
                 readerError.set(t);
             } finally {
+                readerStarted.countDown();
                 quiescence.offline(slot);
             }
         }, "lpm-reader");
         reader.start();
+        readerStarted.await();
 
         Random rnd = new Random(11);
         boolean[] present = new boolean[table.rules()];
@@ -204,7 +211,7 @@ class LpmConcurrencyTest {
         long groupsLinked = 0;
         long deadline = System.nanoTime() + RUN_NANOS;
         try {
-            while (System.nanoTime() < deadline && reader.isAlive()) {
+            while ((System.nanoTime() < deadline || writes < MIN_WRITES) && reader.isAlive()) {
                 int r = rnd.nextInt(table.rules());
                 int before = table.groupsInUse();
                 if (present[r] && rnd.nextBoolean()) {
@@ -228,7 +235,7 @@ class LpmConcurrencyTest {
         }
         assertEquals(0, failures.get(), () -> failures.get() + " bad lookups, first: " + firstFailure.get());
         assertTrue(lookups.get() > 0, "the reader ran");
-        assertTrue(groupsLinked > 100, "groups were created and reused many times: " + groupsLinked);
+        assertTrue(groupsLinked > 1000, "groups were created, collapsed and reused: " + groupsLinked);
         System.out.printf("concurrency: %d writes, %d groups linked, %d lookups checked%n",
                 writes, groupsLinked, lookups.get());
 
