@@ -3,6 +3,7 @@ package io.dataplane.control;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.rib.Rib;
+import io.dataplane.demo.Demo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +29,7 @@ public final class DataplaneMain {
                         --socket PATH   command socket (default /run/dataplane/dataplane.sock);
                                         created mode 0660, owner root, group NAME
                         --group NAME    group allowed to use the socket besides root (default root)
-              demo    run the built-in example end to end
+              demo    run the built-in weighted-ECMP example in memory (see 'dataplane demo --help')
 
             Configuration and socket commands (also: dpctl --help):
             """;
@@ -41,7 +42,7 @@ public final class DataplaneMain {
         String[] rest = java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (sub) {
             case "run" -> System.exit(run(rest));
-            case "demo" -> demo(rest);
+            case "demo" -> System.exit(Demo.run(rest));
             case "--help", "-h", "help" -> System.out.println(USAGE + indent(CommandParser.GRAMMAR));
             default -> {
                 System.err.println("dataplane: unknown command '" + sub + "'\n" + USAGE);
@@ -52,18 +53,6 @@ public final class DataplaneMain {
 
     static String indent(String text) {
         return "  " + text.replace("\n", "\n  ");
-    }
-
-    private static void demo(String[] args) throws Exception {
-        Class<?> demo;
-        try {
-            demo = Class.forName("io.dataplane.worker.Demo");
-        } catch (ClassNotFoundException e) {
-            System.err.println("dataplane: the demo is not part of this build (io.dataplane.worker.Demo is missing)");
-            System.exit(1);
-            return;
-        }
-        demo.getMethod("main", String[].class).invoke(null, (Object) args);
     }
 
     private static int run(String[] args) throws IOException, InterruptedException {
