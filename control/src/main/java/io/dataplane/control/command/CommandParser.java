@@ -52,9 +52,18 @@ public final class CommandParser {
     private int pos;
 
     private CommandParser(String line) {
-        for (String t : line.trim().split("[ \t]+")) {
-            if (!t.isEmpty()) {
-                tokens.add(t);
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                i++;
+            }
+            int start = i;
+            while (i < n && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+                i++;
+            }
+            if (i > start) {
+                tokens.add(line.substring(start, i));
             }
         }
     }
@@ -548,10 +557,20 @@ public final class CommandParser {
 
     private String devName() {
         String t = expect("a port name");
-        if (t.length() > 15 || !t.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.')) {
+        if (t.length() > 15 || !portNameChars(t)) {
             throw new CommandException("bad port name '" + t + "' (token " + pos + "): expected 1..15 letters, digits, '-', '_' or '.'");
         }
         return t;
+    }
+
+    private static boolean portNameChars(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private <T> T parseWith(String after, String what, Function<String, T> parser) {
@@ -578,7 +597,7 @@ public final class CommandParser {
         try {
             if (t.startsWith("0x") || t.startsWith("0X")) {
                 v = Long.parseLong(t.substring(2), 16);
-            } else if (!t.isEmpty() && t.chars().allMatch(Character::isDigit) && t.length() <= 18) {
+            } else if (!t.isEmpty() && IpAddress.digits(t) && t.length() <= 18) {
                 v = Long.parseLong(t);
             } else {
                 throw new NumberFormatException();

@@ -34,7 +34,7 @@ public record IpAddress(boolean v6, long hi, long lo) implements Comparable<IpAd
         }
         int v = 0;
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+            if (p.isEmpty() || p.length() > 3 || !digits(p)) {
                 throw new IllegalArgumentException("'" + s + "' is not an IPv4 address (octet '" + p + "' is not a number 0..255)");
             }
             int o = Integer.parseInt(p);
@@ -44,6 +44,17 @@ public record IpAddress(boolean v6, long hi, long lo) implements Comparable<IpAd
             v = (v << 8) | o;
         }
         return v;
+    }
+
+    /** True if every character is an ASCII decimal digit (loops: this runs a million times per route load). */
+    static boolean digits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static IpAddress parse6(String s) {

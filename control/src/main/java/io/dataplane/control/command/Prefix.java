@@ -22,7 +22,7 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
         int len = a.bits();
         if (slash >= 0) {
             String l = s.substring(slash + 1);
-            if (l.isEmpty() || l.length() > 3 || !l.chars().allMatch(Character::isDigit)) {
+            if (l.isEmpty() || l.length() > 3 || !IpAddress.digits(l)) {
                 throw new IllegalArgumentException("'" + s + "': prefix length '" + l + "' is not a number 0.." + a.bits());
             }
             len = Integer.parseInt(l);
@@ -38,6 +38,23 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
 
     public boolean v6() {
         return address.v6();
+    }
+
+    /**
+     * Mixed well (a 64-bit finalizer) because a RIB holds a million prefixes whose low bits are
+     * all zero; the record's default hash would pile them into a few HashMap buckets.
+     */
+    @Override
+    public int hashCode() {
+        long h = address.hi() * 0x9E3779B97F4A7C15L + address.lo();
+        h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL + length + (address.v6() ? 0x100 : 0);
+        h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Prefix p && p.length == length && p.address.equals(address);
     }
 
     public boolean contains(IpAddress a) {
