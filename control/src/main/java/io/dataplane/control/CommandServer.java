@@ -131,14 +131,16 @@ public final class CommandServer implements AutoCloseable {
         }
         if (Files.exists(path)) {
             // A socket file left by a daemon that died: remove it, unless someone still answers.
+            boolean answered;
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                throw new IOException("another daemon is already serving " + path + "; stop it first or use --socket PATH");
+                answered = probe.isConnected();
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("another daemon")) {
-                    throw e;
-                }
-                Files.delete(path);
+                answered = false;
             }
+            if (answered) {
+                throw new IOException("another daemon is already serving " + path + "; stop it first or use --socket PATH");
+            }
+            Files.delete(path);
         }
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));

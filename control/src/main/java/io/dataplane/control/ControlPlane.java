@@ -5,7 +5,6 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.CommandParser.Request;
-import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.TableDelta;
 import io.dataplane.tables.RouteTarget;
@@ -116,6 +115,9 @@ public final class ControlPlane {
             return run(session, req);
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
             return failInBatch(session, e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug must not take the daemon down: the transaction was rolled back, say what happened.
+            return failInBatch(session, "internal error, nothing applied: " + e);
         }
     }
 
@@ -352,8 +354,4 @@ public final class ControlPlane {
         return Reply.output(List.of(sb.toString()));
     }
 
-    /** For the packet builder: the source address a route get uses when none is given. */
-    static IpAddress defaultSource(IpAddress dst) {
-        return dst.v6() ? IpAddress.parse("::") : IpAddress.v4(0);
-    }
 }

@@ -41,7 +41,7 @@ public final class DataplaneMain {
         String sub = args.length == 0 ? "--help" : args[0];
         String[] rest = java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (sub) {
-            case "run" -> System.exit(run(rest));
+            case "run" -> System.exit(run(rest, System.out, System.err));
             case "demo" -> System.exit(Demo.run(rest));
             case "--help", "-h", "help" -> System.out.println(USAGE + indent(CommandParser.GRAMMAR));
             default -> {
@@ -55,18 +55,19 @@ public final class DataplaneMain {
         return "  " + text.replace("\n", "\n  ");
     }
 
-    private static int run(String[] args) throws IOException, InterruptedException {
+    /** {@code dataplane run}: returns the exit status (0 after a clean stop). */
+    static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws IOException {
         Path config = null;
         Path socket = CommandServer.DEFAULT_SOCKET;
         String group = "root";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!(a.equals("--config") || a.equals("--socket") || a.equals("--group"))) {
-                System.err.println("dataplane run: unknown option '" + a + "'\n" + USAGE);
+                err.println("dataplane run: unknown option '" + a + "'\n" + USAGE);
                 return 2;
             }
             if (i + 1 >= args.length) {
-                System.err.println("dataplane run: " + a + " needs a value");
+                err.println("dataplane run: " + a + " needs a value");
                 return 2;
             }
             String v = args[++i];
@@ -83,13 +84,13 @@ public final class DataplaneMain {
             try {
                 lines = Files.readAllLines(config);
             } catch (NoSuchFileException e) {
-                System.err.println("dataplane: configuration file " + config + " does not exist");
+                err.println("dataplane: configuration file " + config + " does not exist");
                 return 1;
             }
             try {
                 plane.loadConfiguration(lines, config.toString());
             } catch (CommandException e) {
-                System.err.println("dataplane: configuration not loaded, nothing applied: " + e.getMessage());
+                err.println("dataplane: configuration not loaded, nothing applied: " + e.getMessage());
                 return 1;
             }
         }
@@ -97,17 +98,17 @@ public final class DataplaneMain {
         try {
             server = CommandServer.open(socket, group, plane, CommandServer.Limits.defaults());
         } catch (IOException e) {
-            System.err.println("dataplane: cannot serve " + socket + ": " + e.getMessage());
+            err.println("dataplane: cannot serve " + socket + ": " + e.getMessage());
             return 1;
         }
         try {
             daemon.start(plane);
         } catch (RuntimeException e) {
             server.close();
-            System.err.println("dataplane: cannot start the dataplane: " + e.getMessage());
+            err.println("dataplane: cannot start the dataplane: " + e.getMessage());
             return 1;
         }
-        System.out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
+        out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.stop();
@@ -124,7 +125,7 @@ public final class DataplaneMain {
         } finally {
             server.close();
             daemon.stop();
-            System.out.println("dataplane: stopped");
+            out.println("dataplane: stopped");
             done.countDown();
         }
         return 0;

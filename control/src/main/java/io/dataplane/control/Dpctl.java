@@ -97,10 +97,20 @@ public final class Dpctl {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
             if (lines == null) {
-                w.write(String.join(" ", words));
-                w.write('\n');
-                w.flush();
-                String e = reply(in, out);
+                IOException writeFailure = null;
+                try {
+                    w.write(String.join(" ", words));
+                    w.write('\n');
+                    w.flush();
+                } catch (IOException e) {
+                    writeFailure = e; // a refused client finds the connection closed; the refusal is still readable
+                }
+                String e;
+                try {
+                    e = reply(in, out);
+                } catch (IOException re) {
+                    throw writeFailure != null ? writeFailure : re;
+                }
                 if (e != null) {
                     err.println("dpctl: " + e);
                     return 1;

@@ -1,7 +1,6 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
-import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.MacAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Rib.GatewayObject;
@@ -161,10 +160,10 @@ final class ShowOutput {
 
     List<String> neighboursText(String dev) {
         List<String> out = new ArrayList<>();
-        for (Object[] n : rib.neighbours()) {
-            String port = rib.portName((int) n[1]);
+        for (Rib.Neighbour n : rib.neighbours()) {
+            String port = rib.portName(n.port());
             if (dev == null || dev.equals(port)) {
-                out.add(n[0] + " dev " + port + " lladdr " + MacAddress.format((long) n[2]) + " PERMANENT");
+                out.add(n.address() + " dev " + port + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
             }
         }
         return out;
@@ -172,13 +171,13 @@ final class ShowOutput {
 
     List<Object> neighboursJson(String dev) {
         List<Object> out = new ArrayList<>();
-        for (Object[] n : rib.neighbours()) {
-            String port = rib.portName((int) n[1]);
+        for (Rib.Neighbour n : rib.neighbours()) {
+            String port = rib.portName(n.port());
             if (dev == null || dev.equals(port)) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("dst", ((IpAddress) n[0]).toString());
+                m.put("dst", n.address().toString());
                 m.put("dev", port);
-                m.put("lladdr", MacAddress.format((long) n[2]));
+                m.put("lladdr", MacAddress.format(n.mac()));
                 m.put("state", List.of("PERMANENT"));
                 out.add(m);
             }

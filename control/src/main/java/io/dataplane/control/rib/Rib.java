@@ -585,13 +585,17 @@ public final class Rib {
         return Collections.unmodifiableMap(objects);
     }
 
-    /** Neighbours as (address, port index, mac), sorted by port then address. */
-    public List<Object[]> neighbours() {
-        List<Object[]> out = new ArrayList<>();
-        neighbours.forEach((k, mac) -> out.add(new Object[] {k.via(), k.port(), mac}));
+    /** A static neighbour entry: the MAC of {@code address} on port {@code port}. */
+    public record Neighbour(IpAddress address, int port, long mac) {
+    }
+
+    /** Neighbours sorted by port, then address. */
+    public List<Neighbour> neighbours() {
+        List<Neighbour> out = new ArrayList<>();
+        neighbours.forEach((k, mac) -> out.add(new Neighbour(k.via(), k.port(), mac)));
         out.sort((a, b) -> {
-            int c = Integer.compare((int) a[1], (int) b[1]);
-            return c != 0 ? c : ((IpAddress) a[0]).compareTo((IpAddress) b[0]);
+            int c = Integer.compare(a.port(), b.port());
+            return c != 0 ? c : a.address().compareTo(b.address());
         });
         return out;
     }
