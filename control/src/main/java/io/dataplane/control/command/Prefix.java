@@ -1,0 +1,60 @@
+package io.dataplane.control.command;
+
+/** A route's destination: an address whose bits after {@code length} are zero. */
+public record Prefix(IpAddress address, int length) implements Comparable<Prefix> {
+
+    public Prefix {
+        if (length < 0 || length > address.bits()) {
+            throw new IllegalArgumentException("prefix length " + length + " out of range 0.." + address.bits());
+        }
+    }
+
+    /**
+     * Parses {@code ADDR[/LEN]} or {@code default} (IPv4 0.0.0.0/0). Host bits must be zero, as
+     * iproute2 insists, so that a typo does not silently become another route.
+     */
+    public static Prefix parse(String s) {
+        if (s.equals("default")) {
+            return new Prefix(IpAddress.v4(0), 0);
+        }
+        int slash = s.indexOf('/');
+        IpAddress a = IpAddress.parse(slash < 0 ? s : s.substring(0, slash));
+        int len = a.bits();
+        if (slash >= 0) {
+            String l = s.substring(slash + 1);
+            if (l.isEmpty() || l.length() > 3 || !l.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("'" + s + "': prefix length '" + l + "' is not a number 0.." + a.bits());
+            }
+            len = Integer.parseInt(l);
+            if (len > a.bits()) {
+                throw new IllegalArgumentException("'" + s + "': prefix length " + len + " is above " + a.bits());
+            }
+        }
+        if (!a.mask(len).equals(a)) {
+            throw new IllegalArgumentException("'" + s + "' has host bits set beyond /" + len + "; did you mean " + a.mask(len) + "/" + len + "?");
+        }
+        return new Prefix(a, len);
+    }
+
+    public boolean v6() {
+        return address.v6();
+    }
+
+    public boolean contains(IpAddress a) {
+        return a.v6() == address.v6() && a.mask(length).equals(address);
+    }
+
+    @Override
+    public int compareTo(Prefix o) {
+        int c = address.compareTo(o.address);
+        return c != 0 ? c : Integer.compare(length, o.length);
+    }
+
+    @Override
+    public String toString() {
+        if (length == 0 && !address.v6()) {
+            return "default";
+        }
+        return address + "/" + length;
+    }
+}
