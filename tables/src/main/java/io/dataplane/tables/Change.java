@@ -1,0 +1,164 @@
+package io.dataplane.tables;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A set of forwarding-state changes committed together by the single writer. Arguments are checked
+ * as they are added; {@link #commit()} then validates the whole change against the state it would
+ * produce, and applies it only if all of it is valid (see {@link Forwarding} for the order).
+ */
+public final class Change {
+    private final Forwarding forwarding;
+    /** Slot to new value; a null value removes the slot. */
+    final Map<Integer, Nexthop> nexthops = new LinkedHashMap<>();
+    final Map<Integer, GroupSpec> groups = new LinkedHashMap<>();
+    final List<RouteOp> routes = new ArrayList<>();
+    Integer hashSeed;
+    private boolean committed;
+
+    Change(Forwarding forwarding) {
+        this.forwarding = forwarding;
+    }
+
+    public Change nexthop(int index, Nexthop nexthop) {
+        slot("nexthop", index, forwarding.limits().nexthops());
+        nexthops.put(index, Objects.requireNonNull(nexthop, "nexthop"));
+        return this;
+    }
+
+    public Change removeNexthop(int index) {
+        slot("nexthop", index, forwarding.limits().nexthops());
+        nexthops.put(index, null);
+        return this;
+    }
+
+    public Change group(int index, GroupSpec group) {
+        slot("group", index, forwarding.limits().groups());
+        groups.put(index, Objects.requireNonNull(group, "group"));
+        return this;
+    }
+
+    public Change removeGroup(int index) {
+        slot("group", index, forwarding.limits().groups());
+        groups.put(index, null);
+        return this;
+    }
+
+    public Change hashSeed(int seed) {
+        hashSeed = seed;
+        return this;
+    }
+
+    /** Adds or replaces an IPv4 route. */
+    public Change route4(int prefix, int length, int target) {
+        routes.add(new RouteOp(RouteKey.v4(prefix, length), checkTarget(target)));
+        return this;
+    }
+
+    public Change removeRoute4(int prefix, int length) {
+        routes.add(new RouteOp(RouteKey.v4(prefix, length), RouteTarget.NONE));
+        return this;
+    }
+
+    /** Adds or replaces an IPv6 route. */
+    public Change route6(long hi, long lo, int length, int target) {
+        routes.add(new RouteOp(RouteKey.v6(hi, lo, length), checkTarget(target)));
+        return this;
+    }
+
+    public Change removeRoute6(long hi, long lo, int length) {
+        routes.add(new RouteOp(RouteKey.v6(hi, lo, length), RouteTarget.NONE));
+        return this;
+    }
+
+    public boolean isEmpty() {
+        return nexthops.isEmpty() && groups.isEmpty() && routes.isEmpty() && hashSeed == null;
+    }
+
+    /** Validates and applies everything, or throws with nothing changed. A change commits once. */
+    public void commit() {
+        if (committed) {
+            throw new IllegalStateException("this change was already committed");
+        }
+        committed = true;
+        if (!isEmpty()) {
+            forwarding.commit(this);
+        }
+    }
+
+    private static void slot(String kind, int index, int limit) {
+        if (index < 0 || index >= limit) {
+            throw new IllegalArgumentException(kind + " slot " + index + " out of range 0.." + (limit - 1));
+        }
+    }
+
+    private int checkTarget(int target) {
+        if (target == RouteTarget.NONE) {
+            throw new IllegalArgumentException("a route needs a nexthop or group target");
+        }
+        int limit = RouteTarget.isGroup(target) ? forwarding.limits().groups() : forwarding.limits().nexthops();
+        slot(RouteTarget.isGroup(target) ? "group" : "nexthop", RouteTarget.index(target), limit);
+        return target;
+    }
+
+    /** A route's identity: family, prefix and length. */
+    record RouteKey(boolean v6, long hi, long lo, int length) {
+        static RouteKey v4(int prefix, int length) {
+            if (length < 0 || length > 32) {
+                throw new IllegalArgumentException("IPv4 prefix length " + length + " out of range 0..32");
+            }
+            if ((prefix & ~IpAddresses.mask4(length)) != 0) {
+                throw new IllegalArgumentException("prefix " + IpAddresses.format4(prefix) + "/" + length
+                        + " has host bits set; did you mean " + IpAddresses.format4(prefix & IpAddresses.mask4(length)) + "/" + length + "?");
+            }
+            return new RouteKey(false, prefix & 0xffffffffL, 0, length);
+        }
+
+        static RouteKey v6(long hi, long lo, int length) {
+            if (length < 0 || length > 128) {
+                throw new IllegalArgumentException("IPv6 prefix length " + length + " out of range 0..128");
+            }
+            long mh = IpAddresses.mask6Hi(length);
+            long ml = IpAddresses.mask6Lo(length);
+            if ((hi & ~mh) != 0 || (lo & ~ml) != 0) {
+                throw new IllegalArgumentException("prefix " + IpAddresses.format6(hi, lo) + "/" + length
+                        + " has host bits set; did you mean " + IpAddresses.format6(hi & mh, lo & ml) + "/" + length + "?");
+            }
+            return new RouteKey(true, hi, lo, length);
+        }
+
+        @Override
+        public String toString() {
+            return (v6 ? IpAddresses.format6(hi, lo) : IpAddresses.format4((int) hi)) + "/" + length;
+        }
+    }
+
+    /** Set a route to {@code target}, or delete it when target is {@link RouteTarget#NONE}. */
+    record RouteOp(RouteKey key, int target) {
+        int currentTarget(Lpm4 lpm4, Lpm6 lpm6) {
+            return key.v6() ? lpm6.get(key.hi(), key.lo(), key.length()) : lpm4.get((int) key.hi(), key.length());
+        }
+
+        void apply(Lpm4 lpm4, Lpm6 lpm6) {
+            if (key.v6()) {
+                if (target == RouteTarget.NONE) {
+                    lpm6.delete(key.hi(), key.lo(), key.length());
+                } else {
+                    lpm6.add(key.hi(), key.lo(), key.length(), target);
+                }
+            } else if (target == RouteTarget.NONE) {
+                lpm4.delete((int) key.hi(), key.length());
+            } else {
+                lpm4.add((int) key.hi(), key.length(), target);
+            }
+        }
+
+        RouteOp withTarget(int other) {
+            return new RouteOp(key, other);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.dataplane.tables;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * All forwarding state and its single writer's protocol. The control thread builds a
+ * {@link Change} and commits it; workers read {@link #snapshot()} once per burst.
+ *
+ * <p>Commit order, so that no packet ever sees a route pointing at a slot its snapshot lacks, and
+ * no replace ever shows "no route":
+ * <ol>
+ * <li>validate the whole change against the state it will produce; on error nothing changes;
+ * <li>publish a snapshot with the new and replaced nexthops and groups (one release store);
+ * <li>if routes will point at slots that did not exist before, wait until every worker has moved
+ *     past its current burst ({@link Quiescence#synchronize()}), so every worker has that snapshot;
+ * <li>write the LPM entries (each an atomic store; replaced in place, never deleted then added);
+ * <li>publish a snapshot without the removed nexthops and groups (routes no longer reach them).
+ * </ol>
+ */
+public final class Forwarding implements AutoCloseable {
+    private final ForwardingLimits limits;
+    private final Quiescence quiescence;
+    private final Lpm4 lpm4;
+    private final Lpm6 lpm6;
+    private final AtomicReference<Snapshot> current;
+    /** Routes pointing at each nexthop / group slot, so a slot still in use cannot be removed. */
+    private final int[] nexthopRoutes;
+    private final int[] groupRoutes;
+
+    public Forwarding(ForwardingLimits limits) {
+        this.limits = limits;
+        this.quiescence = new Quiescence(limits.workers());
+        this.lpm4 = new Lpm4(limits.lpm4Tbl8Groups(), quiescence);
+        this.lpm6 = new Lpm6(limits.lpm6Groups(), quiescence);
+        this.nexthopRoutes = new int[limits.nexthops()];
+        this.groupRoutes = new int[limits.groups()];
+        this.current = new AtomicReference<>(
+                new Snapshot(1, 0, NexthopTable.empty(), GroupTable.empty(), lpm4, lpm6));
+    }
+
+    public ForwardingLimits limits() {
+        return limits;
+    }
+
+    /** The current version; workers call this once per burst. */
+    public Snapshot snapshot() {
+        return current.getAcquire();
+    }
+
+    public Quiescence quiescence() {
+        return quiescence;
+    }
+
+    /** Read access for the control plane (exact-match queries, dumps). Writes go through {@link Change}. */
+    public Lpm4 lpm4() {
+        return lpm4;
+    }
+
+    public Lpm6 lpm6() {
+        return lpm6;
+    }
+
+    /** Starts a change; nothing happens until {@link Change#commit()}. */
+    public Change change() {
+        return new Change(this);
+    }
+
+    synchronized void commit(Change c) {
+        Snapshot before = current.get();
+        Validated v = validate(c, before);
+
+        NexthopTable nexthops = before.nexthops;
+        GroupTable groups = before.groups;
+        if (!v.nexthopSets.isEmpty() || !v.groupSets.isEmpty()) {
+            nexthops = nexthops.with(v.nexthopSets);
+            groups = groups.with(v.groupSets, nexthops);
+        }
+        int seed = c.hashSeed != null ? c.hashSeed : before.hashSeed;
+        Snapshot added = before;
+        if (nexthops != before.nexthops || seed != before.hashSeed) {
+            added = publish(before, seed, nexthops, groups);
+        }
+        if (v.routesReachNewSlots) {
+            quiescence.synchronize();
+        }
+        applyRoutes(c.routes, before, added);
+        if (!v.nexthopRemovals.isEmpty() || !v.groupRemovals.isEmpty()) {
+            NexthopTable fewer = nexthops.with(v.nexthopRemovals);
+            publish(added, seed, fewer, groups.with(v.groupRemovals, fewer));
+        }
+    }
+
+    private Snapshot publish(Snapshot previous, int seed, NexthopTable nexthops, GroupTable groups) {
+        Snapshot next = new Snapshot(previous.version + 1, seed, nexthops, groups, lpm4, lpm6);
+        current.setRelease(next);
+        return next;
+    }
+
+    /** Writes route changes with an undo log, so a failure (LPM capacity) leaves the routes as they were. */
+    private void applyRoutes(List<Change.RouteOp> ops, Snapshot before, Snapshot added) {
+        List<Change.RouteOp> undo = new ArrayList<>(ops.size());
+        try {
+            for (Change.RouteOp op : ops) {
+                int old = op.currentTarget(lpm4, lpm6);
+                op.apply(lpm4, lpm6);
+                undo.add(op.withTarget(old));
+                count(old, -1);
+                count(op.target(), +1);
+            }
+        } catch (RuntimeException e) {
+            for (int i = undo.size() - 1; i >= 0; i--) {
+                Change.RouteOp back = undo.get(i);
+                int now = back.currentTarget(lpm4, lpm6);
+                back.apply(lpm4, lpm6);
+                count(now, -1);
+                count(back.target(), +1);
+            }
+            if (added != before) {
+                publish(added, before.hashSeed, before.nexthops, before.groups);
+            }
+            throw e;
+        }
+    }
+
+    private void count(int target, int delta) {
+        if (target == RouteTarget.NONE) {
+            return;
+        }
+        int[] refs = RouteTarget.isGroup(target) ? groupRoutes : nexthopRoutes;
+        refs[RouteTarget.index(target)] += delta;
+    }
+
+    private record Validated(Map<Integer, Nexthop> nexthopSets, Map<Integer, GroupSpec> groupSets,
+                             Map<Integer, Nexthop> nexthopRemovals, Map<Integer, GroupSpec> groupRemovals,
+                             boolean routesReachNewSlots) {
+    }
+
+    private Validated validate(Change c, Snapshot s) {
+        Map<Integer, Nexthop> nhSets = new java.util.HashMap<>();
+        Map<Integer, Nexthop> nhRemovals = new java.util.HashMap<>();
+        c.nexthops.forEach((i, nh) -> (nh == null ? nhRemovals : nhSets).put(i, nh));
+        Map<Integer, GroupSpec> gSets = new java.util.HashMap<>();
+        Map<Integer, GroupSpec> gRemovals = new java.util.HashMap<>();
+        c.groups.forEach((i, g) -> (g == null ? gRemovals : gSets).put(i, g));
+
+        for (int i : nhRemovals.keySet()) {
+            if (s.nexthops.get(i) == null) {
+                throw new IllegalArgumentException("nexthop slot " + i + " does not exist");
+            }
+        }
+        for (int i : gRemovals.keySet()) {
+            if (s.groups.get(i) == null) {
+                throw new IllegalArgumentException("group slot " + i + " does not exist");
+            }
+        }
+        // Every group of the resulting table must name only nexthops that will exist.
+        int groupSlots = Math.max(s.groups.size(), gSets.keySet().stream().mapToInt(k -> k + 1).max().orElse(0));
+        for (int g = 0; g < groupSlots; g++) {
+            GroupSpec spec = c.groups.containsKey(g) ? c.groups.get(g) : s.groups.get(g);
+            if (spec == null) {
+                continue;
+            }
+            for (int nh : spec.nexthops()) {
+                boolean exists = c.nexthops.containsKey(nh) ? c.nexthops.get(nh) != null : s.nexthops.get(nh) != null;
+                if (!exists) {
+                    throw new IllegalArgumentException("group slot " + g + " names nexthop slot " + nh
+                            + (nhRemovals.containsKey(nh) ? ", which this change removes" : ", which does not exist"));
+                }
+            }
+        }
+        // Routes: each target must exist afterwards; count references as they will be.
+        Map<Integer, Integer> refDelta = new java.util.HashMap<>();
+        Map<Change.RouteKey, Integer> pending = new java.util.HashMap<>();
+        boolean reachNew = false;
+        for (Change.RouteOp op : c.routes) {
+            Integer seen = pending.get(op.key());
+            int old = seen != null ? seen : op.currentTarget(lpm4, lpm6);
+            if (op.target() == RouteTarget.NONE && old == RouteTarget.NONE) {
+                throw new IllegalArgumentException("route " + op.key() + " does not exist");
+            }
+            if (op.target() != RouteTarget.NONE) {
+                int idx = RouteTarget.index(op.target());
+                boolean group = RouteTarget.isGroup(op.target());
+                boolean existsAfter = group
+                        ? (c.groups.containsKey(idx) ? c.groups.get(idx) != null : s.groups.get(idx) != null)
+                        : (c.nexthops.containsKey(idx) ? c.nexthops.get(idx) != null : s.nexthops.get(idx) != null);
+                if (!existsAfter) {
+                    throw new IllegalArgumentException("route " + op.key() + " points at " + RouteTarget.toString(op.target())
+                            + ", which does not exist");
+                }
+                boolean existsBefore = group ? s.groups.get(idx) != null : s.nexthops.get(idx) != null;
+                reachNew |= !existsBefore;
+            }
+            pending.put(op.key(), op.target());
+            refDelta.merge(old, -1, Integer::sum);
+            refDelta.merge(op.target(), 1, Integer::sum);
+        }
+        for (int i : nhRemovals.keySet()) {
+            int refs = nexthopRoutes[i] + refDelta.getOrDefault(RouteTarget.nexthop(i), 0);
+            if (refs > 0) {
+                throw new IllegalArgumentException("nexthop slot " + i + " is still used by " + refs + " route(s)");
+            }
+        }
+        for (int i : gRemovals.keySet()) {
+            int refs = groupRoutes[i] + refDelta.getOrDefault(RouteTarget.group(i), 0);
+            if (refs > 0) {
+                throw new IllegalArgumentException("group slot " + i + " is still used by " + refs + " route(s)");
+            }
+        }
+        return new Validated(nhSets, gSets, nhRemovals, gRemovals, reachNew);
+    }
+
+    /** Routes pointing at a target right now (control path, for "in use" messages). */
+    public synchronized int routesUsing(int target) {
+        return (RouteTarget.isGroup(target) ? groupRoutes : nexthopRoutes)[RouteTarget.index(target)];
+    }
+
+    @Override
+    public void close() {
+        lpm4.close();
+        lpm6.close();
+    }
+}

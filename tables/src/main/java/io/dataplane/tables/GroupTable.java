@@ -1,0 +1,193 @@
+package io.dataplane.tables;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * One immutable version of the multipath group table, flat: a directory of block offsets indexed
+ * by group slot, then one block per group that a packet reads in one or two cache lines:
+ *
+ * <pre>
+ * +0  members   +4 algorithm (ordinal)   +8 alive weight total W   +12 per-packet step
+ * +16 search bounds[members]   (hash-threshold bounds, dead members given zero width)
+ * then nexthop slot[members], then cumulative alive weight[members] (per-packet positions)
+ * </pre>
+ *
+ * The kernel's bound for a dead member is -1, which would break a binary search; here a dead member
+ * repeats the previous alive member's bound, so "first bound >= hash" still picks exactly the
+ * member the kernel picks and never a dead one. Versions are built by copying and owned by the
+ * garbage collector, like {@link NexthopTable}.
+ */
+public final class GroupTable {
+    public static final int MEMBERS = 0;
+    public static final int ALGORITHM = 4;
+    public static final int TOTAL_WEIGHT = 8;
+    public static final int STEP = 12;
+    public static final int BOUNDS = 16;
+
+    private static final GroupTable EMPTY = new GroupTable(new GroupSpec[0], NexthopTable.empty());
+
+    private final MemorySegment segment;
+    private final GroupSpec[] specs;
+
+    private GroupTable(GroupSpec[] specs, NexthopTable nexthops) {
+        this.specs = specs;
+        long size = (long) specs.length * 4;
+        for (GroupSpec g : specs) {
+            if (g != null) {
+                size += BOUNDS + 12L * g.size();
+            }
+        }
+        segment = Arena.ofAuto().allocate(Math.max(size, 4), 64);
+        long block = (long) specs.length * 4;
+        for (int i = 0; i < specs.length; i++) {
+            GroupSpec g = specs[i];
+            if (g == null) {
+                segment.set(ValueLayout.JAVA_INT, (long) i * 4, -1);
+                continue;
+            }
+            segment.set(ValueLayout.JAVA_INT, (long) i * 4, (int) block);
+            writeBlock(block, g, nexthops);
+            block += BOUNDS + 12L * g.size();
+        }
+    }
+
+    private void writeBlock(long block, GroupSpec g, NexthopTable nexthops) {
+        int n = g.size();
+        boolean[] alive = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            alive[i] = (nexthops.flags(g.nexthop(i)) & NexthopTable.FLAG_ALIVE) != 0;
+        }
+        int[] bounds = UpperBounds.compute(g.weights(), alive);
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            total += alive[i] ? g.weight(i) : 0;
+        }
+        segment.set(ValueLayout.JAVA_INT, block + MEMBERS, n);
+        segment.set(ValueLayout.JAVA_INT, block + ALGORITHM, g.algorithm().ordinal());
+        segment.set(ValueLayout.JAVA_INT, block + TOTAL_WEIGHT, total);
+        segment.set(ValueLayout.JAVA_INT, block + STEP, perPacketStep(total));
+        int search = -1;
+        int cumulative = 0;
+        for (int i = 0; i < n; i++) {
+            if (alive[i]) {
+                search = bounds[i];
+                cumulative += g.weight(i);
+            }
+            segment.set(ValueLayout.JAVA_INT, block + BOUNDS + 4L * i, search);
+            segment.set(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * i, g.nexthop(i));
+            segment.set(ValueLayout.JAVA_INT, block + BOUNDS + 8L * n + 4L * i, cumulative);
+        }
+    }
+
+    /**
+     * A stride coprime with {@code total} near total/golden ratio: stepping a position by it visits
+     * every one of the W positions once per W packets (exact weights) while spreading each member's
+     * packets over the cycle instead of sending them back to back.
+     */
+    static int perPacketStep(int total) {
+        if (total <= 1) {
+            return 0;
+        }
+        int step = Math.max(1, (int) Math.round(total * 0.6180339887));
+        while (gcd(step, total) != 1) {
+            step++;
+        }
+        return step % total;
+    }
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    public static GroupTable empty() {
+        return EMPTY;
+    }
+
+    /** A new version with {@code changes} applied (null = remove), with bounds from {@code nexthops}' alive flags. */
+    GroupTable with(Map<Integer, GroupSpec> changes, NexthopTable nexthops) {
+        int size = specs.length;
+        for (var e : changes.entrySet()) {
+            if (e.getValue() != null) {
+                size = Math.max(size, e.getKey() + 1);
+            }
+        }
+        GroupSpec[] next = Arrays.copyOf(specs, size);
+        for (var e : changes.entrySet()) {
+            if (e.getKey() < size) {
+                next[e.getKey()] = e.getValue();
+            }
+        }
+        int used = next.length;
+        while (used > 0 && next[used - 1] == null) {
+            used--;
+        }
+        return new GroupTable(used == next.length ? next : Arrays.copyOf(next, used), nexthops);
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public int size() {
+        return specs.length;
+    }
+
+    /** Control path: the spec in a slot, or null. */
+    public GroupSpec get(int index) {
+        return index >= 0 && index < specs.length ? specs[index] : null;
+    }
+
+    /** Fast path: byte offset of a group's block, or -1 when the slot is empty or out of range. */
+    public int block(int group) {
+        return group < specs.length ? segment.get(ValueLayout.JAVA_INT, (long) group * 4) : -1;
+    }
+
+    /** Fast path: the nexthop slot the hash-threshold rule picks for a 31-bit hash, or -1 if every member is dead. */
+    public int selectByHash(int block, int hash31) {
+        int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
+        int member = firstAtLeast(block + BOUNDS, n, hash31);
+        return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+    }
+
+    /** Fast path: the nexthop slot owning per-packet position {@code position} (0 <= position < W), or -1. */
+    public int selectByPosition(int block, int position) {
+        int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
+        int member = firstAtLeast(block + BOUNDS + 8L * n, n, position + 1);
+        return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+    }
+
+    public int algorithm(int block) {
+        return segment.get(ValueLayout.JAVA_INT, block + ALGORITHM);
+    }
+
+    public int totalWeight(int block) {
+        return segment.get(ValueLayout.JAVA_INT, block + TOTAL_WEIGHT);
+    }
+
+    public int step(int block) {
+        return segment.get(ValueLayout.JAVA_INT, block + STEP);
+    }
+
+    /** Index of the first of {@code n} non-decreasing ints at {@code base} that is >= key, or -1. */
+    private int firstAtLeast(long base, int n, int key) {
+        int lo = 0;
+        int len = n;
+        while (len > 1) {
+            int half = len >>> 1;
+            if (segment.get(ValueLayout.JAVA_INT, base + 4L * (lo + half - 1)) < key) {
+                lo += half;
+            }
+            len -= half;
+        }
+        return segment.get(ValueLayout.JAVA_INT, base + 4L * lo) >= key ? lo : -1;
+    }
+}

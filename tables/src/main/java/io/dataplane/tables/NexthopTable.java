@@ -1,0 +1,105 @@
+package io.dataplane.tables;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One immutable version of the nexthop table: 32-byte flat entries indexed by nexthop slot, laid
+ * out so that the rewrite copies the 12 MAC bytes straight into the Ethernet header.
+ *
+ * <p>Versions are built by copying (a change produces a new table) and are owned by the garbage
+ * collector: a worker holds the {@link Snapshot} that references a version for the length of a
+ * burst, so a version's memory cannot go while a worker can still read it.
+ */
+public final class NexthopTable {
+    public static final int ENTRY_BYTES = 32;
+    public static final int PORT = 0;
+    public static final int FLAGS = 4;
+    public static final int MTU = 8;
+    /** Destination MAC (6 bytes) then source MAC (6 bytes), in wire order: the Ethernet header's first 12 bytes. */
+    public static final int MACS = 16;
+
+    public static final int FLAG_PRESENT = 1;
+    public static final int FLAG_ALIVE = 2;
+    public static final int FLAG_RESOLVED = 4;
+
+    private static final NexthopTable EMPTY = new NexthopTable(new Nexthop[0]);
+
+    private final MemorySegment segment;
+    private final Nexthop[] entries;
+
+    private NexthopTable(Nexthop[] entries) {
+        this.entries = entries;
+        this.segment = Arena.ofAuto().allocate((long) Math.max(1, entries.length) * ENTRY_BYTES, 64);
+        for (int i = 0; i < entries.length; i++) {
+            Nexthop nh = entries[i];
+            if (nh == null) {
+                continue;
+            }
+            long e = (long) i * ENTRY_BYTES;
+            int flags = FLAG_PRESENT | (nh.alive() ? FLAG_ALIVE : 0) | (nh.resolved() ? FLAG_RESOLVED : 0);
+            segment.set(ValueLayout.JAVA_INT, e + PORT, nh.port());
+            segment.set(ValueLayout.JAVA_INT, e + FLAGS, flags);
+            segment.set(ValueLayout.JAVA_INT, e + MTU, nh.mtu());
+            for (int b = 0; b < 6; b++) {
+                segment.set(ValueLayout.JAVA_BYTE, e + MACS + b, (byte) (nh.dstMac() >>> (40 - 8 * b)));
+                segment.set(ValueLayout.JAVA_BYTE, e + MACS + 6 + b, (byte) (nh.srcMac() >>> (40 - 8 * b)));
+            }
+        }
+    }
+
+    public static NexthopTable empty() {
+        return EMPTY;
+    }
+
+    /** A new version with {@code changes} applied (null value = remove), sized to the highest slot in use. */
+    NexthopTable with(java.util.Map<Integer, Nexthop> changes) {
+        int size = entries.length;
+        for (var e : changes.entrySet()) {
+            if (e.getValue() != null) {
+                size = Math.max(size, e.getKey() + 1);
+            }
+        }
+        Nexthop[] next = Arrays.copyOf(entries, size);
+        for (var e : changes.entrySet()) {
+            if (e.getKey() < size) {
+                next[e.getKey()] = e.getValue();
+            }
+        }
+        int used = next.length;
+        while (used > 0 && next[used - 1] == null) {
+            used--;
+        }
+        return new NexthopTable(used == next.length ? next : Arrays.copyOf(next, used));
+    }
+
+    /** Flat memory the fast path reads; entry {@code i} is at {@code i * ENTRY_BYTES}. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Number of slots this version covers; slots at or past it are absent. */
+    public int size() {
+        return entries.length;
+    }
+
+    /** Control path: the nexthop in a slot, or null. */
+    public Nexthop get(int index) {
+        return index >= 0 && index < entries.length ? entries[index] : null;
+    }
+
+    /** Fast path: the flag word of a slot (0 when absent). */
+    public int flags(int index) {
+        return index < entries.length ? segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + FLAGS) : 0;
+    }
+
+    public int port(int index) {
+        return segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + PORT);
+    }
+
+    public int mtu(int index) {
+        return segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + MTU);
+    }
+}
