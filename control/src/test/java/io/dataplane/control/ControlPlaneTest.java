@@ -259,4 +259,41 @@ class ControlPlaneTest {
         assertTrue(r.error().contains("nexthop table is full (2 slots)"), r.error());
         assertEquals(fp, small.rib().fingerprint());
     }
+
+    @Test
+    void nexthopDelOfAnUnusedObjectFreesItsSlot() {
+        int used = f.rib.nexthopSlotsInUse();
+        f.ok("nexthop del id 3");
+        assertEquals(used - 1, f.rib.nexthopSlotsInUse());
+        assertTrue(f.run("nexthop show id 3").error().contains("does not exist"));
+    }
+
+    @Test
+    void routeDelWithAMatchingSpecDeletesAndPublishesTheRemoval() {
+        f.ok("route del 10.1.0.0/16 via 192.0.2.1 dev p1");
+        assertEquals(RouteTarget.NONE, snap().route4(v4("10.1.2.3")));
+        f.ok("route del 10.0.0.0/24 nhid 10");
+        f.ok("nexthop del id 10");
+        f.ok("nexthop del id 1");
+    }
+
+    @Test
+    void ipv6RoutesAreAddedReplacedAndDeleted() {
+        var a = io.dataplane.control.command.IpAddress.parse("2001:db8:2::1");
+        f.ok("route add 2001:db8:2::/64 nhid 1");
+        assertEquals(RouteTarget.nexthop(((io.dataplane.control.rib.Rib.GatewayObject) f.rib.objects().get(1)).slot()),
+                snap().route6(a.hi(), a.lo()));
+        f.ok("route replace 2001:db8:2::/64 nhid 10");
+        assertTrue(RouteTarget.isGroup(snap().route6(a.hi(), a.lo())));
+        f.ok("route del 2001:db8:2::/64");
+        assertEquals(RouteTarget.NONE, snap().route6(a.hi(), a.lo()));
+    }
+
+    @Test
+    void replaceCreatesWhatDoesNotExistYetLikeIproute() {
+        f.ok("route replace 10.20.0.0/16 via 192.0.2.2 dev p2");
+        f.ok("nexthop replace id 30 via 192.0.2.2 dev p2");
+        assertNotEquals(RouteTarget.NONE, snap().route4(v4("10.20.0.1")));
+        assertNotNull(f.rib.objects().get(30));
+    }
 }
