@@ -108,6 +108,10 @@ public final class DataplaneMain {
             err.println("dataplane: cannot start the dataplane: " + e.getMessage());
             return 1;
         }
+        for (Rib.PortEntry p : plane.rib().ports()) {
+            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + p.spec().type().label() + ", mtu " + p.mtu()
+                    + ", address " + io.dataplane.control.command.MacAddress.format(p.mac()));
+        }
         out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

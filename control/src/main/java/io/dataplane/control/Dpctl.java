@@ -31,7 +31,8 @@ public final class Dpctl {
               Sends the command to the dataplane daemon and prints the reply.
               -batch FILE  reads commands from FILE ('-' for stdin), one per line as 'ip -batch';
                            the file is applied as one batch: if any line fails, its line number
-                           and the error are printed and nothing of the file is applied.
+                           and the error are printed and nothing of the file is applied. A file
+                           with its own 'batch begin/commit' lines is sent as it is instead.
               -j           JSON output shaped like 'ip -j'
               --socket     the daemon's socket (default /run/dataplane/dataplane.sock)
 
@@ -155,24 +156,30 @@ public final class Dpctl {
                 lineNumbers.add(i + 1);
             }
         }
+        // A file that manages its own batches is sent as it is; any other file becomes one batch.
+        boolean wrap = lines.stream().noneMatch(l -> l.strip().startsWith("batch "));
         IOException[] sendFailure = new IOException[1];
         Thread sender = Thread.ofPlatform().name("dpctl-send").start(() -> {
             try {
-                w.write("batch begin\n");
+                if (wrap) {
+                    w.write("batch begin\n");
+                }
                 for (String l : lines) {
                     if (!CommandParser.isBlank(l)) {
                         w.write(l.strip());
                         w.write('\n');
                     }
                 }
-                w.write("batch commit\n");
+                if (wrap) {
+                    w.write("batch commit\n");
+                }
                 w.flush();
             } catch (IOException e) {
                 sendFailure[0] = e;
             }
         });
         String first = null;
-        String e = reply(in, out);
+        String e = wrap ? reply(in, out) : null;
         if (e != null) {
             first = name + ": " + e;
         }
@@ -182,7 +189,7 @@ public final class Dpctl {
                 first = name + ":" + n + ": " + e;
             }
         }
-        e = reply(in, out);
+        e = wrap ? reply(in, out) : null;
         if (e != null && first == null) {
             first = name + ": " + e;
         }

@@ -87,4 +87,14 @@ class DpctlTest {
         assertTrue(out().contains("-batch FILE"));
         assertTrue(out().contains("route get ADDR [from SRC] [ipproto tcp|udp|icmp|N]"));
     }
+
+    @Test
+    void batchFileWithItsOwnBatchLinesIsSentAsItIs() throws Exception {
+        Path f = Files.createTempFile(h.dir, "own", ".batch");
+        Files.write(f, List.of("batch begin", "route add 10.63.0.0/16 via 192.0.2.1 dev p1", "batch commit",
+                "route show 10.63.0.0/16"));
+        assertEquals(0, dpctl("-batch", f.toString()), err());
+        assertEquals("10.63.0.0/16 via 192.0.2.1 dev p1\n", out());
+        Files.delete(f);
+    }
 }
