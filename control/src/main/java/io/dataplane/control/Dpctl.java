@@ -35,6 +35,7 @@ public final class Dpctl {
                            with its own 'batch begin/commit' lines is sent as it is instead.
               -j           JSON output shaped like 'ip -j'
               --socket     the daemon's socket (default /run/dataplane/dataplane.sock)
+              exit status: 0 success, 1 a command failed, 2 usage error, 3 daemon not reachable
 
             Commands:
             """;
