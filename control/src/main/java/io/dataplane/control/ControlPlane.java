@@ -71,12 +71,26 @@ public final class ControlPlane {
                 if (CommandParser.isBlank(lines.get(i))) {
                     continue;
                 }
+                if (isBatchCommand(lines.get(i))) {
+                    // a 'batch commit' here would apply the first half of the file on its own
+                    throw new CommandException(source + ":" + (i + 1)
+                            + ": batch commands are not allowed in a configuration file; the whole file is applied as one batch");
+                }
                 check(execute(session, lines.get(i)), source, i + 1);
             }
             check(execute(session, "batch commit"), source, lines.size());
         } finally {
             sessionClosed(session);
             configPhase = false;
+        }
+    }
+
+    private static boolean isBatchCommand(String line) {
+        try {
+            Command c = CommandParser.parse(line).command();
+            return c instanceof BatchBegin || c instanceof BatchCommit || c instanceof BatchAbort;
+        } catch (CommandException e) {
+            return false; // reported with its line number when the line runs
         }
     }
 

@@ -213,12 +213,21 @@ class ControlPlaneTest {
     }
 
     @Test
-    void configurationWithoutBatchCommitIsNotAProblemButAnUnterminatedUserBatchIs() {
+    void configurationWithABatchBeginLineIsRejected() {
         var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
         var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
                 "port add dev p0 type memory", "batch begin"), "nested.conf"));
         assertTrue(ex.getMessage().contains("nested.conf:2"), ex.getMessage());
         assertTrue(plane.rib().ports().isEmpty());
+    }
+
+    @Test
+    void configurationCannotCommitHalfOfItselfWithABatchLine() {
+        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev p0 type memory", "batch commit", "route add 10.0.0.0/8 via 192.0.2.1 dev p9"), "half.conf"));
+        assertTrue(ex.getMessage().startsWith("half.conf:2: batch commands are not allowed"), ex.getMessage());
+        assertTrue(plane.rib().ports().isEmpty(), "the first line was not applied on its own");
     }
 
     @Test
