@@ -202,11 +202,29 @@ public final class Dpctl {
         if (sendFailure[0] != null && first == null) {
             throw sendFailure[0];
         }
+        int unterminated = wrap ? 0 : unterminatedBatchLine(lines);
+        if (first == null && unterminated > 0) {
+            first = name + ":" + unterminated + ": 'batch begin' is never followed by 'batch commit'; the daemon dropped that batch, nothing of it was applied";
+        }
         if (first != null) {
             err.println("dpctl: " + first);
             return 1;
         }
         return 0;
+    }
+
+    /** Line number of a 'batch begin' left open at the end of the file, or 0. */
+    private static int unterminatedBatchLine(List<String> lines) {
+        int open = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).strip().replaceAll("\\s+", " ");
+            if (l.equals("batch begin")) {
+                open = i + 1;
+            } else if (l.equals("batch commit") || l.equals("batch abort")) {
+                open = 0;
+            }
+        }
+        return open;
     }
 
     /** Reads one reply, prints its output, and returns its error message or null. */

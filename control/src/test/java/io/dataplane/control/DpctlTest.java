@@ -97,4 +97,14 @@ class DpctlTest {
         assertEquals("10.63.0.0/16 via 192.0.2.1 dev p1\n", out());
         Files.delete(f);
     }
+
+    @Test
+    void unterminatedBatchInAFileIsAnErrorAndNothingOfItIsApplied() throws Exception {
+        Path f = Files.createTempFile(h.dir, "open", ".batch");
+        Files.write(f, List.of("batch begin", "route add 10.64.0.0/16 via 192.0.2.1 dev p1"));
+        assertEquals(1, dpctl("-batch", f.toString()));
+        assertTrue(err().contains(f + ":1: 'batch begin' is never followed by 'batch commit'"), err());
+        assertEquals(1, dpctl("route", "show", "10.64.0.0/16"));
+        Files.delete(f);
+    }
 }
