@@ -192,7 +192,7 @@ final class ShowOutput {
         for (PortEntry p : ports) {
             var s = p.spec();
             out.add(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu() + " type " + s.type().label()
-                    + (s.mode() != null ? " mode " + s.mode().label() : "") + " queues " + s.queues()
+                    + (s.mode() != null ? " mode " + io.dataplane.control.command.PortSpec.label(s.mode()) : "") + " queues " + s.queues()
                     + (s.cpu() >= 0 ? " cpu " + s.cpu() : ""));
             out.add("    link/ether " + MacAddress.format(p.mac()));
             if (forwarding != null) {
@@ -218,7 +218,7 @@ final class ShowOutput {
             m.put("address", MacAddress.format(p.mac()));
             m.put("type", s.type().label());
             if (s.mode() != null) {
-                m.put("mode", s.mode().label());
+                m.put("mode", io.dataplane.control.command.PortSpec.label(s.mode()));
             }
             m.put("queues", s.queues());
             if (s.cpu() >= 0) {

@@ -235,17 +235,26 @@ class ControlPlaneTest {
         var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
         plane.loadConfiguration(List.of(
                 "port add dev eth0 queues 4 mode zerocopy cpu 2",
-                "port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 cpu 3",
+                "port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 cpu 3 rx-ring 512 burst 64",
                 "port add dev dp1 type dpdk pci 0000:03:00.0",
                 "dpdk eal --no-huge -m 512"), "ports.conf");
         var ports = plane.rib().ports();
         assertEquals(io.dataplane.control.command.PortSpec.Type.AFXDP, ports.get(0).spec().type());
         assertEquals(4, ports.get(0).spec().queues());
-        assertEquals(io.dataplane.control.command.PortSpec.XdpMode.ZEROCOPY, ports.get(0).spec().mode());
+        assertEquals(io.dataplane.ffi.XskSocket.Mode.ZEROCOPY, ports.get(0).spec().mode());
         assertEquals(2, ports.get(0).spec().cpu());
-        assertEquals("net_tap0,iface=dtap0", ports.get(1).spec().vdev());
-        assertEquals("0000:03:00.0", ports.get(2).spec().pci());
+        assertEquals("port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 rx-ring 512 burst 64", ports.get(1).spec().dpdk().toString());
+        assertEquals(io.dataplane.port.DpdkPortConfig.Device.PCI, ports.get(2).spec().dpdk().device());
+        assertEquals("0000:03:00.0", ports.get(2).spec().dpdk().spec());
         assertEquals(List.of("--no-huge", "-m", "512"), plane.rib().dpdkEal());
+    }
+
+    @Test
+    void dpdkPortOptionsAreValidatedByTheDpdkPortConfigAtConfigurationTime() {
+        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev dp0 type dpdk vdev net_null0 rx-ring 100"), "d.conf"));
+        assertTrue(ex.getMessage().startsWith("d.conf:1: port dp0: rx-ring must be a power of two"), ex.getMessage());
     }
 
     @Test
