@@ -246,7 +246,7 @@ class ControlPlaneTest {
         assertEquals("port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 rx-ring 512 burst 64", ports.get(1).spec().dpdk().toString());
         assertEquals(io.dataplane.port.DpdkPortConfig.Device.PCI, ports.get(2).spec().dpdk().device());
         assertEquals("0000:03:00.0", ports.get(2).spec().dpdk().spec());
-        assertEquals(List.of("--no-huge", "-m", "512"), plane.rib().dpdkEal());
+        assertEquals(List.of("--no-huge", "-m", "512"), plane.rib().dpdkEal().args());
     }
 
     @Test

@@ -89,6 +89,8 @@ class MalformedCommandTest {
                 Arguments.of("stats everything", "'ports', 'drops' or 'nexthops'"),
                 Arguments.of("port add dev p3 type memory", "configuration-only"),
                 Arguments.of("dpdk eal --no-huge", "configuration-only"),
+                Arguments.of("dpdk eal --vdev=net_null0", "do not pass --vdev here"),
+                Arguments.of("port add dev dp0 type dpdk vdev net_null0 burst 999", "burst must be 1..256"),
                 Arguments.of("batch commit", "no batch is open"),
                 Arguments.of("batch abort", "no batch is open"),
                 Arguments.of("batch sideways", "'begin', 'commit' or 'abort'"),

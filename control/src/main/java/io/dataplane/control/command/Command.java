@@ -136,8 +136,8 @@ public sealed interface Command {
         }
     }
 
-    /** Configuration-time only: EAL arguments for DPDK ports, passed through unparsed. */
-    record DpdkEal(List<String> args) implements Command {
+    /** Configuration-time only: the EAL arguments for DPDK ports (the one {@code dpdk eal ...} line). */
+    record DpdkEal(io.dataplane.ffi.dpdk.EalOptions options) implements Command {
         @Override
         public boolean changesState() {
             return true;

@@ -546,7 +546,11 @@ public final class CommandParser {
         if (args.isEmpty()) {
             throw missing("EAL arguments after 'dpdk eal' (e.g. --no-huge -m 512)");
         }
-        return new DpdkEal(List.copyOf(args));
+        try {
+            return new DpdkEal(new io.dataplane.ffi.dpdk.EalOptions(args));
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
     }
 
     // ---- shared pieces ----

@@ -92,7 +92,7 @@ public final class Rib {
     private final Map<Prefix, Route> routes = new HashMap<>();
     private final Map<Integer, SlotNexthop> nexthopSlots = new HashMap<>();
     private final Map<Integer, GroupSpec> groupSlots = new HashMap<>();
-    private final List<String> dpdkEal = new ArrayList<>();
+    private io.dataplane.ffi.dpdk.EalOptions dpdkEal;
     private int hashSeed;
 
     // What the published tables held before the open transaction touched an entry (null = absent).
@@ -131,9 +131,11 @@ public final class Rib {
             }
             case PortAdd p -> portAdd(p.port());
             case DpdkEal d -> {
-                int n = dpdkEal.size();
-                dpdkEal.addAll(d.args());
-                journal.undo(() -> dpdkEal.subList(n, dpdkEal.size()).clear());
+                if (dpdkEal != null) {
+                    throw new CommandException("'dpdk eal' is given twice; put every EAL argument on one 'dpdk eal ...' line");
+                }
+                dpdkEal = d.options();
+                journal.undo(() -> dpdkEal = null);
             }
             default -> throw new IllegalArgumentException(c + " does not change the RIB");
         }
@@ -547,8 +549,9 @@ public final class Rib {
         return ports.get(index).name();
     }
 
-    public List<String> dpdkEal() {
-        return List.copyOf(dpdkEal);
+    /** The configuration's {@code dpdk eal} options, or null if it has none. */
+    public io.dataplane.ffi.dpdk.EalOptions dpdkEal() {
+        return dpdkEal;
     }
 
     public int hashSeed() {
