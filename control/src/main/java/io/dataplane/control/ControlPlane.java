@@ -336,9 +336,15 @@ public final class ControlPlane {
         }
         if (t.nexthop() >= 0) {
             Rib.SlotNexthop s = rib.nexthopSlot(t.nexthop());
-            m.put("nexthop", t.nexthop());
             if (s != null) {
                 m.put("gateway", s.via().toString());
+            }
+            // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
+            m.put("nexthop_slot", t.nexthop());
+            for (Rib.NexthopObject o : rib.objects().values()) {
+                if (o instanceof Rib.GatewayObject gw && gw.slot() == t.nexthop()) {
+                    m.put("nhid", gw.id());
+                }
             }
         }
         if (t.egressPort() >= 0) {
@@ -359,8 +365,11 @@ public final class ControlPlane {
         if (m.containsKey("mpalgo")) {
             sb.append(" mpalgo ").append(m.get("mpalgo")).append(" hash 0x").append(Integer.toHexString(t.hash()));
         }
-        if (m.containsKey("nexthop")) {
-            sb.append(" nexthop ").append(m.get("nexthop"));
+        if (m.containsKey("nhid")) {
+            sb.append(" nhid ").append(m.get("nhid"));
+        }
+        if (m.containsKey("nexthop_slot")) {
+            sb.append(" slot ").append(m.get("nexthop_slot"));
         }
         if (t.verdict() < 0) {
             sb.append(" verdict ").append(m.get("verdict"));

@@ -39,7 +39,7 @@ class RouteGetTest {
         f.close();
     }
 
-    private static final Pattern NEXTHOP = Pattern.compile("\"nexthop\":(\\d+)");
+    private static final Pattern NEXTHOP = Pattern.compile("\"nexthop_slot\":(\\d+)");
     private static final Pattern DEV = Pattern.compile("\"dev\":\"(\\w+)\"");
     private static final Pattern HASH = Pattern.compile("\"hash\":(-?\\d+)");
 
@@ -110,7 +110,7 @@ class RouteGetTest {
     void routeGetTextNamesRouteAlgorithmHashAndNexthop() {
         multipath("l4");
         String line = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
-        assertTrue(line.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ nexthop \\d+"), line);
+        assertTrue(line.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ slot \\d+"), line);
     }
 
     @Test
@@ -123,5 +123,14 @@ class RouteGetTest {
     @Test
     void routeGetWithoutARouteIsAnError() {
         assertTrue(f.run("route get 10.1.1.1").error().startsWith("no route to 10.1.1.1"));
+    }
+
+    @Test
+    void routeGetNamesTheNexthopObjectAndItsSlot() {
+        f.ok("nexthop add id 7 via 192.0.2.2 dev p2");
+        f.ok("route add 10.0.0.0/8 nhid 7");
+        String json = f.out("-j route get 10.2.3.4").get(0);
+        assertTrue(json.contains("\"gateway\":\"192.0.2.2\",\"nexthop_slot\":0,\"nhid\":7,\"dev\":\"p2\",\"verdict\":\"forward\""), json);
+        assertEquals("10.2.3.4 via 192.0.2.2 dev p2 route 10.0.0.0/8 nhid 7 slot 0", f.out("route get 10.2.3.4").get(0));
     }
 }
