@@ -174,4 +174,37 @@ class CommandServerTest {
             assertTrue(silent.closedByServer());
         }
     }
+
+    @Test
+    void randomGarbageFromManyClientsChangesNothingAndTheServerKeepsServing() throws Exception {
+        String before;
+        try (var c = h.client()) {
+            before = String.join("\n", c.call("route show"));
+        }
+        java.util.Random rnd = new java.util.Random(2024);
+        String[] words = {"route", "add", "del", "nexthop", "id", "group", "via", "dev", "p1", "10.0.0.0/8", "batch",
+                "begin", "weight", "999", "-j", "neigh", "lladdr", "mpalgo", "drr", "::", "/", ","};
+        for (int k = 0; k < 12; k++) {
+            try (var c = h.client()) {
+                if (k % 2 == 0) {
+                    byte[] junk = new byte[4096];
+                    rnd.nextBytes(junk);
+                    c.sendRaw(junk); // binary: error and close
+                } else {
+                    StringBuilder sb = new StringBuilder();
+                    for (int line = 0; line < 50; line++) {
+                        for (int w = 0; w < 1 + rnd.nextInt(8); w++) {
+                            sb.append(words[rnd.nextInt(words.length)]).append(' ');
+                        }
+                        sb.append('\n');
+                    }
+                    c.sendRaw(sb.toString().getBytes());
+                }
+            }
+        }
+        try (var c = h.client()) {
+            assertEquals(before, String.join("\n", c.call("route show")));
+            assertEquals("ok", c.call("set hash-seed 1").get(0));
+        }
+    }
 }
