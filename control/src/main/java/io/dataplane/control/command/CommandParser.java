@@ -1,5 +1,6 @@
 package io.dataplane.control.command;
 
+import io.dataplane.tables.IpAddresses;
 import io.dataplane.control.command.Command.*;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.port.DpdkPortConfig;
@@ -615,7 +616,7 @@ public final class CommandParser {
         try {
             if (t.startsWith("0x") || t.startsWith("0X")) {
                 v = Long.parseLong(t.substring(2), 16);
-            } else if (!t.isEmpty() && IpAddress.digits(t) && t.length() <= 18) {
+            } else if (!t.isEmpty() && IpAddresses.asciiDigits(t) && t.length() <= 18) {
                 v = Long.parseLong(t);
             } else {
                 throw new NumberFormatException();

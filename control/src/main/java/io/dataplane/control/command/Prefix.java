@@ -1,5 +1,7 @@
 package io.dataplane.control.command;
 
+import io.dataplane.tables.IpAddresses;
+
 /** A route's destination: an address whose bits after {@code length} are zero. */
 public record Prefix(IpAddress address, int length) implements Comparable<Prefix> {
 
@@ -22,7 +24,7 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
         int len = a.bits();
         if (slash >= 0) {
             String l = s.substring(slash + 1);
-            if (l.isEmpty() || l.length() > 3 || !IpAddress.digits(l)) {
+            if (l.isEmpty() || l.length() > 3 || !IpAddresses.asciiDigits(l)) {
                 throw new IllegalArgumentException("'" + s + "': prefix length '" + l + "' is not a number 0.." + a.bits());
             }
             len = Integer.parseInt(l);
