@@ -140,6 +140,22 @@ public final class XskRing {
         return ((int) I32.getVolatile(map, flagsOffset) & NEED_WAKEUP) != 0;
     }
 
+    /**
+     * Producer rings, for teardown: copies the addresses written but not yet consumed by the kernel
+     * into {@code out} (size {@link #size()} is enough) and returns how many.
+     */
+    public int unconsumed(long[] out) {
+        if (!userProduces) {
+            throw new IllegalStateException(name + " is a consumer ring");
+        }
+        int cons = (int) I32.getAcquire(map, consumerOffset);
+        int n = local - cons;
+        for (int i = 0; i < n; i++) {
+            out[i] = map.get(JAVA_LONG, descOffset + (long) ((cons + i) & mask) * entrySize);
+        }
+        return n;
+    }
+
     /** Entries in the ring right now, as both sides' indices say: written by one side, not yet read by the other. */
     public int entries() {
         if (userProduces) {

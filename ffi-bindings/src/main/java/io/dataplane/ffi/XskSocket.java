@@ -27,6 +27,8 @@ public final class XskSocket implements AutoCloseable {
     static final long PGOFF_RX_RING = 0, PGOFF_TX_RING = 0x80000000L, PGOFF_FILL_RING = 0x100000000L,
             PGOFF_COMPLETION_RING = 0x180000000L;
 
+    /** How long a bind keeps retrying while the queue is still held by a socket being released. */
+    static final long BUSY_RETRY_MS = 2000;
     /** struct xdp_umem_reg (32 bytes in the current ABI; the whole struct is zeroed). */
     private static final int UMEM_REG_SIZE = 32;
     private static final long UMEM_ADDR = 0, UMEM_LEN = 8, UMEM_CHUNK_SIZE = 16, UMEM_HEADROOM = 20;
@@ -131,7 +133,7 @@ public final class XskSocket implements AutoCloseable {
             sa.set(JAVA_INT, SXDP_IFINDEX, ifindex);
             sa.set(JAVA_INT, SXDP_QUEUE_ID, queue);
             try {
-                Libc.bind(fd, sa, "AF_XDP " + what + (shareWith != null ? " sharing UMEM" : "") + ", mode " + mode);
+                bindRetryingWhileBusy(fd, sa, "AF_XDP " + what + (shareWith != null ? " sharing UMEM" : "") + ", mode " + mode);
             } catch (NativeException e) {
                 String hint = switch (e.errno()) {
                     case Errno.EOPNOTSUPP -> "the driver of " + ifname + " has no zero-copy AF_XDP: use mode copy or auto";
@@ -153,6 +155,31 @@ public final class XskSocket implements AutoCloseable {
             }
             Libc.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * The kernel releases a closed socket's hold on its queue from a workqueue, so binding the same
+     * queue right after a restart can see EBUSY for a moment; a socket still bound there keeps
+     * EBUSY and the error surfaces after {@link #BUSY_RETRY_MS}.
+     */
+    private static void bindRetryingWhileBusy(int fd, MemorySegment sa, String what) {
+        long deadline = System.nanoTime() + BUSY_RETRY_MS * 1_000_000L;
+        while (true) {
+            try {
+                Libc.bind(fd, sa, what);
+                return;
+            } catch (NativeException e) {
+                if (e.errno() != Errno.EBUSY || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new NativeException("bind", what + " (interrupted while the queue was busy)", Errno.EBUSY);
+            }
         }
     }
 

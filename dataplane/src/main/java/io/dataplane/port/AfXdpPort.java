@@ -1,0 +1,389 @@
+package io.dataplane.port;
+
+import io.dataplane.ffi.Bpf;
+import io.dataplane.ffi.Errno;
+import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.Rtnetlink;
+import io.dataplane.ffi.XdpProgram;
+import io.dataplane.ffi.XskRing;
+import io.dataplane.ffi.XskSocket;
+import io.dataplane.pipeline.PacketBatch;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+
+/**
+ * A {@link Port} on one queue of a network interface through an AF_XDP socket, on a {@link Umem}
+ * that the other ports of the same worker share.
+ *
+ * <p>Opening it (control thread, in the interface's network namespace) loads and attaches the
+ * XDP program through a BPF link, registers the interface's own addresses with it so that traffic
+ * for the router still reaches the kernel, binds the socket (zero-copy when the driver has it,
+ * copy mode otherwise; {@link #zeroCopy()} says which) and fills the fill ring. The hot-path
+ * methods then follow the {@link Port} contract: no allocation, no exceptions, syscalls only when
+ * the kernel's need_wakeup flag asks for them.
+ *
+ * <p>Frame accounting: besides the {@link Umem}'s free list and pipeline count, this port counts
+ * the frames it gave the kernel for receiving (in the fill or RX ring) and for sending (in the TX
+ * or completion ring).
+ */
+public final class AfXdpPort implements Port {
+    private static final System.Logger LOG = System.getLogger(AfXdpPort.class.getName());
+    private static final int ETH_HLEN = 14;
+    /** Copy mode sends at most this many frames per kick; more kicks are needed for a full ring. */
+    private static final int TEARDOWN_KICKS = 1000;
+
+    private final int index;
+    private final String name;
+    private final int queue;
+    private final Umem umem;
+    private final XskSocket socket;
+    private final XdpProgram program;
+    private final XskRing rx;
+    private final XskRing tx;
+    private final XskRing fill;
+    private final XskRing completion;
+    private final int ringSize;
+    private final int maxFrameLength;
+    private final byte[] mac;
+
+    /** Frames in the fill or RX ring: given to the kernel for receiving, not yet taken back. */
+    private int kernelRx;
+    /** Frames in the TX or completion ring: given to the kernel for sending, not yet completed. */
+    private int kernelTx;
+    /** Descriptors written to the TX ring since the last {@link #flush()}. */
+    private int txPending;
+    private boolean closed;
+
+    // Counters: written by the worker only; the control thread reads them racily (monotonic longs).
+    private long rxPackets;
+    private long rxBytes;
+    private long txPackets;
+    private long txBytes;
+    private long txRingFull;
+    private long kickErrors;
+
+    private AfXdpPort(int index, String name, int queue, Umem umem, XskSocket socket, XdpProgram program, int ringSize,
+            int maxFrameLength, byte[] mac) {
+        this.index = index;
+        this.name = name;
+        this.queue = queue;
+        this.umem = umem;
+        this.socket = socket;
+        this.program = program;
+        this.rx = socket.rx();
+        this.tx = socket.tx();
+        this.fill = socket.fill();
+        this.completion = socket.completion();
+        this.ringSize = ringSize;
+        this.maxFrameLength = maxFrameLength;
+        this.mac = mac;
+    }
+
+    /**
+     * Opens the port. Must run on a thread in the interface's network namespace. {@code xdpFlags}
+     * 0 lets the kernel attach natively when the driver can ({@link Bpf#XDP_FLAGS_SKB_MODE} forces
+     * generic mode).
+     */
+    public static AfXdpPort open(int index, String ifname, int queue, Umem umem, XskSocket.Mode mode, int ringSize,
+            int xdpFlags) {
+        int ifindex = Libc.ifNameToIndex(ifname);
+        Rtnetlink.Link link;
+        java.util.List<Rtnetlink.Address> addresses;
+        try (Rtnetlink nl = Rtnetlink.open()) {
+            link = nl.link(ifindex);
+            addresses = nl.addresses(ifindex);
+        }
+        if (link.mtu() + ETH_HLEN > umem.maxFrameLength()) {
+            throw new IllegalArgumentException("MTU " + link.mtu() + " of " + ifname + " needs frames of "
+                    + (link.mtu() + ETH_HLEN + Umem.XDP_HEADROOM) + " bytes but the UMEM's are " + umem.frameSize()
+                    + "; lower the MTU (ip link set dev " + ifname + " mtu ...)");
+        }
+        XdpProgram program = XdpProgram.load(ifname, queue + 1, Bpf.XDP_PASS);
+        XskSocket socket = null;
+        try {
+            for (Rtnetlink.Address a : addresses) {
+                program.addLocalAddress(a.address());
+                if (a.broadcast() != null) {
+                    program.addLocalAddress(a.broadcast());
+                }
+            }
+            socket = XskSocket.open(ifname, ifindex, queue, umem.memory(), umem.frameSize(), 0, umem.registrar(), ringSize,
+                    mode);
+            AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
+                    link.mtu() + ETH_HLEN, link.mac());
+            port.refill();
+            program.setSocket(queue, socket.fd());
+            program.attach(ifindex, xdpFlags);
+            umem.registered(socket);
+            LOG.log(System.Logger.Level.INFO, "port {0}: {1} queue {2} bound in {3} mode (asked {4}), XDP {5}, MTU {6}",
+                    index, ifname, queue, socket.zeroCopy() ? "zero-copy" : "copy", mode.name().toLowerCase(),
+                    xdpFlags == Bpf.XDP_FLAGS_SKB_MODE ? "generic" : xdpFlags == Bpf.XDP_FLAGS_DRV_MODE ? "native" : "auto",
+                    link.mtu());
+            return port;
+        } catch (RuntimeException e) {
+            if (socket != null) {
+                socket.close();
+            }
+            program.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public int queue() {
+        return queue;
+    }
+
+    /** Whether the kernel bound this socket zero-copy (false: copy mode). */
+    public boolean zeroCopy() {
+        return socket.zeroCopy();
+    }
+
+    /** The interface's MAC address, the source of frames sent here. */
+    public byte[] mac() {
+        return mac.clone();
+    }
+
+    public Umem umem() {
+        return umem;
+    }
+
+    @Override
+    public MemorySegment memory() {
+        return umem.memory();
+    }
+
+    @Override
+    public int maxFrameLength() {
+        return maxFrameLength;
+    }
+
+    // ---- hot path ----
+
+    @Override
+    public int receive(PacketBatch batch) {
+        int n = rx.available(batch.capacity() - batch.count());
+        if (n == 0) {
+            // In copy mode with need_wakeup the kernel stops filling RX until it is woken.
+            if (fill.needsWakeup()) {
+                kick(socket.kickRx());
+            }
+            return 0;
+        }
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            long addr = rx.address(i);
+            int len = rx.descriptorLength(i);
+            batch.add(addr, addr, len);
+            bytes += len;
+        }
+        rx.release(n);
+        kernelRx -= n;
+        umem.receivedByPipeline(n);
+        rxPackets += n;
+        rxBytes += bytes;
+        return n;
+    }
+
+    @Override
+    public boolean transmit(long handle, long data, int length) {
+        if (tx.free(txPending + 1) <= txPending) {
+            txRingFull++;
+            return false;
+        }
+        tx.putDescriptor(txPending, data, length);
+        txPending++;
+        kernelTx++;
+        umem.sentByPipeline();
+        txPackets++;
+        txBytes += length;
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        if (txPending > 0) {
+            tx.submit(txPending);
+            txPending = 0;
+        }
+        if (kernelTx > 0 && tx.needsWakeup()) {
+            kick(socket.kickTx());
+        }
+    }
+
+    @Override
+    public void release(long handle) {
+        umem.release(handle);
+    }
+
+    @Override
+    public int poll() {
+        int done = completion.available(ringSize);
+        for (int i = 0; i < done; i++) {
+            umem.returnFromKernel(completion.address(i));
+        }
+        if (done > 0) {
+            completion.release(done);
+            kernelTx -= done;
+        }
+        // Copy mode sends 32 frames per kick and reports EAGAIN for the rest: keep kicking while the
+        // kernel has unsent descriptors.
+        if (kernelTx > 0 && tx.entries() > 0 && tx.needsWakeup()) {
+            kick(socket.kickTx());
+        }
+        return done + refill();
+    }
+
+    /** Tops the fill ring up from the free list, keeping at most one ring's worth of frames with the kernel. */
+    private int refill() {
+        int want = Math.min(ringSize - kernelRx, umem.freeCount());
+        if (want <= 0) {
+            return 0;
+        }
+        int n = fill.free(want);
+        for (int i = 0; i < n; i++) {
+            fill.putAddress(i, umem.takeForKernel());
+        }
+        if (n > 0) {
+            fill.submit(n);
+            kernelRx += n;
+        }
+        return n;
+    }
+
+    private void kick(int rc) {
+        if (rc < 0 && rc != -Errno.EAGAIN && rc != -Errno.EBUSY && rc != -Errno.ENOBUFS && rc != -Errno.ENETDOWN) {
+            kickErrors++;
+        }
+    }
+
+    // ---- accounting and counters (any thread may read; values may be a burst stale) ----
+
+    /** Frames given to the kernel for receiving (fill ring + RX ring). */
+    public int framesAtKernelRx() {
+        return kernelRx;
+    }
+
+    /** Frames given to the kernel for sending (TX ring + completion ring), including unflushed ones. */
+    public int framesAtKernelTx() {
+        return kernelTx;
+    }
+
+    /** Entries in the fill and RX rings by their indices; equals {@link #framesAtKernelRx()} when idle. */
+    public int fillAndRxRingEntries() {
+        return fill.entries() + rx.entries();
+    }
+
+    /** Entries in the TX and completion rings by their indices; equals {@link #framesAtKernelTx()} when idle. */
+    public int txAndCompletionRingEntries() {
+        return tx.entries() + completion.entries() + txPending;
+    }
+
+    public long rxPackets() {
+        return rxPackets;
+    }
+
+    public long rxBytes() {
+        return rxBytes;
+    }
+
+    public long txPackets() {
+        return txPackets;
+    }
+
+    public long txBytes() {
+        return txBytes;
+    }
+
+    /** Transmits refused because the TX ring was full. */
+    public long txRingFull() {
+        return txRingFull;
+    }
+
+    /** Kicks that failed with something other than "try again". */
+    public long kickErrors() {
+        return kickErrors;
+    }
+
+    /** The kernel's XDP_STATISTICS for this socket (names in {@link XskSocket#STATISTICS_NAMES}). */
+    public long[] kernelStatistics() {
+        long[] s = new long[XskSocket.STATISTICS_COUNT];
+        socket.statistics(s);
+        return s;
+    }
+
+    // ---- control path ----
+
+    /** Frames for {@code address} go to the kernel from now on (an address added to the interface). */
+    public void addLocalAddress(InetAddress address) {
+        program.addLocalAddress(address);
+    }
+
+    public void removeLocalAddress(InetAddress address) {
+        program.removeLocalAddress(address);
+    }
+
+    /**
+     * Detaches the program, takes every frame back from the kernel onto the UMEM's free list, and
+     * closes the socket. Call it on the worker thread after its last burst, or on any thread once
+     * the worker has stopped.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        program.clearSocket(queue);
+        program.close(); // closes the BPF link: no more frames arrive
+        flush();
+        for (int k = 0; k < TEARDOWN_KICKS && tx.entries() > 0; k++) {
+            socket.kickTx();
+        }
+        // Frames the kernel already received or sent come back through RX and completion.
+        int n = rx.available(ringSize);
+        for (int i = 0; i < n; i++) {
+            umem.returnFromKernel(rx.address(i));
+        }
+        rx.release(n);
+        kernelRx -= n;
+        int c = completion.available(ringSize);
+        for (int i = 0; i < c; i++) {
+            umem.returnFromKernel(completion.address(i));
+        }
+        completion.release(c);
+        kernelTx -= c;
+        // What the kernel never consumed is still ours: read it back from the producer rings.
+        long[] left = new long[ringSize];
+        int f = fill.unconsumed(left);
+        for (int i = 0; i < f; i++) {
+            umem.returnFromKernel(left[i]);
+        }
+        kernelRx -= f;
+        int t = tx.unconsumed(left);
+        for (int i = 0; i < t; i++) {
+            umem.returnFromKernel(left[i]);
+        }
+        kernelTx -= t;
+        umem.unregistered(socket);
+        socket.close();
+        if (kernelRx != 0 || kernelTx != 0) {
+            LOG.log(System.Logger.Level.WARNING, "port {0} ({1}): {2} receive and {3} send frames not returned by the kernel at close",
+                    index, name, kernelRx, kernelTx);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AfXdpPort[" + index + " " + name + " queue " + queue + (socket.zeroCopy() ? " zero-copy" : " copy") + "]";
+    }
+}

@@ -1,0 +1,150 @@
+package io.dataplane.port;
+
+import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.XskSocket;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The frame memory of one worker: a page-aligned region cut into equal frames, registered with
+ * the first AF_XDP socket and shared by every port of the worker, so that forwarding from one port
+ * to another moves a descriptor, never the bytes.
+ *
+ * <p>It keeps the frames nobody holds on a free list, and counts the frames the pipeline holds
+ * (received and not yet transmitted or released). Every frame is in exactly one place: the free
+ * list, the pipeline, or a port's kernel rings (fill + RX, TX + completion), which each port
+ * counts; {@link #frameCount()} equals the sum. Worker thread only, except construction and
+ * {@link #close()}.
+ */
+public final class Umem implements AutoCloseable {
+    /** The kernel reserves this much in front of every received frame (XDP_PACKET_HEADROOM). */
+    public static final int XDP_HEADROOM = 256;
+
+    private final MemorySegment memory;
+    private final int frameSize;
+    private final long frameMask;
+    private final int frameCount;
+    private final long[] free;
+    private int freeCount;
+    private long held;
+    /** The live sockets registered on this memory; a new socket shares through any of them. */
+    private final List<XskSocket> sockets = new ArrayList<>();
+    private boolean closed;
+
+    /** Maps {@code frameCount} frames of {@code frameSize} bytes (a power of two, 2048..4096). */
+    public Umem(int frameCount, int frameSize) {
+        if (Integer.bitCount(frameSize) != 1 || frameSize < 2048 || frameSize > 4096) {
+            throw new IllegalArgumentException("frame size must be 2048 or 4096 (a power of two the kernel accepts), was "
+                    + frameSize);
+        }
+        if (frameCount <= 0) {
+            throw new IllegalArgumentException("frame count must be positive, was " + frameCount);
+        }
+        this.frameSize = frameSize;
+        this.frameMask = ~((long) frameSize - 1);
+        this.frameCount = frameCount;
+        this.memory = Libc.mmap((long) frameCount * frameSize, Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_POPULATE, -1, 0, "UMEM of " + frameCount + " frames");
+        this.free = new long[frameCount];
+        // Hand out low addresses first: easier to read in a debugger, no other reason.
+        for (int i = 0; i < frameCount; i++) {
+            free[i] = (long) (frameCount - 1 - i) * frameSize;
+        }
+        this.freeCount = frameCount;
+    }
+
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    public int frameSize() {
+        return frameSize;
+    }
+
+    public int frameCount() {
+        return frameCount;
+    }
+
+    /** The largest frame a received or sent frame can be, after the kernel's headroom. */
+    public int maxFrameLength() {
+        return frameSize - XDP_HEADROOM;
+    }
+
+    /** The start of the frame that {@code address} points into. */
+    public long frameOf(long address) {
+        return address & frameMask;
+    }
+
+    /** Takes a free frame for the pipeline (e.g. to build an ICMP error); -1 when none is free. */
+    public long allocate() {
+        if (freeCount == 0) {
+            return -1;
+        }
+        held++;
+        return free[--freeCount];
+    }
+
+    /** Returns a frame the pipeline held (a drop) to the free list. */
+    public void release(long address) {
+        held--;
+        free[freeCount++] = address & frameMask;
+    }
+
+    // ---- port-side transitions (package private: only ports move frames to and from the kernel) ----
+
+    /** Takes a free frame to give to the kernel's fill ring; -1 when none is free. */
+    long takeForKernel() {
+        return freeCount == 0 ? -1 : free[--freeCount];
+    }
+
+    /** A frame came back from the kernel (completion, or teardown) to the free list. */
+    void returnFromKernel(long address) {
+        free[freeCount++] = address & frameMask;
+    }
+
+    /** {@code n} frames went from the kernel's RX ring to the pipeline. */
+    void receivedByPipeline(int n) {
+        held += n;
+    }
+
+    /** One pipeline frame went to a TX ring. */
+    void sentByPipeline() {
+        held--;
+    }
+
+    public int freeCount() {
+        return freeCount;
+    }
+
+    /** Frames the pipeline holds: received or allocated, and not yet transmitted or released. */
+    public long heldByPipeline() {
+        return held;
+    }
+
+    /** The socket a new port's socket shares this memory through, or null if none is registered yet. */
+    XskSocket registrar() {
+        return sockets.isEmpty() ? null : sockets.getFirst();
+    }
+
+    void registered(XskSocket socket) {
+        sockets.add(socket);
+    }
+
+    void unregistered(XskSocket socket) {
+        sockets.remove(socket);
+    }
+
+    /** Unmaps the memory; only after every port on it is closed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (!sockets.isEmpty()) {
+            throw new IllegalStateException("UMEM still has " + sockets.size() + " open socket(s); close the ports first");
+        }
+        closed = true;
+        Libc.munmap(memory);
+    }
+}

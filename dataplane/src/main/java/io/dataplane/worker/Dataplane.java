@@ -1,0 +1,220 @@
+package io.dataplane.worker;
+
+import io.dataplane.pipeline.Verdict;
+import io.dataplane.port.Port;
+import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.ForwardingLimits;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+/**
+ * The running fast path: the forwarding state, the ports, and the pinned workers that poll them.
+ * The control plane changes state only through {@link #forwarding()} and reads counters here while
+ * workers run.
+ */
+public final class Dataplane implements AutoCloseable {
+    /** How an idle worker waits: spin for latency, back off to share the machine. */
+    public enum Idle {
+        BUSY_SPIN, YIELD, BACKOFF;
+
+        public static Idle parse(String text) {
+            return switch (text) {
+                case "busy-spin" -> BUSY_SPIN;
+                case "yield" -> YIELD;
+                case "backoff" -> BACKOFF;
+                default -> throw new IllegalArgumentException("unknown idle strategy '" + text + "'; use busy-spin, yield or backoff");
+            };
+        }
+
+        IdleStrategy create() {
+            return switch (this) {
+                case BUSY_SPIN -> new BusySpinIdleStrategy();
+                case YIELD -> new YieldingIdleStrategy();
+                case BACKOFF -> new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+            };
+        }
+    }
+
+    private record WorkerPlan(int cpu, int[] ports) {
+    }
+
+    private final Forwarding forwarding;
+    private final Port[] ports;
+    private final List<Worker> workers = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final Idle idle;
+    private volatile Throwable lastError;
+
+    private Dataplane(Builder b) {
+        this.forwarding = new Forwarding(b.limits);
+        this.ports = b.ports.toArray(new Port[0]);
+        this.idle = b.idle;
+        List<WorkerPlan> plans = b.workers.isEmpty()
+                ? List.of(new WorkerPlan(-1, b.ports.stream().mapToInt(Port::index).toArray()))
+                : b.workers;
+        for (int w = 0; w < plans.size(); w++) {
+            WorkerPlan plan = plans.get(w);
+            Port[] served = new Port[plan.ports().length];
+            for (int i = 0; i < served.length; i++) {
+                served[i] = port(plan.ports()[i]);
+            }
+            workers.add(new Worker(w, forwarding, served, ports, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops())));
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts one thread per worker. */
+    public synchronized void start() {
+        if (!runners.isEmpty()) {
+            throw new IllegalStateException("the dataplane is already running");
+        }
+        ErrorHandler onError = t -> {
+            lastError = t;
+            System.err.println("dataplane worker error: " + t);
+        };
+        for (Worker w : workers) {
+            AgentRunner runner = new AgentRunner(idle.create(), onError, null, w);
+            AgentRunner.startOnThread(runner);
+            runners.add(runner);
+        }
+    }
+
+    /** Stops the workers and waits for them; the ports stay open. */
+    public synchronized void stop() {
+        for (AgentRunner r : runners) {
+            r.close();
+        }
+        runners.clear();
+    }
+
+    public Forwarding forwarding() {
+        return forwarding;
+    }
+
+    public List<Port> ports() {
+        return List.of(ports);
+    }
+
+    public Port port(int index) {
+        if (index < 0 || index >= ports.length || ports[index] == null) {
+            throw new IllegalArgumentException("no port with index " + index);
+        }
+        return ports[index];
+    }
+
+    public int workerCount() {
+        return workers.size();
+    }
+
+    /** The last exception a worker reported, or null. A worker keeps running after one. */
+    public Throwable lastError() {
+        return lastError;
+    }
+
+    public long portCounter(int port, PortCounter counter) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.counters().port(port, counter);
+        }
+        return sum;
+    }
+
+    public long dropCounter(Verdict verdict) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.counters().drops(verdict);
+        }
+        return sum;
+    }
+
+    public long nexthopPackets(int nexthop) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.counters().nexthopPackets(nexthop);
+        }
+        return sum;
+    }
+
+    public long nexthopBytes(int nexthop) {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.counters().nexthopBytes(nexthop);
+        }
+        return sum;
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        for (Worker w : workers) {
+            w.counters().close();
+        }
+        for (Port p : ports) {
+            p.close();
+        }
+        forwarding.close();
+    }
+
+    /** Collects ports and worker placement; ports must be added in index order. */
+    public static final class Builder {
+        private final List<Port> ports = new ArrayList<>();
+        private final List<WorkerPlan> workers = new ArrayList<>();
+        private ForwardingLimits limits = ForwardingLimits.defaults();
+        private Idle idle = Idle.BACKOFF;
+        private int burst = 64;
+
+        public Builder limits(ForwardingLimits value) {
+            limits = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder port(Port port) {
+            if (port.index() != ports.size()) {
+                throw new IllegalArgumentException("port " + port.name() + " has index " + port.index() + "; expected " + ports.size());
+            }
+            if (ports.size() == WorkerCounters.MAX_PORTS) {
+                throw new IllegalArgumentException("at most " + WorkerCounters.MAX_PORTS + " ports");
+            }
+            ports.add(port);
+            return this;
+        }
+
+        /** A worker pinned to {@code cpu} (-1: not pinned) serving the given port indices. Default: one unpinned worker for all ports. */
+        public Builder worker(int cpu, int... portIndices) {
+            workers.add(new WorkerPlan(cpu, portIndices.clone()));
+            return this;
+        }
+
+        public Builder idle(Idle value) {
+            idle = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Frames per burst, 1..256 (default 64). */
+        public Builder burst(int frames) {
+            if (frames < 1 || frames > 256) {
+                throw new IllegalArgumentException("burst must be 1..256 frames, was " + frames);
+            }
+            burst = frames;
+            return this;
+        }
+
+        public Dataplane build() {
+            if (ports.isEmpty()) {
+                throw new IllegalStateException("a dataplane needs at least one port");
+            }
+            return new Dataplane(this);
+        }
+    }
+}

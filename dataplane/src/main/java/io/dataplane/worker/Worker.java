@@ -1,0 +1,127 @@
+package io.dataplane.worker;
+
+import io.dataplane.ffi.CpuAffinity;
+import io.dataplane.pipeline.PacketBatch;
+import io.dataplane.pipeline.Pipeline;
+import io.dataplane.pipeline.Verdict;
+import io.dataplane.port.Port;
+import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.Quiescence;
+import io.dataplane.tables.Snapshot;
+import org.agrona.concurrent.Agent;
+
+/**
+ * A pinned worker's duty cycle, as an Agrona {@link Agent}: for each port it serves, receive a
+ * burst, run the pipeline on it, hand each frame to its egress port or drop it with its reason,
+ * then flush the TX rings and do the ports' housekeeping. {@code doWork()} returns the frames and
+ * ring entries it handled, so the idle strategy backs off only when there was nothing to do.
+ *
+ * <p>Order within a burst: receive first, then load the snapshot. A frame received after a commit
+ * returned is therefore always decided by that commit's tables (or newer).
+ */
+public final class Worker implements Agent {
+    private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
+    private static final int TX_FULL = Verdict.TX_FULL.code;
+
+    private final int id;
+    private final Forwarding forwarding;
+    private final Quiescence quiescence;
+    private final Port[] served;
+    private final Port[] egress;
+    private final int cpu;
+    private final WorkerCounters counters;
+    private final PacketBatch batch;
+    private final Pipeline pipeline;
+    private final int slot;
+
+    /**
+     * @param served the ports this worker receives from
+     * @param egress every port a route may name, by port index (null where this worker cannot send);
+     *               it includes the served ports, whose rings this worker also services
+     * @param cpu the CPU to pin to, or -1 to leave the thread unpinned
+     */
+    public Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters) {
+        this.id = id;
+        this.forwarding = forwarding;
+        this.quiescence = forwarding.quiescence();
+        this.served = served.clone();
+        this.egress = egress.clone();
+        for (Port p : served) {
+            if (p.index() >= egress.length || egress[p.index()] != p) {
+                throw new IllegalArgumentException("port " + p.name() + " is served by worker " + id
+                        + " but missing from its egress table; a served port must also be an egress port");
+            }
+        }
+        this.cpu = cpu;
+        this.counters = counters;
+        this.batch = new PacketBatch(burst);
+        this.pipeline = new Pipeline(forwarding.limits().groups());
+        this.slot = quiescence.register();
+    }
+
+    @Override
+    public void onStart() {
+        if (cpu >= 0) {
+            CpuAffinity.pin(cpu);
+        }
+        quiescence.online(slot);
+    }
+
+    @Override
+    public int doWork() {
+        quiescence.quiescent(slot);
+        int work = 0;
+        for (Port port : served) {
+            batch.clear();
+            int n = port.receive(batch);
+            if (n > 0) {
+                work += n;
+                forward(forwarding.snapshot(), port);
+            }
+        }
+        for (Port port : egress) {
+            if (port != null) {
+                port.flush();
+                work += port.poll();
+            }
+        }
+        return work;
+    }
+
+    private void forward(Snapshot snapshot, Port in) {
+        pipeline.process(snapshot, in.memory(), batch);
+        int rxPort = in.index();
+        for (int i = 0, n = batch.count(); i < n; i++) {
+            int length = batch.length[i];
+            counters.received(rxPort, length);
+            int verdict = batch.verdict[i];
+            if (verdict >= 0) {
+                Port out = verdict < egress.length ? egress[verdict] : null;
+                if (out == null) {
+                    verdict = NO_EGRESS_PORT;
+                } else if (out.transmit(batch.handle[i], batch.data[i], length)) {
+                    counters.transmitted(verdict, batch.nexthop[i], length);
+                    continue;
+                } else {
+                    verdict = TX_FULL;
+                }
+            }
+            counters.drop(verdict);
+            in.release(batch.handle[i]);
+        }
+    }
+
+    @Override
+    public void onClose() {
+        quiescence.unregister(slot);
+    }
+
+    @Override
+    public String roleName() {
+        return "dataplane-worker-" + id;
+    }
+
+    public WorkerCounters counters() {
+        return counters;
+    }
+}

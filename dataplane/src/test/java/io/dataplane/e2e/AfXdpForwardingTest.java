@@ -1,0 +1,188 @@
+package io.dataplane.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.XskSocket;
+import io.dataplane.neighbour.NeighbourFollower;
+import io.dataplane.neighbour.NeighbourTable;
+import io.dataplane.port.AfXdpPort;
+import io.dataplane.port.Umem;
+import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.MultipathAlgorithm;
+import io.dataplane.tables.Nexthop;
+import io.dataplane.tables.RouteTarget;
+import io.dataplane.testing.RouterTopology;
+import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.PortCounter;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The classic weighted-ECMP test with our dataplane as the router: AF_XDP ports on the router
+ * namespace's three veths, one worker, kernel forwarding off there. The anycast addresses route
+ * to server1 (weight 1) and server2 (weight 2) with L4 hashing; every HTTP request is a new TCP
+ * connection, so TCP has to work both ways through the dataplane.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AfXdpForwardingTest {
+    /** Requests per family: enough that a 1:2 split lands within 15% with high probability (3 sigma). */
+    private static final int REQUESTS = 900;
+    private static final int NH_CLIENT = 1, NH_SERVER1 = 2, NH_SERVER2 = 3, GROUP = 0;
+
+    private static RouterTopology topo;
+    private static Umem umem;
+    private static AfXdpPort[] ports;
+    private static int[] ifindex;
+    private static NeighbourTable neighbours;
+    private static NeighbourFollower follower;
+    private static Dataplane dataplane;
+    private static Nexthop server2;
+    private static final CountDownLatch server2Dead = new CountDownLatch(1);
+
+    @BeforeAll
+    static void start() throws Exception {
+        topo = new RouterTopology("e2e");
+        topo.startHttpServers();
+        umem = new Umem(4096, 4096);
+        ifindex = new int[3];
+        ports = topo.netns.call(topo.router, () -> {
+            AfXdpPort[] p = new AfXdpPort[3];
+            for (int i = 0; i < 3; i++) {
+                ifindex[i] = Libc.ifNameToIndex("r" + i);
+                p[i] = AfXdpPort.open(i, "r" + i, 0, umem, XskSocket.Mode.AUTO, 1024, 0);
+            }
+            return p;
+        });
+        neighbours = new NeighbourTable();
+        follower = new NeighbourFollower(neighbours, topo.router);
+        follower.awaitLoaded(5, TimeUnit.SECONDS);
+        String[] peers = {RouterTopology.CLIENT4, RouterTopology.SERVER1_4, RouterTopology.SERVER2_4};
+        long[] macs = new long[3];
+        for (int i = 0; i < 3; i++) {
+            InetAddress a = InetAddress.getByName(peers[i]);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while ((macs[i] = neighbours.lookup(ifindex[i], a)) < 0 && System.nanoTime() < deadline) {
+                follower.resolve(ifindex[i], a);
+                Thread.sleep(50);
+            }
+            assertTrue(macs[i] >= 0, "the router's kernel resolved " + peers[i] + " (ARP passed by the XDP program)");
+        }
+        Nexthop client = new Nexthop(0, macs[0], NeighbourTable.macOf(ports[0].mac()), 1500, true, true);
+        Nexthop server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
+        server2 = new Nexthop(2, macs[2], NeighbourTable.macOf(ports[2].mac()), 1500, true, true);
+
+        dataplane = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2).build();
+        long[] client6 = IpAddresses.parse6("2001:db8:1::");
+        long[] anycast6 = IpAddresses.parse6(RouterTopology.ANYCAST6);
+        dataplane.forwarding().change()
+                .nexthop(NH_CLIENT, client)
+                .nexthop(NH_SERVER1, server1)
+                .nexthop(NH_SERVER2, server2)
+                .group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2}, new int[] {1, 2}, MultipathAlgorithm.L4))
+                .route4(IpAddresses.parse4("10.0.1.0"), 24, RouteTarget.nexthop(NH_CLIENT))
+                .route6(client6[0], client6[1], 64, RouteTarget.nexthop(NH_CLIENT))
+                .route4(IpAddresses.parse4(RouterTopology.ANYCAST4), 32, RouteTarget.group(GROUP))
+                .route6(anycast6[0], anycast6[1], 128, RouteTarget.group(GROUP))
+                .commit();
+        // Link down on a nexthop's port marks it dead, which takes it out of its group's hash space.
+        neighbours.addListener(new NeighbourTable.Listener() {
+            @Override
+            public void onNeighbour(int index, InetAddress address, long mac) {
+            }
+
+            @Override
+            public void onLink(int index, boolean up) {
+                if (index == ifindex[2] && !up) {
+                    dataplane.forwarding().change().nexthop(NH_SERVER2, server2.withAlive(false)).commit();
+                    server2Dead.countDown();
+                }
+            }
+        });
+        dataplane.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (dataplane != null) {
+                dataplane.close(); // stops the worker, then closes the ports
+            } else if (ports != null) {
+                for (AfXdpPort p : ports) {
+                    if (p != null) {
+                        p.close();
+                    }
+                }
+            }
+            if (umem != null) {
+                assertEquals(umem.frameCount(), umem.freeCount(), "every frame back on the free list after teardown");
+                umem.close();
+            }
+        } finally {
+            if (follower != null) {
+                follower.close();
+            }
+            if (topo != null) {
+                topo.close();
+            }
+        }
+    }
+
+    private static void assertSplit(Map<String, Integer> counts) {
+        int s1 = counts.getOrDefault("server1", 0);
+        int s2 = counts.getOrDefault("server2", 0);
+        System.out.printf("split over %d requests: server1 %d, server2 %d, other %s%n", REQUESTS, s1, s2, counts);
+        assertEquals(REQUESTS, s1 + s2, "every request completed: " + counts);
+        double share1 = s1 / (double) REQUESTS;
+        assertTrue(Math.abs(share1 - 1 / 3.0) <= 0.15 / 3.0, "server1 share " + share1 + " within 15% of 1/3");
+        assertTrue(Math.abs(s2 / (double) REQUESTS - 2 / 3.0) <= 0.15 * 2 / 3.0, "server2 share within 15% of 2/3");
+    }
+
+    @Test
+    @Order(1)
+    void ipv6RequestsSplitOneToTwo() {
+        assertSplit(topo.requests("http://[" + RouterTopology.ANYCAST6 + "]/", REQUESTS));
+        assertNull(dataplane.lastError());
+    }
+
+    @Test
+    @Order(2)
+    void ipv4RequestsSplitOneToTwo() {
+        assertSplit(topo.requests("http://" + RouterTopology.ANYCAST4 + "/", REQUESTS));
+        assertTrue(dataplane.portCounter(0, PortCounter.RX_PACKETS) > 4 * REQUESTS, "the client's packets crossed the dataplane");
+        assertNull(dataplane.lastError());
+    }
+
+    @Test
+    @Order(3)
+    void pingToTheRouterIsAnsweredByTheKernel() {
+        String out = topo.netns.exec(topo.client, "ping", "-c", "2", "-i", "0.2", "-W", "2", RouterTopology.ROUTER_C4);
+        assertTrue(out.contains("2 received"), out);
+        out = topo.netns.exec(topo.client, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", RouterTopology.ROUTER_C6);
+        assertTrue(out.contains("2 received"), out);
+    }
+
+    @Test
+    @Order(4)
+    void linkDownOnServer2MovesEveryNewRequestToServer1() throws Exception {
+        topo.netns.ip(topo.server2, "link", "set", "s2", "down");
+        assertTrue(server2Dead.await(5, TimeUnit.SECONDS), "link-down notification reached the nexthop");
+        long sentToServer2 = dataplane.portCounter(2, PortCounter.TX_PACKETS);
+        Map<String, Integer> counts = topo.requests("http://[" + RouterTopology.ANYCAST6 + "]/", 100);
+        assertEquals(Map.of("server1", 100), counts);
+        counts = topo.requests("http://" + RouterTopology.ANYCAST4 + "/", 100);
+        assertEquals(Map.of("server1", 100), counts);
+        assertEquals(sentToServer2, dataplane.portCounter(2, PortCounter.TX_PACKETS), "no frame left on server2's link");
+    }
+}
