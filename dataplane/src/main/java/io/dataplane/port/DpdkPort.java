@@ -102,9 +102,11 @@ public final class DpdkPort implements Port {
             throw new IllegalArgumentException("port " + config.name() + ": index must be >= 0, was " + index);
         }
         Eal.require();
-        EthDev device = config.device() == DpdkPortConfig.Device.VDEV
-                ? EthDev.probeVdev(config.spec())
-                : EthDev.probePci(config.spec());
+        EthDev device = switch (config.device()) {
+            case VDEV -> EthDev.probeVdev(config.spec());
+            case PCI -> EthDev.probePci(config.spec());
+            case ETHDEV -> EthDev.attach(config.spec());
+        };
         Mempool pool = null;
         try {
             synchronized (DpdkPort.class) {
