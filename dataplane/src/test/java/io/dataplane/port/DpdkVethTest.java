@@ -81,6 +81,20 @@ class DpdkVethTest {
                 }
             }
             b.poll();
+            int echoed = 0;
+            for (int round = 0; round < 1000; round++) {
+                batch.clear();
+                int n = a.receive(batch);
+                for (int i = 0; i < n; i++) {
+                    byte[] bytes = DpdkFrames.bytes(a, batch.data[i], batch.length[i]);
+                    if (((bytes[12] & 0xff) << 8 | (bytes[13] & 0xff)) == ETHERTYPE) {
+                        echoed++;
+                    }
+                    a.release(batch.handle[i]);
+                }
+            }
+            a.poll();
+            assertEquals(0, echoed, "a port must not receive the frames it sent itself (a router would loop them)");
             assertEquals(sent.size(), got.size(), "frames out == frames in");
             for (int i = 0; i < sent.size(); i++) {
                 assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
