@@ -316,8 +316,8 @@ public final class DpdkPort implements Port {
         return workerLcore;
     }
 
-    /** The port's mempool, for tests and tools that build frames to send. */
-    Mempool mempool() {
+    /** The port's mempool, for tests and tools that build frames to send (never the worker's hot path). */
+    public Mempool mempool() {
         return pool;
     }
 

@@ -1,11 +1,15 @@
 package io.dataplane.perf;
 
 import io.dataplane.ffi.CpuAffinity;
+import io.dataplane.ffi.dpdk.Dpdk;
 import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.port.DpdkPort;
 import io.dataplane.port.DpdkPortConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ports' Rx-pps add up to).
  *
  * <p>Usage: {@code DpdkForwardBench [--seconds 10] [--warmup 5] [--cpu 1] [--burst 32]
- * [--vdev0 net_null0] [--vdev1 net_null1] [--eal "--no-huge -m 256 ..."]}
+ * [--vdev0 net_null0] [--vdev1 net_null1] [--eal "--no-huge -m 256 ..."] [--tx-first BURSTS]}
  */
 public final class DpdkForwardBench {
     private DpdkForwardBench() {}
@@ -28,6 +32,7 @@ public final class DpdkForwardBench {
         String vdev0 = "net_null0";
         String vdev1 = "net_null1";
         EalOptions eal = EalOptions.NO_HUGEPAGES;
+        int txFirst = 0;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -38,12 +43,18 @@ public final class DpdkForwardBench {
                 case "--vdev0" -> vdev0 = v;
                 case "--vdev1" -> vdev1 = v;
                 case "--eal" -> eal = EalOptions.parse(v);
+                case "--tx-first" -> txFirst = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Eal.start(eal);
         DpdkPort a = DpdkPort.open(0, DpdkPortConfig.vdev("p0", vdev0).withBurst(burst));
         DpdkPort b = DpdkPort.open(1, DpdkPortConfig.vdev("p1", vdev1).withBurst(burst));
+        // Devices that make no traffic of their own (af_packet, af_xdp on a veth pair) get bursts to bounce, as testpmd --tx-first.
+        for (int i = 0; i < txFirst; i++) {
+            sendBurst(a, burst);
+            sendBurst(b, burst);
+        }
         AtomicLong forwarded = new AtomicLong();
         AtomicLong dropped = new AtomicLong();
         var running = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -72,10 +83,36 @@ public final class DpdkForwardBench {
         worker.join();
         double mpps = (f1 - f0) / ((t1 - t0) / 1e3);
         System.out.println("worker lcores: " + a.workerLcore() + " " + b.workerLcore());
-        System.out.printf("DpdkPort io-forward %s<->%s burst %d cpu %d: %.2f Mpps forwarded (%d frames in %.2f s), %.1f ns/frame%n",
+        System.out.printf("DpdkPort io-forward %s <-> %s burst %d cpu %d: %.2f Mpps forwarded (%d frames in %.2f s), %.1f ns/frame%n",
                 vdev0, vdev1, burst, cpu, mpps, f1 - f0, (t1 - t0) / 1e9, 1e3 / mpps);
         a.close();
         b.close();
+    }
+
+    /** Sends {@code n} 64-byte broadcast frames (local experimental ethertype) built in the port's pool. */
+    private static void sendBurst(DpdkPort port, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mbufs = arena.allocate(ValueLayout.JAVA_LONG, n);
+            if (Dpdk.mbufAllocBulk(port.mempool().segment(), mbufs, n) != 0) {
+                throw new IllegalStateException("mempool of " + port.name() + " is short");
+            }
+            for (int i = 0; i < n; i++) {
+                long mbuf = mbufs.getAtIndex(ValueLayout.JAVA_LONG, i);
+                long data = Dpdk.mbufAppend(mbuf, 64);
+                MemorySegment m = port.memory();
+                m.asSlice(data, 64).fill((byte) 0);
+                for (int j = 0; j < 6; j++) {
+                    m.set(ValueLayout.JAVA_BYTE, data + j, (byte) 0xff);
+                }
+                m.set(ValueLayout.JAVA_BYTE, data + 6, (byte) 2);
+                m.set(ValueLayout.JAVA_BYTE, data + 12, (byte) 0x88);
+                m.set(ValueLayout.JAVA_BYTE, data + 13, (byte) 0xb5);
+                if (!port.transmit(mbuf, data, 64)) {
+                    port.release(mbuf);
+                }
+            }
+            port.flush();
+        }
     }
 
     /** One burst from {@code in} to {@code out}; frames {@code out} refuses are released. */
