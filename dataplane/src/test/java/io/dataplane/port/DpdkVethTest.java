@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * DpdkPort on real kernel interfaces: DPDK's net_af_packet driver on both ends of a veth pair in a
+ * DpdkPort on real kernel interfaces: DPDK's net_af_packet and net_af_xdp drivers on both ends of a veth pair in a
  * network namespace this test creates (and always deletes). Frames sent on one port arrive intact
  * on the other; the kernel's own chatter on the link is told apart by an experimental ethertype.
  */
@@ -46,11 +46,19 @@ class DpdkVethTest {
     }
 
     @Test
-    void framesSentOnOneVethEndArriveIntactOnTheOther() {
-        // The af_packet sockets are opened in the namespace (by a thread that entered it), and stay there.
-        DpdkPort a = NetNamespace.call(NS, () -> DpdkPort.open(0, DpdkPortConfig.vdev("dva", "net_af_packet10,iface=dva")));
-        try (a; DpdkPort b = NetNamespace.call(NS,
-                () -> DpdkPort.open(1, DpdkPortConfig.vdev("dvb", "net_af_packet11,iface=dvb")))) {
+    void afPacketFramesSentOnOneVethEndArriveIntactOnTheOther() {
+        roundTrip("net_af_packet10,iface=dva", "net_af_packet11,iface=dvb");
+    }
+
+    @Test
+    void afXdpFramesSentOnOneVethEndArriveIntactOnTheOther() {
+        roundTrip("net_af_xdp10,iface=dva,start_queue=0,queue_count=1", "net_af_xdp11,iface=dvb,start_queue=0,queue_count=1");
+    }
+
+    private static void roundTrip(String specA, String specB) {
+        // The sockets are opened in the namespace (by a thread that entered it), and stay there.
+        DpdkPort a = NetNamespace.call(NS, () -> DpdkPort.open(0, DpdkPortConfig.vdev("dva", specA)));
+        try (a; DpdkPort b = NetNamespace.call(NS, () -> DpdkPort.open(1, DpdkPortConfig.vdev("dvb", specB)))) {
             List<byte[]> sent = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 byte[] frame = frame(i, 64 + (i * 13) % 1400);
