@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A {@link TestWire} of real kernel links: three veth pairs in a network namespace it creates
- * (and deletes on close). The router's three {@link DpdkPort}s use DPDK's net_af_packet driver on
+ * (and deletes on close). The router's three {@link DpdkPort}s use DPDK's net_af_packet (or net_af_xdp) driver on
  * one end of each pair; the test holds DpdkPorts on the other ends, injecting and collecting
  * frames through the kernel.
  */
@@ -34,7 +34,13 @@ public final class DpdkVethWire implements TestWire {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
 
+    /** Over net_af_packet. */
     public DpdkVethWire() {
+        this("net_af_packet", "");
+    }
+
+    /** Over {@code driver} (net_af_packet or net_af_xdp), with {@code args} appended to each vdev spec. */
+    public DpdkVethWire(String driver, String args) {
         TestEal.eal();
         int g = generation++;
         namespace = "dpdk-wire-" + ProcessHandle.current().pid() + "-" + g;
@@ -52,9 +58,9 @@ public final class DpdkVethWire implements TestWire {
                 int index = i;
                 int vdev = 30 + g * 6 + i * 2;
                 router[i] = NetNamespace.call(namespace, () -> DpdkPort.open(index,
-                        DpdkPortConfig.vdev(NAMES[index], "net_af_packet" + vdev + ",iface=" + r)));
+                        DpdkPortConfig.vdev(NAMES[index], driver + vdev + ",iface=" + r + args)));
                 far[i] = NetNamespace.call(namespace, () -> DpdkPort.open(index,
-                        DpdkPortConfig.vdev("far-" + NAMES[index], "net_af_packet" + (vdev + 1) + ",iface=" + t)));
+                        DpdkPortConfig.vdev("far-" + NAMES[index], driver + (vdev + 1) + ",iface=" + t + args)));
             }
         } catch (RuntimeException e) {
             close();
