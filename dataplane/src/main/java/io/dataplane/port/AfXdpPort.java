@@ -162,6 +162,12 @@ public final class AfXdpPort implements Port {
         return umem.memory();
     }
 
+    /** The whole UMEM frame before the data is headroom (at least XDP_PACKET_HEADROOM for received frames). */
+    @Override
+    public long headroomStart(long handle, long data) {
+        return umem.frameOf(data);
+    }
+
     @Override
     public int maxFrameLength() {
         return maxFrameLength;

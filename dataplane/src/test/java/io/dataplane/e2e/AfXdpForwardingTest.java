@@ -48,6 +48,7 @@ class AfXdpForwardingTest {
     private static NeighbourTable neighbours;
     private static NeighbourFollower follower;
     private static Dataplane dataplane;
+    private static Nexthop server1;
     private static Nexthop server2;
     private static final CountDownLatch server2Dead = new CountDownLatch(1);
 
@@ -80,10 +81,17 @@ class AfXdpForwardingTest {
             assertTrue(macs[i] >= 0, "the router's kernel resolved " + peers[i] + " (ARP passed by the XDP program)");
         }
         Nexthop client = new Nexthop(0, macs[0], NeighbourTable.macOf(ports[0].mac()), 1500, true, true);
-        Nexthop server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
+        server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
         server2 = new Nexthop(2, macs[2], NeighbourTable.macOf(ports[2].mac()), 1500, true, true);
 
-        dataplane = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2).build();
+        Dataplane.Builder builder = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2);
+        String[][] own = {{RouterTopology.ROUTER_C4, RouterTopology.ROUTER_C6}, {"10.0.2.1", "2001:db8:2::1"},
+            {"10.0.3.1", "2001:db8:3::1"}};
+        for (int i = 0; i < 3; i++) {
+            long[] v6 = IpAddresses.parse6(own[i][1]);
+            builder.icmpSource(i, IpAddresses.parse4(own[i][0]), v6[0], v6[1]);
+        }
+        dataplane = builder.build();
         long[] client6 = IpAddresses.parse6("2001:db8:1::");
         long[] anycast6 = IpAddresses.parse6(RouterTopology.ANYCAST6);
         dataplane.forwarding().change()
@@ -175,6 +183,33 @@ class AfXdpForwardingTest {
 
     @Test
     @Order(4)
+    void ttlOneGetsTimeExceededAndOversizedDfGetsFragNeededWithTheEgressMtu() {
+        String out = topo.netns.output(topo.client, "ping", "-c", "1", "-t", "1", "-W", "2", RouterTopology.ANYCAST4);
+        assertTrue(out.contains("From " + RouterTopology.ROUTER_C4) && out.contains("Time to live exceeded"), out);
+        out = topo.netns.output(topo.client, "ping", "-6", "-c", "1", "-t", "1", "-W", "2", RouterTopology.ANYCAST6);
+        assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("Time exceeded"), out);
+
+        dataplane.forwarding().change().nexthop(NH_SERVER1, withMtu(server1, 1400)).nexthop(NH_SERVER2, withMtu(server2, 1400))
+                .commit();
+        try {
+            // 1472 + 8 + 20 = 1500 bytes of IPv4 with DF, 1452 + 8 + 40 = 1500 of IPv6: over the 1400 egress MTU.
+            out = topo.netns.output(topo.client, "ping", "-c", "1", "-M", "do", "-s", "1472", "-W", "2", RouterTopology.ANYCAST4);
+            assertTrue(out.contains("From " + RouterTopology.ROUTER_C4) && out.contains("mtu = 1400"), out);
+            out = topo.netns.output(topo.client, "ping", "-6", "-c", "1", "-M", "do", "-s", "1452", "-W", "2",
+                    RouterTopology.ANYCAST6);
+            assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("mtu=1400"), out);
+        } finally {
+            dataplane.forwarding().change().nexthop(NH_SERVER1, server1).nexthop(NH_SERVER2, server2).commit();
+        }
+        assertTrue(dataplane.icmpErrorsSent() >= 4, "errors sent: " + dataplane.icmpErrorsSent());
+    }
+
+    private static Nexthop withMtu(Nexthop n, int mtu) {
+        return new Nexthop(n.port(), n.dstMac(), n.srcMac(), mtu, n.alive(), n.resolved());
+    }
+
+    @Test
+    @Order(5)
     void linkDownOnServer2MovesEveryNewRequestToServer1() throws Exception {
         topo.netns.ip(topo.server2, "link", "set", "s2", "down");
         assertTrue(server2Dead.await(5, TimeUnit.SECONDS), "link-down notification reached the nexthop");
