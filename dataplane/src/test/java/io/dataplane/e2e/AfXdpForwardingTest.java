@@ -208,8 +208,73 @@ class AfXdpForwardingTest {
         return new Nexthop(n.port(), n.dstMac(), n.srcMac(), mtu, n.alive(), n.resolved());
     }
 
+    /** Which server port a frame sent by {@code send} left on: 1 or 2, or -1 if none within a second. */
+    private static int egressOf(Runnable send) throws InterruptedException {
+        long s1 = dataplane.portCounter(1, PortCounter.TX_PACKETS);
+        long s2 = dataplane.portCounter(2, PortCounter.TX_PACKETS);
+        send.run();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long d1 = dataplane.portCounter(1, PortCounter.TX_PACKETS) - s1;
+            long d2 = dataplane.portCounter(2, PortCounter.TX_PACKETS) - s2;
+            if (d1 + d2 > 0) {
+                return d1 + d2 > 1 ? -2 : d1 > 0 ? 1 : 2;
+            }
+            Thread.sleep(2);
+        }
+        return -1;
+    }
+
     @Test
     @Order(5)
+    void icmpErrorsAboutAFlowReachTheServerThatOwnsItWithL3Hashing() throws Exception {
+        dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2}, new int[] {1, 2},
+                MultipathAlgorithm.L3)).commit();
+        byte[] routerMac = ports[0].mac();
+        byte[] clientMac = topo.netns.call(topo.client, () -> {
+            try (io.dataplane.ffi.Rtnetlink nl = io.dataplane.ffi.Rtnetlink.open()) {
+                return nl.link(Libc.ifNameToIndex("c0")).mac();
+            }
+        });
+        io.dataplane.testing.RawFrames raw = topo.netns.call(topo.client, () -> new io.dataplane.testing.RawFrames("c0"));
+        try {
+            int[] perServer = new int[3];
+            for (int label = 1; label <= 24; label++) {
+                int flowLabel = label * 40503;
+                byte[] segment = io.dataplane.testing.RawFrames.tcp6(routerMac, clientMac, RouterTopology.CLIENT6,
+                        RouterTopology.ANYCAST6, flowLabel, 40000 + label, 80);
+                byte[] error = io.dataplane.testing.RawFrames.packetTooBig6(routerMac, clientMac, RouterTopology.CLIENT6,
+                        RouterTopology.ANYCAST6, flowLabel, 40000 + label, 80);
+                int flowGoes = egressOf(() -> raw.send(segment));
+                int errorGoes = egressOf(() -> raw.send(error));
+                assertTrue(flowGoes > 0, "flow label " + flowLabel + " was forwarded to one server: " + flowGoes);
+                assertEquals(flowGoes, errorGoes, "Packet Too Big quoting flow label " + flowLabel + " follows the flow");
+                perServer[flowGoes]++;
+            }
+            assertTrue(perServer[1] > 0 && perServer[2] > 0, "flows spread over both servers: " + java.util.Arrays.toString(perServer));
+            perServer = new int[3];
+            for (int host = 100; host < 124; host++) {
+                String src = "10.0.1." + host;
+                byte[] segment = io.dataplane.testing.RawFrames.tcp4(routerMac, clientMac, src, RouterTopology.ANYCAST4,
+                        40000 + host, 80);
+                byte[] error = io.dataplane.testing.RawFrames.fragmentationNeeded4(routerMac, clientMac, src,
+                        RouterTopology.ANYCAST4, 40000 + host, 80);
+                int flowGoes = egressOf(() -> raw.send(segment));
+                int errorGoes = egressOf(() -> raw.send(error));
+                assertTrue(flowGoes > 0, "flow from " + src + " was forwarded to one server: " + flowGoes);
+                assertEquals(flowGoes, errorGoes, "Frag Needed about the flow from " + src + " follows the flow");
+                perServer[flowGoes]++;
+            }
+            assertTrue(perServer[1] > 0 && perServer[2] > 0, "flows spread over both servers: " + java.util.Arrays.toString(perServer));
+        } finally {
+            raw.close();
+            dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2},
+                    new int[] {1, 2}, MultipathAlgorithm.L4)).commit();
+        }
+    }
+
+    @Test
+    @Order(6)
     void linkDownOnServer2MovesEveryNewRequestToServer1() throws Exception {
         topo.netns.ip(topo.server2, "link", "set", "s2", "down");
         assertTrue(server2Dead.await(5, TimeUnit.SECONDS), "link-down notification reached the nexthop");
