@@ -111,10 +111,10 @@ public final class AfXdpPort implements Port {
                     mode);
             AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
                     link.mtu() + ETH_HLEN, link.mac());
+            umem.registered(socket); // counted before priming, so that the fill quota includes this port
             port.refill();
             program.setSocket(queue, socket.fd());
             program.attach(ifindex, xdpFlags);
-            umem.registered(socket);
             LOG.log(System.Logger.Level.INFO, "port {0}: {1} queue {2} bound in {3} mode (asked {4}), XDP {5}, MTU {6}",
                     index, ifname, queue, socket.zeroCopy() ? "zero-copy" : "copy", mode.name().toLowerCase(),
                     xdpFlags == Bpf.XDP_FLAGS_SKB_MODE ? "generic" : xdpFlags == Bpf.XDP_FLAGS_DRV_MODE ? "native" : "auto",
@@ -122,6 +122,7 @@ public final class AfXdpPort implements Port {
             return port;
         } catch (RuntimeException e) {
             if (socket != null) {
+                umem.unregistered(socket);
                 socket.close();
             }
             program.close();
@@ -249,9 +250,9 @@ public final class AfXdpPort implements Port {
         return done + refill();
     }
 
-    /** Tops the fill ring up from the free list, keeping at most one ring's worth of frames with the kernel. */
+    /** Tops the fill ring up from the free list, up to this port's share of the UMEM ({@link Umem#fillQuota}). */
     private int refill() {
-        int want = Math.min(ringSize - kernelRx, umem.freeCount());
+        int want = Math.min(umem.fillQuota(ringSize) - kernelRx, umem.freeCount());
         if (want <= 0) {
             return 0;
         }

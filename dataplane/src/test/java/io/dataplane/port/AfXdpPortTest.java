@@ -74,7 +74,7 @@ class AfXdpPortTest {
         try {
             assertFalse(a.zeroCopy(), "veth has no zero-copy: copy mode");
             assertEquals(1514, a.maxFrameLength());
-            assertEquals(RING, a.framesAtKernelRx(), "fill ring primed");
+            assertEquals(RING, a.framesAtKernelRx(), "fill ring primed (quota: half of 512 frames / 2 ports >= ring)");
             assertAccounting(umem, a, b);
 
             final int total = 5000;
