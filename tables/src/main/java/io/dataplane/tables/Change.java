@@ -131,6 +131,18 @@ public final class Change {
             return new RouteKey(true, hi, lo, length);
         }
 
+        /**
+         * Mixed explicitly: prefixes share their low (host) bits, which a record's default
+         * 31-multiplier hash keeps, so a million /24s would crowd into few HashMap buckets.
+         */
+        @Override
+        public int hashCode() {
+            long h = (hi * 0x9E3779B97F4A7C15L) ^ (lo * 0xC2B2AE3D27D4EB4FL) ^ ((long) length << 1 | (v6 ? 1 : 0));
+            h ^= h >>> 29;
+            h *= 0xBF58476D1CE4E5B9L;
+            return (int) (h ^ (h >>> 32));
+        }
+
         @Override
         public String toString() {
             return (v6 ? IpAddresses.format6(hi, lo) : IpAddresses.format4((int) hi)) + "/" + length;

@@ -18,9 +18,9 @@ public record ForwardingLimits(int nexthops, int groups, int lpm4Tbl8Groups, int
         check("workers", workers, 1, 1024);
     }
 
-    /** 64k nexthops and groups, 16k IPv4 tbl8 groups (16 MiB), 64k IPv6 groups, 64 workers. */
+    /** 64k nexthops and groups, 64k IPv4 tbl8 groups (64 MiB, enough for a full Internet table), 64k IPv6 groups, 64 workers. */
     public static ForwardingLimits defaults() {
-        return new ForwardingLimits(65536, 65536, 16384, 65536, 64);
+        return new ForwardingLimits(65536, 65536, 65536, 65536, 64);
     }
 
     private static void check(String name, int value, int min, int max) {

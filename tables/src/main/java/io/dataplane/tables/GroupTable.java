@@ -3,7 +3,6 @@ package io.dataplane.tables;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -114,23 +113,7 @@ public final class GroupTable {
 
     /** A new version with {@code changes} applied (null = remove), with bounds from {@code nexthops}' alive flags. */
     GroupTable with(Map<Integer, GroupSpec> changes, NexthopTable nexthops) {
-        int size = specs.length;
-        for (var e : changes.entrySet()) {
-            if (e.getValue() != null) {
-                size = Math.max(size, e.getKey() + 1);
-            }
-        }
-        GroupSpec[] next = Arrays.copyOf(specs, size);
-        for (var e : changes.entrySet()) {
-            if (e.getKey() < size) {
-                next[e.getKey()] = e.getValue();
-            }
-        }
-        int used = next.length;
-        while (used > 0 && next[used - 1] == null) {
-            used--;
-        }
-        return new GroupTable(used == next.length ? next : Arrays.copyOf(next, used), nexthops);
+        return new GroupTable(Slots.with(specs, changes), nexthops);
     }
 
     public MemorySegment segment() {

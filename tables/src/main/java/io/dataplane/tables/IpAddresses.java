@@ -15,32 +15,53 @@ public final class IpAddresses {
         return text.indexOf(':') >= 0;
     }
 
-    /** Parses dotted-quad IPv4; throws with the offending text otherwise. */
+    /** Parses dotted-quad IPv4; throws naming what is wrong. */
     public static int parse4(String text) {
         String[] parts = text.split("\\.", -1);
         if (parts.length != 4) {
-            throw new IllegalArgumentException("bad IPv4 address '" + text + "': expected four dotted octets like 192.0.2.1");
+            throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (expected four dotted decimal octets, e.g. 192.0.2.1)");
         }
         int addr = 0;
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("bad IPv4 address '" + text + "': '" + p + "' is not an octet");
+            if (p.isEmpty() || p.length() > 3 || !asciiDigits(p)) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (octet '" + p + "' is not a number 0..255)");
             }
             int v = Integer.parseInt(p);
             if (v > 255) {
-                throw new IllegalArgumentException("bad IPv4 address '" + text + "': octet " + v + " is above 255");
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (octet " + v + " is above 255)");
             }
             addr = (addr << 8) | v;
         }
         return addr;
     }
 
+    /** ASCII 0-9 only: {@code Character.isDigit} and {@code parseInt} also accept other scripts' digits. */
+    public static boolean asciiDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean asciiHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Parses IPv6 text (with :: compression and an optional trailing dotted IPv4) into {hi, lo}. */
     public static long[] parse6(String text) {
-        String bad = "bad IPv6 address '" + text + "'";
+        String bad = "'" + text + "' is not an IPv6 address";
         int dbl = text.indexOf("::");
         if (dbl >= 0 && text.indexOf("::", dbl + 1) >= 0) {
-            throw new IllegalArgumentException(bad + ": '::' may appear only once");
+            throw new IllegalArgumentException(bad + " ('::' may appear only once)");
         }
         String head = dbl >= 0 ? text.substring(0, dbl) : text;
         String tail = dbl >= 0 ? text.substring(dbl + 2) : "";
@@ -48,7 +69,7 @@ public final class IpAddresses {
         int[] t = groups(tail, bad);
         int total = h.length + t.length;
         if (dbl < 0 && total != 8 || dbl >= 0 && total > 7) {
-            throw new IllegalArgumentException(bad + ": expected 8 groups of hex digits (or '::' for zeros)");
+            throw new IllegalArgumentException(bad + " (expected 8 groups of hex digits, or '::' for a run of zeros)");
         }
         int[] all = new int[8];
         System.arraycopy(h, 0, all, 0, h.length);
@@ -71,19 +92,20 @@ public final class IpAddresses {
         int[] out = new int[g.length + (v4Tail ? 1 : 0)];
         for (int i = 0; i < g.length; i++) {
             if (v4Tail && i == g.length - 1) {
-                int v4 = parse4(g[i]);
+                int v4;
+                try {
+                    v4 = parse4(g[i]);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(bad + " (embedded IPv4 part '" + g[i] + "' is invalid)", e);
+                }
                 out[i] = v4 >>> 16;
                 out[i + 1] = v4 & 0xffff;
                 break;
             }
-            if (g[i].isEmpty() || g[i].length() > 4) {
-                throw new IllegalArgumentException(bad + ": '" + g[i] + "' is not a group of 1-4 hex digits");
+            if (g[i].isEmpty() || g[i].length() > 4 || !asciiHex(g[i])) {
+                throw new IllegalArgumentException(bad + " (group '" + g[i] + "' is not 1-4 hex digits)");
             }
-            try {
-                out[i] = Integer.parseInt(g[i], 16);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(bad + ": '" + g[i] + "' is not hex", e);
-            }
+            out[i] = Integer.parseInt(g[i], 16);
         }
         return out;
     }

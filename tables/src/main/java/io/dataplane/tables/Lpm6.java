@@ -62,7 +62,8 @@ public final class Lpm6 implements AutoCloseable {
     }
 
     /**
-     * Inserts the rule or replaces its target.
+     * Inserts the rule or replaces its target. If it needs groups and only ones unlinked by
+     * earlier deletes are left, it first waits for one grace period ({@link Quiescence#synchronize()}).
      *
      * @throws IllegalArgumentException for a bad length, host bits set or a target that is not a
      *                                  {@link RouteTarget} value

@@ -3,7 +3,7 @@ package io.dataplane.tables;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
+import java.util.Map;
 
 /**
  * One immutable version of the nexthop table: 32-byte flat entries indexed by nexthop slot, laid
@@ -55,24 +55,8 @@ public final class NexthopTable {
     }
 
     /** A new version with {@code changes} applied (null value = remove), sized to the highest slot in use. */
-    NexthopTable with(java.util.Map<Integer, Nexthop> changes) {
-        int size = entries.length;
-        for (var e : changes.entrySet()) {
-            if (e.getValue() != null) {
-                size = Math.max(size, e.getKey() + 1);
-            }
-        }
-        Nexthop[] next = Arrays.copyOf(entries, size);
-        for (var e : changes.entrySet()) {
-            if (e.getKey() < size) {
-                next[e.getKey()] = e.getValue();
-            }
-        }
-        int used = next.length;
-        while (used > 0 && next[used - 1] == null) {
-            used--;
-        }
-        return new NexthopTable(used == next.length ? next : Arrays.copyOf(next, used));
+    NexthopTable with(Map<Integer, Nexthop> changes) {
+        return new NexthopTable(Slots.with(entries, changes));
     }
 
     /** Flat memory the fast path reads; entry {@code i} is at {@code i * ENTRY_BYTES}. */

@@ -187,7 +187,7 @@ final class StrideTable implements AutoCloseable {
     private void removeAt(long table, int off, int width, long hi, long lo, int depth, int replacement) {
         int index = bits(hi, lo, off, width);
         if (depth <= off + width) {
-            clearRange(table, index, 1 << (off + width - depth), depth, replacement);
+            clearRange(table, index, 1 << (off + width - depth), off + width, depth, replacement);
             return;
         }
         long slot = table + ((long) index << 2);
@@ -198,17 +198,18 @@ final class StrideTable implements AutoCloseable {
         }
         int group = e & GROUP_MASK;
         removeAt(groupOffset(group), off + width, GROUP_BITS, hi, lo, depth, replacement);
-        collapseIfUniform(slot, group);
+        collapseIfUniform(slot, group, off + width);
     }
 
-    private void clearRange(long table, int from, int count, int depth, int replacement) {
+    /** {@code childOff} is the first address bit indexed by the groups this table links to. */
+    private void clearRange(long table, int from, int count, int childOff, int depth, int replacement) {
         for (int i = from, end = from + count; i < end; i++) {
             long slot = table + ((long) i << 2);
             int e = read(slot);
             if (e < 0) {
                 int group = e & GROUP_MASK;
-                clearRange(groupOffset(group), 0, GROUP_ENTRIES, depth, replacement);
-                collapseIfUniform(slot, group);
+                clearRange(groupOffset(group), 0, GROUP_ENTRIES, childOff + GROUP_BITS, depth, replacement);
+                collapseIfUniform(slot, group, childOff);
             } else if (e != 0 && depthOf(e) == depth) {
                 // Inside the deleted prefix only the deleted rule itself can have this depth.
                 write(slot, replacement);
@@ -217,14 +218,17 @@ final class StrideTable implements AutoCloseable {
     }
 
     /**
-     * A group whose 256 entries are one plain route says nothing its parent slot could not:
-     * store that route in the parent first, so new readers stop entering the group, and only
-     * then queue the group, since readers already inside it keep reading it until they quiesce.
+     * A group whose 256 entries are one route no longer than the parent slot (at most
+     * {@code groupOff} bits) says nothing the parent could not: store that route in the parent
+     * first, so new readers stop entering the group, and only then queue the group, since readers
+     * already inside it keep reading it until they quiesce. Equal entries from longer routes (two
+     * sibling /25s with one target) must stay: the parent slot cannot carry their depth, which
+     * later deletes rely on.
      */
-    private void collapseIfUniform(long parentSlot, int group) {
+    private void collapseIfUniform(long parentSlot, int group, int groupOff) {
         long table = groupOffset(group);
         int first = read(table);
-        if (first < 0) {
+        if (first < 0 || depthOf(first) > groupOff) {
             return;
         }
         for (int i = 1; i < GROUP_ENTRIES; i++) {

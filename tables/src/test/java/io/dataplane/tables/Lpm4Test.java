@@ -98,7 +98,11 @@ class Lpm4Test {
         return base | (rnd.nextInt(4) == 0 ? rnd.nextInt() & 0xFFFF : (rnd.nextInt(4) << 8) | rnd.nextInt(256));
     }
 
-    private static int randomTarget(Random rnd) {
+    /** With a small pool, sibling rules often share a target and make groups uniform yet deep. */
+    private static int randomTarget(Random rnd, int pool) {
+        if (pool > 0) {
+            return rnd.nextInt(pool);
+        }
         return rnd.nextBoolean() ? RouteTarget.nexthop(rnd.nextInt(RouteTarget.MAX_INDEX + 1))
                 : RouteTarget.group(rnd.nextInt(1000));
     }
@@ -137,6 +141,7 @@ class Lpm4Test {
     @ValueSource(longs = {1, 2, 3, 42})
     void randomAddsReplacesAndDeletesMatchTheReference(long seed) {
         Random rnd = new Random(seed);
+        int pool = seed % 2 == 0 ? 0 : 3;
         Reference ref = new Reference();
         try (Lpm4 lpm = new Lpm4(4096, noWorkers())) {
             for (int op = 1; op <= 3000; op++) {
@@ -144,7 +149,7 @@ class Lpm4Test {
                 if (choice < 5 || ref.keys.isEmpty()) {
                     int length = randomLength(rnd);
                     int prefix = randomAddress(rnd) & mask(length);
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(prefix, length, target);
                     ref.put(prefix, length, target);
                 } else if (choice < 6) {
@@ -153,12 +158,12 @@ class Lpm4Test {
                     int length = Math.min(32, Reference.lengthOf(parent) + 1 + rnd.nextInt(9));
                     int prefix = (Reference.prefixOf(parent) | (rnd.nextInt() & ~mask(Reference.lengthOf(parent))))
                             & mask(length);
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(prefix, length, target);
                     ref.put(prefix, length, target);
                 } else if (choice < 7) {
                     long k = ref.keys.get(rnd.nextInt(ref.keys.size()));
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(Reference.prefixOf(k), Reference.lengthOf(k), target);
                     ref.put(Reference.prefixOf(k), Reference.lengthOf(k), target);
                 } else if (choice < 9) {
@@ -187,6 +192,38 @@ class Lpm4Test {
             assertEquals(0, lpm.tbl8GroupsInUse(), "every group collapsed once its last long route went");
             for (int i = 0; i < 10_000; i++) {
                 assertEquals(NONE, lpm.lookup(randomAddress(rnd)));
+            }
+        }
+    }
+
+    /**
+     * A handful of long routes in four /24s with two targets: groups keep filling with equal
+     * entries (two sibling /25s alike), collapsing and being rebuilt.
+     */
+    @Test
+    void sparseLongRoutesWithFewTargets() {
+        Random rnd = new Random(5);
+        Reference ref = new Reference();
+        try (Lpm4 lpm = new Lpm4(8, noWorkers())) {
+            for (int op = 1; op <= 20_000; op++) {
+                int size = ref.keys.size();
+                if (size < 4 || (size < 12 && rnd.nextBoolean())) {
+                    int length = rnd.nextInt(4) == 0 ? 22 + rnd.nextInt(11) : 25 + rnd.nextInt(2);
+                    int prefix = (0x0A00_0000 | rnd.nextInt(1024)) & mask(length);
+                    int target = rnd.nextInt(2);
+                    lpm.add(prefix, length, target);
+                    ref.put(prefix, length, target);
+                } else {
+                    long k = ref.keys.get(rnd.nextInt(size));
+                    assertTrue(lpm.delete(Reference.prefixOf(k), Reference.lengthOf(k)));
+                    ref.remove(Reference.prefixOf(k), Reference.lengthOf(k));
+                }
+                if (op % 50 == 0) {
+                    for (int a = 0x09FF_FFFF; a <= 0x0A00_0400; a++) {
+                        checkLookup(lpm, ref, a);
+                    }
+                    assertEquals(ref.rules.size(), lpm.size());
+                }
             }
         }
     }
@@ -326,6 +363,24 @@ class Lpm4Test {
                     lpm.reclaim();
                 }
             }
+        }
+    }
+
+    @Test
+    void aGroupFullOfEqualLongRoutesIsNotCollapsed() {
+        try (Lpm4 lpm = new Lpm4(1, noWorkers())) {
+            lpm.add(0x0A00_0000, 25, 5);
+            lpm.add(0x0A00_0080, 25, 5);
+            lpm.add(0x0A00_0001, 32, 6);
+            // All 256 entries now say "/25, target 5", but two rules stand behind them.
+            assertTrue(lpm.delete(0x0A00_0001, 32));
+            assertEquals(1, lpm.tbl8GroupsInUse());
+            assertTrue(lpm.delete(0x0A00_0000, 25));
+            assertEquals(NONE, lpm.lookup(0x0A00_0001));
+            assertEquals(5, lpm.lookup(0x0A00_00FF));
+            assertTrue(lpm.delete(0x0A00_0080, 25));
+            assertEquals(0, lpm.tbl8GroupsInUse());
+            assertEquals(NONE, lpm.lookup(0x0A00_00FF));
         }
     }
 

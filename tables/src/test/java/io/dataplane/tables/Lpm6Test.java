@@ -95,7 +95,10 @@ class Lpm6Test {
         };
     }
 
-    private static int randomTarget(Random rnd) {
+    private static int randomTarget(Random rnd, int pool) {
+        if (pool > 0) {
+            return rnd.nextInt(pool);
+        }
         return rnd.nextBoolean() ? RouteTarget.nexthop(rnd.nextInt(RouteTarget.MAX_INDEX + 1))
                 : RouteTarget.group(rnd.nextInt(1000));
     }
@@ -132,6 +135,7 @@ class Lpm6Test {
     @ValueSource(longs = {1, 2, 3, 42})
     void randomAddsReplacesAndDeletesMatchTheReference(long seed) {
         Random rnd = new Random(seed);
+        int pool = seed % 2 == 0 ? 0 : 3;
         Reference ref = new Reference();
         try (Lpm6 lpm = new Lpm6(1 << 15, Lpm4Test.noWorkers())) {
             for (int op = 1; op <= 2000; op++) {
@@ -139,7 +143,7 @@ class Lpm6Test {
                 if (choice < 5 || ref.keys.isEmpty()) {
                     long[] a = randomAddress(rnd);
                     Rule r = rule(a[0], a[1], randomLength(rnd));
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(r.hi(), r.lo(), r.length(), target);
                     ref.put(r, target);
                 } else if (choice < 6) {
@@ -147,12 +151,12 @@ class Lpm6Test {
                     int length = Math.min(128, parent.length() + 1 + rnd.nextInt(20));
                     Rule r = rule(parent.hi() | (rnd.nextLong() & ~Lpm6.maskHi(parent.length())),
                             parent.lo() | (rnd.nextLong() & ~Lpm6.maskLo(parent.length())), length);
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(r.hi(), r.lo(), r.length(), target);
                     ref.put(r, target);
                 } else if (choice < 7) {
                     Rule r = ref.keys.get(rnd.nextInt(ref.keys.size()));
-                    int target = randomTarget(rnd);
+                    int target = randomTarget(rnd, pool);
                     lpm.add(r.hi(), r.lo(), r.length(), target);
                     ref.put(r, target);
                 } else if (choice < 9) {
@@ -179,6 +183,36 @@ class Lpm6Test {
             }
             assertEquals(0, lpm.size());
             assertEquals(0, lpm.groupsInUse(), "every group collapsed once its last long route went");
+        }
+    }
+
+    /** As the IPv4 case, in the last two levels: equal entries from sibling routes, collapse, rebuild. */
+    @Test
+    void sparseLongRoutesWithFewTargets() {
+        Random rnd = new Random(5);
+        Reference ref = new Reference();
+        long hi = 0x2001_0db8_0000_0000L;
+        try (Lpm6 lpm = new Lpm6(64, Lpm4Test.noWorkers())) {
+            for (int op = 1; op <= 20_000; op++) {
+                int size = ref.keys.size();
+                if (size < 4 || (size < 12 && rnd.nextBoolean())) {
+                    int length = rnd.nextInt(4) == 0 ? 118 + rnd.nextInt(11) : 121 + rnd.nextInt(2);
+                    Rule r = rule(hi, rnd.nextInt(1024), length);
+                    int target = rnd.nextInt(2);
+                    lpm.add(r.hi(), r.lo(), r.length(), target);
+                    ref.put(r, target);
+                } else {
+                    Rule r = ref.keys.get(rnd.nextInt(size));
+                    assertTrue(lpm.delete(r.hi(), r.lo(), r.length()));
+                    ref.remove(r);
+                }
+                if (op % 50 == 0) {
+                    for (long a = -1; a <= 1024; a++) {
+                        checkLookup(lpm, ref, a < 0 ? hi - 1 : hi, a);
+                    }
+                    assertEquals(ref.rules.size(), lpm.size());
+                }
+            }
         }
     }
 
@@ -214,6 +248,23 @@ class Lpm6Test {
             assertFalse(lpm.delete(hi, lo, 128));
             assertTrue(lpm.delete(0, 0, 0));
             assertEquals(NONE, lpm.lookup(hi, lo));
+        }
+    }
+
+    @Test
+    void aGroupFullOfEqualLongRoutesIsNotCollapsed() {
+        long hi = 0x2001_0db8_0001_0002L;
+        try (Lpm6 lpm = new Lpm6(16, Lpm4Test.noWorkers())) {
+            lpm.add(hi, 0, 65, 5);
+            lpm.add(hi, Long.MIN_VALUE, 65, 5);
+            lpm.add(hi, 1, 128, 6);
+            assertTrue(lpm.delete(hi, 1, 128));
+            assertEquals(7, lpm.groupsInUse(), "the 64..72 group holds two /65s and must stay");
+            assertTrue(lpm.delete(hi, 0, 65));
+            assertEquals(NONE, lpm.lookup(hi, 1));
+            assertEquals(5, lpm.lookup(hi, -1L));
+            assertTrue(lpm.delete(hi, Long.MIN_VALUE, 65));
+            assertEquals(0, lpm.groupsInUse());
         }
     }
 

@@ -1,0 +1,380 @@
+package io.dataplane.control;
+
+import io.dataplane.control.command.Command;
+import io.dataplane.control.command.Command.*;
+import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.CommandParser;
+import io.dataplane.control.command.CommandParser.Request;
+import io.dataplane.control.rib.Rib;
+import io.dataplane.control.rib.TableDelta;
+import io.dataplane.tables.RouteTarget;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Executes command lines against the {@link Rib} and publishes the result: the single writer of
+ * all forwarding state, called only from the control thread.
+ *
+ * <p>Every state-changing command runs in a transaction: it is validated and applied to the RIB,
+ * the resulting {@link TableDelta} is published as one table version, and on any error the RIB is
+ * rolled back so that neither it nor the tables change. {@code batch begin} widens the
+ * transaction to every command up to {@code batch commit}; the first error fails the whole batch.
+ * While one session has a batch open, the caller must hold back other sessions' commands
+ * ({@link #accepts}), so nobody reads or writes half a batch.
+ */
+public final class ControlPlane {
+    private final Rib rib;
+    private ForwardingPlane forwarding;
+    private boolean configPhase;
+
+    private Object batchOwner;
+    private int batchCommands;
+    private String batchFailure;
+    private final List<Runnable> batchSideEffects = new ArrayList<>();
+
+    public ControlPlane(Rib rib, ForwardingPlane forwarding) {
+        this.rib = rib;
+        this.forwarding = forwarding;
+    }
+
+    public Rib rib() {
+        return rib;
+    }
+
+    /** Whether {@code session}'s next command may run now (no other session holds a batch). */
+    public boolean accepts(Object session) {
+        return batchOwner == null || batchOwner == session;
+    }
+
+    public boolean batchOpen() {
+        return batchOwner != null;
+    }
+
+    /** The session went away or timed out: its open batch, if any, is abandoned. */
+    public void sessionClosed(Object session) {
+        if (batchOwner == session) {
+            endBatch();
+        }
+    }
+
+    /**
+     * Loads a configuration: the lines run as one batch in the configuration phase (where
+     * {@code port add} and {@code dpdk eal} are allowed). Throws naming {@code source:LINE} on the
+     * first bad line, with nothing applied.
+     */
+    public void loadConfiguration(List<String> lines, String source) {
+        Object session = new Object();
+        configPhase = true;
+        try {
+            check(execute(session, "batch begin"), source, 0);
+            for (int i = 0; i < lines.size(); i++) {
+                if (CommandParser.isBlank(lines.get(i))) {
+                    continue;
+                }
+                if (isBatchCommand(lines.get(i))) {
+                    // a 'batch commit' here would apply the first half of the file on its own
+                    throw new CommandException(source + ":" + (i + 1)
+                            + ": batch commands are not allowed in a configuration file; the whole file is applied as one batch");
+                }
+                check(execute(session, lines.get(i)), source, i + 1);
+            }
+            check(execute(session, "batch commit"), source, lines.size());
+        } finally {
+            sessionClosed(session);
+            configPhase = false;
+        }
+    }
+
+    private static boolean isBatchCommand(String line) {
+        try {
+            Command c = CommandParser.parse(line).command();
+            return c instanceof BatchBegin || c instanceof BatchCommit || c instanceof BatchAbort;
+        } catch (CommandException e) {
+            return false; // reported with its line number when the line runs
+        }
+    }
+
+    private static void check(Reply r, String source, int line) {
+        if (!r.ok()) {
+            throw new CommandException(source + ":" + line + ": " + r.error());
+        }
+    }
+
+    /**
+     * Connects the RIB to running tables and publishes everything it holds as one version (the
+     * configuration was loaded before the dataplane existed).
+     */
+    public void attach(ForwardingPlane plane) {
+        this.forwarding = plane;
+        plane.publish(rib.fullState());
+        for (Rib.PortEntry p : rib.ports()) {
+            if (!p.up()) {
+                plane.setPortState(p.index(), false);
+            }
+        }
+    }
+
+    /** Runs one command line from {@code session} and returns the reply. Never throws for bad input. */
+    public Reply execute(Object session, String line) {
+        if (CommandParser.isBlank(line)) {
+            return Reply.success();
+        }
+        Request req;
+        try {
+            req = CommandParser.parse(line);
+        } catch (CommandException e) {
+            return failInBatch(session, e.getMessage());
+        }
+        try {
+            return run(session, req);
+        } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+            return failInBatch(session, e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug must not take the daemon down: the transaction was rolled back, say what happened.
+            return failInBatch(session, "internal error, nothing applied: " + e);
+        }
+    }
+
+    private Reply run(Object session, Request req) {
+        Command c = req.command();
+        boolean inBatch = batchOwner == session;
+        switch (c) {
+            case BatchBegin b -> {
+                if (inBatch) {
+                    throw new CommandException("a batch is already open (" + batchCommands
+                            + " commands so far); batches do not nest: 'batch commit' or 'batch abort' it first");
+                }
+                batchOwner = session;
+                batchCommands = 0;
+                batchFailure = null;
+                return Reply.success();
+            }
+            case BatchCommit b -> {
+                if (!inBatch) {
+                    return Reply.error("no batch is open; 'batch begin' starts one");
+                }
+                if (batchFailure != null) {
+                    String f = batchFailure;
+                    endBatch();
+                    return Reply.error("batch not applied, nothing changed: " + f);
+                }
+                try {
+                    publish();
+                    batchSideEffects.forEach(Runnable::run);
+                } finally {
+                    endBatch();
+                }
+                return Reply.success();
+            }
+            case BatchAbort b -> {
+                if (!inBatch) {
+                    return Reply.error("no batch is open to abort");
+                }
+                endBatch();
+                return Reply.success();
+            }
+            default -> {
+            }
+        }
+        if (inBatch && batchFailure != null) {
+            return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+        }
+        if (c.changesState()) {
+            if ((c instanceof PortAdd || c instanceof DpdkEal) && !configPhase) {
+                throw new CommandException("'" + (c instanceof PortAdd ? "port add" : "dpdk eal")
+                        + "' is configuration-only: put it in the --config file and restart the daemon");
+            }
+            if (inBatch) {
+                batchCommands++;
+                rib.apply(c);
+                sideEffect(c, batchSideEffects);
+                return Reply.success();
+            }
+            try {
+                rib.apply(c);
+                publish();
+            } catch (RuntimeException e) {
+                rib.rollback();
+                throw e;
+            }
+            List<Runnable> effects = new ArrayList<>();
+            sideEffect(c, effects);
+            effects.forEach(Runnable::run);
+            return Reply.success();
+        }
+        return show(req.json(), c);
+    }
+
+    /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
+    private void publish() {
+        TableDelta delta = rib.prepare();
+        if (forwarding != null && !delta.isEmpty()) {
+            try {
+                forwarding.publish(delta);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                rib.rollback();
+                throw new CommandException("the forwarding tables rejected the change, nothing applied: " + e.getMessage());
+            }
+        }
+        rib.commit();
+    }
+
+    private void sideEffect(Command c, List<Runnable> effects) {
+        if (c instanceof LinkSet l && forwarding != null) {
+            int port = rib.portByName(l.dev()).index();
+            effects.add(() -> forwarding.setPortState(port, l.up()));
+        }
+    }
+
+    private Reply failInBatch(Object session, String message) {
+        if (batchOwner == session && batchFailure == null) {
+            batchFailure = "command " + (batchCommands + 1) + " of the batch: " + message;
+            rib.rollback();
+            batchSideEffects.clear();
+            return Reply.error(message + " (batch failed: nothing of it will be applied; send 'batch abort')");
+        }
+        return Reply.error(message);
+    }
+
+    private void endBatch() {
+        rib.rollback(); // no-op after a commit
+        batchOwner = null;
+        batchFailure = null;
+        batchCommands = 0;
+        batchSideEffects.clear();
+    }
+
+    // ---------------------------------------------------------------- read-only commands
+
+    private Reply show(boolean json, Command c) {
+        ShowOutput out = new ShowOutput(rib, forwarding);
+        return switch (c) {
+            case RouteShow s -> {
+                List<Rib.Route> routes;
+                if (s.prefix() == null) {
+                    routes = rib.routesSorted();
+                } else {
+                    Rib.Route r = rib.route(s.prefix());
+                    if (r == null) {
+                        throw new CommandException("no route " + s.prefix() + "; 'route show' lists them all");
+                    }
+                    routes = List.of(r);
+                }
+                yield json ? jsonReply(out.routesJson(routes)) : text(out.routesText(routes));
+            }
+            case NexthopShow s -> {
+                List<Rib.NexthopObject> objs;
+                if (s.id() == null) {
+                    objs = List.copyOf(rib.objects().values());
+                } else {
+                    Rib.NexthopObject o = rib.objects().get(s.id());
+                    if (o == null) {
+                        throw new CommandException("nexthop id " + s.id() + " does not exist; 'nexthop show' lists them");
+                    }
+                    objs = List.of(o);
+                }
+                yield json ? jsonReply(out.nexthopsJson(objs)) : text(out.nexthopsText(objs));
+            }
+            case NeighShow s -> {
+                if (s.dev() != null) {
+                    rib.portByName(s.dev());
+                }
+                yield json ? jsonReply(out.neighboursJson(s.dev())) : text(out.neighboursText(s.dev()));
+            }
+            case LinkShow s -> {
+                List<Rib.PortEntry> ports = s.dev() == null ? rib.ports() : List.of(rib.portByName(s.dev()));
+                yield json ? jsonReply(out.linksJson(ports)) : text(out.linksText(ports));
+            }
+            case Stats s -> {
+                var stats = out.stats(s.what());
+                yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
+            }
+            case RouteGet g -> routeGet(json, g);
+            default -> throw new IllegalStateException("no output for " + c);
+        };
+    }
+
+    private static Reply text(List<String> lines) {
+        return lines.isEmpty() ? Reply.success() : Reply.output(lines);
+    }
+
+    private static Reply jsonReply(Object value) {
+        return Reply.output(List.of(JsonWriter.write(value)));
+    }
+
+    private Reply routeGet(boolean json, RouteGet g) {
+        Rib.Route route = rib.lookup(g.dst());
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("dst", g.dst().toString());
+        if (g.src() != null) {
+            m.put("from", g.src().toString());
+        }
+        if (g.ipproto() >= 0) {
+            m.put("ipproto", g.ipproto());
+        }
+        if (g.sport() >= 0) {
+            m.put("sport", g.sport());
+        }
+        if (g.dport() >= 0) {
+            m.put("dport", g.dport());
+        }
+        if (g.flowlabel() >= 0) {
+            m.put("flowlabel", g.flowlabel());
+        }
+        if (route == null) {
+            throw new CommandException("no route to " + g.dst() + "; 'route show' lists the routes");
+        }
+        m.put("route", route.prefix().toString());
+        if (forwarding == null) {
+            throw new CommandException("the dataplane is not running yet, so no packet can be traced; route "
+                    + route.prefix() + " " + rib.describe(route) + " would be used");
+        }
+        ForwardingPlane.RouteTrace t = forwarding.trace(g);
+        if (t.algorithm() != null && RouteTarget.isGroup(t.routeTarget())) {
+            m.put("mpalgo", t.algorithm());
+            m.put("hash", t.hash());
+        }
+        if (t.nexthop() >= 0) {
+            Rib.SlotNexthop s = rib.nexthopSlot(t.nexthop());
+            if (s != null) {
+                m.put("gateway", s.via().toString());
+            }
+            // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
+            m.put("nexthop_slot", t.nexthop());
+            for (Rib.NexthopObject o : rib.objects().values()) {
+                if (o instanceof Rib.GatewayObject gw && gw.slot() == t.nexthop()) {
+                    m.put("nhid", gw.id());
+                }
+            }
+        }
+        if (t.egressPort() >= 0) {
+            m.put("dev", rib.portName(t.egressPort()));
+        }
+        m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
+        if (json) {
+            return jsonReply(List.of(m));
+        }
+        StringBuilder sb = new StringBuilder(g.dst().toString());
+        if (m.containsKey("gateway")) {
+            sb.append(" via ").append(m.get("gateway"));
+        }
+        if (m.containsKey("dev")) {
+            sb.append(" dev ").append(m.get("dev"));
+        }
+        sb.append(" route ").append(route.prefix());
+        if (m.containsKey("mpalgo")) {
+            sb.append(" mpalgo ").append(m.get("mpalgo")).append(" hash 0x").append(Integer.toHexString(t.hash()));
+        }
+        if (m.containsKey("nhid")) {
+            sb.append(" nhid ").append(m.get("nhid"));
+        }
+        if (m.containsKey("nexthop_slot")) {
+            sb.append(" slot ").append(m.get("nexthop_slot"));
+        }
+        if (t.verdict() < 0) {
+            sb.append(" verdict ").append(m.get("verdict"));
+        }
+        return Reply.output(List.of(sb.toString()));
+    }
+
+}

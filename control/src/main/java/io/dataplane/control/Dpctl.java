@@ -1,0 +1,251 @@
+package io.dataplane.control;
+
+import io.dataplane.control.command.CommandParser;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code bin/dpctl}: sends one command (its arguments) or a file of commands ({@code -batch}) to
+ * the daemon's command socket and prints the replies. Exit status: 0 success, 1 a command failed,
+ * 2 usage error, 3 the daemon cannot be reached.
+ */
+public final class Dpctl {
+
+    static final String USAGE = """
+            usage: dpctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]
+                   dpctl [--socket PATH] -batch FILE|-
+                   dpctl --help
+
+              Sends the command to the dataplane daemon and prints the reply.
+              -batch FILE  reads commands from FILE ('-' for stdin), one per line as 'ip -batch';
+                           the file is applied as one batch: if any line fails, its line number
+                           and the error are printed and nothing of the file is applied. A file
+                           with its own 'batch begin/commit' lines is sent as it is instead.
+              -j           JSON output shaped like 'ip -j'
+              --socket     the daemon's socket (default /run/dataplane/dataplane.sock)
+              exit status: 0 success, 1 a command failed, 2 usage error, 3 daemon not reachable
+
+            Commands:
+            """;
+
+    private Dpctl() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs dpctl and returns its exit status (separate from main for tests). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Path socket = CommandServer.DEFAULT_SOCKET;
+        String batch = null;
+        List<String> words = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (words.isEmpty() && (a.equals("--help") || a.equals("-h") || a.equals("help"))) {
+                out.println(USAGE + DataplaneMain.indent(CommandParser.GRAMMAR));
+                return 0;
+            } else if (words.isEmpty() && (a.equals("--socket") || a.equals("-batch") || a.equals("--batch"))) {
+                if (i + 1 >= args.length) {
+                    err.println("dpctl: " + a + " needs a value\n" + USAGE);
+                    return 2;
+                }
+                if (a.equals("--socket")) {
+                    socket = Path.of(args[++i]);
+                } else {
+                    batch = args[++i];
+                }
+            } else {
+                words.add(a);
+            }
+        }
+        if (batch == null && words.isEmpty()) {
+            err.println("dpctl: no command given\n" + USAGE);
+            return 2;
+        }
+        if (batch != null && !words.isEmpty()) {
+            err.println("dpctl: give either a command or -batch FILE, not both");
+            return 2;
+        }
+        List<String> lines;
+        try {
+            lines = batch == null ? null : batch.equals("-")
+                    ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().toList()
+                    : Files.readAllLines(Path.of(batch));
+        } catch (IOException e) {
+            err.println("dpctl: cannot read " + batch + ": " + e);
+            return 2;
+        }
+        SocketChannel ch;
+        try {
+            ch = connect(socket);
+        } catch (IOException e) {
+            err.println("dpctl: " + e.getMessage());
+            return 3;
+        }
+        try (ch) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+            if (lines == null) {
+                IOException writeFailure = null;
+                try {
+                    w.write(String.join(" ", words));
+                    w.write('\n');
+                    w.flush();
+                } catch (IOException e) {
+                    writeFailure = e; // a refused client finds the connection closed; the refusal is still readable
+                }
+                String e;
+                try {
+                    e = reply(in, out);
+                } catch (IOException re) {
+                    throw writeFailure != null ? writeFailure : re;
+                }
+                if (e != null) {
+                    err.println("dpctl: " + e);
+                    return 1;
+                }
+                return 0;
+            }
+            return runBatch(lines, batch.equals("-") ? "stdin" : batch, w, in, out, err);
+        } catch (IOException e) {
+            err.println("dpctl: lost the connection to the daemon at " + socket + ": " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private static SocketChannel connect(Path socket) throws IOException {
+        if (!Files.exists(socket)) {
+            throw new IOException("the dataplane daemon is not running (no socket at " + socket
+                    + "); start it with 'bin/dataplane run', or pass --socket PATH");
+        }
+        try {
+            return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("ermission")) {
+                throw new IOException("permission denied on " + socket + ": run as root or as a member of the daemon's group");
+            }
+            if (m.contains("efused")) {
+                throw new IOException("the dataplane daemon is not running (" + socket + " exists but nobody answers: a stale socket); start it with 'bin/dataplane run'");
+            }
+            throw new IOException("cannot connect to " + socket + ": " + m);
+        }
+    }
+
+    /**
+     * Streams the file inside 'batch begin' / 'batch commit' from a second thread while this one
+     * reads the replies, so a million lines cost one round trip, not a million.
+     */
+    private static int runBatch(List<String> lines, String name, BufferedWriter w, BufferedReader in, PrintStream out,
+                                PrintStream err) throws IOException {
+        List<Integer> lineNumbers = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!CommandParser.isBlank(lines.get(i))) {
+                lineNumbers.add(i + 1);
+            }
+        }
+        // A file that manages its own batches is sent as it is; any other file becomes one batch.
+        boolean wrap = lines.stream().noneMatch(l -> l.strip().startsWith("batch "));
+        IOException[] sendFailure = new IOException[1];
+        Thread sender = Thread.ofPlatform().name("dpctl-send").start(() -> {
+            try {
+                if (wrap) {
+                    w.write("batch begin\n");
+                }
+                for (String l : lines) {
+                    if (!CommandParser.isBlank(l)) {
+                        w.write(l.strip());
+                        w.write('\n');
+                    }
+                }
+                if (wrap) {
+                    w.write("batch commit\n");
+                }
+                w.flush();
+            } catch (IOException e) {
+                sendFailure[0] = e;
+            }
+        });
+        String first = null;
+        String e = wrap ? reply(in, out) : null;
+        if (e != null) {
+            first = name + ": " + e;
+        }
+        for (int n : lineNumbers) {
+            e = reply(in, out);
+            if (e != null && first == null) {
+                first = name + ":" + n + ": " + e;
+            }
+        }
+        e = wrap ? reply(in, out) : null;
+        if (e != null && first == null) {
+            first = name + ": " + e;
+        }
+        try {
+            sender.join();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        if (sendFailure[0] != null && first == null) {
+            throw sendFailure[0];
+        }
+        int unterminated = wrap ? 0 : unterminatedBatchLine(lines);
+        if (first == null && unterminated > 0) {
+            first = name + ":" + unterminated + ": 'batch begin' is never followed by 'batch commit'; the daemon dropped that batch, nothing of it was applied";
+        }
+        if (first != null) {
+            err.println("dpctl: " + first);
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Line number of a 'batch begin' left open at the end of the file, or 0. */
+    private static int unterminatedBatchLine(List<String> lines) {
+        int open = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).strip().replaceAll("\\s+", " ");
+            if (l.equals("batch begin")) {
+                open = i + 1;
+            } else if (l.equals("batch commit") || l.equals("batch abort")) {
+                open = 0;
+            }
+        }
+        return open;
+    }
+
+    /** Reads one reply, prints its output, and returns its error message or null. */
+    static String reply(BufferedReader in, PrintStream out) throws IOException {
+        String l = in.readLine();
+        if (l == null) {
+            throw new IOException("the daemon closed the connection without replying");
+        }
+        if (l.equals(Reply.OK)) {
+            return null;
+        }
+        if (l.startsWith(Reply.ERROR_PREFIX)) {
+            return l.substring(Reply.ERROR_PREFIX.length());
+        }
+        while (!l.equals(Reply.END)) {
+            out.println(l.startsWith("..") ? l.substring(1) : l);
+            l = in.readLine();
+            if (l == null) {
+                throw new IOException("the daemon closed the connection in the middle of a reply");
+            }
+        }
+        return null;
+    }
+}

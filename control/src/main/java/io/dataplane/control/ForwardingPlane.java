@@ -1,0 +1,43 @@
+package io.dataplane.control;
+
+import io.dataplane.control.command.Command.RouteGet;
+import io.dataplane.control.rib.TableDelta;
+import java.util.Map;
+
+/**
+ * What the control thread needs from the running dataplane: publish a table change as one
+ * version, trace a packet through the real pipeline, read counters, and set port state. The
+ * daemon implements it over {@code Forwarding}/{@code Dataplane}; tests can record calls.
+ */
+public interface ForwardingPlane {
+
+    /** The pipeline's decision for one packet, as {@code route get} reports it. */
+    record RouteTrace(int verdict, int routeTarget, String algorithm, int hash, int nexthop, int egressPort) {
+    }
+
+    /**
+     * Publishes the delta as one table version. Throws IllegalArgumentException or
+     * IllegalStateException, with nothing applied, when the tables reject it.
+     */
+    void publish(TableDelta delta);
+
+    /** The version number of the published tables (changes exactly when a publish succeeds). */
+    long version();
+
+    /** Runs a packet built from the query through the pipeline's lookup and selection code. */
+    RouteTrace trace(RouteGet query);
+
+    /** Counters of one port by name (rx_packets, tx_packets, ...), in display order. */
+    Map<String, Long> portCounters(int port);
+
+    /** Drop counters by reason label, in display order. */
+    Map<String, Long> dropCounters();
+
+    /** {packets, bytes} forwarded through a nexthop slot. */
+    long[] nexthopCounters(int slot);
+
+    void setPortState(int port, boolean up);
+
+    /** Human label of a negative verdict code. */
+    String verdictLabel(int verdict);
+}

@@ -1,0 +1,294 @@
+package io.dataplane.control;
+
+import io.dataplane.control.command.Command.Member;
+import io.dataplane.control.command.MacAddress;
+import io.dataplane.control.rib.Rib;
+import io.dataplane.control.rib.Rib.GatewayObject;
+import io.dataplane.control.rib.Rib.GroupObject;
+import io.dataplane.control.rib.Rib.NexthopObject;
+import io.dataplane.control.rib.Rib.PortEntry;
+import io.dataplane.control.rib.Rib.Route;
+import io.dataplane.control.rib.Rib.RouteHop;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Text and JSON renderings of the RIB for the show commands, shaped like iproute2's
+ * ({@code ip route}, {@code ip -j route}, {@code ip nexthop}, {@code ip neigh}, {@code ip link}).
+ */
+final class ShowOutput {
+    private final Rib rib;
+    private final ForwardingPlane forwarding; // null before the dataplane starts: no counters
+
+    ShowOutput(Rib rib, ForwardingPlane forwarding) {
+        this.rib = rib;
+        this.forwarding = forwarding;
+    }
+
+    // ---- routes
+
+    List<String> routesText(List<Route> routes) {
+        List<String> out = new ArrayList<>();
+        for (Route r : routes) {
+            if (r.nhid() != 0 || r.hops().size() == 1) {
+                out.add(r.prefix() + " " + rib.describe(r));
+                continue;
+            }
+            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
+            for (RouteHop h : r.hops()) {
+                out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
+            }
+        }
+        return out;
+    }
+
+    List<Object> routesJson(List<Route> routes) {
+        List<Object> out = new ArrayList<>();
+        for (Route r : routes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("dst", r.prefix().toString());
+            if (r.nhid() != 0) {
+                m.put("nhid", r.nhid());
+            } else if (r.hops().size() == 1) {
+                m.put("gateway", r.hops().get(0).via().toString());
+                m.put("dev", rib.portName(r.hops().get(0).port()));
+            } else {
+                m.put("mpalgo", r.mpalgo().keyword());
+                List<Object> hops = new ArrayList<>();
+                for (RouteHop h : r.hops()) {
+                    Map<String, Object> hm = new LinkedHashMap<>();
+                    hm.put("gateway", h.via().toString());
+                    hm.put("dev", rib.portName(h.port()));
+                    hm.put("weight", h.weight());
+                    hm.put("flags", List.of());
+                    hops.add(hm);
+                }
+                m.put("nexthops", hops);
+            }
+            m.put("flags", List.of());
+            out.add(m);
+        }
+        return out;
+    }
+
+    // ---- nexthop objects
+
+    List<String> nexthopsText(List<NexthopObject> objects) {
+        List<String> out = new ArrayList<>();
+        for (NexthopObject o : objects) {
+            switch (o) {
+                case GatewayObject g -> out.add("id " + g.id() + " via " + g.via() + " dev " + rib.portName(g.port())
+                        + resolution(g.slot()) + counters(g.slot()));
+                case GroupObject g -> {
+                    StringBuilder sb = new StringBuilder("id " + g.id() + " group ");
+                    for (int i = 0; i < g.members().size(); i++) {
+                        Member m = g.members().get(i);
+                        sb.append(i == 0 ? "" : "/").append(m.id()).append(m.weight() == 1 ? "" : "," + m.weight());
+                    }
+                    out.add(sb.append(" mpalgo ").append(g.mpalgo().keyword()).toString());
+                    for (Member m : g.members()) {
+                        GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
+                        out.add("\tmember id " + m.id() + " weight " + m.weight() + counters(gw.slot()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    List<Object> nexthopsJson(List<NexthopObject> objects) {
+        List<Object> out = new ArrayList<>();
+        for (NexthopObject o : objects) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", o.id());
+            switch (o) {
+                case GatewayObject g -> {
+                    m.put("gateway", g.via().toString());
+                    m.put("dev", rib.portName(g.port()));
+                    Rib.SlotNexthop s = rib.nexthopSlot(g.slot());
+                    m.put("resolved", s != null && s.resolved());
+                    m.put("flags", s != null && !s.alive() ? List.of("dead") : List.of());
+                    countersJson(m, g.slot());
+                }
+                case GroupObject g -> {
+                    List<Object> members = new ArrayList<>();
+                    for (Member mem : g.members()) {
+                        Map<String, Object> mm = new LinkedHashMap<>();
+                        mm.put("id", mem.id());
+                        mm.put("weight", mem.weight());
+                        countersJson(mm, ((GatewayObject) rib.objects().get(mem.id())).slot());
+                        members.add(mm);
+                    }
+                    m.put("group", members);
+                    m.put("type", "mpath");
+                    m.put("mpalgo", g.mpalgo().keyword());
+                    m.put("flags", List.of());
+                }
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    private String resolution(int slot) {
+        Rib.SlotNexthop s = rib.nexthopSlot(slot);
+        if (s == null) {
+            return "";
+        }
+        return (s.resolved() ? "" : " unresolved") + (s.alive() ? "" : " dead");
+    }
+
+    private String counters(int slot) {
+        if (forwarding == null) {
+            return "";
+        }
+        long[] c = forwarding.nexthopCounters(slot);
+        return " packets " + c[0] + " bytes " + c[1];
+    }
+
+    private void countersJson(Map<String, Object> m, int slot) {
+        if (forwarding != null) {
+            long[] c = forwarding.nexthopCounters(slot);
+            m.put("packets", c[0]);
+            m.put("bytes", c[1]);
+        }
+    }
+
+    // ---- neighbours
+
+    List<String> neighboursText(String dev) {
+        List<String> out = new ArrayList<>();
+        for (Rib.Neighbour n : rib.neighbours()) {
+            String port = rib.portName(n.port());
+            if (dev == null || dev.equals(port)) {
+                out.add(n.address() + " dev " + port + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
+            }
+        }
+        return out;
+    }
+
+    List<Object> neighboursJson(String dev) {
+        List<Object> out = new ArrayList<>();
+        for (Rib.Neighbour n : rib.neighbours()) {
+            String port = rib.portName(n.port());
+            if (dev == null || dev.equals(port)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("dst", n.address().toString());
+                m.put("dev", port);
+                m.put("lladdr", MacAddress.format(n.mac()));
+                m.put("state", List.of("PERMANENT"));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    // ---- links and stats
+
+    List<String> linksText(List<PortEntry> ports) {
+        List<String> out = new ArrayList<>();
+        for (PortEntry p : ports) {
+            var s = p.spec();
+            out.add(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu() + " type " + s.type().label()
+                    + (s.mode() != null ? " mode " + io.dataplane.control.command.PortSpec.label(s.mode()) : "") + " queues " + s.queues()
+                    + (s.cpu() >= 0 ? " cpu " + s.cpu() : ""));
+            out.add("    link/ether " + MacAddress.format(p.mac()));
+            if (forwarding != null) {
+                StringBuilder sb = new StringBuilder("    ");
+                forwarding.portCounters(p.index()).forEach((k, v) -> sb.append(k).append(' ').append(v).append(' '));
+                out.add(sb.toString().stripTrailing());
+            }
+        }
+        return out;
+    }
+
+    List<Object> linksJson(List<PortEntry> ports) {
+        List<Object> out = new ArrayList<>();
+        for (PortEntry p : ports) {
+            var s = p.spec();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ifindex", p.index());
+            m.put("ifname", p.name());
+            m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+            m.put("mtu", p.mtu());
+            m.put("operstate", p.up() ? "UP" : "DOWN");
+            m.put("link_type", "ether");
+            m.put("address", MacAddress.format(p.mac()));
+            m.put("type", s.type().label());
+            if (s.mode() != null) {
+                m.put("mode", io.dataplane.control.command.PortSpec.label(s.mode()));
+            }
+            m.put("queues", s.queues());
+            if (s.cpu() >= 0) {
+                m.put("cpu", s.cpu());
+            }
+            if (forwarding != null) {
+                m.put("stats64", new LinkedHashMap<>(forwarding.portCounters(p.index())));
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters. */
+    Map<String, Object> stats(String what) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (what == null || what.equals("ports")) {
+            Map<String, Object> ports = new LinkedHashMap<>();
+            for (PortEntry p : rib.ports()) {
+                ports.put(p.name(), forwarding == null ? Map.of() : forwarding.portCounters(p.index()));
+            }
+            m.put("ports", ports);
+        }
+        if (what == null || what.equals("drops")) {
+            m.put("drops", forwarding == null ? Map.of() : forwarding.dropCounters());
+        }
+        if (what == null || what.equals("nexthops")) {
+            List<Object> nhs = new ArrayList<>();
+            for (int slot = 0, seen = 0; seen < rib.nexthopSlotsInUse() && slot <= io.dataplane.tables.RouteTarget.MAX_INDEX; slot++) {
+                Rib.SlotNexthop s = rib.nexthopSlot(slot);
+                if (s == null) {
+                    continue;
+                }
+                seen++;
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("index", slot);
+                e.put("gateway", s.via().toString());
+                e.put("dev", rib.portName(s.port()));
+                long[] c = forwarding == null ? new long[2] : forwarding.nexthopCounters(slot);
+                e.put("packets", c[0]);
+                e.put("bytes", c[1]);
+                nhs.add(e);
+            }
+            m.put("nexthops", nhs);
+        }
+        return m;
+    }
+
+    static List<String> statsText(Map<String, Object> stats) {
+        List<String> out = new ArrayList<>();
+        stats.forEach((section, v) -> {
+            out.add(section + ":");
+            if (v instanceof Map<?, ?> map) {
+                map.forEach((k, val) -> {
+                    if (val instanceof Map<?, ?> inner) {
+                        StringBuilder sb = new StringBuilder("  " + k + ":");
+                        inner.forEach((ik, iv) -> sb.append(' ').append(ik).append(' ').append(iv));
+                        out.add(sb.toString());
+                    } else {
+                        out.add("  " + k + " " + val);
+                    }
+                });
+            } else if (v instanceof List<?> list) {
+                for (Object o : list) {
+                    Map<?, ?> e = (Map<?, ?>) o;
+                    out.add("  nexthop " + e.get("index") + " via " + e.get("gateway") + " dev " + e.get("dev")
+                            + " packets " + e.get("packets") + " bytes " + e.get("bytes"));
+                }
+            }
+        });
+        return out;
+    }
+}

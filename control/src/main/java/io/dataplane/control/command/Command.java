@@ -1,0 +1,146 @@
+package io.dataplane.control.command;
+
+import io.dataplane.tables.MultipathAlgorithm;
+import java.util.List;
+
+/**
+ * One parsed command of the control grammar (iproute2 style). Records only: a command carries
+ * what the operator typed, already checked for syntax and ranges; checks against the RIB (does
+ * the device exist, is the nexthop id in use) happen when it is applied.
+ */
+public sealed interface Command {
+
+    /** Whether a command may change forwarding state (and so takes part in batches). */
+    default boolean changesState() {
+        return false;
+    }
+
+    enum Op { ADD, REPLACE }
+
+    /** One gateway of a route or nexthop object: {@code via ADDR dev PORT [weight W]}. */
+    record Hop(IpAddress via, String dev, int weight) {
+    }
+
+    /** A member of a nexthop group: {@code ID[,WEIGHT]}. */
+    record Member(int id, int weight) {
+    }
+
+    /** What a route points at. */
+    sealed interface RouteSpec {
+    }
+
+    /** Inline gateways: one ({@code via ...}) or several ({@code nexthop via ... nexthop via ...}). */
+    record Gateways(List<Hop> hops, MultipathAlgorithm mpalgo) implements RouteSpec {
+    }
+
+    /** A nexthop object by id ({@code nhid ID}). */
+    record NexthopRef(int id) implements RouteSpec {
+    }
+
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** {@code route del PREFIX [spec]}: when a spec is given it must match the route. */
+    record RouteDel(Prefix prefix, RouteSpec spec) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    record RouteShow(Prefix prefix) implements Command {
+    }
+
+    /** {@code route get}: a packet description; -1 means "not given" for the numeric fields. */
+    record RouteGet(IpAddress dst, IpAddress src, int ipproto, int sport, int dport, int flowlabel) implements Command {
+    }
+
+    /** {@code nexthop add|replace id ID via ...} (hop set) or {@code ... group ...} (members set). */
+    record NexthopSet(Op op, int id, Hop hop, List<Member> members, MultipathAlgorithm mpalgo) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+
+        public boolean isGroup() {
+            return members != null;
+        }
+    }
+
+    record NexthopDel(int id) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    record NexthopShow(Integer id) implements Command {
+    }
+
+    record NeighAdd(IpAddress address, long mac, String dev) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    record NeighDel(IpAddress address, String dev) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    record NeighShow(String dev) implements Command {
+    }
+
+    record LinkShow(String dev) implements Command {
+    }
+
+    record LinkSet(String dev, boolean up) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    record SetHashSeed(int seed) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** {@code stats [ports|drops|nexthops]}; {@code what} is null for all of them. */
+    record Stats(String what) implements Command {
+    }
+
+    record BatchBegin() implements Command {
+    }
+
+    record BatchCommit() implements Command {
+    }
+
+    record BatchAbort() implements Command {
+    }
+
+    /** Configuration-time only: declares a port (see {@link PortSpec}). */
+    record PortAdd(PortSpec port) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** Configuration-time only: the EAL arguments for DPDK ports (the one {@code dpdk eal ...} line). */
+    record DpdkEal(io.dataplane.ffi.dpdk.EalOptions options) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,669 @@
+package io.dataplane.control.command;
+
+import io.dataplane.tables.IpAddresses;
+import io.dataplane.control.command.Command.*;
+import io.dataplane.ffi.XskSocket;
+import io.dataplane.port.DpdkPortConfig;
+import io.dataplane.tables.MultipathAlgorithm;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Parses one line of the control grammar into a {@link Request}. The grammar follows iproute2
+ * ({@code ip route}, {@code ip nexthop}, {@code ip neigh}, {@code ip link}) so that operators'
+ * habits carry over; {@link #GRAMMAR} is the reference shown by {@code --help}.
+ *
+ * <p>Every error names the offending token, its position (token number, 1-based) and what was
+ * expected there.
+ */
+public final class CommandParser {
+
+    /** The grammar, one line per command form, as printed by {@code --help} and {@code help}. */
+    public static final String GRAMMAR = String.join("\n",
+            "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
+            "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
+            "route add|replace PREFIX nhid ID",
+            "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
+            "route show [PREFIX]",
+            "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
+            "nexthop add|replace id ID via ADDR dev PORT",
+            "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
+            "nexthop del id ID",
+            "nexthop show [id ID]",
+            "neigh add ADDR lladdr MAC dev PORT",
+            "neigh del ADDR dev PORT",
+            "neigh show [dev PORT]",
+            "link show [dev PORT]",
+            "link set dev PORT up|down",
+            "set hash-seed 0..4294967295",
+            "stats [ports|drops|nexthops]",
+            "batch begin | batch commit | batch abort",
+            "port add dev NAME type memory [mtu N] [address MAC]                  (configuration only)",
+            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [cpu N]  (configuration only)",
+            "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]  (configuration only)",
+            "dpdk eal ARG...                                                       (configuration only)",
+            "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
+            "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
+
+    /** A parsed line: the command and whether JSON output was asked for ({@code -j}). */
+    public record Request(boolean json, Command command) {
+    }
+
+    private final List<String> tokens = new ArrayList<>();
+    private int pos;
+
+    private CommandParser(String line) {
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                i++;
+            }
+            int start = i;
+            while (i < n && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+                i++;
+            }
+            if (i > start) {
+                tokens.add(line.substring(start, i));
+            }
+        }
+    }
+
+    /** True for lines that carry no command: empty, blank, or a '#' comment. */
+    public static boolean isBlank(String line) {
+        String t = line.strip();
+        return t.isEmpty() || t.startsWith("#");
+    }
+
+    public static Request parse(String line) {
+        return new CommandParser(line).request();
+    }
+
+    private Request request() {
+        boolean json = false;
+        while (peek() != null && peek().startsWith("-")) {
+            String opt = next();
+            switch (opt) {
+                case "-j", "-json" -> json = true;
+                default -> throw error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch, port, dpdk)");
+            }
+        }
+        String object = expect("an object: route, nexthop, neigh, link, set, stats, batch, port or dpdk");
+        Command c = switch (object) {
+            case "route", "r", "ro" -> route();
+            case "nexthop", "nh" -> nexthop();
+            case "neigh", "neighbor", "neighbour", "n" -> neigh();
+            case "link", "l" -> link();
+            case "set" -> set();
+            case "stats" -> stats();
+            case "batch" -> batch();
+            case "port" -> port();
+            case "dpdk" -> dpdk();
+            default -> throw error(object, "an object: route, nexthop, neigh, link, set, stats, batch, port or dpdk");
+        };
+        return new Request(json, c);
+    }
+
+    // ---- route ----
+
+    private Command route() {
+        String verb = peek() == null ? "show" : next();
+        return switch (verb) {
+            case "add" -> new RouteSet(Op.ADD, prefix(), routeSpec(true));
+            case "replace", "change" -> new RouteSet(Op.REPLACE, prefix(), routeSpec(true));
+            case "del", "delete" -> {
+                Prefix p = prefix();
+                yield new RouteDel(p, peek() == null ? null : routeSpec(false));
+            }
+            case "show", "list", "ls", "lst" -> {
+                Prefix p = peek() == null ? null : prefix();
+                end();
+                yield new RouteShow(p);
+            }
+            case "get" -> routeGet();
+            default -> throw error(verb, "a route command: add, replace, del, show or get");
+        };
+    }
+
+    private RouteSpec routeSpec(boolean required) {
+        String first = peek();
+        if (first == null) {
+            throw missing("'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
+        }
+        if (first.equals("nhid")) {
+            next();
+            int id = number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+            end();
+            return new NexthopRef(id);
+        }
+        List<Hop> hops = new ArrayList<>();
+        MultipathAlgorithm mpalgo = null;
+        if (first.equals("nexthop")) {
+            while (peek() != null && peek().equals("nexthop")) {
+                next();
+                hops.add(hop("nexthop", 256));
+            }
+            if (hops.size() < 2) {
+                // one 'nexthop' clause is legal in iproute2 and means a single gateway
+                hops = List.copyOf(hops);
+            }
+        } else if (first.equals("via") || first.equals("dev") || first.equals("weight")) {
+            hops.add(hop("route", 256));
+        } else {
+            throw error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
+        }
+        if (peek() != null && peek().equals("mpalgo")) {
+            next();
+            mpalgo = mpalgo();
+        }
+        end();
+        if (!required && hops.isEmpty()) {
+            return null;
+        }
+        return new Gateways(List.copyOf(hops), mpalgo);
+    }
+
+    /** {@code via ADDR dev PORT [weight W]} in any order, up to the next 'nexthop' or 'mpalgo'. */
+    private Hop hop(String where, int maxWeight) {
+        IpAddress via = null;
+        String dev = null;
+        int weight = 1;
+        boolean weightSet = false;
+        while (peek() != null && !peek().equals("nexthop") && !peek().equals("mpalgo")) {
+            String k = next();
+            switch (k) {
+                case "via" -> {
+                    if (via != null) {
+                        throw error(k, "one 'via' per " + where + " (this one has two)");
+                    }
+                    via = address("via", "a gateway address (IPv4 or IPv6)");
+                }
+                case "dev" -> {
+                    if (dev != null) {
+                        throw error(k, "one 'dev' per " + where + " (this one has two)");
+                    }
+                    dev = devName();
+                }
+                case "weight" -> {
+                    if (maxWeight == 1) {
+                        throw error(k, "'via' or 'dev' (a nexthop object has no weight: weights belong to its groups, 'group ID,WEIGHT/...')");
+                    }
+                    if (weightSet) {
+                        throw error(k, "one 'weight' per " + where + " (this one has two)");
+                    }
+                    weight = number("weight", "a weight 1.." + maxWeight, 1, maxWeight);
+                    weightSet = true;
+                }
+                default -> throw error(k, "'via', 'dev', 'weight'" + (where.equals("nexthop") ? ", 'nexthop'" : "") + " or 'mpalgo'");
+            }
+        }
+        if (via == null) {
+            throw missing("'via ADDR' in the " + where + " (routes without a gateway are not supported: name the neighbour to forward to)");
+        }
+        if (dev == null) {
+            throw missing("'dev PORT' in the " + where + " after 'via " + via + "'");
+        }
+        return new Hop(via, dev, weight);
+    }
+
+    private Command routeGet() {
+        IpAddress dst = address("get", "the destination address to look up");
+        IpAddress src = null;
+        int proto = -1;
+        int sport = -1;
+        int dport = -1;
+        int flowlabel = -1;
+        while (peek() != null) {
+            String k = next();
+            switch (k) {
+                case "from" -> src = address("from", "a source address");
+                case "ipproto" -> proto = ipproto();
+                case "sport" -> sport = number("sport", "a port 0..65535", 0, 65535);
+                case "dport" -> dport = number("dport", "a port 0..65535", 0, 65535);
+                case "flowlabel" -> flowlabel = number("flowlabel", "a flow label 0..1048575 (0xfffff)", 0, 0xFFFFF);
+                default -> throw error(k, "'from', 'ipproto', 'sport', 'dport' or 'flowlabel'");
+            }
+        }
+        if (src != null && src.v6() != dst.v6()) {
+            throw new CommandException("'from " + src + "' and destination " + dst + " are of different address families; give an IPv" + (dst.v6() ? 6 : 4) + " source");
+        }
+        if (flowlabel >= 0 && !dst.v6()) {
+            throw new CommandException("'flowlabel' applies to IPv6 only, but " + dst + " is IPv4");
+        }
+        return new RouteGet(dst, src, proto, sport, dport, flowlabel);
+    }
+
+    private int ipproto() {
+        String t = expect("a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255");
+        return switch (t.toLowerCase(Locale.ROOT)) {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            case "icmp" -> 1;
+            case "ipv6-icmp", "icmpv6", "icmp6" -> 58;
+            default -> {
+                pos--;
+                yield number("ipproto", "a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255", 0, 255);
+            }
+        };
+    }
+
+    // ---- nexthop ----
+
+    private Command nexthop() {
+        String verb = peek() == null ? "show" : next();
+        return switch (verb) {
+            case "add" -> nexthopSet(Op.ADD);
+            case "replace" -> nexthopSet(Op.REPLACE);
+            case "del", "delete" -> {
+                keyword("id");
+                int id = nexthopId();
+                end();
+                yield new NexthopDel(id);
+            }
+            case "show", "list", "ls" -> {
+                Integer id = null;
+                if (peek() != null) {
+                    keyword("id");
+                    id = nexthopId();
+                }
+                end();
+                yield new NexthopShow(id);
+            }
+            default -> throw error(verb, "a nexthop command: add, replace, del or show");
+        };
+    }
+
+    private Command nexthopSet(Op op) {
+        keyword("id");
+        int id = nexthopId();
+        String k = peek();
+        if ("group".equals(k)) {
+            next();
+            String spec = expect("group members ID[,WEIGHT]/ID[,WEIGHT]/...");
+            List<Member> members = members(spec);
+            MultipathAlgorithm mpalgo = null;
+            if (peek() != null) {
+                keyword("mpalgo");
+                mpalgo = mpalgo();
+            }
+            end();
+            return new NexthopSet(op, id, null, List.copyOf(members), mpalgo);
+        }
+        if (k == null || !(k.equals("via") || k.equals("dev"))) {
+            if (k == null) {
+                throw missing("'via ADDR dev PORT' or 'group ID[,WEIGHT]/...' after 'id " + id + "'");
+            }
+            throw error(k, "'via ADDR dev PORT' or 'group ID[,WEIGHT]/...'");
+        }
+        Hop hop = hop("nexthop", 1);
+        if (peek() != null) {
+            throw error(peek(), "the end of the command (a nexthop object has no weight or mpalgo; weights belong to groups)");
+        }
+        return new NexthopSet(op, id, hop, null, null);
+    }
+
+    private List<Member> members(String spec) {
+        int at = pos; // token number of the spec, for messages
+        List<Member> out = new ArrayList<>();
+        for (String m : spec.split("/", -1)) {
+            String[] idw = m.split(",", -1);
+            if (m.isEmpty() || idw.length > 2) {
+                throw new CommandException("bad group member '" + m + "' in '" + spec + "' (token " + at + "): expected ID or ID,WEIGHT separated by '/'");
+            }
+            int id = parseInt(idw[0], 1, Integer.MAX_VALUE,
+                    "bad group member id '" + idw[0] + "' in '" + spec + "' (token " + at + "): expected a nexthop id 1..2147483647");
+            int w = idw.length == 2 ? parseInt(idw[1], 1, 65535,
+                    "bad weight '" + idw[1] + "' for member " + id + " in '" + spec + "' (token " + at + "): expected a weight 1..65535") : 1;
+            for (Member e : out) {
+                if (e.id() == id) {
+                    throw new CommandException("nexthop " + id + " appears twice in group '" + spec + "' (token " + at + "); list each member once and use its weight");
+                }
+            }
+            out.add(new Member(id, w));
+        }
+        return out;
+    }
+
+    private int nexthopId() {
+        return number("id", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+    }
+
+    // ---- neigh, link, set, stats, batch ----
+
+    private Command neigh() {
+        String verb = peek() == null ? "show" : next();
+        switch (verb) {
+            case "add", "replace" -> {
+                IpAddress a = address(verb, "the neighbour's IP address");
+                Long mac = null;
+                String dev = null;
+                while (peek() != null) {
+                    String k = next();
+                    switch (k) {
+                        case "lladdr" -> mac = parseWith("lladdr", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
+                        case "dev" -> dev = devName();
+                        case "nud" -> expect("a state (accepted and ignored: static entries are permanent)");
+                        default -> throw error(k, "'lladdr MAC' or 'dev PORT'");
+                    }
+                }
+                if (mac == null) {
+                    throw missing("'lladdr MAC' (the neighbour's link-layer address)");
+                }
+                if (dev == null) {
+                    throw missing("'dev PORT' (the port the neighbour is on)");
+                }
+                return new NeighAdd(a, mac, dev);
+            }
+            case "del", "delete" -> {
+                IpAddress a = address(verb, "the neighbour's IP address");
+                String dev = null;
+                while (peek() != null) {
+                    String k = next();
+                    switch (k) {
+                        case "dev" -> dev = devName();
+                        case "lladdr" -> parseWith("lladdr", "a MAC address", MacAddress::parse);
+                        default -> throw error(k, "'dev PORT'");
+                    }
+                }
+                if (dev == null) {
+                    throw missing("'dev PORT' (the port the neighbour is on)");
+                }
+                return new NeighDel(a, dev);
+            }
+            case "show", "list", "ls" -> {
+                String dev = null;
+                if (peek() != null) {
+                    keyword("dev");
+                    dev = devName();
+                }
+                end();
+                return new NeighShow(dev);
+            }
+            default -> throw error(verb, "a neigh command: add, del or show");
+        }
+    }
+
+    private Command link() {
+        String verb = peek() == null ? "show" : next();
+        switch (verb) {
+            case "show", "list", "ls" -> {
+                String dev = null;
+                if (peek() != null) {
+                    if (peek().equals("dev")) {
+                        next();
+                    }
+                    dev = devName();
+                }
+                end();
+                return new LinkShow(dev);
+            }
+            case "set" -> {
+                if (peek() != null && peek().equals("dev")) {
+                    next();
+                }
+                String dev = devName();
+                String state = expect("'up' or 'down'");
+                boolean up = switch (state) {
+                    case "up" -> true;
+                    case "down" -> false;
+                    default -> throw error(state, "'up' or 'down'");
+                };
+                end();
+                return new LinkSet(dev, up);
+            }
+            default -> throw error(verb, "a link command: show or set");
+        }
+    }
+
+    private Command set() {
+        keyword("hash-seed");
+        String t = expect("a hash seed 0..4294967295");
+        long v = parseLong(t, 0, 0xFFFF_FFFFL, "bad hash seed '" + t + "' (token " + pos + "): expected a number 0..4294967295 (decimal or 0x hex)");
+        end();
+        return new SetHashSeed((int) v);
+    }
+
+    private Command stats() {
+        String what = null;
+        if (peek() != null) {
+            what = next();
+            if (!what.equals("ports") && !what.equals("drops") && !what.equals("nexthops")) {
+                throw error(what, "'ports', 'drops' or 'nexthops' (or nothing for all)");
+            }
+        }
+        end();
+        return new Stats(what);
+    }
+
+    private Command batch() {
+        String verb = expect("'begin', 'commit' or 'abort'");
+        Command c = switch (verb) {
+            case "begin" -> new BatchBegin();
+            case "commit" -> new BatchCommit();
+            case "abort" -> new BatchAbort();
+            default -> throw error(verb, "'begin', 'commit' or 'abort'");
+        };
+        end();
+        return c;
+    }
+
+    // ---- port, dpdk ----
+
+    private Command port() {
+        keyword("add");
+        keyword("dev");
+        String name = devName();
+        PortSpec.Type type = PortSpec.Type.AFXDP;
+        int queues = -1;
+        XskSocket.Mode mode = null;
+        int cpu = -1;
+        String vdev = null;
+        String pci = null;
+        int mtu = -1;
+        long mac = -1;
+        int rxRing = DpdkPortConfig.DEFAULT_RING;
+        int txRing = DpdkPortConfig.DEFAULT_RING;
+        int mbufs = DpdkPortConfig.DEFAULT_MBUFS;
+        int burst = DpdkPortConfig.DEFAULT_BURST;
+        List<String> given = new ArrayList<>();
+        while (peek() != null) {
+            String k = next();
+            if (given.contains(k)) {
+                throw error(k, "each option once ('" + k + "' is given twice)");
+            }
+            given.add(k);
+            switch (k) {
+                case "type" -> {
+                    String t = expect("a port type: memory, afxdp or dpdk");
+                    type = switch (t) {
+                        case "memory" -> PortSpec.Type.MEMORY;
+                        case "afxdp", "af_xdp", "xdp" -> PortSpec.Type.AFXDP;
+                        case "dpdk" -> PortSpec.Type.DPDK;
+                        default -> throw error(t, "a port type: memory, afxdp or dpdk");
+                    };
+                }
+                case "queues" -> queues = number("queues", "a queue count 1..256", 1, 256);
+                case "mode" -> {
+                    String m = expect("an AF_XDP mode: auto, copy or zerocopy");
+                    mode = switch (m) {
+                        case "auto" -> XskSocket.Mode.AUTO;
+                        case "copy" -> XskSocket.Mode.COPY;
+                        case "zerocopy", "zero-copy", "zc" -> XskSocket.Mode.ZEROCOPY;
+                        default -> throw error(m, "an AF_XDP mode: auto, copy or zerocopy");
+                    };
+                }
+                case "cpu" -> cpu = number("cpu", "a CPU number 0..4095", 0, 4095);
+                case "vdev" -> vdev = expect("a DPDK virtual device spec, e.g. net_tap0,iface=dtap0");
+                case "pci" -> pci = expect("a PCI address, e.g. 0000:03:00.0");
+                case "rx-ring" -> rxRing = number("rx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
+                case "tx-ring" -> txRing = number("tx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
+                case "mbufs" -> mbufs = number("mbufs", "a buffer count", 1, Integer.MAX_VALUE);
+                case "burst" -> burst = number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
+                case "mtu" -> mtu = number("mtu", "an MTU 68..65535", 68, 65535);
+                case "address" -> mac = parseWith("address", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
+                default -> throw error(k, "a port option: type, queues, mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
+            }
+        }
+        String where = "port " + name + " (type " + type.label() + ")";
+        DpdkPortConfig dpdk = null;
+        switch (type) {
+            case MEMORY -> rejectOption(given, where, "queues", "mode", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
+            case AFXDP -> rejectOption(given, where, "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
+            case DPDK -> {
+                rejectOption(given, where, "mode");
+                if ((vdev == null) == (pci == null)) {
+                    throw new CommandException(where + " needs exactly one of 'vdev SPEC' or 'pci ADDR'");
+                }
+                try {
+                    // the dataplane's own validation, so a bad ring size is reported with this line
+                    dpdk = new DpdkPortConfig(name, vdev != null ? DpdkPortConfig.Device.VDEV : DpdkPortConfig.Device.PCI,
+                            vdev != null ? vdev : pci, rxRing, txRing, mbufs, burst);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandException(e.getMessage());
+                }
+            }
+        }
+        if (type == PortSpec.Type.AFXDP && mode == null) {
+            mode = XskSocket.Mode.AUTO;
+        }
+        return new PortAdd(new PortSpec(name, type, queues < 0 ? 1 : queues, mode, cpu, dpdk,
+                mtu < 0 ? PortSpec.DEFAULT_MTU : mtu, mac));
+    }
+
+    private static void rejectOption(List<String> given, String where, String... options) {
+        for (String o : options) {
+            if (given.contains(o)) {
+                throw new CommandException("option '" + o + "' does not apply to " + where + "; remove it or change the type");
+            }
+        }
+    }
+
+    private Command dpdk() {
+        keyword("eal");
+        List<String> args = new ArrayList<>(tokens.subList(pos, tokens.size()));
+        pos = tokens.size();
+        if (args.isEmpty()) {
+            throw missing("EAL arguments after 'dpdk eal' (e.g. --no-huge -m 512)");
+        }
+        try {
+            return new DpdkEal(new io.dataplane.ffi.dpdk.EalOptions(args));
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
+    // ---- shared pieces ----
+
+    /** Parses {@code mpalgo NAME}'s value; the reserved algorithms get an error that says so. */
+    private MultipathAlgorithm mpalgo() {
+        String t = expect("an algorithm: l3, l4 or per-packet");
+        try {
+            return MultipathAlgorithm.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage() + " (token " + pos + ")");
+        }
+    }
+
+    private Prefix prefix() {
+        return parseWith("prefix", "a prefix ADDR[/LEN] such as 10.0.0.0/24 or 2001:db8::/32, or 'default'", Prefix::parse);
+    }
+
+    private IpAddress address(String after, String what) {
+        return parseWith(after, what, IpAddress::parse);
+    }
+
+    private String devName() {
+        String t = expect("a port name");
+        if (t.length() > 15 || !portNameChars(t)) {
+            throw new CommandException("bad port name '" + t + "' (token " + pos + "): expected 1..15 letters, digits, '-', '_' or '.'");
+        }
+        return t;
+    }
+
+    private static boolean portNameChars(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private <T> T parseWith(String after, String what, Function<String, T> parser) {
+        String t = expect(what);
+        try {
+            return parser.apply(t);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException("bad " + after + " '" + t + "' (token " + pos + "): " + e.getMessage());
+        }
+    }
+
+    private int number(String after, String what, int min, int max) {
+        String t = expect(what);
+        return (int) parseLong(t, min, max, "bad " + after + " '" + t + "' (token " + pos + "): expected " + what);
+    }
+
+    private static int parseInt(String t, int min, int max, String message) {
+        return (int) parseLong(t, min, max, message);
+    }
+
+    /** Decimal or 0x-hex; anything else or out of range fails with the caller's message. */
+    private static long parseLong(String t, long min, long max, String message) {
+        long v;
+        try {
+            if (t.startsWith("0x") || t.startsWith("0X")) {
+                v = Long.parseLong(t.substring(2), 16);
+            } else if (!t.isEmpty() && IpAddresses.asciiDigits(t) && t.length() <= 18) {
+                v = Long.parseLong(t);
+            } else {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new CommandException(message);
+        }
+        if (v < min || v > max) {
+            throw new CommandException(message + " (" + v + " is out of range)");
+        }
+        return v;
+    }
+
+    private void keyword(String k) {
+        String t = expect("'" + k + "'");
+        if (!t.equals(k)) {
+            throw error(t, "'" + k + "'");
+        }
+    }
+
+    private String peek() {
+        return pos < tokens.size() ? tokens.get(pos) : null;
+    }
+
+    private String next() {
+        return tokens.get(pos++);
+    }
+
+    private String expect(String what) {
+        if (pos >= tokens.size()) {
+            throw missing(what);
+        }
+        return next();
+    }
+
+    private void end() {
+        if (pos < tokens.size()) {
+            throw error(next(), "the end of the command");
+        }
+    }
+
+    /** The token just consumed was wrong. */
+    private CommandException error(String token, String expected) {
+        return new CommandException("unexpected '" + token + "' (token " + pos + " of '" + String.join(" ", tokens) + "'): expected " + expected);
+    }
+
+    private CommandException missing(String expected) {
+        return new CommandException("incomplete command '" + String.join(" ", tokens) + "': expected " + expected + " after token " + pos);
+    }
+}

@@ -1,0 +1,136 @@
+package io.dataplane.control;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.dataplane.control.command.CommandParser;
+import io.dataplane.control.command.Command.RouteGet;
+import io.dataplane.pipeline.PacketBatch;
+import io.dataplane.pipeline.Pipeline;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code route get} reports what the pipeline does with the same packet: the nexthop and egress
+ * port chosen by the workers' own code ({@link Pipeline#process}), for every algorithm and both
+ * address families.
+ */
+class RouteGetTest {
+    private final Fixture f = new Fixture(List.of(
+            "port add dev p0 type memory",
+            "port add dev p1 type memory",
+            "port add dev p2 type memory",
+            "port add dev p3 type memory",
+            "neigh add 192.0.2.1 lladdr 02:00:00:00:01:01 dev p1",
+            "neigh add 192.0.2.2 lladdr 02:00:00:00:01:02 dev p2",
+            "neigh add 192.0.2.3 lladdr 02:00:00:00:01:03 dev p3",
+            "neigh add 2001:db8::1 lladdr 02:00:00:00:06:01 dev p1",
+            "neigh add 2001:db8::2 lladdr 02:00:00:00:06:02 dev p2",
+            "neigh add 2001:db8::3 lladdr 02:00:00:00:06:03 dev p3"));
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    private static final Pattern NEXTHOP = Pattern.compile("\"nexthop_slot\":(\\d+)");
+    private static final Pattern DEV = Pattern.compile("\"dev\":\"(\\w+)\"");
+    private static final Pattern HASH = Pattern.compile("\"hash\":(-?\\d+)");
+
+    private static String field(Pattern p, String json) {
+        Matcher m = p.matcher(json);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private void multipath(String algo) {
+        f.ok("route add 10.0.0.0/8 nexthop via 192.0.2.1 dev p1 weight 1 nexthop via 192.0.2.2 dev p2 weight 2 "
+                + "nexthop via 192.0.2.3 dev p3 weight 3 mpalgo " + algo);
+        f.ok("route add 2001:db8:100::/48 nexthop via 2001:db8::1 dev p1 weight 3 nexthop via 2001:db8::2 dev p2 weight 1 "
+                + "nexthop via 2001:db8::3 dev p3 weight 1 mpalgo " + algo);
+    }
+
+    /** The verdict and nexthop the workers' code gives the frame the query describes. */
+    private static int[] pipeline(Pipeline p, Fixture f, String query) {
+        RouteGet q = (RouteGet) CommandParser.parse(query).command();
+        MemorySegment frame = ForwardingTables.frame(q).toSegment();
+        PacketBatch batch = new PacketBatch(1);
+        batch.add(0, 0, (int) frame.byteSize());
+        p.process(f.forwarding.snapshot(), frame, batch);
+        return new int[] {batch.verdict[0], batch.nexthop[0]};
+    }
+
+    @ParameterizedTest(name = "mpalgo {0}")
+    @ValueSource(strings = {"l3", "l4"})
+    void routeGetAgreesWithThePipelineForHashedAlgorithms(String algo) {
+        multipath(algo);
+        Pipeline reference = new Pipeline(f.forwarding.limits().groups());
+        Random rnd = new Random(42);
+        int[] seen = new int[4];
+        for (int i = 0; i < 300; i++) {
+            boolean v6 = i % 2 == 1;
+            String dst = v6 ? "2001:db8:100::" + Integer.toHexString(rnd.nextInt(0xffff)) : "10." + rnd.nextInt(256) + "." + rnd.nextInt(256) + ".9";
+            String src = v6 ? "2001:db8:9::" + Integer.toHexString(rnd.nextInt(0xffff)) : "172.16." + rnd.nextInt(256) + "." + rnd.nextInt(256);
+            String proto = i % 3 == 0 ? "tcp" : "udp";
+            String query = "route get " + dst + " from " + src + " ipproto " + proto + " sport " + rnd.nextInt(65536)
+                    + " dport " + rnd.nextInt(65536) + (v6 ? " flowlabel " + rnd.nextInt(0xfffff) : "");
+            String json = f.out("-j " + query).get(0);
+            int[] expected = pipeline(reference, f, query);
+            assertTrue(expected[0] >= 0, query);
+            assertEquals(String.valueOf(expected[1]), field(NEXTHOP, json), query + " -> " + json);
+            assertEquals("p" + expected[0], field(DEV, json), query + " -> " + json);
+            assertTrue(json.contains("\"mpalgo\":\"" + algo + "\""), json);
+            assertNotNull(field(HASH, json));
+            seen[expected[0]]++;
+        }
+        assertTrue(seen[1] > 0 && seen[2] > 0 && seen[3] > 0, "flows spread over every member");
+    }
+
+    @Test
+    void routeGetAgreesWithThePipelineForPerPacket() {
+        multipath("per-packet");
+        // Per-packet positions live in each pipeline instance: a fresh reference fed the same
+        // sequence of packets must choose the same sequence of nexthops as route get does.
+        Pipeline reference = new Pipeline(f.forwarding.limits().groups());
+        for (int i = 0; i < 24; i++) {
+            String query = "route get 10.1.2." + (i % 7 + 1) + " ipproto udp sport " + i + " dport 53";
+            String json = f.out("-j " + query).get(0);
+            int[] expected = pipeline(reference, f, query);
+            assertEquals(String.valueOf(expected[1]), field(NEXTHOP, json), query + " -> " + json);
+            assertTrue(json.contains("\"mpalgo\":\"per-packet\""), json);
+        }
+    }
+
+    @Test
+    void routeGetTextNamesRouteAlgorithmHashAndNexthop() {
+        multipath("l4");
+        String line = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
+        assertTrue(line.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ slot \\d+"), line);
+    }
+
+    @Test
+    void routeGetThroughAnUnresolvedGatewayReportsTheDropReason() {
+        f.ok("route add 10.0.0.0/8 via 192.0.2.99 dev p1");
+        String line = f.out("route get 10.1.1.1").get(0);
+        assertTrue(line.endsWith("verdict neighbour_unresolved"), line);
+    }
+
+    @Test
+    void routeGetWithoutARouteIsAnError() {
+        assertTrue(f.run("route get 10.1.1.1").error().startsWith("no route to 10.1.1.1"));
+    }
+
+    @Test
+    void routeGetNamesTheNexthopObjectAndItsSlot() {
+        f.ok("nexthop add id 7 via 192.0.2.2 dev p2");
+        f.ok("route add 10.0.0.0/8 nhid 7");
+        String json = f.out("-j route get 10.2.3.4").get(0);
+        assertTrue(json.contains("\"gateway\":\"192.0.2.2\",\"nexthop_slot\":0,\"nhid\":7,\"dev\":\"p2\",\"verdict\":\"forward\""), json);
+        assertEquals("10.2.3.4 via 192.0.2.2 dev p2 route 10.0.0.0/8 nhid 7 slot 0", f.out("route get 10.2.3.4").get(0));
+    }
+}

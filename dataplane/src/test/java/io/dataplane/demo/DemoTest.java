@@ -1,0 +1,43 @@
+package io.dataplane.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The demo's self-check and its script-readable summary lines, on a small run. */
+class DemoTest {
+    private static final Pattern SPLIT = Pattern.compile("split (\\S+) weights (\\d+):(\\d+) observed ([0-9.]+):([0-9.]+) lost (\\d+)");
+
+    @Test
+    void demoForwardsEverythingAndPrintsOneSplitLinePerRouteAndPhase() {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            status = Demo.run(new String[] {"--packets", "60000", "--flows", "4096", "--cpu", "-1"});
+        } finally {
+            System.setOut(original);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        original.print(text);
+        assertEquals(0, status, text);
+        List<String> lines = text.lines().filter(l -> l.startsWith("split ")).toList();
+        assertEquals(6, lines.size(), text);
+        for (String line : lines) {
+            Matcher m = SPLIT.matcher(line);
+            assertTrue(m.matches(), line);
+            double want = Double.parseDouble(m.group(2)) / (Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3)));
+            assertEquals(want, Double.parseDouble(m.group(4)), 0.03, line);
+            assertEquals("0", m.group(6), line);
+        }
+        assertTrue(lines.get(3).contains("198.51.100.0/24 weights 3:1"), lines.get(3));
+    }
+}

@@ -1,0 +1,37 @@
+package io.dataplane.port;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.dataplane.ffi.dpdk.DpdkLibrary;
+import io.dataplane.ffi.dpdk.Eal;
+import io.dataplane.ffi.dpdk.EalOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The one EAL of the test JVM (DPDK starts once per process), with the no-hugepage options. In CI
+ * (CI=true) DPDK tests must run, so nothing is skipped; elsewhere they skip, saying why, when DPDK
+ * is not installed or the user is not root.
+ */
+final class TestEal {
+    private TestEal() {}
+
+    static Eal eal() {
+        if (!"true".equals(System.getenv("CI"))) {
+            assumeTrue(DpdkLibrary.isAvailable(), "DPDK shim not built: install '" + DpdkLibrary.PACKAGES
+                    + "' and rebuild; these tests always run in CI (CI=true)");
+            assumeTrue(isRoot(), "DPDK tests need root; they always run in CI (CI=true)");
+        }
+        return Eal.current().orElseGet(() -> Eal.start(EalOptions.NO_HUGEPAGES));
+    }
+
+    static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.dataplane.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dataplane.pipeline.Frames;
+import io.dataplane.port.MemoryPort;
+import io.dataplane.port.MemoryUmem;
+import io.dataplane.port.Port;
+import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.MultipathAlgorithm;
+import io.dataplane.tables.Nexthop;
+import io.dataplane.tables.RouteTarget;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot path allocates nothing: a worker's duty cycle (receive, pipeline with every algorithm,
+ * transmit, counters, ring housekeeping) is run on this thread over a million packets after
+ * warm-up, and the thread's allocated bytes are read before and after.
+ */
+class HotPathAllocationTest {
+    private static final int WARM_UP = 300_000;
+    private static final int MEASURED = 1_000_000;
+
+    @Test
+    void aMillionPacketsAllocateNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported());
+        try (MemoryUmem umem = new MemoryUmem(4096, 2048);
+             Forwarding f = new Forwarding(new ForwardingLimits(16, 16, 16, 16, 2))) {
+            MemoryPort[] ports = {new MemoryPort(0, "client", umem, 256, 1500),
+                new MemoryPort(1, "server1", umem, 256, 1500), new MemoryPort(2, "server2", umem, 256, 1500)};
+            f.change()
+                    .nexthop(1, new Nexthop(1, 1, 3, 1500, true, true))
+                    .nexthop(2, new Nexthop(2, 2, 3, 1500, true, true))
+                    .group(0, new GroupSpec(new int[] {1, 2}, new int[] {1, 2}, MultipathAlgorithm.L4))
+                    .group(1, new GroupSpec(new int[] {1, 2}, new int[] {1, 2}, MultipathAlgorithm.L3))
+                    .group(2, new GroupSpec(new int[] {1, 2}, new int[] {3, 1}, MultipathAlgorithm.PER_PACKET))
+                    .route4(IpAddresses.parse4("198.51.100.0"), 24, RouteTarget.group(0))
+                    .route4(IpAddresses.parse4("203.0.113.0"), 24, RouteTarget.group(1))
+                    .route6(IpAddresses.parse6("2001:db8:100::")[0], 0, 64, RouteTarget.group(2))
+                    .commit();
+            WorkerCounters counters = new WorkerCounters(16);
+            Worker worker = new Worker(0, f, new Port[] {ports[0]}, ports, -1, 64, counters);
+            worker.onStart();
+
+            MemorySegment[] templates = {
+                Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).toSegment(),
+                Frames.ipv4("192.0.2.1", "203.0.113.7").tcp(40000, 80).toSegment(),
+                Frames.ipv6("2001:db8:1::2", "2001:db8:100::7").udp(1024, 53).toSegment(),
+                Frames.ipv4("192.0.2.1", "8.8.8.8").udp(1, 1).toSegment()}; // a drop, too
+            int[] next = {0};
+            MemoryPort.FrameSource source = (m, at) -> {
+                MemorySegment t = templates[next[0]++ & 3];
+                MemorySegment.copy(t, 0, m, at, t.byteSize());
+                return (int) t.byteSize();
+            };
+            long[] received = {0};
+            MemoryPort.FrameSink sink = (m, at, len) -> received[0]++;
+
+            run(worker, ports, source, sink, WARM_UP);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            int handled = run(worker, ports, source, sink, MEASURED);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            worker.onClose();
+            counters.close();
+
+            assertEquals(MEASURED, handled);
+            System.out.printf("hot path: %d bytes allocated over %d packets%n", allocated, handled);
+            assertTrue(allocated < 4096, allocated + " bytes allocated over " + MEASURED + " packets");
+        }
+    }
+
+    private static int run(Worker worker, MemoryPort[] ports, MemoryPort.FrameSource source, MemoryPort.FrameSink sink, int packets) {
+        int injected = 0;
+        while (injected < packets) {
+            injected += ports[0].inject(source, Math.min(64, packets - injected));
+            worker.doWork();
+            ports[1].drain(sink, Integer.MAX_VALUE);
+            ports[2].drain(sink, Integer.MAX_VALUE);
+        }
+        worker.doWork();
+        return injected;
+    }
+}
