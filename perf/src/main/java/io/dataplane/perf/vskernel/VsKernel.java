@@ -1,0 +1,351 @@
+package io.dataplane.perf.vskernel;
+
+import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.NativeException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code bin/bench vs-kernel}: the head-to-head of kernel forwarding and our dataplane. Builds
+ * the namespaces, loads the generator and the sinks, then alternates rounds (kernel, dataplane,
+ * ...) so that a machine drifting during the run hurts both alike, optionally measures flow
+ * disruption when a nexthop leaves, and writes the report. Everything it creates is registered
+ * for removal, and a shutdown hook removes it also on Ctrl-C or SIGTERM.
+ */
+public final class VsKernel {
+    private static final double WARMUP_SECONDS = 0.5;
+    private static final double CALIBRATION_SECONDS = 1.0;
+
+    private final BenchOptions o;
+    private final PrintStream out = System.out;
+    private final Deque<AutoCloseable> cleanup = new ArrayDeque<>();
+    private BenchTopology topo;
+    private TrafficGenerator generator;
+    private final List<FlowSink> sinks = new ArrayList<>();
+
+    private VsKernel(BenchOptions o) {
+        this.o = o;
+    }
+
+    public static void main(String[] args) {
+        BenchOptions o;
+        try {
+            o = BenchOptions.parse(args);
+        } catch (BenchOptions.HelpRequested h) {
+            System.out.print(BenchOptions.USAGE);
+            return;
+        } catch (BenchException e) {
+            System.err.println("vs-kernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        VsKernel run = new VsKernel(o);
+        Thread hook = new Thread(run::cleanUp, "vsk-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int rc;
+        try {
+            run.run();
+            rc = 0;
+        } catch (BenchException e) {
+            System.err.println("\nvs-kernel: " + e.getMessage());
+            rc = 1;
+        } catch (NativeException e) {
+            System.err.println("\nvs-kernel: " + e.getMessage() + "\n  (a kernel feature the harness needs failed; "
+                    + "it needs Linux 5.18+ with BPF, XDP on veth and AF_XDP)");
+            rc = 1;
+        } catch (Exception e) {
+            System.err.println("\nvs-kernel: " + e);
+            e.printStackTrace();
+            rc = 1;
+        } finally {
+            run.cleanUp();
+        }
+        System.exit(rc);
+    }
+
+    /** Removes everything created so far, newest first; safe to call twice and from the shutdown hook. */
+    private synchronized void cleanUp() {
+        if (generator != null) {
+            generator.stop();
+        }
+        while (!cleanup.isEmpty()) {
+            try {
+                cleanup.pop().close();
+            } catch (Exception e) {
+                System.err.println("vs-kernel: cleanup: " + e.getMessage());
+            }
+        }
+    }
+
+    private synchronized <T extends AutoCloseable> T owned(T thing) {
+        cleanup.push(thing);
+        return thing;
+    }
+
+    private void run() throws Exception {
+        if (Libc.geteuid() != 0) {
+            throw new BenchException("needs root: it creates network namespaces, loads XDP programs (bpf(2)) and binds"
+                    + " AF_XDP sockets. Run it as root, e.g. 'sudo bin/bench vs-kernel ...'");
+        }
+        String load0 = loadAverage();
+        String leftovers = BenchTopology.removeLeftovers();
+        if (!leftovers.isEmpty()) {
+            out.println("removed namespaces left behind by an earlier run that did not finish: " + leftovers);
+        }
+        out.printf("vs-kernel: IPv%d, %d flows, %d-byte frames, %d nexthops weights %s, %s, %d route(s), %d rounds of %.0f s;"
+                + " generator CPU %d, router CPU %d; load %s%n", o.family(), o.flows(), o.frameSize(), o.nexthops(),
+                weightsText(), o.algorithm().name().toLowerCase(), o.routes(), o.rounds(), o.seconds(), o.generatorCpu(),
+                o.routerCpu(), load0);
+        topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu()));
+        for (int i = 0; i < o.nexthops(); i++) {
+            sinks.add(owned(new FlowSink(o.family(), o.flows(), topo.sinks.get(i), "s" + (i + 1))));
+        }
+        String src = o.family() == 4 ? BenchTopology.SRC4 : BenchTopology.SRC6;
+        String dst = o.family() == 4 ? BenchTopology.DST4 : BenchTopology.DST6;
+        generator = owned(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
+                BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
+                o.generatorCpu()));
+
+        double calibration = calibrate();
+        out.printf("generator alone (frames dropped at the router's veth, no router running): %.2f Mpps on CPU %d%n",
+                calibration / 1e6, o.generatorCpu());
+        if (calibration < o.minRate()) {
+            throw new BenchException(String.format("the generator offers only %.0f pps, below --min-rate %d: CPU %d is"
+                    + " busy or slow (load %s). Stop other jobs, pick another CPU with --cpus, or lower --min-rate",
+                    calibration, o.minRate(), o.generatorCpu(), loadAverage()));
+        }
+
+        KernelRouter kernel = new KernelRouter(topo, o.routes(), o.weights());
+        DataplaneRouter dataplane = new DataplaneRouter(topo, o.routes(), o.weights(), o.algorithm(), o.routerCpu(), o.idle());
+        owned(kernel);
+        owned(dataplane);
+        out.println("dataplane router: runs in this JVM (bin/dataplane run --config cannot bind AF_XDP ports yet)");
+        List<RoundResult> rounds = new ArrayList<>();
+        for (int r = 0; r < o.rounds(); r++) {
+            RouterUnderTest router = r % 2 == 0 ? kernel : dataplane;
+            rounds.add(round(r + 1, router));
+        }
+        List<RemovalResult> removals = new ArrayList<>();
+        if (o.removeNexthop() >= 0) {
+            removals.add(removal(kernel));
+            removals.add(removal(dataplane));
+        }
+        String load1 = loadAverage();
+        BenchReport report = new BenchReport(o, rounds, removals, calibration, load0, load1, kernel.describe(),
+                dataplane.describe());
+        Files.createDirectories(o.out());
+        Path md = o.out().resolve("report.md");
+        Path svg = o.out().resolve("chart.svg");
+        Files.writeString(md, report.markdown());
+        Files.writeString(svg, report.svg());
+        out.println();
+        out.print(report.summary());
+        out.println("report: " + md + "   chart: " + svg);
+        out.println(report.lastLine());
+    }
+
+    /** The generator alone for a second, into a router veth without NAPI (frames dropped at once): its ceiling. */
+    private double calibrate() throws InterruptedException {
+        long before = generator.framesSent();
+        long t0 = System.nanoTime();
+        generator.start();
+        Thread.sleep((long) (CALIBRATION_SECONDS * 1000));
+        long after = generator.framesSent();
+        long t1 = System.nanoTime();
+        generator.stop();
+        checkGenerator();
+        return (after - before) / ((t1 - t0) / 1e9);
+    }
+
+    private void checkGenerator() {
+        Throwable t = generator.failure();
+        if (t != null) {
+            throw new BenchException("the traffic generator failed: " + t.getMessage()
+                    + (t.getMessage() != null && t.getMessage().contains("EINVAL")
+                            ? " -- BPF_PROG_TEST_RUN with live frames needs Linux 5.18 or later" : ""));
+        }
+    }
+
+    private record Snapshot(long generated, FlowSink.Counts[] sinks, CpuTimes cpu, long nanos) {
+    }
+
+    private Snapshot snapshot() {
+        FlowSink.Counts[] c = new FlowSink.Counts[sinks.size()];
+        long g = generator.framesSent();
+        CpuTimes cpu = CpuTimes.read();
+        long t = System.nanoTime();
+        for (int i = 0; i < c.length; i++) {
+            c[i] = sinks.get(i).read();
+        }
+        return new Snapshot(g, c, cpu, t);
+    }
+
+    private RoundResult round(int number, RouterUnderTest router) throws InterruptedException {
+        for (FlowSink s : sinks) {
+            s.reset();
+        }
+        router.start();
+        try {
+            generator.start();
+            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            Snapshot a = snapshot();
+            long end = a.nanos() + (long) (o.seconds() * 1e9);
+            while (System.nanoTime() < end) {
+                Thread.sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                progress(number, router.name(), a);
+                checkGenerator();
+            }
+            Snapshot b = snapshot();
+            generator.stop();
+            router.stop();
+            String notes = router instanceof DataplaneRouter d ? d.lastCounters() : kernelCounters();
+            return result(number, router.name(), a, b, notes);
+        } finally {
+            generator.stop();
+            router.stop();
+        }
+    }
+
+    private void progress(int number, String router, Snapshot a) {
+        long fwd = 0;
+        for (FlowSink s : sinks) {
+            fwd += s.read().total();
+        }
+        for (FlowSink.Counts c : a.sinks()) {
+            fwd -= c.total();
+        }
+        double secs = (System.nanoTime() - a.nanos()) / 1e9;
+        System.err.printf("\rround %d/%d %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", number, o.rounds(),
+                router, secs, o.seconds(), (generator.framesSent() - a.generated()) / secs / 1e6, fwd / secs / 1e6);
+        System.err.flush();
+    }
+
+    /** The router namespace's kernel drop counters that say where frames were lost (cumulative over the run). */
+    private String kernelCounters() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            String dev = topo.exec(topo.router, "cat", "/proc/net/softnet_stat");
+            String[] lines = dev.strip().split("\n");
+            if (lines.length > o.routerCpu()) {
+                String[] f = lines[o.routerCpu()].trim().split("\\s+");
+                sb.append("router CPU softnet processed 0x").append(f[0]).append(" dropped 0x").append(f[1])
+                        .append(" squeezed 0x").append(f[2]);
+            }
+            sb.append("; r0 (cumulative) ").append(topo.exec(topo.router, "sh", "-c",
+                    "cd /sys/class/net/r0/statistics && echo rx_packets $(cat rx_packets) rx_dropped $(cat rx_dropped)").strip());
+        } catch (RuntimeException e) {
+            sb.append("counters unavailable: ").append(e.getMessage());
+        }
+        return sb.toString();
+    }
+
+    private RoundResult result(int number, String router, Snapshot a, Snapshot b, String notes) {
+        double secs = (b.nanos() - a.nanos()) / 1e9;
+        long[] perSink = new long[sinks.size()];
+        long forwarded = 0, regressions = 0;
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        for (int i = 0; i < perSink.length; i++) {
+            perSink[i] = b.sinks()[i].total() - a.sinks()[i].total();
+            forwarded += perSink[i];
+            regressions += b.sinks()[i].regressions() - a.sinks()[i].regressions();
+            for (long v : b.sinks()[i].latencySamples()) {
+                if (v > 0) {
+                    h.recordValue(Math.min(v, h.getHighestTrackableValue()));
+                }
+            }
+        }
+        double gen = b.cpu().busySecondsSince(a.cpu(), o.generatorCpu());
+        double rtr = b.cpu().busySecondsSince(a.cpu(), o.routerCpu());
+        double other = 0;
+        for (int c = 0; c < b.cpu().busyTicks().length; c++) {
+            if (c != o.generatorCpu() && c != o.routerCpu()) {
+                other += b.cpu().busySecondsSince(a.cpu(), c);
+            }
+        }
+        RoundResult r = new RoundResult(number, router, secs, b.generated() - a.generated(), forwarded, perSink,
+                regressions, h, gen, rtr, other, notes);
+        System.err.print("\r" + " ".repeat(78) + "\r");
+        out.printf("round %d/%d %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
+                + "  %5.0f ns/pkt  split %s%n", number, o.rounds(), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
+                r.loss() * 100, rtr / secs, r.cpuNsPerPacket(), BenchReport.splitText(r));
+        out.println("          " + notes);
+        return r;
+    }
+
+    private RemovalResult removal(RouterUnderTest router) throws InterruptedException {
+        int k = o.removeNexthop();
+        for (FlowSink s : sinks) {
+            s.reset();
+        }
+        System.err.printf("\rremoval round %-9s: nexthop %d leaves half way ", router.name(), k);
+        router.start();
+        try {
+            generator.start();
+            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            Snapshot a = snapshot();
+            Thread.sleep((long) (o.seconds() * 500));
+            Snapshot b = snapshot();
+            router.removeNexthop(k);
+            Thread.sleep(300); // frames in flight and the kernel's route cache settle
+            Snapshot c = snapshot();
+            Thread.sleep((long) (o.seconds() * 500));
+            Snapshot d = snapshot();
+            generator.stop();
+            int seen = 0, moved = 0;
+            for (int f = 0; f < o.flows(); f++) {
+                int before = busiest(a, b, f);
+                int after = busiest(c, d, f);
+                if (before >= 0 && after >= 0) {
+                    seen++;
+                    moved += before != after ? 1 : 0;
+                }
+            }
+            RemovalResult r = new RemovalResult(router.name(), k, seen, moved, RemovalResult.expectedMoved(o.weights(), k));
+            System.err.print("\r" + " ".repeat(78) + "\r");
+            out.printf("removal   %-9s nexthop %d removed: %d of %d flows moved (%.3f; hash-threshold expects %.3f)%n",
+                    router.name(), k, moved, seen, r.movedFraction(), r.expected());
+            return r;
+        } finally {
+            generator.stop();
+            router.stop();
+        }
+    }
+
+    /** The sink that received most of flow {@code f}'s packets between two snapshots, or -1 if none did. */
+    private static int busiest(Snapshot from, Snapshot to, int f) {
+        int best = -1;
+        long most = 0;
+        for (int s = 0; s < to.sinks().length; s++) {
+            long n = to.sinks()[s].perFlow()[f] - from.sinks()[s].perFlow()[f];
+            if (n > most) {
+                most = n;
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    private String weightsText() {
+        StringBuilder sb = new StringBuilder();
+        for (long w : o.weights()) {
+            sb.append(sb.isEmpty() ? "" : ":").append(w);
+        }
+        return sb.toString();
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
