@@ -24,29 +24,38 @@ public final class VsKernel {
     private static final double CALIBRATION_SECONDS = 1.0;
 
     private final BenchOptions o;
-    private final PrintStream out = System.out;
+    private final PrintStream out;
     private final Deque<AutoCloseable> cleanup = new ArrayDeque<>();
     private BenchTopology topo;
     private TrafficGenerator generator;
     private final List<FlowSink> sinks = new ArrayList<>();
 
-    private VsKernel(BenchOptions o) {
+    private VsKernel(BenchOptions o, PrintStream out) {
         this.o = o;
+        this.out = out;
     }
 
     public static void main(String[] args) {
+        System.exit(execute(System.out, args));
+    }
+
+    /**
+     * Runs the harness with this command line, printing to {@code out}, and returns the exit code
+     * (0 done, 1 failed, 2 bad command line). Everything created is removed before it returns; a
+     * shutdown hook covers Ctrl-C and SIGTERM meanwhile.
+     */
+    public static int execute(PrintStream out, String... args) {
         BenchOptions o;
         try {
             o = BenchOptions.parse(args);
         } catch (BenchOptions.HelpRequested h) {
-            System.out.print(BenchOptions.USAGE);
-            return;
+            out.print(BenchOptions.USAGE);
+            return 0;
         } catch (BenchException e) {
             System.err.println("vs-kernel: " + e.getMessage());
-            System.exit(2);
-            return;
+            return 2;
         }
-        VsKernel run = new VsKernel(o);
+        VsKernel run = new VsKernel(o, out);
         Thread hook = new Thread(run::cleanUp, "vsk-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int rc;
@@ -67,7 +76,12 @@ public final class VsKernel {
         } finally {
             run.cleanUp();
         }
-        System.exit(rc);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+        return rc;
     }
 
     /** Removes everything created so far, newest first; safe to call twice and from the shutdown hook. */
