@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Dataplane.Idle idle, List<String> commandLine) {
+        long minRate, Dataplane.Idle idle, boolean testpmd, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -33,7 +33,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --routes N              routes installed in both routers, all via the multipath group;
                                       the traffic goes to the first (default 1)
               --seconds S             measured seconds per round (default 5)
-              --rounds R              rounds, alternating kernel and dataplane (default 4, even)
+              --rounds R              rounds per contender, taken in turns: kernel, dataplane,
+                                      testpmd, kernel, ... (default 3)
+              --no-testpmd            leave out the third contender, dpdk-testpmd forwarding r0 -> r1
+                                      over net_af_xdp (an I/O ceiling, no routing; it is left out
+                                      anyway when dpdk-testpmd is not installed)
               --cpus G,R              generator CPU and router CPU (default 0,1): the router's
                                       forwarding work is confined to R in both rounds
               --remove-nexthop K      after the rounds, one extra round per router that removes
@@ -49,7 +53,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             """;
 
     static BenchOptions parse(String[] args) {
-        int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 4, removeNexthop = 0;
+        int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 3, removeNexthop = 0;
+        boolean testpmd = true;
         int generatorCpu = 0, routerCpu = 1;
         double seconds = 5;
         long minRate = 0;
@@ -61,6 +66,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 throw new HelpRequested();
+            }
+            if (a.equals("--no-testpmd")) {
+                testpmd = false;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new BenchException("option " + a + " needs a value (or is unknown); see 'bin/bench vs-kernel --help'");
@@ -91,7 +100,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                         throw new BenchException("--seconds must be 1..3600, was '" + v + "'");
                     }
                 }
-                case "--rounds" -> rounds = number(a, v, 2, 1000);
+                case "--rounds" -> rounds = number(a, v, 1, 1000);
                 case "--cpus" -> {
                     String[] p = v.split(",");
                     if (p.length != 2) {
@@ -132,9 +141,6 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 weights[i] = number("--weights", w[i].strip(), 1, 255); // the kernel's weight range
             }
         }
-        if (rounds % 2 != 0) {
-            throw new BenchException("--rounds must be even so that both routers get as many rounds, was " + rounds);
-        }
         if (generatorCpu == routerCpu) {
             throw new BenchException("--cpus: the generator and the router need different CPUs, both were " + routerCpu);
         }
@@ -155,7 +161,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, List.of(args));
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, List.of(args));
     }
 
     private static int number(String option, String v, int min, int max) {

@@ -18,9 +18,10 @@ final class BenchReport {
     private final String loadAfter;
     private final String kernelText;
     private final String dataplaneText;
+    private final String testpmdText;
 
     BenchReport(BenchOptions o, List<RoundResult> rounds, List<RemovalResult> removals, double generatorAlone,
-            String loadBefore, String loadAfter, String kernelText, String dataplaneText) {
+            String loadBefore, String loadAfter, String kernelText, String dataplaneText, String testpmdText) {
         this.o = o;
         this.rounds = rounds;
         this.removals = removals;
@@ -29,6 +30,7 @@ final class BenchReport {
         this.loadAfter = loadAfter;
         this.kernelText = kernelText;
         this.dataplaneText = dataplaneText;
+        this.testpmdText = testpmdText;
     }
 
     double median(String router, ToDoubleFunction<RoundResult> f) {
@@ -57,6 +59,10 @@ final class BenchReport {
         return sb.append(" %").toString();
     }
 
+    private String[] contenders() {
+        return testpmdText == null ? new String[] {"kernel", "dataplane"} : new String[] {"kernel", "dataplane", "testpmd"};
+    }
+
     String lastLine() {
         double k = median("kernel", RoundResult::forwardedPps);
         double d = median("dataplane", RoundResult::forwardedPps);
@@ -76,10 +82,10 @@ final class BenchReport {
     String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "generator offered (alone) %.2f Mpps; weights %s%n", generatorAlone / 1e6, weightShares()));
-        sb.append(String.format(Locale.ROOT, "%-10s %9s %9s %7s %6s %7s %7s %8s %8s%n", "median", "fwd Mpps", "offered",
+        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %7s %6s %7s %7s %8s %8s%n", "median of " + o.rounds(), "fwd Mpps", "offered",
                 "loss", "cores", "ns/pkt", "split", "reorder", "p99 us"));
-        for (String r : new String[] {"kernel", "dataplane"}) {
-            sb.append(String.format(Locale.ROOT, "%-10s %9.3f %9.3f %6.1f%% %6.2f %7.0f %6.1f%% %8.0f %8.1f%n", r,
+        for (String r : contenders()) {
+            sb.append(String.format(Locale.ROOT, "%-12s %9.3f %9.3f %6.1f%% %6.2f %7.0f %6.1f%% %8.0f %8.1f%n", r,
                     median(r, RoundResult::forwardedPps) / 1e6, median(r, RoundResult::offeredPps) / 1e6,
                     median(r, RoundResult::loss) * 100, median(r, x -> x.routerCpuSeconds() / x.seconds()),
                     median(r, RoundResult::cpuNsPerPacket), median(r, x -> x.splitDeviation(o.weights())) * 100,
@@ -105,6 +111,10 @@ final class BenchReport {
                 .append(", after ").append(loadAfter).append("\n");
         sb.append("- Kernel router: ").append(kernelText).append("\n");
         sb.append("- Dataplane router: ").append(dataplaneText).append("\n");
+        if (testpmdText != null) {
+            sb.append("- Third contender: ").append(testpmdText).append(" (its split and reorder figures only say that"
+                    + " everything went to nexthop 0)\n");
+        }
         sb.append(String.format(Locale.ROOT, "- Generator: XDP program run by BPF_PROG_TEST_RUN with live frames (XDP_TX out"
                 + " of the generator's veth), pinned to CPU %d; alone it offers **%.2f Mpps**%n%n", o.generatorCpu(),
                 generatorAlone / 1e6));
@@ -120,7 +130,10 @@ final class BenchReport {
         sb.append("## Medians\n\n");
         sb.append("| router | offered Mpps | forwarded Mpps | loss | router CPU cores | ns/pkt | split deviation | reorders | p50 us | p99 us | p99.9 us |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        sb.append(medianLine("kernel")).append("\n").append(medianLine("dataplane")).append("\n\n");
+        for (String r : contenders()) {
+            sb.append(medianLine(r)).append("\n");
+        }
+        sb.append("\n");
         sb.append("Split deviation: the largest |share/weight share - 1| over the sinks; the kernel selftests pass at 0.15."
                 + " Reorders: frames whose per-flow sequence number was lower than one already received.\n\n");
         sb.append("## Rounds\n\n");
@@ -197,7 +210,7 @@ final class BenchReport {
                 double hh = (bottom - top) * (r.perSink()[s] / r.seconds()) / max;
                 y -= hh;
                 sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"50\" height=\"%.1f\" fill=\"%s\" stroke=\"%s\"/>%n",
-                        x, y, hh, COLOURS[s % COLOURS.length], r.router().equals("kernel") ? "#333" : "none"));
+                        x, y, hh, COLOURS[s % COLOURS.length], r.router().equals("dataplane") ? "none" : "#333"));
             }
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.2f</text>%n", x + 25, y - 4, r.forwardedPps() / 1e6));
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d %s</text>%n", x + 25, bottom + 16, r.number(), r.router()));

@@ -29,6 +29,7 @@ public final class VsKernel {
     private BenchTopology topo;
     private TrafficGenerator generator;
     private final List<FlowSink> sinks = new ArrayList<>();
+    private int totalRounds;
 
     private VsKernel(BenchOptions o, PrintStream out) {
         this.o = o;
@@ -141,10 +142,18 @@ public final class VsKernel {
         owned(kernel);
         owned(dataplane);
         out.println("dataplane router: runs in this JVM (bin/dataplane run --config cannot bind AF_XDP ports yet)");
+        List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
+        TestpmdRouter testpmd = null;
+        if (o.testpmd() && TestpmdRouter.available()) {
+            testpmd = owned(new TestpmdRouter(topo, o.generatorCpu(), o.routerCpu()));
+            contenders.add(testpmd);
+        } else if (o.testpmd()) {
+            out.println("dpdk-testpmd not found (Debian package dpdk-dev): the third contender is left out");
+        }
+        totalRounds = o.rounds() * contenders.size();
         List<RoundResult> rounds = new ArrayList<>();
-        for (int r = 0; r < o.rounds(); r++) {
-            RouterUnderTest router = r % 2 == 0 ? kernel : dataplane;
-            rounds.add(round(r + 1, router));
+        for (int r = 0; r < totalRounds; r++) {
+            rounds.add(round(r + 1, contenders.get(r % contenders.size())));
         }
         List<RemovalResult> removals = new ArrayList<>();
         if (o.removeNexthop() >= 0) {
@@ -153,7 +162,7 @@ public final class VsKernel {
         }
         String load1 = loadAverage();
         BenchReport report = new BenchReport(o, rounds, removals, calibration, load0, load1, kernel.describe(),
-                dataplane.describe());
+                dataplane.describe(), testpmd == null ? null : testpmd.describe());
         Files.createDirectories(o.out());
         Path md = o.out().resolve("report.md");
         Path svg = o.out().resolve("chart.svg");
@@ -219,7 +228,8 @@ public final class VsKernel {
             Snapshot b = snapshot();
             generator.stop();
             router.stop();
-            String notes = router instanceof DataplaneRouter d ? d.lastCounters() : kernelCounters();
+            String notes = router instanceof DataplaneRouter d ? d.lastCounters()
+                    : router instanceof TestpmdRouter t ? t.lastLog() : kernelCounters();
             return result(number, router.name(), a, b, notes);
         } finally {
             generator.stop();
@@ -236,7 +246,7 @@ public final class VsKernel {
             fwd -= c.total();
         }
         double secs = (System.nanoTime() - a.nanos()) / 1e9;
-        System.err.printf("\rround %d/%d %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", number, o.rounds(),
+        System.err.printf("\rround %d/%d %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", number, totalRounds,
                 router, secs, o.seconds(), (generator.framesSent() - a.generated()) / secs / 1e6, fwd / secs / 1e6);
         System.err.flush();
     }
@@ -287,7 +297,7 @@ public final class VsKernel {
                 regressions, h, gen, rtr, other, notes);
         System.err.print("\r" + " ".repeat(78) + "\r");
         out.printf("round %d/%d %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
-                + "  %5.0f ns/pkt  split %s%n", number, o.rounds(), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
+                + "  %5.0f ns/pkt  split %s%n", number, totalRounds, router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
                 r.loss() * 100, rtr / secs, r.cpuNsPerPacket(), BenchReport.splitText(r));
         out.println("          " + notes);
         return r;
