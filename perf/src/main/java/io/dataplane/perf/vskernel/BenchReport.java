@@ -104,8 +104,8 @@ final class BenchReport {
         sb.append("- Nexthops: ").append(o.nexthops()).append(", weights ").append(Arrays.toString(o.weights()))
                 .append(" (shares ").append(weightShares()).append("), hash ").append(o.algorithm().name().toLowerCase())
                 .append(" (kernel fib_multipath_hash_policy=").append(o.policy()).append(")\n");
-        sb.append(String.format(Locale.ROOT, "- Rounds: %d of %.0f s, alternating kernel and dataplane, after %.1f s warm-up each%n",
-                o.rounds(), o.seconds(), 0.5));
+        sb.append(String.format(Locale.ROOT, "- Rounds: %d per contender of %.0f s each, taken in turns (kernel, dataplane%s,"
+                + " kernel, ...), after %.1f s warm-up each%n", o.rounds(), o.seconds(), testpmdText == null ? "" : ", testpmd", 0.5));
         sb.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, Linux ")
                 .append(System.getProperty("os.version")).append("; load average before ").append(loadBefore)
                 .append(", after ").append(loadAfter).append("\n");
@@ -119,14 +119,16 @@ final class BenchReport {
                 + " of the generator's veth), pinned to CPU %d; alone it offers **%.2f Mpps**%n%n", o.generatorCpu(),
                 generatorAlone / 1e6));
         sb.append("## CPU budget\n\n");
-        sb.append(String.format(Locale.ROOT, "Both routers forward on CPU %d. The generator's CPU %d also runs the"
-                + " ingress veth's NAPI for both: veth schedules it on the sending CPU. There the kernel round runs an XDP_PASS"
-                + " program and builds the skb, which RPS hands to CPU %d for routing, forwarding and transmit; the dataplane"
-                + " round runs its redirect program and copies the frame into the UMEM (copy mode), and the worker pinned to"
-                + " CPU %d does the rest including the copy-mode transmit. The sinks' XDP runs on the CPU that transmitted,"
-                + " CPU %d, in both rounds. 'cores' is CPU %d's busy share from /proc/stat (user+system+irq+softirq); ns/pkt"
-                + " divides that busy time by forwarded packets. A spinning worker counts as busy even when idle.%n%n",
-                o.routerCpu(), o.generatorCpu(), o.routerCpu(), o.routerCpu(), o.routerCpu(), o.routerCpu()));
+        sb.append(String.format(Locale.ROOT, "Every contender gets CPU %1$d and only that for forwarding. veth would run the"
+                + " router's receive NAPI on the CPU that sent into it (the generator's), so r0 runs threaded NAPI (GRO on,"
+                + " /sys/class/net/r0/threaded = 1) and its napi/r0 kernel thread is pinned to CPU %1$d. There the kernel"
+                + " round builds skbs, routes and transmits; the dataplane round runs its XDP redirect and the copy into the"
+                + " UMEM (copy mode), while its worker, pinned to CPU %1$d as well, does the pipeline and the copy-mode transmit;"
+                + " testpmd's forwarding lcore is CPU %1$d. The sinks' XDP runs on the transmitting CPU, CPU %1$d, for all."
+                + " CPU %2$d runs only the generator. 'router CPU' is CPU %1$d's busy share from /proc/stat"
+                + " (user+system+irq+softirq+steal) whoever used it; ns/pkt divides that busy time by forwarded packets. A"
+                + " polling thread (testpmd's lcore) counts as busy even when idle. perf stat cycles/instructions are not"
+                + " available in this VM (no PMU), so none are reported.%n%n", o.routerCpu(), o.generatorCpu()));
         sb.append("## Medians\n\n");
         sb.append("| router | offered Mpps | forwarded Mpps | loss | router CPU cores | ns/pkt | split deviation | reorders | p50 us | p99 us | p99.9 us |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");

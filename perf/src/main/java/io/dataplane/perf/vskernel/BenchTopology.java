@@ -134,14 +134,69 @@ final class BenchTopology implements AutoCloseable {
             exec(router, "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.r0.rp_filter=0",
                     "net.ipv4.conf.default.rp_filter=0",
                     "net.ipv4.fib_multipath_hash_policy=" + policy, "net.ipv6.fib_multipath_hash_policy=" + policy);
-            // All forwarding work after the ingress veth's NAPI goes to the router's CPU (RPS).
-            exec(router, "sh", "-c", "echo " + Integer.toHexString(1 << routerCpu) + " > /sys/class/net/r0/queues/rx-0/rps_cpus");
+            ingressNapi(routerCpu);
             installRoutes(routes, weights, -1);
             kernelForwarding(false);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    private int napiThread = -1;
+
+    /**
+     * The CPU budget's cornerstone. veth runs its receive NAPI on the CPU that sent into it, which
+     * would put the router's receive work on the generator's CPU. GRO on gives r0 a NAPI instance
+     * without an XDP program (frames sent into a veth by XDP_TX need one, reference §2.4), and
+     * threaded NAPI moves it into a kernel thread, which is pinned to the router CPU. From then
+     * on every contender's receive work (the kernel's skb building and forwarding, the AF_XDP
+     * redirect and copy) runs on the router CPU.
+     */
+    private void ingressNapi(int cpu) {
+        java.util.Set<Long> before = napiThreads();
+        exec(router, "ethtool", "-K", "r0", "gro", "on");
+        try {
+            exec(router, "sh", "-c", "echo 1 > /sys/class/net/r0/threaded");
+        } catch (BenchException e) {
+            throw new BenchException("cannot switch r0 to threaded NAPI (" + e.getMessage() + "); the harness needs"
+                    + " Linux 5.12+ with threaded NAPI on veth to give both routers the same CPU");
+        }
+        java.util.Set<Long> after = napiThreads();
+        after.removeAll(before);
+        if (after.size() != 1) {
+            throw new BenchException("expected one new napi/r0-* kernel thread after enabling threaded NAPI, found "
+                    + after + "; another run may be starting at the same moment, try again");
+        }
+        napiThread = after.iterator().next().intValue();
+        pinNapi(cpu);
+    }
+
+    /** Pins r0's NAPI thread to {@code cpu}; called again each round in case the kernel replaced it. */
+    void pinNapi(int cpu) {
+        Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
+    }
+
+    private static java.util.Set<Long> napiThreads() {
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (Files.readString(p.resolve("comm")).startsWith("napi/r0-")) {
+                        pids.add(Long.parseLong(name));
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new BenchException("cannot list /proc: " + e.getMessage());
+        }
+        return pids;
     }
 
     /** (Re)installs the kernel's routes with every nexthop except {@code without} (-1: all). */

@@ -1,9 +1,5 @@
 package io.dataplane.perf.vskernel;
 
-import io.dataplane.ffi.Bpf;
-import io.dataplane.ffi.Libc;
-import io.dataplane.ffi.NetNamespace;
-
 /**
  * Linux forwarding with its own ECMP: the routes the topology installed ({@code ip route ...
  * nexthop ... weight}), {@code fib_multipath_hash_policy} set from the algorithm, forwarding
@@ -15,8 +11,7 @@ final class KernelRouter implements RouterUnderTest {
     private final BenchTopology topo;
     private final int routes;
     private final long[] weights;
-    private int prog = -1;
-    private int link = -1;
+    private boolean started;
 
     KernelRouter(BenchTopology topo, int routes, long[] weights) {
         this.topo = topo;
@@ -31,9 +26,7 @@ final class KernelRouter implements RouterUnderTest {
 
     @Override
     public void start() {
-        prog = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.pass(), "GPL", "vsk_pass");
-        final int p = prog;
-        link = NetNamespace.call(topo.router, () -> Bpf.linkXdp(p, Libc.ifNameToIndex("r0"), Bpf.XDP_FLAGS_DRV_MODE, "r0"));
+        started = true;
         topo.kernelForwarding(true);
     }
 
@@ -44,19 +37,16 @@ final class KernelRouter implements RouterUnderTest {
 
     @Override
     public void stop() {
-        if (prog < 0) {
+        if (!started) {
             return;
         }
         topo.kernelForwarding(false);
-        Libc.close(link);
-        Libc.close(prog);
-        prog = -1;
-        link = -1;
         topo.installRoutes(routes, weights, -1);
+        started = false;
     }
 
     @Override
     public String describe() {
-        return "Linux " + System.getProperty("os.version") + " forwarding, ECMP routes with weights, RPS of the ingress veth to the router CPU";
+        return "Linux " + System.getProperty("os.version") + " forwarding, ECMP routes with weights";
     }
 }

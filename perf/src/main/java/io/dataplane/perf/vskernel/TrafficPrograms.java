@@ -165,9 +165,4 @@ final class TrafficPrograms {
                 .label("pass").movImm(R0, Bpf.XDP_PASS).exit();
         return a.assemble();
     }
-
-    /** An XDP program that passes everything: gives the kernel router's ingress veth the NAPI that XDP_TX into it needs. */
-    static byte[] pass() {
-        return new BpfAssembler().movImm(R0, Bpf.XDP_PASS).exit().assemble();
-    }
 }
