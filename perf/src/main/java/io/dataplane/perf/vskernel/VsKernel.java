@@ -21,6 +21,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class VsKernel {
     private static final double WARMUP_SECONDS = 0.5;
+    private static final java.util.logging.Logger PORT_LOG = java.util.logging.Logger.getLogger("io.dataplane.port.AfXdpPort");
     private static final double CALIBRATION_SECONDS = 1.0;
 
     private final BenchOptions o;
@@ -56,8 +57,15 @@ public final class VsKernel {
             System.err.println("vs-kernel: " + e.getMessage());
             return 2;
         }
+        // The ports log each bind at INFO; the harness reports the mode itself and keeps the screen for its progress line.
+        PORT_LOG.setLevel(java.util.logging.Level.WARNING);
         VsKernel run = new VsKernel(o, out);
-        Thread hook = new Thread(run::cleanUp, "vsk-cleanup");
+        Thread hook = new Thread(() -> {
+            if (!run.cleanup.isEmpty()) {
+                System.err.println("\nvs-kernel: interrupted; removing the namespaces, XDP programs and sockets it created");
+            }
+            run.cleanUp();
+        }, "vsk-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int rc;
         try {
