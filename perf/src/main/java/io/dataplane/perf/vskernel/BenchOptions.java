@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Dataplane.Idle idle, boolean testpmd, List<String> commandLine) {
+        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -43,6 +43,9 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --remove-nexthop K      after the rounds, one extra round per router that removes
                                       nexthop K (0-based) half way and counts the flows that moved
                                       (default 0; -1 skips it)
+              --latency-rate PPS      after the rounds, one round per contender at this paced rate,
+                                      below every contender's limit, for latency without queueing
+                                      (default 100000; 0 skips it)
               --min-rate PPS          refuse to run when the generator alone offers less (default 0)
               --idle busy-spin|yield|backoff   the dataplane worker's idle strategy (default backoff)
               --out DIR               results folder (default results/vs-kernel-<timestamp>)
@@ -57,7 +60,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         boolean testpmd = true;
         int generatorCpu = 0, routerCpu = 1;
         double seconds = 5;
-        long minRate = 0;
+        long minRate = 0, latencyRate = 100_000;
         String weightText = null;
         MultipathAlgorithm algorithm = MultipathAlgorithm.L4;
         Dataplane.Idle idle = Dataplane.Idle.BACKOFF;
@@ -111,6 +114,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 }
                 case "--remove-nexthop" -> removeNexthop = number(a, v, -1, 31);
                 case "--min-rate" -> minRate = number(a, v, 0, Integer.MAX_VALUE);
+                case "--latency-rate" -> latencyRate = number(a, v, 0, 100_000_000);
                 case "--idle" -> {
                     try {
                         idle = Dataplane.Idle.parse(v);
@@ -161,7 +165,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, List.of(args));
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, List.of(args));
     }
 
     private static int number(String option, String v, int min, int max) {

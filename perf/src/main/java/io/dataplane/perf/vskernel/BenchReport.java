@@ -13,6 +13,7 @@ final class BenchReport {
     private final BenchOptions o;
     private final List<RoundResult> rounds;
     private final List<RemovalResult> removals;
+    private final List<RoundResult> paced;
     private final double generatorAlone;
     private final String loadBefore;
     private final String loadAfter;
@@ -20,11 +21,12 @@ final class BenchReport {
     private final String dataplaneText;
     private final String testpmdText;
 
-    BenchReport(BenchOptions o, List<RoundResult> rounds, List<RemovalResult> removals, double generatorAlone,
+    BenchReport(BenchOptions o, List<RoundResult> rounds, List<RoundResult> paced, List<RemovalResult> removals, double generatorAlone,
             String loadBefore, String loadAfter, String kernelText, String dataplaneText, String testpmdText) {
         this.o = o;
         this.rounds = rounds;
         this.removals = removals;
+        this.paced = paced;
         this.generatorAlone = generatorAlone;
         this.loadBefore = loadBefore;
         this.loadAfter = loadAfter;
@@ -91,6 +93,14 @@ final class BenchReport {
                     median(r, RoundResult::cpuNsPerPacket), median(r, x -> x.splitDeviation(o.weights())) * 100,
                     median(r, x -> x.regressions()), median(r, x -> x.latencyUs(99))));
         }
+        for (RoundResult r : paced) {
+            sb.append(String.format(Locale.ROOT, "paced %-6s %9.0f pps fwd, latency p50 %.1f p99 %.1f p99.9 %.1f us%n",
+                    r.router(), r.forwardedPps(), r.latencyUs(50), r.latencyUs(99), r.latencyUs(99.9)));
+        }
+        for (RemovalResult r : removals) {
+            sb.append(String.format(Locale.ROOT, "removal %-9s nexthop %d: %.3f of flows moved, hash-threshold expects %.3f%n",
+                    r.router(), r.removed(), r.movedFraction(), r.expected()));
+        }
         return sb.toString();
     }
 
@@ -155,6 +165,20 @@ final class BenchReport {
             sb.append("- ").append(r.number()).append(' ').append(r.router()).append(": ").append(r.notes()).append('\n');
         }
         sb.append("\n![packets per second per round, split per nexthop](chart.svg)\n\n");
+        if (!paced.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "## Latency at a paced %d pps%n%n", o.latencyRate()));
+            sb.append("One round per contender with the generator paced one frame at a time, so queues stay short and the"
+                    + " figures are the forwarding path's own delay (plus the sinks' and the generator's, the same for all).\n\n");
+            sb.append("| router | offered pps | forwarded pps | loss | router CPU | ns/pkt | reorders | p50 / p90 / p99 / p99.9 / max us |\n");
+            sb.append("|---|---|---|---|---|---|---|---|\n");
+            for (RoundResult r : paced) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f %% | %.2f | %.0f | %d | %.1f / %.1f / %.1f / %.1f / %.1f |%n",
+                        r.router(), r.offeredPps(), r.forwardedPps(), r.loss() * 100, r.routerCpuSeconds() / r.seconds(),
+                        r.cpuNsPerPacket(), r.regressions(), r.latencyUs(50), r.latencyUs(90), r.latencyUs(99),
+                        r.latencyUs(99.9), r.latencyUs(100)));
+            }
+            sb.append("\n");
+        }
         if (!removals.isEmpty()) {
             int k = removals.getFirst().removed();
             sb.append("## Nexthop removed mid-round\n\n");

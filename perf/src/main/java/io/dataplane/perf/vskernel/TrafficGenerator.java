@@ -40,7 +40,7 @@ final class TrafficGenerator implements AutoCloseable {
         this.namespace = namespace;
         this.ifname = ifname;
         this.cpu = cpu;
-        counterMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, 8, 1, "vsk_gen_count");
+        counterMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "vsk_gen_count");
         try {
             prog = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(family, flows, counterMap), "GPL", "vsk_gen");
         } catch (RuntimeException e) {
@@ -78,8 +78,17 @@ final class TrafficGenerator implements AutoCloseable {
         return b.array();
     }
 
-    /** Starts offering traffic. */
+    /** Starts offering traffic as fast as the CPU allows. */
     void start() {
+        start(0);
+    }
+
+    /**
+     * Starts offering traffic; {@code ratePps} > 0 paces it one frame at a time (the program drops
+     * runs that come before the next send time, see {@link TrafficPrograms}).
+     */
+    void start(double ratePps) {
+        setInterval(ratePps > 0 ? Math.max(1, (long) (1e9 / ratePps)) : 0);
         running = true;
         failure = null;
         thread = Thread.ofPlatform().name("vsk-generator").daemon().start(() -> {
@@ -94,6 +103,18 @@ final class TrafficGenerator implements AutoCloseable {
                 failure = t;
             }
         });
+    }
+
+    /** Writes the pacing interval (only while stopped: the update replaces the whole value). */
+    private void setInterval(long nanos) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_INT, 0);
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
+            Bpf.mapLookup(counterMap, key, v, "generator state");
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT, 0L);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, nanos);
+            Bpf.mapUpdate(counterMap, key, v, "generator pacing");
+        }
     }
 
     /** Stops offering traffic and waits for the last test run to return. */
@@ -117,7 +138,7 @@ final class TrafficGenerator implements AutoCloseable {
     /** Frames the program has sent since it was loaded. */
     long framesSent() {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(8);
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
             Bpf.mapLookup(counterMap, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "generator counter");
             return v.get(ValueLayout.JAVA_LONG, 0);
         }

@@ -59,6 +59,8 @@ final class TrafficPrograms {
     static final long SINK_TOTAL = 0, SINK_SAMPLE_COUNT = 8, SINK_HEADER = 32, FLOW_ENTRY = 24;
     static final long FLOW_PACKETS = 0, FLOW_LAST_SEQ = 8, FLOW_REGRESSIONS = 16;
     static final int MAX_FLOWS = 65536 - 1024;
+    /** The generator's map value: frames sent, next send time (ns), pacing interval (ns, 0 = unpaced). */
+    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_VALUE_SIZE = 24;
 
     private TrafficPrograms() {
     }
@@ -100,7 +102,14 @@ final class TrafficPrograms {
                 .movReg(R2, R7).addImm(R2, pay + PAYLOAD_LENGTH).jgtReg(R2, R8, "abort")
                 .stImm(W, R10, -4, 0).movReg(R2, R10).addImm(R2, -4).ldMap(R1, counterMapFd)
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "abort")
-                .ldx(DW, R1, R0, 0).movReg(R2, R1).addImm(R2, 1).stx(DW, R0, 0, R2)
+                .movReg(R9, R0)
+                // Pacing: with an interval set, a run before the next send time drops its frame unsent.
+                .ldx(DW, R1, R9, (int) GEN_INTERVAL).jeqImm(R1, 0, "send")
+                .call(Bpf.HELPER_KTIME_GET_NS)
+                .ldx(DW, R2, R9, (int) GEN_NEXT).jltReg(R0, R2, "skip")
+                .ldx(DW, R1, R9, (int) GEN_INTERVAL).aluReg(ADD, R0, R1).stx(DW, R9, (int) GEN_NEXT, R0)
+                .label("send")
+                .ldx(DW, R1, R9, (int) GEN_SENT).movReg(R2, R1).addImm(R2, 1).stx(DW, R9, (int) GEN_SENT, R2)
                 .movReg(R2, R1).aluImm(MOD, R2, flows) // flow
                 .aluImm(DIV, R1, flows) // sequence within the flow
                 .stx(W, R7, pay, R2).stx(W, R7, pay + 4, R1)
@@ -119,6 +128,7 @@ final class TrafficPrograms {
         }
         a.call(Bpf.HELPER_KTIME_GET_NS).stx(DW, R7, pay + 8, R0)
                 .movImm(R0, Bpf.XDP_TX).exit()
+                .label("skip").movImm(R0, Bpf.XDP_DROP).exit()
                 .label("abort").movImm(R0, Bpf.XDP_ABORTED).exit();
         return a.assemble();
     }

@@ -122,7 +122,7 @@ public final class VsKernel {
         if (!leftovers.isEmpty()) {
             out.println("removed namespaces left behind by an earlier run that did not finish: " + leftovers);
         }
-        out.printf("vs-kernel: IPv%d, %d flows, %d-byte frames, %d nexthops weights %s, %s, %d route(s), %d rounds of %.0f s;"
+        out.printf("vs-kernel: IPv%d, %d flows, %d-byte frames, %d nexthops weights %s, %s, %d route(s), %d round(s) per contender of %.0f s;"
                 + " generator CPU %d, router CPU %d; load %s%n", o.family(), o.flows(), o.frameSize(), o.nexthops(),
                 weightsText(), o.algorithm().name().toLowerCase(), o.routes(), o.rounds(), o.seconds(), o.generatorCpu(),
                 o.routerCpu(), load0);
@@ -163,13 +163,19 @@ public final class VsKernel {
         for (int r = 0; r < totalRounds; r++) {
             rounds.add(round(r + 1, contenders.get(r % contenders.size())));
         }
+        List<RoundResult> paced = new ArrayList<>();
+        if (o.latencyRate() > 0) {
+            for (RouterUnderTest c : contenders) {
+                paced.add(round(0, c, o.latencyRate()));
+            }
+        }
         List<RemovalResult> removals = new ArrayList<>();
         if (o.removeNexthop() >= 0) {
             removals.add(removal(kernel));
             removals.add(removal(dataplane));
         }
         String load1 = loadAverage();
-        BenchReport report = new BenchReport(o, rounds, removals, calibration, load0, load1, kernel.describe(),
+        BenchReport report = new BenchReport(o, rounds, paced, removals, calibration, load0, load1, kernel.describe(),
                 dataplane.describe(), testpmd == null ? null : testpmd.describe());
         Files.createDirectories(o.out());
         Path md = o.out().resolve("report.md");
@@ -219,13 +225,18 @@ public final class VsKernel {
     }
 
     private RoundResult round(int number, RouterUnderTest router) throws InterruptedException {
+        return round(number, router, 0);
+    }
+
+    /** One round; {@code number} 0 marks a paced latency round at {@code rate} pps. */
+    private RoundResult round(int number, RouterUnderTest router, double rate) throws InterruptedException {
         for (FlowSink s : sinks) {
             s.reset();
         }
         router.start();
         try {
             topo.pinNapi(o.routerCpu());
-            generator.start();
+            generator.start(rate);
             Thread.sleep((long) (WARMUP_SECONDS * 1000));
             Snapshot a = snapshot();
             long end = a.nanos() + (long) (o.seconds() * 1e9);
@@ -255,7 +266,7 @@ public final class VsKernel {
             fwd -= c.total();
         }
         double secs = (System.nanoTime() - a.nanos()) / 1e9;
-        System.err.printf("\rround %d/%d %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", number, totalRounds,
+        System.err.printf("\r%s %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", roundName(number),
                 router, secs, o.seconds(), (generator.framesSent() - a.generated()) / secs / 1e6, fwd / secs / 1e6);
         System.err.flush();
     }
@@ -277,6 +288,10 @@ public final class VsKernel {
             sb.append("counters unavailable: ").append(e.getMessage());
         }
         return sb.toString();
+    }
+
+    private String roundName(int number) {
+        return number == 0 ? "paced    " : String.format("round %d/%d", number, totalRounds);
     }
 
     private RoundResult result(int number, String router, Snapshot a, Snapshot b, String notes) {
@@ -305,9 +320,10 @@ public final class VsKernel {
         RoundResult r = new RoundResult(number, router, secs, b.generated() - a.generated(), forwarded, perSink,
                 regressions, h, gen, rtr, other, notes);
         System.err.print("\r" + " ".repeat(78) + "\r");
-        out.printf("round %d/%d %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
-                + "  %5.0f ns/pkt  split %s%n", number, totalRounds, router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
-                r.loss() * 100, rtr / secs, r.cpuNsPerPacket(), BenchReport.splitText(r));
+        out.printf("%s %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
+                + "  %5.0f ns/pkt  split %s%s%n", roundName(number), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
+                r.loss() * 100, rtr / secs, r.cpuNsPerPacket(), BenchReport.splitText(r),
+                number == 0 ? String.format("  latency p50 %.1f p99 %.1f us", r.latencyUs(50), r.latencyUs(99)) : "");
         out.println("          " + notes);
         return r;
     }
