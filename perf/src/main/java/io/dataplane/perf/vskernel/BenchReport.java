@@ -118,7 +118,9 @@ final class BenchReport {
                 + " kernel, ...), after %.1f s warm-up each%n", o.rounds(), o.seconds(), testpmdText == null ? "" : ", testpmd", 0.5));
         sb.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, Linux ")
                 .append(System.getProperty("os.version")).append("; load average before ").append(loadBefore)
-                .append(", after ").append(loadAfter).append("\n");
+                .append(", after ").append(loadAfter)
+                .append(loadBefore.startsWith("0.") ? "" : " (**other work was running: figures are low and noisy**)")
+                .append("\n");
         sb.append("- Kernel router: ").append(kernelText).append("\n");
         sb.append("- Dataplane router: ").append(dataplaneText).append("\n");
         if (testpmdText != null) {

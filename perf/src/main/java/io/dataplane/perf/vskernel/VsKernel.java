@@ -118,6 +118,11 @@ public final class VsKernel {
                     + " AF_XDP sockets. Run it as root, e.g. 'sudo bin/bench vs-kernel ...'");
         }
         String load0 = loadAverage();
+        double busy = Double.parseDouble(load0.split(" ")[0]);
+        if (busy > 1.0) {
+            out.printf("warning: load average %s before the run: other work competes for the generator and router CPUs,"
+                    + " so the figures will be low and noisy; re-run when the machine is quiet%n", load0);
+        }
         String leftovers = BenchTopology.removeLeftovers();
         if (!leftovers.isEmpty()) {
             out.println("removed namespaces left behind by an earlier run that did not finish: " + leftovers);
