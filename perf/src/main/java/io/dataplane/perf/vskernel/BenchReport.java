@@ -138,7 +138,8 @@ final class BenchReport {
                 + " UMEM (copy mode), while its worker, pinned to CPU %1$d as well, does the pipeline and the copy-mode transmit;"
                 + " testpmd's forwarding lcore is CPU %1$d. The sinks' XDP runs on the transmitting CPU, CPU %1$d, for all."
                 + " CPU %2$d runs only the generator. 'router CPU' is CPU %1$d's busy share from /proc/stat"
-                + " (user+system+irq+softirq+steal) whoever used it; ns/pkt divides that busy time by forwarded packets. A"
+                + " (user+system+irq+softirq+steal); in brackets the part other people's threads took there (from"
+                + " /proc/*/task/*/stat, by the CPU each last ran on); ns/pkt divides the rest by forwarded packets. A"
                 + " polling thread (testpmd's lcore) counts as busy even when idle. perf stat cycles/instructions are not"
                 + " available in this VM (no PMU), so none are reported.%n%n", o.routerCpu(), o.generatorCpu()));
         sb.append("## Medians\n\n");
@@ -151,13 +152,14 @@ final class BenchReport {
         sb.append("Split deviation: the largest |share/weight share - 1| over the sinks; the kernel selftests pass at 0.15."
                 + " Reorders: frames whose per-flow sequence number was lower than one already received.\n\n");
         sb.append("## Rounds\n\n");
-        sb.append("| # | router | offered Mpps | forwarded Mpps | loss | gen CPU | router CPU | other CPUs | ns/pkt | split % (weights ")
+        sb.append("| # | router | offered Mpps | forwarded Mpps | loss | gen CPU | router CPU (of it others') | ns/pkt | split % (weights ")
                 .append(weightShares()).append(") | reorders | p50 / p99 / p99.9 / max us |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (RoundResult r : rounds) {
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.1f %% | %.2f | %.2f | %.2f | %.0f | %s | %d | %.1f / %.1f / %.1f / %.1f |%n",
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.1f %% | %.2f | %.2f (%.2f) | %.0f | %s | %d | %.1f / %.1f / %.1f / %.1f |%n",
                     r.number(), r.router(), r.offeredPps() / 1e6, r.forwardedPps() / 1e6, r.loss() * 100,
-                    r.generatorCpuSeconds() / r.seconds(), r.routerCpuSeconds() / r.seconds(), r.otherCpuSeconds() / r.seconds(),
+                    r.generatorCpuSeconds() / r.seconds(), r.routerCpuSeconds() / r.seconds(),
+                    r.foreignRouterCpuSeconds() / r.seconds(),
                     r.cpuNsPerPacket(), splitText(r), r.regressions(), r.latencyUs(50), r.latencyUs(99), r.latencyUs(99.9),
                     r.latencyUs(100)));
         }

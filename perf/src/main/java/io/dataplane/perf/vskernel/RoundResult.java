@@ -4,7 +4,8 @@ import org.HdrHistogram.Histogram;
 
 /** What one round measured. CPU figures are busy seconds over the round, per CPU, from /proc/stat. */
 record RoundResult(int number, String router, double seconds, long offered, long forwarded, long[] perSink,
-        long regressions, Histogram latencyNs, double generatorCpuSeconds, double routerCpuSeconds, double otherCpuSeconds, String notes) {
+        long regressions, Histogram latencyNs, double generatorCpuSeconds, double routerCpuSeconds, double otherCpuSeconds, double foreignRouterCpuSeconds,
+        String notes) {
 
     double offeredPps() {
         return offered / seconds;
@@ -18,9 +19,9 @@ record RoundResult(int number, String router, double seconds, long offered, long
         return offered == 0 ? 0 : Math.max(0, 1 - forwarded / (double) offered);
     }
 
-    /** Router-CPU nanoseconds per forwarded packet. */
+    /** Router-CPU nanoseconds per forwarded packet, without the time other people's threads took there. */
     double cpuNsPerPacket() {
-        return forwarded == 0 ? Double.NaN : routerCpuSeconds * 1e9 / forwarded;
+        return forwarded == 0 ? Double.NaN : Math.max(0, routerCpuSeconds - foreignRouterCpuSeconds) * 1e9 / forwarded;
     }
 
     double share(int sink) {

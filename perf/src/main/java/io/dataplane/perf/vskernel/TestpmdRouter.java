@@ -92,6 +92,16 @@ final class TestpmdRouter implements RouterUnderTest {
         throw new UnsupportedOperationException("testpmd does not route");
     }
 
+    /** The pids of testpmd and of the {@code ip netns exec} that started it (their threads are the contender's). */
+    java.util.Set<Integer> processIds() {
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        if (process != null) {
+            ids.add((int) process.pid());
+            process.descendants().forEach(h -> ids.add((int) h.pid()));
+        }
+        return ids;
+    }
+
     /** testpmd's own last statistics lines (RX/TX per port). */
     String lastLog() {
         return lastLog;

@@ -40,14 +40,14 @@ final class TrafficGenerator implements AutoCloseable {
         this.namespace = namespace;
         this.ifname = ifname;
         this.cpu = cpu;
+        byte[] t = template(family, frameLength, srcMac, dstMac, src, dst);
         counterMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "vsk_gen_count");
         try {
-            prog = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(family, flows, counterMap), "GPL", "vsk_gen");
+            prog = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(family, flows, counterMap, t), "GPL", "vsk_gen");
         } catch (RuntimeException e) {
             Libc.close(counterMap);
             throw e;
         }
-        byte[] t = template(family, frameLength, srcMac, dstMac, src, dst);
         frame = arena.allocate(t.length);
         MemorySegment.copy(t, 0, frame, ValueLayout.JAVA_BYTE, 0, t.length);
     }

@@ -38,8 +38,9 @@ import io.dataplane.ffi.BpfAssembler;
  * program: a global counter {@code c} gives {@code flow = c % flows} and the per-flow sequence
  * {@code c / flows}; the flow picks the UDP source port ({@code 1024 + flow}) and the low 16 bits
  * of the source address (so l3 and l4 hashing both see {@code flows} distinct flows); IPv4's
- * header checksum is patched incrementally against the word it replaces, because live frames reuse
- * pages without copying the template again (so every field that varies is rewritten every run). The UDP checksum stays 0: valid for IPv4, not for
+ * header checksum is patched incrementally. Live frames reuse pages without copying the template
+ * again, and the kernel router rewrites frames in place (MACs, TTL, checksum) before their pages
+ * return to the pool, so the program first writes all headers from the template on every run. The UDP checksum stays 0: valid for IPv4, not for
  * IPv6, but neither router nor sink verifies it (the kernel does not check L4 checksums when
  * forwarding), and computing it per frame would slow the generator down.
  *
@@ -91,7 +92,7 @@ final class TrafficPrograms {
     }
 
     /** The generator: stamps flow, sequence and time into the frame and returns XDP_TX. */
-    static byte[] generator(int family, int flows, int counterMapFd) {
+    static byte[] generator(int family, int flows, int counterMapFd, byte[] template) {
         int pay = payloadOffset(family);
         int udp = udpOffset(family);
         int srcLow = family == 4 ? ETH_HLEN + 12 + 2 : ETH_HLEN + 8 + 14;
@@ -99,8 +100,20 @@ final class TrafficPrograms {
         a.movReg(R6, R1)
                 .ldx(W, R7, R6, 0) // data
                 .ldx(W, R8, R6, 4) // data_end
-                .movReg(R2, R7).addImm(R2, pay + PAYLOAD_LENGTH).jgtReg(R2, R8, "abort")
-                .stImm(W, R10, -4, 0).movReg(R2, R10).addImm(R2, -4).ldMap(R1, counterMapFd)
+                .movReg(R2, R7).addImm(R2, pay + PAYLOAD_LENGTH).jgtReg(R2, R8, "abort");
+        // Live frames recycle pages without copying the template again, and a frame the kernel
+        // forwarded comes back to the pool with the next hop's MACs, a lower TTL and a new
+        // checksum. So every run writes all headers from the template first.
+        for (int off = 0; off + 4 <= pay; off += 4) {
+            a.stImm(W, R7, off, (template[off] & 0xff) | (template[off + 1] & 0xff) << 8 | (template[off + 2] & 0xff) << 16
+                    | (template[off + 3] & 0xff) << 24);
+        }
+        if (pay % 4 != 0) {
+            int off = pay - 2;
+            a.stImm(H, R7, off, (template[off] & 0xff) | (template[off + 1] & 0xff) << 8);
+        }
+        a.stImm(W, R10, -4, 0)
+                .movReg(R2, R10).addImm(R2, -4).ldMap(R1, counterMapFd)
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "abort")
                 .movReg(R9, R0)
                 // Pacing: with an interval set, a run before the next send time drops its frame unsent.
@@ -114,15 +127,12 @@ final class TrafficPrograms {
                 .aluImm(DIV, R1, flows) // sequence within the flow
                 .stx(W, R7, pay, R2).stx(W, R7, pay + 4, R1)
                 .movReg(R3, R2).addImm(R3, 1024).toBigEndian(R3, 16).stx(H, R7, udp, R3)
-                .movReg(R3, R2).toBigEndian(R3, 16)
-                .ldx(H, R5, R7, srcLow) // the word being replaced: live frames recycle pages without re-copying the template
-                .stx(H, R7, srcLow, R3);
+                .movReg(R3, R2).toBigEndian(R3, 16).stx(H, R7, srcLow, R3);
         if (family == 4) {
-            // RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). One's-complement sums do not care about
-            // byte order, so raw little-endian loads work.
+            // RFC 1624: HC' = ~(~HC + m'), the template's source word being 0. One's-complement
+            // sums do not care about byte order, so raw little-endian loads work.
             int csum = ETH_HLEN + 10;
-            a.ldx(H, R4, R7, csum).aluImm(XOR, R4, 0xffff).aluImm(XOR, R5, 0xffff).aluReg(ADD, R4, R5).aluReg(ADD, R4, R3)
-                    .movReg(R5, R4).aluImm(RSH, R5, 16).aluImm(AND, R4, 0xffff).aluReg(ADD, R4, R5)
+            a.ldx(H, R4, R7, csum).aluImm(XOR, R4, 0xffff).aluReg(ADD, R4, R3)
                     .movReg(R5, R4).aluImm(RSH, R5, 16).aluImm(AND, R4, 0xffff).aluReg(ADD, R4, R5)
                     .aluImm(XOR, R4, 0xffff).stx(H, R7, csum, R4);
         }

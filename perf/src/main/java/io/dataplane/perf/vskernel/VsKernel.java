@@ -215,10 +215,14 @@ public final class VsKernel {
         }
     }
 
-    private record Snapshot(long generated, FlowSink.Counts[] sinks, CpuTimes cpu, long nanos) {
+    private record Snapshot(long generated, FlowSink.Counts[] sinks, CpuTimes cpu, long nanos, ForeignLoad tasks) {
     }
 
     private Snapshot snapshot() {
+        return snapshot(false);
+    }
+
+    private Snapshot snapshot(boolean withTasks) {
         FlowSink.Counts[] c = new FlowSink.Counts[sinks.size()];
         long g = generator.framesSent();
         CpuTimes cpu = CpuTimes.read();
@@ -226,7 +230,7 @@ public final class VsKernel {
         for (int i = 0; i < c.length; i++) {
             c[i] = sinks.get(i).read();
         }
-        return new Snapshot(g, c, cpu, t);
+        return new Snapshot(g, c, cpu, t, withTasks ? ForeignLoad.read() : null);
     }
 
     private RoundResult round(int number, RouterUnderTest router) throws InterruptedException {
@@ -243,19 +247,30 @@ public final class VsKernel {
             topo.pinNapi(o.routerCpu());
             generator.start(rate);
             Thread.sleep((long) (WARMUP_SECONDS * 1000));
-            Snapshot a = snapshot();
+            Snapshot a = snapshot(true);
             long end = a.nanos() + (long) (o.seconds() * 1e9);
             while (System.nanoTime() < end) {
                 Thread.sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
                 progress(number, router.name(), a);
                 checkGenerator();
             }
-            Snapshot b = snapshot();
+            Snapshot b = snapshot(true);
             generator.stop();
+            java.util.Set<Integer> own = new java.util.HashSet<>();
+            own.add((int) ProcessHandle.current().pid());
+            if (router instanceof TestpmdRouter t) {
+                own.addAll(t.processIds());
+            }
+            double[] foreign = new double[1];
+            String thieves = b.tasks().foreignSince(a.tasks(), o.routerCpu(), own, foreign);
             router.stop();
             String notes = router instanceof DataplaneRouter d ? d.lastCounters()
                     : router instanceof TestpmdRouter t ? t.lastLog() : kernelCounters();
-            return result(number, router.name(), a, b, notes);
+            if (foreign[0] > 0.05 * (b.nanos() - a.nanos()) / 1e9) {
+                notes += String.format(java.util.Locale.ROOT, "; OTHER WORK on router CPU %d: %.2f s (%s)", o.routerCpu(),
+                        foreign[0], thieves);
+            }
+            return result(number, router.name(), a, b, notes, foreign[0]);
         } finally {
             generator.stop();
             router.stop();
@@ -299,7 +314,7 @@ public final class VsKernel {
         return number == 0 ? "paced    " : String.format("round %d/%d", number, totalRounds);
     }
 
-    private RoundResult result(int number, String router, Snapshot a, Snapshot b, String notes) {
+    private RoundResult result(int number, String router, Snapshot a, Snapshot b, String notes, double foreign) {
         double secs = (b.nanos() - a.nanos()) / 1e9;
         long[] perSink = new long[sinks.size()];
         long forwarded = 0, regressions = 0;
@@ -323,7 +338,7 @@ public final class VsKernel {
             }
         }
         RoundResult r = new RoundResult(number, router, secs, b.generated() - a.generated(), forwarded, perSink,
-                regressions, h, gen, rtr, other, notes);
+                regressions, h, gen, rtr, other, foreign, notes);
         System.err.print("\r" + " ".repeat(78) + "\r");
         out.printf("%s %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
                 + "  %5.0f ns/pkt  split %s%s%n", roundName(number), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
