@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, List<String> commandLine) {
+        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -43,9 +43,16 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --remove-nexthop K      after the rounds, one extra round per router that removes
                                       nexthop K (0-based) half way and counts the flows that moved
                                       (default 0; -1 skips it)
+              --search-seconds S      after the rounds, a binary search per contender for its no-drop
+                                      rate (loss <= 0.1%, RFC 2544 style) with trials of S seconds
+                                      (default 1; 0 skips it)
               --latency-rate PPS      after the rounds, one round per contender at this paced rate,
                                       below every contender's limit, for latency without queueing
                                       (default 100000; 0 skips it)
+              --napi-priority P       SCHED_FIFO priority of r0's NAPI thread on the router CPU, so that
+                                      receive work preempts user threads as softirq would (default 0:
+                                      SCHED_OTHER, time-sliced like ksoftirqd under overload; FIFO
+                                      starves an AF_XDP worker behind it when overloaded)
               --min-rate PPS          refuse to run when the generator alone offers less (default 0)
               --idle busy-spin|yield|backoff   the dataplane worker's idle strategy (default backoff)
               --out DIR               results folder (default results/vs-kernel-<timestamp>)
@@ -61,6 +68,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int generatorCpu = 0, routerCpu = 1;
         double seconds = 5;
         long minRate = 0, latencyRate = 100_000;
+        int napiPriority = 0;
+        double searchSeconds = 1;
         String weightText = null;
         MultipathAlgorithm algorithm = MultipathAlgorithm.L4;
         Dataplane.Idle idle = Dataplane.Idle.BACKOFF;
@@ -115,6 +124,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--remove-nexthop" -> removeNexthop = number(a, v, -1, 31);
                 case "--min-rate" -> minRate = number(a, v, 0, Integer.MAX_VALUE);
                 case "--latency-rate" -> latencyRate = number(a, v, 0, 100_000_000);
+                case "--napi-priority" -> napiPriority = number(a, v, 0, 99);
+                case "--search-seconds" -> searchSeconds = number(a, v, 0, 60);
                 case "--idle" -> {
                     try {
                         idle = Dataplane.Idle.parse(v);
@@ -165,7 +176,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, List.of(args));
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, napiPriority, searchSeconds, List.of(args));
     }
 
     private static int number(String option, String v, int min, int max) {

@@ -14,6 +14,7 @@ final class BenchReport {
     private final List<RoundResult> rounds;
     private final List<RemovalResult> removals;
     private final List<RoundResult> paced;
+    private final List<double[]> noDrop;
     private final double generatorAlone;
     private final String loadBefore;
     private final String loadAfter;
@@ -21,12 +22,13 @@ final class BenchReport {
     private final String dataplaneText;
     private final String testpmdText;
 
-    BenchReport(BenchOptions o, List<RoundResult> rounds, List<RoundResult> paced, List<RemovalResult> removals, double generatorAlone,
+    BenchReport(BenchOptions o, List<RoundResult> rounds, List<double[]> noDrop, List<RoundResult> paced, List<RemovalResult> removals, double generatorAlone,
             String loadBefore, String loadAfter, String kernelText, String dataplaneText, String testpmdText) {
         this.o = o;
         this.rounds = rounds;
         this.removals = removals;
         this.paced = paced;
+        this.noDrop = noDrop;
         this.generatorAlone = generatorAlone;
         this.loadBefore = loadBefore;
         this.loadAfter = loadAfter;
@@ -92,6 +94,11 @@ final class BenchReport {
                     median(r, RoundResult::loss) * 100, median(r, x -> x.routerCpuSeconds() / x.seconds()),
                     median(r, RoundResult::cpuNsPerPacket), median(r, x -> x.splitDeviation(o.weights())) * 100,
                     median(r, x -> x.regressions()), median(r, x -> x.latencyUs(99))));
+        }
+        String[] names = contenders();
+        for (int i = 0; i < noDrop.size(); i++) {
+            sb.append(String.format(Locale.ROOT, "no-drop %-9s %.3f Mpps (loss <= %.1f%%)%n", names[i], noDrop.get(i)[0] / 1e6,
+                    VsKernel.NO_DROP_LOSS * 100));
         }
         for (RoundResult r : paced) {
             sb.append(String.format(Locale.ROOT, "paced %-6s %9.0f pps fwd, latency p50 %.1f p99 %.1f p99.9 %.1f us%n",
@@ -169,6 +176,20 @@ final class BenchReport {
             sb.append("- ").append(r.number()).append(' ').append(r.router()).append(": ").append(r.notes()).append('\n');
         }
         sb.append("\n![packets per second per round, split per nexthop](chart.svg)\n\n");
+        if (!noDrop.isEmpty()) {
+            sb.append("## No-drop rate\n\n");
+            sb.append(String.format(Locale.ROOT, "The highest paced rate each contender forwarded with at most %.1f %% loss"
+                    + " (RFC 2544 throughput, binary search, %d trials of %.0f s each with the router up throughout). Saturated"
+                    + " rounds above measure what is left when the router drowns; this is what it carries without loss.%n%n",
+                    VsKernel.NO_DROP_LOSS * 100, (int) noDrop.getFirst()[2], o.searchSeconds()));
+            sb.append("| router | no-drop Mpps | vs kernel |\n|---|---|---|\n");
+            String[] names = contenders();
+            for (int i = 0; i < noDrop.size(); i++) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f |%n", names[i], noDrop.get(i)[0] / 1e6,
+                        noDrop.getFirst()[0] > 0 ? noDrop.get(i)[0] / noDrop.getFirst()[0] : Double.NaN));
+            }
+            sb.append("\n");
+        }
         if (!paced.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "## Latency at a paced %d pps%n%n", o.latencyRate()));
             sb.append("One round per contender with the generator paced one frame at a time, so queues stay short and the"

@@ -169,12 +169,20 @@ final class BenchTopology implements AutoCloseable {
                     + after + "; another run may be starting at the same moment, try again");
         }
         napiThread = after.iterator().next().intValue();
-        pinNapi(cpu);
+        pinNapi(cpu, 0);
     }
 
-    /** Pins r0's NAPI thread to {@code cpu}; called again each round in case the kernel replaced it. */
-    void pinNapi(int cpu) {
+    /**
+     * Pins r0's NAPI thread to {@code cpu} and, with {@code fifoPriority} > 0, makes it SCHED_FIFO
+     * so that it preempts user threads on that CPU the way softirq processing would; without it,
+     * CFS time-slices it against a polling worker and the receive ring overflows between slices.
+     * Called again each round in case the kernel replaced the thread.
+     */
+    void pinNapi(int cpu, int fifoPriority) {
         Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
+        if (fifoPriority > 0) {
+            Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(napiThread));
+        }
     }
 
     private static java.util.Set<Long> napiThreads() {
