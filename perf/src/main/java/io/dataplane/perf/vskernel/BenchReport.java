@@ -63,6 +63,28 @@ final class BenchReport {
         return sb.append(" %").toString();
     }
 
+    /** A plain-words reading of what held a contender back in the saturated rounds. */
+    String limit(String router) {
+        double loss = median(router, RoundResult::loss);
+        double own = median(router, r -> (r.routerCpuSeconds() - r.foreignRouterCpuSeconds()) / r.seconds());
+        double foreign = median(router, r -> r.foreignRouterCpuSeconds() / r.seconds());
+        String others = foreign > 0.05 ? String.format(Locale.ROOT, "; other people's threads took %.0f %% of the router CPU",
+                foreign * 100) : "";
+        if (loss < 0.01) {
+            return "the generator: it forwarded everything offered, so its own limit is higher" + others;
+        }
+        boolean fillEmpty = rounds.stream().anyMatch(r -> r.router().equals(router) && r.notes().contains("rx_fill_ring_empty"));
+        String cpu = String.format(Locale.ROOT, "the router CPU (%.0f %% busy with its work)", own * 100);
+        return switch (router) {
+            case "kernel" -> (own > 0.85 ? cpu + ": r0's NAPI thread receives, routes and transmits every frame"
+                    : "not its CPU alone: frames overflowed r0's 256-entry veth ring while its NAPI thread waited to run") + others;
+            case "dataplane" -> (fillEmpty ? cpu + ": r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker"
+                    + " (pipeline, copy-mode transmit) share it; the fill ring ran empty, so the kernel dropped frames it had"
+                    + " already paid to receive" : cpu) + others;
+            default -> cpu + ": testpmd's polling lcore and r0's NAPI thread share it" + others;
+        };
+    }
+
     private String[] contenders() {
         return testpmdText == null ? new String[] {"kernel", "dataplane"} : new String[] {"kernel", "dataplane", "testpmd"};
     }
@@ -154,6 +176,11 @@ final class BenchReport {
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String r : contenders()) {
             sb.append(medianLine(r)).append("\n");
+        }
+        sb.append("\n");
+        sb.append("What limited each (read from the medians and the counters below):\n\n");
+        for (String r : contenders()) {
+            sb.append("- ").append(r).append(": ").append(limit(r)).append("\n");
         }
         sb.append("\n");
         sb.append("Split deviation: the largest |share/weight share - 1| over the sinks; the kernel selftests pass at 0.15."

@@ -19,7 +19,8 @@ final class Shell {
             }
             return out;
         } catch (IOException e) {
-            throw new BenchException("cannot run " + command[0] + " (" + e.getMessage() + "); install iproute2 and procps");
+            throw new BenchException("cannot run " + command[0] + " (" + e.getMessage() + "); the harness needs ip (iproute2),"
+                    + " sysctl (procps), ethtool, taskset and chrt (util-linux): install the missing one");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BenchException("interrupted while running " + String.join(" ", command));
