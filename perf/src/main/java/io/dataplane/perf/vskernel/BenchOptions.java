@@ -19,7 +19,12 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             Kernel forwarding against our dataplane on this machine, same traffic, same routes, same CPU
             budget, rounds alternating kernel, dataplane, kernel, ... Needs root (network namespaces,
             bpf(2), AF_XDP) and Linux 5.18+ (BPF_PROG_TEST_RUN live frames). Builds namespaces
-            vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C.
+            vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C. The
+            dataplane runs inside the harness JVM (bin/dataplane cannot bind AF_XDP ports yet).
+
+            Per contender: saturated rounds (forwarded pps, loss, CPU per packet, split against the
+            weights, reordering, latency), a no-drop rate search, a paced latency round; then one
+            round per router that removes a nexthop half way (flows moved against RFC 2992).
 
               --family 4|6            IP version of the traffic (default 4)
               --flows N               distinct UDP flows, 1..64512 (default 8192)

@@ -75,8 +75,9 @@ final class BenchReport {
         }
         boolean fillEmpty = rounds.stream().anyMatch(r -> r.router().equals(router) && r.notes().contains("rx_fill_ring_empty"));
         String cpu = String.format(Locale.ROOT, "the router CPU (%.0f %% busy with its work)", own * 100);
+        boolean cpuBound = own + foreign > 0.85;
         return switch (router) {
-            case "kernel" -> (own > 0.85 ? cpu + ": r0's NAPI thread receives, routes and transmits every frame"
+            case "kernel" -> (cpuBound ? cpu + ": r0's NAPI thread receives, routes and transmits every frame"
                     : "not its CPU alone: frames overflowed r0's 256-entry veth ring while its NAPI thread waited to run") + others;
             case "dataplane" -> (fillEmpty ? cpu + ": r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker"
                     + " (pipeline, copy-mode transmit) share it; the fill ring ran empty, so the kernel dropped frames it had"
@@ -188,7 +189,7 @@ final class BenchReport {
         sb.append("## Rounds\n\n");
         sb.append("| # | router | offered Mpps | forwarded Mpps | loss | gen CPU | router CPU (of it others') | ns/pkt | split % (weights ")
                 .append(weightShares()).append(") | reorders | p50 / p99 / p99.9 / max us |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (RoundResult r : rounds) {
             sb.append(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.1f %% | %.2f | %.2f (%.2f) | %.0f | %s | %d | %.1f / %.1f / %.1f / %.1f |%n",
                     r.number(), r.router(), r.offeredPps() / 1e6, r.forwardedPps() / 1e6, r.loss() * 100,
