@@ -23,6 +23,8 @@ final class TrafficGenerator implements AutoCloseable {
     /** Repeats per syscall: long enough to amortise the call, short enough to stop within ~50 ms. */
     private static final int REPEAT = 1 << 20;
     private static final int BATCH = 64;
+    /** A paced generator that fell behind sends at most this many frames back to back to catch up. */
+    private static final int MAX_CATCH_UP_FRAMES = 32;
 
     private final Arena arena = Arena.ofShared();
     private final int counterMap;
@@ -113,6 +115,7 @@ final class TrafficGenerator implements AutoCloseable {
             Bpf.mapLookup(counterMap, key, v, "generator state");
             v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT, 0L);
             v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, nanos);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_MAX_LAG, nanos * MAX_CATCH_UP_FRAMES);
             Bpf.mapUpdate(counterMap, key, v, "generator pacing");
         }
     }

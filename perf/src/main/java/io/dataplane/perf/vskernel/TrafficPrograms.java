@@ -60,8 +60,8 @@ final class TrafficPrograms {
     static final long SINK_TOTAL = 0, SINK_SAMPLE_COUNT = 8, SINK_HEADER = 32, FLOW_ENTRY = 24;
     static final long FLOW_PACKETS = 0, FLOW_LAST_SEQ = 8, FLOW_REGRESSIONS = 16;
     static final int MAX_FLOWS = 65536 - 1024;
-    /** The generator's map value: frames sent, next send time (ns), pacing interval (ns, 0 = unpaced). */
-    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_VALUE_SIZE = 24;
+    /** The generator's map value: frames sent, next send time, pacing interval (0 = unpaced), largest catch-up (ns). */
+    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_MAX_LAG = 24, GEN_VALUE_SIZE = 32;
 
     private TrafficPrograms() {
     }
@@ -117,10 +117,15 @@ final class TrafficPrograms {
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "abort")
                 .movReg(R9, R0)
                 // Pacing: with an interval set, a run before the next send time drops its frame unsent.
+                // The next send time advances by the interval, so a late run catches up, but by at
+                // most GEN_MAX_LAG: after a longer stall (the CPU was taken away) it starts afresh.
                 .ldx(DW, R1, R9, (int) GEN_INTERVAL).jeqImm(R1, 0, "send")
                 .call(Bpf.HELPER_KTIME_GET_NS)
                 .ldx(DW, R2, R9, (int) GEN_NEXT).jltReg(R0, R2, "skip")
-                .ldx(DW, R1, R9, (int) GEN_INTERVAL).aluReg(ADD, R0, R1).stx(DW, R9, (int) GEN_NEXT, R0)
+                .movReg(R3, R0).aluReg(SUB, R3, R2).ldx(DW, R4, R9, (int) GEN_MAX_LAG)
+                .ldx(DW, R1, R9, (int) GEN_INTERVAL).jgtReg(R3, R4, "resync")
+                .aluReg(ADD, R2, R1).stx(DW, R9, (int) GEN_NEXT, R2).ja("send")
+                .label("resync").aluReg(ADD, R0, R1).stx(DW, R9, (int) GEN_NEXT, R0)
                 .label("send")
                 .ldx(DW, R1, R9, (int) GEN_SENT).movReg(R2, R1).addImm(R2, 1).stx(DW, R9, (int) GEN_SENT, R2)
                 .movReg(R2, R1).aluImm(MOD, R2, flows) // flow
