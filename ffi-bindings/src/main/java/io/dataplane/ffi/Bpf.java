@@ -194,6 +194,14 @@ public final class Bpf {
      * queue 0 (another queue would need a real ingress device with that many queues).
      */
     public static int testRun(int progFd, byte[] frame) {
+        return testRun(progFd, frame, null);
+    }
+
+    /**
+     * As {@link #testRun(int, byte[])}, and copies the frame as the program left it into
+     * {@code frameOut} (when not null; its length must be at least the frame's).
+     */
+    public static int testRun(int progFd, byte[] frame, byte[] frameOut) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment in = a.allocate(Math.max(frame.length, 1));
             MemorySegment.copy(frame, 0, in, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, frame.length);
@@ -209,6 +217,10 @@ public final class Bpf {
             if (rc < 0) {
                 throw new NativeException("bpf(BPF_PROG_TEST_RUN)", "prog fd " + progFd + ", " + frame.length + " bytes",
                         (int) -rc);
+            }
+            if (frameOut != null) {
+                int n = Math.min(frameOut.length, attr.get(JAVA_INT, TEST_DATA_SIZE_OUT));
+                MemorySegment.copy(out, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, frameOut, 0, n);
             }
             return attr.get(JAVA_INT, TEST_RETVAL);
         }
