@@ -46,7 +46,9 @@ final class TestpmdRouter implements RouterUnderTest {
 
     @Override
     public void start() {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", topo.router, BINARY, "--no-huge", "-m", "512",
+        // taskset: a child inherits the harness JVM's affinity (the generator CPU only); EAL pins its lcores itself.
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", generatorCpu + "," + routerCpu, "ip", "netns", "exec",
+                topo.router, BINARY, "--no-huge", "-m", "512",
                 "--no-pci", "--no-shconf", "--no-telemetry", "-l", generatorCpu + "," + routerCpu,
                 "--main-lcore", String.valueOf(generatorCpu), "--file-prefix", "vsk" + ProcessHandle.current().pid(),
                 "--vdev", "net_af_xdp0,iface=r0,start_queue=0,queue_count=1",

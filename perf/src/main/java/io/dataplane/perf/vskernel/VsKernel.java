@@ -117,6 +117,10 @@ public final class VsKernel {
             throw new BenchException("needs root: it creates network namespaces, loads XDP programs (bpf(2)) and binds"
                     + " AF_XDP sockets. Run it as root, e.g. 'sudo bin/bench vs-kernel ...'");
         }
+        // Every thread of this JVM (compiler, GC, the generator, this one) stays off the router CPU;
+        // the dataplane's worker pins itself there. Otherwise the harness would bill its own work
+        // to whichever router is on.
+        Shell.run("taskset", "-a", "-p", "-c", String.valueOf(o.generatorCpu()), String.valueOf(ProcessHandle.current().pid()));
         String load0 = loadAverage();
         double busy = Double.parseDouble(load0.split(" ")[0]);
         if (busy > 1.0) {
@@ -263,7 +267,9 @@ public final class VsKernel {
             Snapshot b = snapshot(true);
             generator.stop();
             java.util.Set<Integer> own = new java.util.HashSet<>();
-            own.add((int) ProcessHandle.current().pid());
+            if (router instanceof DataplaneRouter) {
+                own.add((int) ProcessHandle.current().pid()); // the worker is one of this JVM's threads
+            }
             if (router instanceof TestpmdRouter t) {
                 own.addAll(t.processIds());
             }
