@@ -137,7 +137,7 @@ final class TestpmdRouter implements RouterUnderTest {
             if (i >= 0) {
                 String[] l = text.substring(i).split("\n");
                 lastLog = "testpmd " + String.join(" ", java.util.Arrays.copyOfRange(l, 1, Math.min(l.length, 4)))
-                        .replaceAll("\\s+", " ").strip();
+                        .replace("+", "").replaceAll("\\s+", " ").strip();
             } else {
                 lastLog = tail(text, 3).replaceAll("\\s+", " ");
             }
