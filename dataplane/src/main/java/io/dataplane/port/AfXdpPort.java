@@ -8,8 +8,14 @@ import io.dataplane.ffi.XdpProgram;
 import io.dataplane.ffi.XskRing;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.pipeline.PacketBatch;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A {@link Port} on one queue of a network interface through an AF_XDP socket, on a {@link Umem}
@@ -53,6 +59,7 @@ public final class AfXdpPort implements Port {
     /** Descriptors written to the TX ring since the last {@link #flush()}. */
     private int txPending;
     private boolean closed;
+    private String programKey;
 
     // Counters: written by the worker only; the control thread reads them racily (monotonic longs).
     private long rxPackets;
@@ -88,7 +95,7 @@ public final class AfXdpPort implements Port {
             int xdpFlags) {
         int ifindex = Libc.ifNameToIndex(ifname);
         Rtnetlink.Link link;
-        java.util.List<Rtnetlink.Address> addresses;
+        List<Rtnetlink.Address> addresses;
         try (Rtnetlink nl = Rtnetlink.open()) {
             link = nl.link(ifindex);
             addresses = nl.addresses(ifindex);
@@ -98,23 +105,21 @@ public final class AfXdpPort implements Port {
                     + (link.mtu() + ETH_HLEN + Umem.XDP_HEADROOM) + " bytes but the UMEM's are " + umem.frameSize()
                     + "; lower the MTU (ip link set dev " + ifname + " mtu ...)");
         }
-        XdpProgram program = XdpProgram.load(ifname, queue + 1, Bpf.XDP_PASS);
+        if (queue < 0 || queue >= MAX_QUEUES) {
+            throw new IllegalArgumentException("queue must be 0.." + (MAX_QUEUES - 1) + ", was " + queue);
+        }
+        String programKey = networkNamespace() + "/" + ifindex;
+        XdpProgram program = acquireProgram(programKey, ifname, ifindex, xdpFlags, addresses);
         XskSocket socket = null;
         try {
-            for (Rtnetlink.Address a : addresses) {
-                program.addLocalAddress(a.address());
-                if (a.broadcast() != null) {
-                    program.addLocalAddress(a.broadcast());
-                }
-            }
             socket = XskSocket.open(ifname, ifindex, queue, umem.memory(), umem.frameSize(), 0, umem.registrar(), ringSize,
                     mode);
             AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
                     link.mtu() + ETH_HLEN, link.mac());
+            umem.registered(socket); // counted before priming, so that the fill quota includes this port
             port.refill();
+            port.programKey = programKey;
             program.setSocket(queue, socket.fd());
-            program.attach(ifindex, xdpFlags);
-            umem.registered(socket);
             LOG.log(System.Logger.Level.INFO, "port {0}: {1} queue {2} bound in {3} mode (asked {4}), XDP {5}, MTU {6}",
                     index, ifname, queue, socket.zeroCopy() ? "zero-copy" : "copy", mode.name().toLowerCase(),
                     xdpFlags == Bpf.XDP_FLAGS_SKB_MODE ? "generic" : xdpFlags == Bpf.XDP_FLAGS_DRV_MODE ? "native" : "auto",
@@ -122,10 +127,73 @@ public final class AfXdpPort implements Port {
             return port;
         } catch (RuntimeException e) {
             if (socket != null) {
+                umem.unregistered(socket);
                 socket.close();
             }
-            program.close();
+            releaseProgram(programKey);
             throw e;
+        }
+    }
+
+    /** XSKMAP size: queue ids an interface's ports may use. */
+    private static final int MAX_QUEUES = 64;
+
+    /** An interface's XDP program and how many of this process's ports (one per queue) use it. */
+    private static final class SharedProgram {
+        final XdpProgram program;
+        int users;
+
+        SharedProgram(XdpProgram program) {
+            this.program = program;
+        }
+    }
+
+    /**
+     * One program per interface: an interface takes one XDP program (per attach mode), so the
+     * ports of its queues share it and its XSKMAP. Keyed by namespace and ifindex, since an
+     * ifindex is only unique within a namespace.
+     */
+    private static final Map<String, SharedProgram> PROGRAMS = new HashMap<>();
+
+    private static synchronized XdpProgram acquireProgram(String key, String ifname, int ifindex, int xdpFlags,
+            List<Rtnetlink.Address> addresses) {
+        SharedProgram shared = PROGRAMS.get(key);
+        if (shared == null) {
+            XdpProgram program = XdpProgram.load(ifname, MAX_QUEUES, Bpf.XDP_PASS);
+            try {
+                for (Rtnetlink.Address a : addresses) {
+                    program.addLocalAddress(a.address());
+                    if (a.broadcast() != null) {
+                        program.addLocalAddress(a.broadcast());
+                    }
+                }
+                // Attached before any socket is in the map: transit frames of unclaimed queues pass to the kernel.
+                program.attach(ifindex, xdpFlags);
+            } catch (RuntimeException e) {
+                program.close();
+                throw e;
+            }
+            shared = new SharedProgram(program);
+            PROGRAMS.put(key, shared);
+        }
+        shared.users++;
+        return shared.program;
+    }
+
+    private static synchronized void releaseProgram(String key) {
+        SharedProgram shared = PROGRAMS.get(key);
+        if (shared != null && --shared.users == 0) {
+            PROGRAMS.remove(key);
+            shared.program.close(); // closes the BPF link: the interface is back to the kernel alone
+        }
+    }
+
+    /** The calling thread's network namespace, as the kernel names it ("net:[inode]"). */
+    private static String networkNamespace() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/thread-self/ns/net: " + e.getMessage(), e);
         }
     }
 
@@ -160,6 +228,12 @@ public final class AfXdpPort implements Port {
     @Override
     public MemorySegment memory() {
         return umem.memory();
+    }
+
+    /** The whole UMEM frame before the data is headroom (at least XDP_PACKET_HEADROOM for received frames). */
+    @Override
+    public long headroomStart(long handle, long data) {
+        return umem.frameOf(data);
     }
 
     @Override
@@ -243,9 +317,9 @@ public final class AfXdpPort implements Port {
         return done + refill();
     }
 
-    /** Tops the fill ring up from the free list, keeping at most one ring's worth of frames with the kernel. */
+    /** Tops the fill ring up from the free list, up to this port's share of the UMEM ({@link Umem#fillQuota}). */
     private int refill() {
-        int want = Math.min(ringSize - kernelRx, umem.freeCount());
+        int want = Math.min(umem.fillQuota(ringSize) - kernelRx, umem.freeCount());
         if (want <= 0) {
             return 0;
         }
@@ -343,8 +417,8 @@ public final class AfXdpPort implements Port {
             return;
         }
         closed = true;
-        program.clearSocket(queue);
-        program.close(); // closes the BPF link: no more frames arrive
+        program.clearSocket(queue); // no more frames for this queue arrive
+        releaseProgram(programKey);
         flush();
         for (int k = 0; k < TEARDOWN_KICKS && tx.entries() > 0; k++) {
             socket.kickTx();

@@ -43,6 +43,15 @@ public interface Port extends AutoCloseable {
     /** Housekeeping between bursts: completions back to the pool, the fill ring topped up. Returns work done. */
     int poll();
 
+    /**
+     * The first byte of {@link #memory()} in front of {@code data} that this frame may grow into
+     * (to prepend headers, e.g. an ICMP error quoting the frame). Ports without headroom return
+     * {@code data}.
+     */
+    default long headroomStart(long handle, long data) {
+        return data;
+    }
+
     /** Largest frame this port can transmit (its MTU plus the Ethernet header). */
     int maxFrameLength();
 

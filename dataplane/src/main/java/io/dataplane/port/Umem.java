@@ -122,6 +122,16 @@ public final class Umem implements AutoCloseable {
         return held;
     }
 
+    /**
+     * How many frames one port may keep in its fill and RX rings: half the memory shared evenly
+     * by the ports, the other half left for frames in flight (pipeline, TX, completion). Without
+     * a quota, idle ports would hoard frames in their fill rings while the busy port starves
+     * (the kernel then counts rx_fill_ring_empty_descs and drops).
+     */
+    int fillQuota(int ringSize) {
+        return Math.max(1, Math.min(ringSize, frameCount / (2 * Math.max(1, sockets.size()))));
+    }
+
     /** The socket a new port's socket shares this memory through, or null if none is registered yet. */
     XskSocket registrar() {
         return sockets.isEmpty() ? null : sockets.getFirst();

@@ -1,5 +1,7 @@
 package io.dataplane.worker;
 
+import io.dataplane.icmp.IcmpRateLimiter;
+import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
 import io.dataplane.tables.Forwarding;
@@ -66,7 +68,12 @@ public final class Dataplane implements AutoCloseable {
             for (int i = 0; i < served.length; i++) {
                 served[i] = port(plan.ports()[i]);
             }
-            workers.add(new Worker(w, forwarding, served, ports, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops())));
+            Worker worker = new Worker(w, forwarding, served, ports, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops()));
+            if (b.icmpSources) {
+                // One responder per worker: its rate limiter is single-threaded, like the worker.
+                worker.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), b.icmp4, b.icmp6Hi, b.icmp6Lo));
+            }
+            workers.add(worker);
         }
     }
 
@@ -138,6 +145,15 @@ public final class Dataplane implements AutoCloseable {
         return sum;
     }
 
+    /** ICMP errors the workers generated (Time Exceeded, Frag Needed, Packet Too Big). */
+    public long icmpErrorsSent() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.icmpResponder() == null ? 0 : w.icmpResponder().sent();
+        }
+        return sum;
+    }
+
     public long nexthopPackets(int nexthop) {
         long sum = 0;
         for (Worker w : workers) {
@@ -173,6 +189,10 @@ public final class Dataplane implements AutoCloseable {
         private ForwardingLimits limits = ForwardingLimits.defaults();
         private Idle idle = Idle.BACKOFF;
         private int burst = 64;
+        private boolean icmpSources;
+        private final int[] icmp4 = new int[WorkerCounters.MAX_PORTS];
+        private final long[] icmp6Hi = new long[WorkerCounters.MAX_PORTS];
+        private final long[] icmp6Lo = new long[WorkerCounters.MAX_PORTS];
 
         public Builder limits(ForwardingLimits value) {
             limits = Objects.requireNonNull(value);
@@ -193,6 +213,22 @@ public final class Dataplane implements AutoCloseable {
         /** A worker pinned to {@code cpu} (-1: not pinned) serving the given port indices. Default: one unpinned worker for all ports. */
         public Builder worker(int cpu, int... portIndices) {
             workers.add(new WorkerPlan(cpu, portIndices.clone()));
+            return this;
+        }
+
+        /**
+         * The router's addresses on {@code port}: the source of the ICMP errors (Time Exceeded,
+         * Frag Needed, Packet Too Big) sent back out of it. 0 (both halves for IPv6) means none;
+         * without any call, workers send no ICMP errors.
+         */
+        public Builder icmpSource(int port, int ipv4, long ipv6Hi, long ipv6Lo) {
+            if (port < 0 || port >= WorkerCounters.MAX_PORTS) {
+                throw new IllegalArgumentException("port index must be 0.." + (WorkerCounters.MAX_PORTS - 1) + ", was " + port);
+            }
+            icmpSources = true;
+            icmp4[port] = ipv4;
+            icmp6Hi[port] = ipv6Hi;
+            icmp6Lo[port] = ipv6Lo;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.dataplane.worker;
 
 import io.dataplane.ffi.CpuAffinity;
+import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.pipeline.Verdict;
@@ -33,6 +34,8 @@ public final class Worker implements Agent {
     private final PacketBatch batch;
     private final Pipeline pipeline;
     private final int slot;
+    /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
+    private IcmpResponder icmp;
 
     /**
      * @param served the ports this worker receives from
@@ -107,8 +110,25 @@ public final class Worker implements Agent {
                 }
             }
             counters.drop(verdict);
+            if (icmp != null && IcmpResponder.answers(verdict)) {
+                int nh = batch.nexthop[i];
+                int mtu = nh >= 0 ? snapshot.nexthops.mtu(nh) : 0;
+                if (icmp.respond(verdict, in, batch.handle[i], batch.data[i], length, mtu, System.nanoTime())) {
+                    continue; // the frame left as the ICMP error, on the ingress port's TX ring
+                }
+            }
             in.release(batch.handle[i]);
         }
+    }
+
+    /** Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts. */
+    public void icmpResponder(IcmpResponder responder) {
+        this.icmp = responder;
+    }
+
+    /** The ICMP responder, or null. */
+    public IcmpResponder icmpResponder() {
+        return icmp;
     }
 
     @Override

@@ -48,6 +48,7 @@ class AfXdpForwardingTest {
     private static NeighbourTable neighbours;
     private static NeighbourFollower follower;
     private static Dataplane dataplane;
+    private static Nexthop server1;
     private static Nexthop server2;
     private static final CountDownLatch server2Dead = new CountDownLatch(1);
 
@@ -80,10 +81,17 @@ class AfXdpForwardingTest {
             assertTrue(macs[i] >= 0, "the router's kernel resolved " + peers[i] + " (ARP passed by the XDP program)");
         }
         Nexthop client = new Nexthop(0, macs[0], NeighbourTable.macOf(ports[0].mac()), 1500, true, true);
-        Nexthop server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
+        server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
         server2 = new Nexthop(2, macs[2], NeighbourTable.macOf(ports[2].mac()), 1500, true, true);
 
-        dataplane = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2).build();
+        Dataplane.Builder builder = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2);
+        String[][] own = {{RouterTopology.ROUTER_C4, RouterTopology.ROUTER_C6}, {"10.0.2.1", "2001:db8:2::1"},
+            {"10.0.3.1", "2001:db8:3::1"}};
+        for (int i = 0; i < 3; i++) {
+            long[] v6 = IpAddresses.parse6(own[i][1]);
+            builder.icmpSource(i, IpAddresses.parse4(own[i][0]), v6[0], v6[1]);
+        }
+        dataplane = builder.build();
         long[] client6 = IpAddresses.parse6("2001:db8:1::");
         long[] anycast6 = IpAddresses.parse6(RouterTopology.ANYCAST6);
         dataplane.forwarding().change()
@@ -175,6 +183,98 @@ class AfXdpForwardingTest {
 
     @Test
     @Order(4)
+    void ttlOneGetsTimeExceededAndOversizedDfGetsFragNeededWithTheEgressMtu() {
+        String out = topo.netns.output(topo.client, "ping", "-c", "1", "-t", "1", "-W", "2", RouterTopology.ANYCAST4);
+        assertTrue(out.contains("From " + RouterTopology.ROUTER_C4) && out.contains("Time to live exceeded"), out);
+        out = topo.netns.output(topo.client, "ping", "-6", "-c", "1", "-t", "1", "-W", "2", RouterTopology.ANYCAST6);
+        assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("Time exceeded"), out);
+
+        dataplane.forwarding().change().nexthop(NH_SERVER1, withMtu(server1, 1400)).nexthop(NH_SERVER2, withMtu(server2, 1400))
+                .commit();
+        try {
+            // 1472 + 8 + 20 = 1500 bytes of IPv4 with DF, 1452 + 8 + 40 = 1500 of IPv6: over the 1400 egress MTU.
+            out = topo.netns.output(topo.client, "ping", "-c", "1", "-M", "do", "-s", "1472", "-W", "2", RouterTopology.ANYCAST4);
+            assertTrue(out.contains("From " + RouterTopology.ROUTER_C4) && out.contains("mtu = 1400"), out);
+            out = topo.netns.output(topo.client, "ping", "-6", "-c", "1", "-M", "do", "-s", "1452", "-W", "2",
+                    RouterTopology.ANYCAST6);
+            assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("mtu=1400"), out);
+        } finally {
+            dataplane.forwarding().change().nexthop(NH_SERVER1, server1).nexthop(NH_SERVER2, server2).commit();
+        }
+        assertTrue(dataplane.icmpErrorsSent() >= 4, "errors sent: " + dataplane.icmpErrorsSent());
+    }
+
+    private static Nexthop withMtu(Nexthop n, int mtu) {
+        return new Nexthop(n.port(), n.dstMac(), n.srcMac(), mtu, n.alive(), n.resolved());
+    }
+
+    /** Which server port a frame sent by {@code send} left on: 1 or 2, or -1 if none within a second. */
+    private static int egressOf(Runnable send) throws InterruptedException {
+        long s1 = dataplane.portCounter(1, PortCounter.TX_PACKETS);
+        long s2 = dataplane.portCounter(2, PortCounter.TX_PACKETS);
+        send.run();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long d1 = dataplane.portCounter(1, PortCounter.TX_PACKETS) - s1;
+            long d2 = dataplane.portCounter(2, PortCounter.TX_PACKETS) - s2;
+            if (d1 + d2 > 0) {
+                return d1 + d2 > 1 ? -2 : d1 > 0 ? 1 : 2;
+            }
+            Thread.sleep(2);
+        }
+        return -1;
+    }
+
+    @Test
+    @Order(5)
+    void icmpErrorsAboutAFlowReachTheServerThatOwnsItWithL3Hashing() throws Exception {
+        dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2}, new int[] {1, 2},
+                MultipathAlgorithm.L3)).commit();
+        byte[] routerMac = ports[0].mac();
+        byte[] clientMac = topo.netns.call(topo.client, () -> {
+            try (io.dataplane.ffi.Rtnetlink nl = io.dataplane.ffi.Rtnetlink.open()) {
+                return nl.link(Libc.ifNameToIndex("c0")).mac();
+            }
+        });
+        io.dataplane.testing.RawFrames raw = topo.netns.call(topo.client, () -> new io.dataplane.testing.RawFrames("c0"));
+        try {
+            int[] perServer = new int[3];
+            for (int label = 1; label <= 24; label++) {
+                int flowLabel = label * 40503;
+                byte[] segment = io.dataplane.testing.RawFrames.tcp6(routerMac, clientMac, RouterTopology.CLIENT6,
+                        RouterTopology.ANYCAST6, flowLabel, 40000 + label, 80);
+                byte[] error = io.dataplane.testing.RawFrames.packetTooBig6(routerMac, clientMac, RouterTopology.CLIENT6,
+                        RouterTopology.ANYCAST6, flowLabel, 40000 + label, 80);
+                int flowGoes = egressOf(() -> raw.send(segment));
+                int errorGoes = egressOf(() -> raw.send(error));
+                assertTrue(flowGoes > 0, "flow label " + flowLabel + " was forwarded to one server: " + flowGoes);
+                assertEquals(flowGoes, errorGoes, "Packet Too Big quoting flow label " + flowLabel + " follows the flow");
+                perServer[flowGoes]++;
+            }
+            assertTrue(perServer[1] > 0 && perServer[2] > 0, "flows spread over both servers: " + java.util.Arrays.toString(perServer));
+            perServer = new int[3];
+            for (int host = 100; host < 124; host++) {
+                String src = "10.0.1." + host;
+                byte[] segment = io.dataplane.testing.RawFrames.tcp4(routerMac, clientMac, src, RouterTopology.ANYCAST4,
+                        40000 + host, 80);
+                byte[] error = io.dataplane.testing.RawFrames.fragmentationNeeded4(routerMac, clientMac, src,
+                        RouterTopology.ANYCAST4, 40000 + host, 80);
+                int flowGoes = egressOf(() -> raw.send(segment));
+                int errorGoes = egressOf(() -> raw.send(error));
+                assertTrue(flowGoes > 0, "flow from " + src + " was forwarded to one server: " + flowGoes);
+                assertEquals(flowGoes, errorGoes, "Frag Needed about the flow from " + src + " follows the flow");
+                perServer[flowGoes]++;
+            }
+            assertTrue(perServer[1] > 0 && perServer[2] > 0, "flows spread over both servers: " + java.util.Arrays.toString(perServer));
+        } finally {
+            raw.close();
+            dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2},
+                    new int[] {1, 2}, MultipathAlgorithm.L4)).commit();
+        }
+    }
+
+    @Test
+    @Order(6)
     void linkDownOnServer2MovesEveryNewRequestToServer1() throws Exception {
         topo.netns.ip(topo.server2, "link", "set", "s2", "down");
         assertTrue(server2Dead.await(5, TimeUnit.SECONDS), "link-down notification reached the nexthop");

@@ -74,7 +74,7 @@ class AfXdpPortTest {
         try {
             assertFalse(a.zeroCopy(), "veth has no zero-copy: copy mode");
             assertEquals(1514, a.maxFrameLength());
-            assertEquals(RING, a.framesAtKernelRx(), "fill ring primed");
+            assertEquals(RING, a.framesAtKernelRx(), "fill ring primed (quota: half of 512 frames / 2 ports >= ring)");
             assertAccounting(umem, a, b);
 
             final int total = 5000;
@@ -155,6 +155,70 @@ class AfXdpPortTest {
             b.close();
         }
         assertEquals(FRAMES, umem.freeCount(), "teardown returns every frame to the free list");
+        umem.close();
+    }
+
+    private static long sendOne(Umem umem, AfXdpPort from, int seq) {
+        long f = umem.allocate();
+        byte[] fr = frame(seq, 64);
+        MemorySegment.copy(fr, 0, umem.memory(), ValueLayout.JAVA_BYTE, f + Umem.XDP_HEADROOM, fr.length);
+        assertTrue(from.transmit(f, f + Umem.XDP_HEADROOM, fr.length));
+        from.flush();
+        return f;
+    }
+
+    private static int receiveSeq(Umem umem, AfXdpPort port, AfXdpPort... others) {
+        PacketBatch batch = new PacketBatch(8);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (batch.count() == 0 && System.nanoTime() < deadline) {
+            port.receive(batch);
+            for (AfXdpPort o : others) {
+                o.poll();
+            }
+            port.poll();
+        }
+        assertEquals(1, batch.count(), "one frame on " + port);
+        int seq = umem.memory().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), batch.data[0] + 42);
+        port.release(batch.handle[0]);
+        return seq;
+    }
+
+    @Test
+    void portsOnTwoQueuesOfOneInterfaceShareItsXdpProgram() {
+        String dp2 = netns.add("mq");
+        String peer2 = netns.add("mqpeer");
+        Netns.run("ip", "-n", dp2, "link", "add", "qa", "numtxqueues", "2", "numrxqueues", "2", "type", "veth", "peer", "name",
+                "qb", "numtxqueues", "2", "numrxqueues", "2", "netns", peer2);
+        netns.ip(dp2, "link", "set", "qa", "up");
+        netns.ip(peer2, "link", "set", "qb", "up");
+        Umem umem = new Umem(1024, 4096);
+        AfXdpPort[] a = netns.call(dp2, () -> new AfXdpPort[] {
+            AfXdpPort.open(0, "qa", 0, umem, XskSocket.Mode.AUTO, 64, 0),
+            AfXdpPort.open(1, "qa", 1, umem, XskSocket.Mode.AUTO, 64, 0)});
+        AfXdpPort[] b = netns.call(peer2, () -> new AfXdpPort[] {
+            AfXdpPort.open(2, "qb", 0, umem, XskSocket.Mode.AUTO, 64, 0),
+            AfXdpPort.open(3, "qb", 1, umem, XskSocket.Mode.AUTO, 64, 0)});
+        try {
+            assertTrue(netns.ip(dp2, "link", "show", "qa").contains("xdp"), "one program attached to qa");
+            // veth delivers a frame sent on TX queue k to the peer's RX queue k.
+            sendOne(umem, b[1], 11);
+            assertEquals(11, receiveSeq(umem, a[1], b));
+            sendOne(umem, b[0], 10);
+            assertEquals(10, receiveSeq(umem, a[0], b));
+            a[0].close();
+            assertTrue(netns.ip(dp2, "link", "show", "qa").contains("xdp"), "still attached for queue 1");
+            sendOne(umem, b[1], 12);
+            assertEquals(12, receiveSeq(umem, a[1], b));
+        } finally {
+            for (AfXdpPort p : a) {
+                p.close();
+            }
+            for (AfXdpPort p : b) {
+                p.close();
+            }
+        }
+        assertFalse(netns.ip(dp2, "link", "show", "qa").contains("xdp"), "the last port's close detached the program");
+        assertEquals(1024, umem.freeCount());
         umem.close();
     }
 

@@ -77,6 +77,27 @@ public final class Netns implements AutoCloseable {
         return run(cmd);
     }
 
+    /** {@code ip netns exec NS command...}, returning its output whatever its exit status (ping with no reply exits 1). */
+    public String output(String ns, String... command) {
+        String[] cmd = new String[command.length + 4];
+        cmd[0] = "ip";
+        cmd[1] = "netns";
+        cmd[2] = "exec";
+        cmd[3] = ns;
+        System.arraycopy(command, 0, cmd, 4, command.length);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs Java code on a thread inside the namespace (sockets it opens stay there). */
     public <T> T call(String ns, Callable<T> body) {
         return NetNamespace.call(ns, body);

@@ -290,6 +290,20 @@ public final class Libc {
         }
     }
 
+    /** {@code sendto(fd, buf, length, flags, address, sizeof address)}; returns the bytes sent. */
+    public static long sendto(int fd, MemorySegment buf, long length, int flags, MemorySegment address, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = a.allocate(CAPTURE_LAYOUT);
+            long n = (long) SENDTO.invokeExact(cs, fd, buf, length, flags, address, (int) address.byteSize());
+            if (n < 0) {
+                throw new NativeException("sendto", what, errno(cs));
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** Receives into {@code buf}; returns the byte count, or {@code -errno} for EAGAIN/EINTR (the caller decides). */
     public static long recv(int fd, MemorySegment buf, int flags, String what) {
         try (Arena a = Arena.ofConfined()) {

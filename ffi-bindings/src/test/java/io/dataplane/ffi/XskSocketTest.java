@@ -90,7 +90,7 @@ class XskSocketTest {
                 long addr = rx.address(0);
                 int len = rx.descriptorLength(0);
                 assertEquals(frame.length, len);
-                assertEquals(0, addr / CHUNK >= 16 ? -1 : 0, "received into a chunk we put on the fill ring");
+                assertTrue(addr / CHUNK < 16, "received into a chunk we put on the fill ring, addr " + addr);
                 byte[] got = new byte[len];
                 MemorySegment.copy(umem, ValueLayout.JAVA_BYTE, addr, got, 0, len);
                 assertArrayEquals(frame, got);
