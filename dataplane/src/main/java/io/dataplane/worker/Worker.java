@@ -34,6 +34,9 @@ public final class Worker implements Agent {
     private final PacketBatch batch;
     private final Pipeline pipeline;
     private final int slot;
+    /** This burst's transmissions per egress port, added to the shared counters at its end. */
+    private final int[] txPackets;
+    private final long[] txBytes;
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
 
@@ -58,6 +61,8 @@ public final class Worker implements Agent {
         this.cpu = cpu;
         this.counters = counters;
         this.batch = new PacketBatch(burst);
+        this.txPackets = new int[this.egress.length];
+        this.txBytes = new long[this.egress.length];
         this.pipeline = new Pipeline(forwarding.limits().groups());
         this.slot = quiescence.register();
     }
@@ -93,17 +98,20 @@ public final class Worker implements Agent {
 
     private void forward(Snapshot snapshot, Port in) {
         pipeline.process(snapshot, in.memory(), batch);
-        int rxPort = in.index();
-        for (int i = 0, n = batch.count(); i < n; i++) {
+        int n = batch.count();
+        long rxBytes = 0;
+        for (int i = 0; i < n; i++) {
             int length = batch.length[i];
-            counters.received(rxPort, length);
+            rxBytes += length;
             int verdict = batch.verdict[i];
             if (verdict >= 0) {
                 Port out = verdict < egress.length ? egress[verdict] : null;
                 if (out == null) {
                     verdict = NO_EGRESS_PORT;
                 } else if (out.transmit(batch.handle[i], batch.data[i], length)) {
-                    counters.transmitted(verdict, batch.nexthop[i], length);
+                    txPackets[verdict]++;
+                    txBytes[verdict] += length;
+                    counters.forwarded(batch.nexthop[i], length);
                     continue;
                 } else {
                     verdict = TX_FULL;
@@ -118,6 +126,15 @@ public final class Worker implements Agent {
                 }
             }
             in.release(batch.handle[i]);
+        }
+        // Port counters once per burst, not per frame: the control side reads them at human pace.
+        counters.received(in.index(), n, rxBytes);
+        for (int p = 0; p < txPackets.length; p++) {
+            if (txPackets[p] != 0) {
+                counters.transmitted(p, txPackets[p], txBytes[p]);
+                txPackets[p] = 0;
+                txBytes[p] = 0;
+            }
         }
     }
 
