@@ -19,9 +19,14 @@ record RoundResult(int number, String router, double seconds, long offered, long
         return offered == 0 ? 0 : Math.max(0, 1 - forwarded / (double) offered);
     }
 
-    /** Router-CPU nanoseconds per forwarded packet, without the time other people's threads took there. */
+    /**
+     * Router-CPU nanoseconds per forwarded packet, without the time other people's threads took
+     * there; NaN when those took nearly all of it (the attribution is by each thread's last CPU,
+     * too coarse to leave a meaningful remainder).
+     */
     double cpuNsPerPacket() {
-        return forwarded == 0 ? Double.NaN : Math.max(0, routerCpuSeconds - foreignRouterCpuSeconds) * 1e9 / forwarded;
+        double own = routerCpuSeconds - foreignRouterCpuSeconds;
+        return forwarded == 0 || own < 0.05 * seconds ? Double.NaN : own * 1e9 / forwarded;
     }
 
     double share(int sink) {
