@@ -267,7 +267,7 @@ final class BenchReport {
         int w = 120 + n * 70, h = 360, top = 40, bottom = 300, left = 70;
         double max = 1;
         for (RoundResult r : rounds) {
-            max = Math.max(max, Math.max(r.forwardedPps(), r.offeredPps() * 0 + r.forwardedPps()));
+            max = Math.max(max, r.forwardedPps());
         }
         max = niceCeiling(max);
         StringBuilder sb = new StringBuilder();
