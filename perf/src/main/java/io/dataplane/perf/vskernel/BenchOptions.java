@@ -164,7 +164,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         if (generatorCpu == routerCpu) {
             throw new BenchException("--cpus: the generator and the router need different CPUs, both were " + routerCpu);
         }
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int cpus = CpuTimes.read().busyTicks().length; // online CPUs, whatever this JVM's affinity
         if (Math.max(generatorCpu, routerCpu) >= cpus) {
             throw new BenchException("--cpus " + generatorCpu + "," + routerCpu + ": this machine has CPUs 0.." + (cpus - 1)
                     + (cpus < 2 ? "; the harness needs two (one generates, one forwards)" : ""));

@@ -146,7 +146,7 @@ final class BenchReport {
                 .append(" (kernel fib_multipath_hash_policy=").append(o.policy()).append(")\n");
         sb.append(String.format(Locale.ROOT, "- Rounds: %d per contender of %.0f s each, taken in turns (kernel, dataplane%s,"
                 + " kernel, ...), after %.1f s warm-up each%n", o.rounds(), o.seconds(), testpmdText == null ? "" : ", testpmd", 0.5));
-        sb.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, Linux ")
+        sb.append("- Machine: ").append(CpuTimes.read().busyTicks().length).append(" CPUs, Linux ")
                 .append(System.getProperty("os.version")).append("; load average before ").append(loadBefore)
                 .append(", after ").append(loadAfter)
                 .append(loadBefore.startsWith("0.") ? "" : " (**other work was running: figures are low and noisy**)")

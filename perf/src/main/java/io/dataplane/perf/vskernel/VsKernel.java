@@ -1,5 +1,6 @@
 package io.dataplane.perf.vskernel;
 
+import io.dataplane.ffi.CpuAffinity;
 import io.dataplane.ffi.Libc;
 import io.dataplane.ffi.NativeException;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -120,7 +122,10 @@ public final class VsKernel {
         // Every thread of this JVM (compiler, GC, the generator, this one) stays off the router CPU;
         // the dataplane's worker pins itself there. Otherwise the harness would bill its own work
         // to whichever router is on.
-        Shell.run("taskset", "-a", "-p", "-c", String.valueOf(o.generatorCpu()), String.valueOf(ProcessHandle.current().pid()));
+        String pid = String.valueOf(ProcessHandle.current().pid());
+        String allowed = CpuAffinity.allowed().stream().mapToObj(Integer::toString).collect(Collectors.joining(","));
+        owned(() -> Shell.runQuietly("taskset", "-a", "-p", "-c", allowed, pid)); // back as it was (in-process runs, tests)
+        Shell.run("taskset", "-a", "-p", "-c", String.valueOf(o.generatorCpu()), pid);
         String load0 = loadAverage();
         double busy = Double.parseDouble(load0.split(" ")[0]);
         if (busy > 1.0) {
