@@ -10,6 +10,8 @@ import io.dataplane.pipeline.PacketBatch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +35,18 @@ public final class DpdkPort implements Port {
     private static final List<Mempool> RETIRED_POOLS = new ArrayList<>();
     private static int openPorts;
     private static int poolSequence;
+    private static final VarHandle RECEIVED;
+    private static final VarHandle TRANSMITTED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            RECEIVED = lookup.findVarHandle(DpdkPort.class, "received", long.class);
+            TRANSMITTED = lookup.findVarHandle(DpdkPort.class, "transmitted", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int index;
     private final String name;
@@ -102,9 +116,11 @@ public final class DpdkPort implements Port {
             throw new IllegalArgumentException("port " + config.name() + ": index must be >= 0, was " + index);
         }
         Eal.require();
-        EthDev device = config.device() == DpdkPortConfig.Device.VDEV
-                ? EthDev.probeVdev(config.spec())
-                : EthDev.probePci(config.spec());
+        EthDev device = switch (config.device()) {
+            case VDEV -> EthDev.probeVdev(config.spec());
+            case PCI -> EthDev.probePci(config.spec());
+            case ETHDEV -> EthDev.attach(config.spec());
+        };
         Mempool pool = null;
         try {
             synchronized (DpdkPort.class) {
@@ -178,7 +194,7 @@ public final class DpdkPort implements Port {
         int got = Dpdk.rxBurstDescriptors(portId, queue, rxHandleSegment, rxDataSegment, rxLengthSegment, start, n,
                 multiSegmentDropsSegment);
         batch.count(start + got);
-        received += got;
+        RECEIVED.setOpaque(this, received + got); // a plain store on x86/arm; readable by the control thread
         return got;
     }
 
@@ -241,7 +257,7 @@ public final class DpdkPort implements Port {
             System.arraycopy(txLength, sent, txLength, 0, left);
         }
         txCount = n - sent;
-        transmitted += sent;
+        TRANSMITTED.setOpaque(this, transmitted + sent);
         return sent;
     }
 
@@ -275,14 +291,14 @@ public final class DpdkPort implements Port {
         return maxFrameLength;
     }
 
-    /** Frames received so far (owner thread's view). */
+    /** Frames received so far; any thread may read it. */
     public long received() {
-        return received;
+        return (long) RECEIVED.getOpaque(this);
     }
 
-    /** Frames the device accepted for transmission so far (owner thread's view). */
+    /** Frames the device accepted for transmission so far; any thread may read it. */
     public long transmitted() {
-        return transmitted;
+        return (long) TRANSMITTED.getOpaque(this);
     }
 
     /** Frames queued by {@link #transmit} that the device has not taken yet. */
@@ -300,8 +316,8 @@ public final class DpdkPort implements Port {
         return workerLcore;
     }
 
-    /** The port's mempool, for tests and tools that build frames to send. */
-    Mempool mempool() {
+    /** The port's mempool, for tests and tools that build frames to send (never the worker's hot path). */
+    public Mempool mempool() {
         return pool;
     }
 

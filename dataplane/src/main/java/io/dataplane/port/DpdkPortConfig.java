@@ -10,7 +10,7 @@ import io.dataplane.ffi.dpdk.EthDev;
  * parsed by {@link io.dataplane.ffi.dpdk.EalOptions#parse}.
  *
  * @param name the port's name as operators and routes see it (like an interface name)
- * @param device whether {@code spec} is a virtual device spec or a PCI address
+ * @param device whether {@code spec} is a virtual device spec, a PCI address or an existing ethdev's name
  * @param spec {@code DRIVERn[,key=value...]} for a vdev (e.g. {@code net_af_xdp0,iface=eth1}), or
  *     {@code [DDDD:]BB:DD.F} for PCI (normalised to include the domain)
  * @param rxDescriptors receive ring size, a power of two
@@ -25,7 +25,12 @@ public record DpdkPortConfig(String name, Device device, String spec, int rxDesc
         /** A virtual device created by a driver (net_null, net_ring, net_af_packet, net_af_xdp, net_tap, ...). */
         VDEV,
         /** A PCI function bound to vfio-pci. */
-        PCI
+        PCI,
+        /**
+         * An ethdev that already exists in the process, by its DPDK name (one made by code, such as a
+         * {@code RingCable} end in tests); the port uses it and leaves removing it to its creator.
+         */
+        ETHDEV
     }
 
     public static final int DEFAULT_RING = 1024;
@@ -42,6 +47,10 @@ public record DpdkPortConfig(String name, Device device, String spec, int rxDesc
         }
         if (device == Device.PCI) {
             spec = EthDev.normalisePci(spec);
+        } else if (device == Device.ETHDEV) {
+            if (!spec.matches("[A-Za-z0-9_:.-]+")) {
+                throw new IllegalArgumentException("port " + name + ": ethdev '" + spec + "' is not a DPDK device name");
+            }
         } else if (!spec.matches("[A-Za-z0-9_]+(,.*)?") || spec.contains(" ")) {
             throw new IllegalArgumentException("port " + name + ": vdev '" + spec + "' must be DRIVERn[,key=value...] "
                     + "without spaces, e.g. net_ring0 or net_af_xdp0,iface=eth1");
@@ -74,6 +83,11 @@ public record DpdkPortConfig(String name, Device device, String spec, int rxDesc
         return new DpdkPortConfig(name, Device.PCI, address, DEFAULT_RING, DEFAULT_RING, DEFAULT_MBUFS, DEFAULT_BURST);
     }
 
+    /** A port on an ethdev that exists already (see {@link Device#ETHDEV}), with default settings. */
+    public static DpdkPortConfig ethdev(String name, String dpdkName) {
+        return new DpdkPortConfig(name, Device.ETHDEV, dpdkName, DEFAULT_RING, DEFAULT_RING, DEFAULT_MBUFS, DEFAULT_BURST);
+    }
+
     public DpdkPortConfig withRings(int rx, int tx) {
         return new DpdkPortConfig(name, device, spec, rx, tx, mbufs, burst);
     }
@@ -90,7 +104,7 @@ public record DpdkPortConfig(String name, Device device, String spec, int rxDesc
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("port add dev ").append(name).append(" type dpdk ")
-                .append(device == Device.VDEV ? "vdev " : "pci ").append(spec);
+                .append(device.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(spec);
         if (rxDescriptors != DEFAULT_RING) {
             s.append(" rx-ring ").append(rxDescriptors);
         }

@@ -14,10 +14,10 @@ import java.nio.file.Path;
  * (CI=true) DPDK tests must run, so nothing is skipped; elsewhere they skip, saying why, when DPDK
  * is not installed or the user is not root.
  */
-final class TestEal {
+public final class TestEal {
     private TestEal() {}
 
-    static Eal eal() {
+    public static Eal eal() {
         if (!"true".equals(System.getenv("CI"))) {
             assumeTrue(DpdkLibrary.isAvailable(), "DPDK shim not built: install '" + DpdkLibrary.PACKAGES
                     + "' and rebuild; these tests always run in CI (CI=true)");

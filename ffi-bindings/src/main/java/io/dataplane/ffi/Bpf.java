@@ -29,6 +29,11 @@ public final class Bpf {
     static final int BPF_LINK_DETACH = 34;
 
     public static final int MAP_TYPE_HASH = 1;
+    public static final int MAP_TYPE_ARRAY = 2;
+    /** {@code BPF_F_TEST_XDP_LIVE_FRAMES}: a test run's XDP_TX/REDIRECT really transmit (Linux 5.18+). */
+    public static final int F_TEST_XDP_LIVE_FRAMES = 1 << 1;
+    /** Helpers by id (include/uapi/linux/bpf.h, {@code __BPF_FUNC_MAPPER}). */
+    public static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_KTIME_GET_NS = 5;
     public static final int MAP_TYPE_XSKMAP = 17;
     public static final int PROG_TYPE_XDP = 6;
     public static final int ATTACH_TYPE_XDP = 37;
@@ -48,7 +53,10 @@ public final class Bpf {
     private static final long PROG_TYPE = 0, INSN_CNT = 4, INSNS = 8, LICENSE = 16, LOG_LEVEL = 24, LOG_SIZE = 28,
             LOG_BUF = 32, PROG_NAME = 48;
     private static final long TEST_PROG_FD = 0, TEST_RETVAL = 4, TEST_DATA_SIZE_IN = 8, TEST_DATA_SIZE_OUT = 12,
-            TEST_DATA_IN = 16, TEST_DATA_OUT = 24, TEST_REPEAT = 32;
+            TEST_DATA_IN = 16, TEST_DATA_OUT = 24, TEST_REPEAT = 32, TEST_CTX_SIZE_IN = 40, TEST_CTX_IN = 48,
+            TEST_FLAGS = 64, TEST_BATCH_SIZE = 72;
+    /** {@code struct xdp_md}: data 0, data_end 4, data_meta 8, ingress_ifindex 12, rx_queue_index 16, egress 20. */
+    private static final int XDP_MD_SIZE = 24, XDP_MD_DATA_END = 4, XDP_MD_INGRESS_IFINDEX = 12;
     private static final long LINK_PROG_FD = 0, LINK_TARGET_IFINDEX = 4, LINK_ATTACH_TYPE = 8, LINK_FLAGS = 12;
     private static final long DETACH_LINK_FD = 0;
 
@@ -186,6 +194,14 @@ public final class Bpf {
      * queue 0 (another queue would need a real ingress device with that many queues).
      */
     public static int testRun(int progFd, byte[] frame) {
+        return testRun(progFd, frame, null);
+    }
+
+    /**
+     * As {@link #testRun(int, byte[])}, and copies the frame as the program left it into
+     * {@code frameOut} (when not null; its length must be at least the frame's).
+     */
+    public static int testRun(int progFd, byte[] frame, byte[] frameOut) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment in = a.allocate(Math.max(frame.length, 1));
             MemorySegment.copy(frame, 0, in, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, frame.length);
@@ -202,7 +218,41 @@ public final class Bpf {
                 throw new NativeException("bpf(BPF_PROG_TEST_RUN)", "prog fd " + progFd + ", " + frame.length + " bytes",
                         (int) -rc);
             }
+            if (frameOut != null) {
+                int n = Math.min(frameOut.length, attr.get(JAVA_INT, TEST_DATA_SIZE_OUT));
+                MemorySegment.copy(out, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, frameOut, 0, n);
+            }
             return attr.get(JAVA_INT, TEST_RETVAL);
+        }
+    }
+
+    /**
+     * Runs an XDP program {@code repeat} times over copies of {@code frame} in live-frames mode
+     * ({@code BPF_F_TEST_XDP_LIVE_FRAMES}): each run's XDP_TX really leaves through the interface
+     * {@code ingressIfindex} of the calling thread's network namespace. The frame data is copied
+     * into recycled pages, so a program that stamps fields must rewrite them on every run. Returns
+     * normally after all repeats; a pending signal ends it early with EINTR (reported as such).
+     */
+    public static void testRunLive(int progFd, MemorySegment frame, int ingressIfindex, int repeat, int batchSize) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ctx = a.allocate(XDP_MD_SIZE, 8);
+            ctx.set(JAVA_INT, XDP_MD_DATA_END, (int) frame.byteSize());
+            ctx.set(JAVA_INT, XDP_MD_INGRESS_IFINDEX, ingressIfindex);
+            MemorySegment attr = a.allocate(ATTR_SIZE, 8);
+            attr.set(JAVA_INT, TEST_PROG_FD, progFd);
+            attr.set(JAVA_INT, TEST_DATA_SIZE_IN, (int) frame.byteSize());
+            attr.set(ADDRESS, TEST_DATA_IN, frame);
+            attr.set(JAVA_INT, TEST_REPEAT, repeat);
+            attr.set(JAVA_INT, TEST_CTX_SIZE_IN, XDP_MD_SIZE);
+            attr.set(ADDRESS, TEST_CTX_IN, ctx);
+            attr.set(JAVA_INT, TEST_FLAGS, F_TEST_XDP_LIVE_FRAMES);
+            attr.set(JAVA_INT, TEST_BATCH_SIZE, batchSize);
+            long rc = call(BPF_PROG_TEST_RUN, attr, a);
+            if (rc < 0) {
+                throw new NativeException("bpf(BPF_PROG_TEST_RUN)", "live frames, prog fd " + progFd + ", ifindex "
+                        + ingressIfindex + ", " + frame.byteSize() + " bytes x " + repeat, (int) -rc,
+                        rc == -Errno.EINVAL ? "live frames need Linux 5.18 or later and an XDP program" : null);
+            }
         }
     }
 

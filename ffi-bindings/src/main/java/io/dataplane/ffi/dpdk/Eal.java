@@ -91,7 +91,11 @@ public final class Eal {
 
     private static String hint(int errno, EalOptions options) {
         if (errno == Errno.EACCES) {
-            return "DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK, CAP_NET_RAW) for hugepages and devices; run as root or use '--no-huge'.";
+            // DPDK reports "cannot get hugepage information" as EACCES, for root too.
+            return options.args().contains("--no-huge")
+                    ? "DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK, CAP_NET_RAW, CAP_NET_ADMIN) for its memory and devices; run as root."
+                    : "No usable hugepages (none reserved, hugetlbfs not mounted, or not root): reserve them "
+                            + "('dpdk-hugepages.py --setup 1G', as root) or add '--no-huge -m 256' to the 'dpdk eal' line.";
         }
         if (errno == Errno.ENOMEM) {
             return options.args().contains("--no-huge")

@@ -19,6 +19,7 @@ public final class EthDev implements AutoCloseable {
     private static final Pattern PCI = Pattern.compile("(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\\.([0-7])");
 
     private final String deviceName;
+    /** True when this object created the device (a vdev it probed) and so removes it on close. */
     private final boolean virtual;
     private final short portId;
     private boolean started;
@@ -99,6 +100,21 @@ public final class EthDev implements AutoCloseable {
             }
         }
         return new EthDev(full, false, (short) port);
+    }
+
+    /**
+     * Opens an ethdev that exists already in this process under DPDK name {@code name} (made by
+     * code such as {@link RingCable}, or probed by EAL from its own options). Closing it stops and
+     * closes the port but leaves removing the device to whoever created it.
+     */
+    public static EthDev attach(String name) {
+        Eal.require();
+        int port = portIdOf(name);
+        if (port < 0) {
+            throw new DpdkException("no DPDK ethdev named '" + name + "' exists in this process; create it first "
+                    + "(or use 'vdev SPEC' / 'pci ADDR' to have the port create its device)");
+        }
+        return new EthDev(name, false, (short) port);
     }
 
     /** Validates a PCI address and returns it with its domain, e.g. {@code 0000:03:00.0}. */

@@ -1,0 +1,85 @@
+package io.dataplane.perf.vskernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dataplane.ffi.Libc;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness end to end in a few seconds (two rounds), so that it cannot rot: the report, the
+ * chart and the last line exist, and both routers forwarded something. No performance threshold:
+ * this machine is shared. Needs root; CI runs it as root, elsewhere it skips saying why.
+ */
+class VsKernelSmokeTest {
+    private static final Pattern LAST_LINE =
+            Pattern.compile("vs-kernel pps median: kernel (\\d+) dataplane (\\d+) ratio (\\d+\\.\\d\\d)");
+
+    static void assumeRoot() {
+        boolean root = Libc.geteuid() == 0;
+        if ("true".equalsIgnoreCase(System.getenv("CI")) && !root) {
+            throw new AssertionError("CI=true but the tests do not run as root: the vs-kernel smoke test needs it");
+        }
+        Assumptions.assumeTrue(root, "skipped: vs-kernel needs root for namespaces, bpf(2) and AF_XDP (CI runs it as root)");
+    }
+
+    @Test
+    void twoShortRoundsWriteTheReportAndBothRoutersForward(@TempDir Path dir) throws Exception {
+        assumeRoot();
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            rc = VsKernel.execute(out, "--seconds", "1", "--rounds", "1", "--no-testpmd", "--latency-rate", "0", "--search-seconds", "0",
+                    "--flows", "256", "--out", dir.toString());
+        }
+        String text = buffer.toString(StandardCharsets.UTF_8);
+        System.out.print(text);
+        assertEquals(0, rc, "exit code");
+        String[] lines = text.strip().split("\n");
+        Matcher m = LAST_LINE.matcher(lines[lines.length - 1]);
+        assertTrue(m.matches(), "last line has the documented form: " + lines[lines.length - 1]);
+        assertTrue(Long.parseLong(m.group(1)) > 0, "the kernel forwarded something");
+        assertTrue(Long.parseLong(m.group(2)) > 0, "the dataplane forwarded something");
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.contains("## Rounds") && report.contains("| 1 | kernel |") && report.contains("| 2 | dataplane |"), report);
+        assertTrue(Files.readString(dir.resolve("chart.svg")).startsWith("<svg"), "chart written");
+        String leftovers = io.dataplane.perf.vskernel.Shell.run("ip", "netns", "list");
+        assertFalse(leftovers.contains("vsk-" + ProcessHandle.current().pid() + "-"), "namespaces removed: " + leftovers);
+    }
+
+    @Test
+    void perPacketIsRefusedWithTheReason() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--mpalgo", "per-packet"}));
+        assertTrue(e.getMessage().contains("no kernel counterpart"), e.getMessage());
+    }
+
+    @Test
+    void weightsMustMatchTheNexthops() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--nexthops", "3", "--weights", "1,2"}));
+        assertTrue(e.getMessage().contains("one weight per nexthop"), e.getMessage());
+    }
+
+    @Test
+    void expectedDisruptionMatchesRfc2992ForEqualWeights() {
+        for (int n = 2; n <= 8; n++) {
+            long[] w = new long[n];
+            java.util.Arrays.fill(w, 1);
+            for (int k = 0; k < n; k++) {
+                assertEquals(RemovalResult.rfc2992(n, k), RemovalResult.expectedMoved(w, k), 1e-9, "N=" + n + " k=" + k);
+            }
+        }
+        assertEquals(1 / 3.0, RemovalResult.expectedMoved(new long[] {1, 2}, 0), 1e-9);
+    }
+}
