@@ -34,6 +34,13 @@ public final class DataplaneForwarding extends ForwardingTables {
         return m;
     }
 
+    /** Stops receiving from and sending to the port; the RIB marks its nexthops dead as well. */
+    @Override
+    public void setPortState(int port, boolean up) {
+        super.setPortState(port, up);
+        dataplane.setPortState(port, up);
+    }
+
     @Override
     public long[] nexthopCounters(int slot) {
         return new long[] {dataplane.nexthopPackets(slot), dataplane.nexthopBytes(slot)};

@@ -124,7 +124,11 @@ public final class Pipeline {
         if (avail < 20) {
             return TRUNCATED;
         }
-        int versionIhl = m.get(ValueLayout.JAVA_BYTE, ip) & 0xff;
+        // The fixed header in three loads; every field and the checksum come from these words.
+        long w0 = m.get(BE64, ip);      // version+IHL, TOS, total length, identification, flags+offset
+        long w1 = m.get(BE64, ip + 8);  // TTL, protocol, checksum, source
+        int dst = m.get(BE32, ip + 16);
+        int versionIhl = (int) (w0 >>> 56);
         if ((versionIhl >>> 4) != 4) {
             return BAD_VERSION;
         }
@@ -135,22 +139,25 @@ public final class Pipeline {
         if (ihl > avail) {
             return TRUNCATED;
         }
-        int total = m.get(BE16, ip + 2) & 0xffff;
+        int total = (int) (w0 >>> 32) & 0xffff;
         if (total < ihl || total > avail) {
             return BAD_TOTAL_LENGTH;
         }
-        if (!checksumOk(m, ip, ihl)) {
+        long sum = (w0 >>> 32) + (w0 & 0xffffffffL) + (w1 >>> 32) + (w1 & 0xffffffffL) + (dst & 0xffffffffL);
+        for (int i = 20; i < ihl; i += 4) {
+            sum += m.get(BE32, ip + i) & 0xffffffffL;
+        }
+        if (!checksumOk(sum)) {
             return BAD_CHECKSUM;
         }
-        int src = m.get(BE32, ip + 12);
-        int dst = m.get(BE32, ip + 16);
+        int src = (int) w1;
         if ((src >>> 28) == 0xe || src == -1 || (src >>> 24) == 127 || (dst >>> 24) == 127 || dst == 0) {
             return BAD_ADDRESS;
         }
         if ((dst >>> 28) == 0xe || dst == -1) {
             return PUNT;
         }
-        if ((m.get(ValueLayout.JAVA_BYTE, ip + 8) & 0xff) <= 1) {
+        if ((int) (w1 >>> 56) <= 1) {
             return TTL_EXPIRED;
         }
         int t = s.lpm4.lookup(dst);
@@ -158,8 +165,29 @@ public final class Pipeline {
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
-        int nh = RouteTarget.isGroup(t) ? selectMember(s, RouteTarget.index(t), m, ip, total) : t;
-        return nh < 0 ? nh : toNexthop(s.nexthops, nh, total);
+        int nh = t;
+        if (RouteTarget.isGroup(t)) {
+            GroupTable groups = s.groups;
+            int group = RouteTarget.index(t);
+            int block = groups.block(group);
+            if (block < 0) {
+                return NO_ROUTE;
+            }
+            int alg = groups.algorithm(block);
+            algorithm = alg;
+            if (alg == PER_PACKET) {
+                nh = nextPerPacket(groups, group, block);
+            } else {
+                int h = FlowHash.ipv4(m, ip, ihl, total, (int) (w1 >>> 48) & 0xff, (int) w0 & 0xffff,
+                        Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
+                hash = h;
+                nh = groups.selectByHash(block, h);
+            }
+            if (nh < 0) {
+                return NEXTHOP_DEAD;
+            }
+        }
+        return toNexthop(s.nexthops, nh, total);
     }
 
     private int ipv6(Snapshot s, MemorySegment m, long ip, int avail) {
@@ -191,12 +219,12 @@ public final class Pipeline {
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
-        int nh = RouteTarget.isGroup(t) ? selectMember(s, RouteTarget.index(t), m, ip, total) : t;
+        int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total) : t;
         return nh < 0 ? nh : toNexthop(s.nexthops, nh, total);
     }
 
-    /** The group member's nexthop slot, or a negative verdict. */
-    private int selectMember(Snapshot s, int group, MemorySegment m, long ip, int ipLength) {
+    /** The group member's nexthop slot for an IPv6 packet, or a negative verdict. */
+    private int selectMember6(Snapshot s, int group, MemorySegment m, long ip, int ipLength) {
         GroupTable groups = s.groups;
         int block = groups.block(group);
         if (block < 0) {
@@ -206,28 +234,35 @@ public final class Pipeline {
         algorithm = alg;
         int nh;
         if (alg == PER_PACKET) {
-            int total = groups.totalWeight(block);
-            if (total == 0) {
-                return NEXTHOP_DEAD;
-            }
-            int position = perPacketPosition[group];
-            if (position >= total) {
-                position %= total; // the group was replaced with a smaller total
-            }
-            nh = groups.selectByPosition(block, position);
-            position += groups.step(block);
-            perPacketPosition[group] = position >= total ? position - total : position;
+            nh = nextPerPacket(groups, group, block);
         } else {
-            int h = v6 ? FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed) : FlowHash.ipv4(m, ip, ipLength, alg, s.hashSeed);
+            int h = FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed);
             hash = h;
             nh = groups.selectByHash(block, h);
         }
         return nh < 0 ? NEXTHOP_DEAD : nh;
     }
 
+    /** Per-packet: the member at this worker's position for the group, then the position moves on. */
+    private int nextPerPacket(GroupTable groups, int group, int block) {
+        int total = groups.totalWeight(block);
+        if (total == 0) {
+            return -1;
+        }
+        int position = perPacketPosition[group];
+        if (position >= total) {
+            position %= total; // the group was replaced with a smaller total
+        }
+        int nh = groups.selectByPosition(block, position);
+        position += groups.step(block);
+        perPacketPosition[group] = position >= total ? position - total : position;
+        return nh;
+    }
+
     private int toNexthop(NexthopTable nexthops, int nh, int ipLength) {
         nexthop = nh;
-        int flags = nexthops.flags(nh);
+        long portAndFlags = nexthops.portAndFlags(nh);
+        int flags = (int) (portAndFlags >>> 32);
         if ((flags & NexthopTable.FLAG_PRESENT) == 0) {
             return NO_ROUTE;
         }
@@ -240,7 +275,7 @@ public final class Pipeline {
         if (ipLength > nexthops.mtu(nh)) {
             return MTU_EXCEEDED;
         }
-        return nexthops.port(nh);
+        return (int) portAndFlags;
     }
 
     /** MACs from the nexthop entry; TTL - 1 with the RFC 1624 checksum update, or hop limit - 1. */
@@ -263,11 +298,8 @@ public final class Pipeline {
         }
     }
 
-    private static boolean checksumOk(MemorySegment m, long ip, int ihl) {
-        long sum = 0;
-        for (int i = 0; i < ihl; i += 4) {
-            sum += m.get(BE32, ip + i) & 0xffffffffL;
-        }
+    /** A header's 32-bit-word sum, folded to 16 bits, is 0xffff exactly when its checksum verifies. */
+    private static boolean checksumOk(long sum) {
         sum = (sum & 0xffffffffL) + (sum >>> 32);
         sum = (sum & 0xffff) + (sum >>> 16);
         sum = (sum & 0xffff) + (sum >>> 16);

@@ -23,6 +23,7 @@ import org.agrona.concurrent.Agent;
 public final class Worker implements Agent {
     private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
     private static final int TX_FULL = Verdict.TX_FULL.code;
+    private static final int NEXTHOP_DEAD = Verdict.NEXTHOP_DEAD.code;
 
     private final int id;
     private final Forwarding forwarding;
@@ -34,6 +35,10 @@ public final class Worker implements Agent {
     private final PacketBatch batch;
     private final Pipeline pipeline;
     private final int slot;
+    private final PortStates portStates;
+    /** This burst's transmissions per egress port, added to the shared counters at its end. */
+    private final int[] txPackets;
+    private final long[] txBytes;
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
 
@@ -44,6 +49,12 @@ public final class Worker implements Agent {
      * @param cpu the CPU to pin to, or -1 to leave the thread unpinned
      */
     public Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters) {
+        this(id, forwarding, served, egress, cpu, burst, counters, new PortStates());
+    }
+
+    Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters,
+           PortStates portStates) {
+        this.portStates = portStates;
         this.id = id;
         this.forwarding = forwarding;
         this.quiescence = forwarding.quiescence();
@@ -58,6 +69,8 @@ public final class Worker implements Agent {
         this.cpu = cpu;
         this.counters = counters;
         this.batch = new PacketBatch(burst);
+        this.txPackets = new int[this.egress.length];
+        this.txBytes = new long[this.egress.length];
         this.pipeline = new Pipeline(forwarding.limits().groups());
         this.slot = quiescence.register();
     }
@@ -73,8 +86,12 @@ public final class Worker implements Agent {
     @Override
     public int doWork() {
         quiescence.quiescent(slot);
+        long down = portStates.downMask();
         int work = 0;
         for (Port port : served) {
+            if ((down & (1L << port.index())) != 0) {
+                continue;
+            }
             batch.clear();
             int n = port.receive(batch);
             if (n > 0) {
@@ -92,18 +109,26 @@ public final class Worker implements Agent {
     }
 
     private void forward(Snapshot snapshot, Port in) {
+        // Re-read after receiving, like the snapshot: a frame received after setPortState returned
+        // is never sent to a port that it set down.
+        long down = portStates.downMask();
         pipeline.process(snapshot, in.memory(), batch);
-        int rxPort = in.index();
-        for (int i = 0, n = batch.count(); i < n; i++) {
+        int n = batch.count();
+        long rxBytes = 0;
+        for (int i = 0; i < n; i++) {
             int length = batch.length[i];
-            counters.received(rxPort, length);
+            rxBytes += length;
             int verdict = batch.verdict[i];
             if (verdict >= 0) {
                 Port out = verdict < egress.length ? egress[verdict] : null;
                 if (out == null) {
                     verdict = NO_EGRESS_PORT;
+                } else if ((down & (1L << verdict)) != 0) {
+                    verdict = NEXTHOP_DEAD;
                 } else if (out.transmit(batch.handle[i], batch.data[i], length)) {
-                    counters.transmitted(verdict, batch.nexthop[i], length);
+                    txPackets[verdict]++;
+                    txBytes[verdict] += length;
+                    counters.forwarded(batch.nexthop[i], length);
                     continue;
                 } else {
                     verdict = TX_FULL;
@@ -118,6 +143,15 @@ public final class Worker implements Agent {
                 }
             }
             in.release(batch.handle[i]);
+        }
+        // Port counters once per burst, not per frame: the control side reads them at human pace.
+        counters.received(in.index(), n, rxBytes);
+        for (int p = 0; p < txPackets.length; p++) {
+            if (txPackets[p] != 0) {
+                counters.transmitted(p, txPackets[p], txBytes[p]);
+                txPackets[p] = 0;
+                txBytes[p] = 0;
+            }
         }
     }
 

@@ -38,16 +38,22 @@ public final class WorkerCounters implements AutoCloseable {
         add((long) Verdict.index(verdict) * 8, 1);
     }
 
-    public void received(int port, int bytes) {
+    /** A burst received on {@code port}. */
+    public void received(int port, int packets, long bytes) {
         long at = portBase + ((long) port * PortCounter.COUNT + PortCounter.RX_PACKETS.ordinal()) * 8;
-        add(at, 1);
+        add(at, packets);
         add(at + 8, bytes);
     }
 
-    public void transmitted(int port, int nexthop, int bytes) {
+    /** Frames of one burst sent on {@code port}. */
+    public void transmitted(int port, int packets, long bytes) {
         long at = portBase + ((long) port * PortCounter.COUNT + PortCounter.TX_PACKETS.ordinal()) * 8;
-        add(at, 1);
+        add(at, packets);
         add(at + 8, bytes);
+    }
+
+    /** One frame forwarded through {@code nexthop}. */
+    public void forwarded(int nexthop, int bytes) {
         long nh = nexthopBase + (long) nexthop * 16;
         add(nh, 1);
         add(nh + 8, bytes);

@@ -59,15 +59,23 @@ public final class FlowHash {
         int ihl = (m.get(ValueLayout.JAVA_BYTE, l3) & 0x0f) << 2;
         int proto = m.get(ValueLayout.JAVA_BYTE, l3 + 9) & 0xff;
         int fragment = m.get(BE16, l3 + 6) & 0xffff;
-        int src = m.get(LE32, l3 + 12);
-        int dst = m.get(LE32, l3 + 16);
+        return ipv4(m, l3, ihl, l3Length, proto, fragment, m.get(LE32, l3 + 12), m.get(LE32, l3 + 16), algorithm, seed);
+    }
+
+    /**
+     * Hash of an IPv4 packet whose header fields the caller already read, so the pipeline does not
+     * read them twice. {@code srcLe}/{@code dstLe} are the address bytes as a little-endian u32
+     * ({@code Integer.reverseBytes} of the big-endian value).
+     */
+    public static int ipv4(MemorySegment m, long l3, int ihl, int l3Length, int proto, int fragment, int srcLe, int dstLe,
+                           int algorithm, int seed) {
         if (algorithm == L4) {
             boolean mayFragment = (fragment & 0x4000) == 0 || (fragment & 0x3fff) != 0;
             if (mayFragment) {
-                return Jenkins.jhash2Words(src, dst, seed) >>> 1;
+                return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
             }
             int ports = ports(m, l3 + ihl, l3Length - ihl, proto);
-            return jhash4(src, dst, ports, proto, seed) >>> 1;
+            return jhash4(srcLe, dstLe, ports, proto, seed) >>> 1;
         }
         if (proto == 1 && (fragment & 0x1fff) == 0 && l3Length >= ihl + ICMP_HEADER + IPV4_HEADER) {
             int type = m.get(ValueLayout.JAVA_BYTE, l3 + ihl) & 0xff;
@@ -76,7 +84,7 @@ public final class FlowHash {
                 return Jenkins.jhash2Words(m.get(LE32, quote + 16), m.get(LE32, quote + 12), seed) >>> 1;
             }
         }
-        return Jenkins.jhash2Words(src, dst, seed) >>> 1;
+        return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
     }
 
     /**

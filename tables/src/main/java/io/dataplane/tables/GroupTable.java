@@ -136,7 +136,11 @@ public final class GroupTable {
 
     /** Fast path: the nexthop slot the hash-threshold rule picks for a 31-bit hash, or -1 if every member is dead. */
     public int selectByHash(int block, int hash31) {
-        int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
+        return selectByHash(block, members(block), hash31);
+    }
+
+    /** As {@link #selectByHash(int, int)}, for a caller that read the member count already. */
+    public int selectByHash(int block, int n, int hash31) {
         int member = firstAtLeast(block + BOUNDS, n, hash31);
         return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
     }
@@ -146,6 +150,10 @@ public final class GroupTable {
         int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
         int member = firstAtLeast(block + BOUNDS + 8L * n, n, position + 1);
         return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+    }
+
+    public int members(int block) {
+        return segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
     }
 
     public int algorithm(int block) {

@@ -15,8 +15,8 @@ import java.util.Map;
  */
 public final class NexthopTable {
     public static final int ENTRY_BYTES = 32;
+    /** Port and flags, one 8-byte word: port in the low 32 bits, flags in the high 32 bits. */
     public static final int PORT = 0;
-    public static final int FLAGS = 4;
     public static final int MTU = 8;
     /** Destination MAC (6 bytes) then source MAC (6 bytes), in wire order: the Ethernet header's first 12 bytes. */
     public static final int MACS = 16;
@@ -40,8 +40,7 @@ public final class NexthopTable {
             }
             long e = (long) i * ENTRY_BYTES;
             int flags = FLAG_PRESENT | (nh.alive() ? FLAG_ALIVE : 0) | (nh.resolved() ? FLAG_RESOLVED : 0);
-            segment.set(ValueLayout.JAVA_INT, e + PORT, nh.port());
-            segment.set(ValueLayout.JAVA_INT, e + FLAGS, flags);
+            segment.set(ValueLayout.JAVA_LONG, e + PORT, portAndFlags(nh.port(), flags));
             segment.set(ValueLayout.JAVA_INT, e + MTU, nh.mtu());
             for (int b = 0; b < 6; b++) {
                 segment.set(ValueLayout.JAVA_BYTE, e + MACS + b, (byte) (nh.dstMac() >>> (40 - 8 * b)));
@@ -74,13 +73,26 @@ public final class NexthopTable {
         return index >= 0 && index < entries.length ? entries[index] : null;
     }
 
-    /** Fast path: the flag word of a slot (0 when absent). */
+    /** Port and flags share one 8-byte word, so the fast path reads both with one load. */
+    private static long portAndFlags(int port, int flags) {
+        return (long) flags << 32 | (port & 0xffffffffL);
+    }
+
+    /**
+     * Fast path: a slot's port (low 32 bits) and flags (high 32 bits) in one read; 0 (no
+     * {@link #FLAG_PRESENT}) when the slot is absent.
+     */
+    public long portAndFlags(int index) {
+        return index < entries.length ? segment.get(ValueLayout.JAVA_LONG, (long) index * ENTRY_BYTES + PORT) : 0;
+    }
+
+    /** The flag word of a slot (0 when absent). */
     public int flags(int index) {
-        return index < entries.length ? segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + FLAGS) : 0;
+        return (int) (portAndFlags(index) >>> 32);
     }
 
     public int port(int index) {
-        return segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + PORT);
+        return (int) portAndFlags(index);
     }
 
     public int mtu(int index) {
