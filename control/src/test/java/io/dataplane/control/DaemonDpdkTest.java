@@ -2,9 +2,8 @@ package io.dataplane.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dataplane.ffi.dpdk.DpdkLibrary;
+import io.dataplane.ffi.dpdk.TestEal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,11 +15,7 @@ import org.junit.jupiter.api.Test;
 class DaemonDpdkTest {
     @Test
     void dpdkPortsFromTheConfigurationRunAndStop() throws Exception {
-        if (!"true".equals(System.getenv("CI"))) {
-            assumeTrue(DpdkLibrary.isAvailable(), "DPDK shim not built: install '" + DpdkLibrary.PACKAGES
-                    + "' and rebuild; this test always runs in CI (CI=true)");
-            assumeTrue("root".equals(System.getProperty("user.name")), "DPDK needs root; this test always runs in CI (CI=true)");
-        }
+        TestEal.assumeDpdk();
         try (DaemonProcess d = new DaemonProcess(null, List.of(
                 "dpdk eal --no-huge -m 256 --no-pci --no-shconf --no-telemetry",
                 "port add dev n0 type dpdk vdev net_null0",
