@@ -122,6 +122,18 @@ class DaemonAfXdpTest {
 
     @Test
     @Order(3)
+    void linkShowIncludesTheKernelsSocketCounters() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "-j", "link", "show", "dev", "r0"},
+                new java.io.PrintStream(out, true), System.err);
+        String json = out.toString();
+        assertEquals(0, status, json);
+        assertTrue(json.contains("\"rx_packets\"") && json.contains("\"xdp_rx_dropped\"")
+                && json.contains("\"xdp_rx_fill_ring_empty_descs\""), json);
+    }
+
+    @Test
+    @Order(4)
     void aServerLinkGoingDownMovesEveryRequestToTheOther() throws Exception {
         topo.netns.ip(topo.server2, "link", "set", "s2", "down");
         try {
@@ -134,7 +146,7 @@ class DaemonAfXdpTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void sigtermStopsTheDaemonAndDetachesEverything() throws Exception {
         assertTrue(daemon.terminate(), "the daemon did not stop on SIGTERM");
         assertTrue(output().contains("dataplane: stopped"), output());
