@@ -16,7 +16,12 @@ find_jdk() { # sets JAVA_HOME to a JDK >= MIN_JDK (with javac) or fails with one
   for cand in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
     [[ -n $cand && -x $cand/bin/java && -x $cand/bin/javac ]] || continue
     v=$(jdk_feature "$cand")
-    if [[ -n $v && $v -ge $MIN_JDK ]]; then export JAVA_HOME=$cand; return 0; fi
+    if [[ -n $v && $v -ge $MIN_JDK ]]; then
+      export JAVA_HOME=$cand
+      # Maven's own Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every build.
+      export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+      return 0
+    fi
   done
   echo "error: no JDK $MIN_JDK or newer found (looked at JAVA_HOME and /usr/lib/jvm); install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25, or point JAVA_HOME at it" >&2
   return 1

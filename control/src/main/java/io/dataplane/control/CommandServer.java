@@ -52,7 +52,10 @@ public final class CommandServer implements AutoCloseable {
     private final ControlPlane plane;
     private final SocketAccess access;
     private final Limits limits;
+    private static final System.Logger LOG = System.getLogger(CommandServer.class.getName());
+
     private final Selector selector;
+    private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ServerSocketChannel server;
     private final List<Session> sessions = new ArrayList<>();
     private volatile boolean running = true;
@@ -166,6 +169,16 @@ public final class CommandServer implements AutoCloseable {
         return path;
     }
 
+    /**
+     * Runs {@code task} on the control thread, between commands and never inside a session's open
+     * batch (the batch owns the RIB's open transaction). Callable from any thread: this is how
+     * what the devices report (neighbours, carrier) reaches the single writer.
+     */
+    public void submit(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
     /** Asks {@link #run()} to return; callable from any thread (e.g. a signal handler). */
     public void stop() {
         running = false;
@@ -201,10 +214,22 @@ public final class CommandServer implements AutoCloseable {
                 }
             }
             execute(now);
+            runTasks();
             for (Session s : List.copyOf(sessions)) {
                 timeouts(s, now);
                 flush(s, now);
                 interest(s);
+            }
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while (!plane.batchOpen() && (task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "control task failed: " + e.getMessage(), e);
             }
         }
     }

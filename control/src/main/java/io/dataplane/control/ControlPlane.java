@@ -114,6 +114,24 @@ public final class ControlPlane {
         }
     }
 
+    /**
+     * Applies a change the devices reported (a learned neighbour, a carrier change) as one
+     * transaction and publishes it. Control thread only; the caller must not run it while a
+     * session's batch is open ({@link #batchOpen()}), since the batch owns the open transaction.
+     */
+    public void applyReported(java.util.function.Consumer<Rib> change) {
+        if (batchOpen()) {
+            throw new IllegalStateException("a batch is open; apply reported changes after it ends");
+        }
+        try {
+            change.accept(rib);
+            publish();
+        } catch (RuntimeException e) {
+            rib.rollback();
+            throw e;
+        }
+    }
+
     /** Runs one command line from {@code session} and returns the reply. Never throws for bad input. */
     public Reply execute(Object session, String line) {
         if (CommandParser.isBlank(line)) {

@@ -102,14 +102,16 @@ public final class DataplaneMain {
             return 1;
         }
         try {
-            daemon.start(plane);
+            daemon.start(plane, server::submit);
         } catch (RuntimeException e) {
             server.close();
             err.println("dataplane: cannot start the dataplane: " + e.getMessage());
             return 1;
         }
         for (Rib.PortEntry p : plane.rib().ports()) {
-            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + p.spec().type().label() + ", mtu " + p.mtu()
+            String how = daemon.bound(p.index());
+            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + p.spec().type().label()
+                    + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu()
                     + ", address " + io.dataplane.control.command.MacAddress.format(p.mac()));
         }
         out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");

@@ -33,13 +33,24 @@ class DataplaneMainTest {
     }
 
     @Test
-    void portTypesNotWiredYetAreRefusedBeforeAnythingRuns() throws Exception {
+    void aPortThatCannotBeOpenedStopsTheDaemonWithNothingBound() throws Exception {
         Path conf = dir.resolve("xdp.conf");
-        Files.write(conf, List.of("port add dev eth0 queues 2 mode copy"));
+        // A name no interface has: the test must never bind to a real NIC of the machine.
+        Files.write(conf, List.of("port add dev dpnone0 queues 2 mode copy", "route add 10.0.0.0/8 via 192.0.2.1 dev dpnone0"));
         Path sock = dir.resolve("d.sock");
         assertEquals(1, run("--config", conf.toString(), "--socket", sock.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("port eth0: type afxdp is not available in this daemon yet"));
-        assertFalse(Files.exists(sock));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("cannot start the dataplane") && e.contains("dpnone0"), e);
+        assertFalse(Files.exists(sock), "no socket for a daemon that did not start");
+    }
+
+    @Test
+    void portsOfDifferentTypesAreRefused() throws Exception {
+        Path conf = dir.resolve("mixed.conf");
+        Files.write(conf, List.of("port add dev p0 type memory", "port add dev dpnone0"));
+        assertEquals(1, run("--config", conf.toString(), "--socket", dir.resolve("m.sock").toString()));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("ports of different types cannot share the dataplane"), e);
     }
 
     @Test

@@ -116,7 +116,7 @@ public final class AfXdpPort implements Port {
                     mode);
             AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
                     link.mtu() + ETH_HLEN, link.mac());
-            umem.registered(socket); // counted before priming, so that the fill quota includes this port
+            umem.registered(socket, ringSize); // counted before priming, so that the fill quota includes this port
             port.refill();
             port.programKey = programKey;
             program.setSocket(queue, socket.fd());
@@ -127,7 +127,7 @@ public final class AfXdpPort implements Port {
             return port;
         } catch (RuntimeException e) {
             if (socket != null) {
-                umem.unregistered(socket);
+                umem.unregistered(socket, ringSize);
                 socket.close();
             }
             releaseProgram(programKey);
@@ -448,7 +448,7 @@ public final class AfXdpPort implements Port {
             umem.returnFromKernel(left[i]);
         }
         kernelTx -= t;
-        umem.unregistered(socket);
+        umem.unregistered(socket, ringSize);
         socket.close();
         if (kernelRx != 0 || kernelTx != 0) {
             LOG.log(System.Logger.Level.WARNING, "port {0} ({1}): {2} receive and {3} send frames not returned by the kernel at close",

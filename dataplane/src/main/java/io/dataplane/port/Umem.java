@@ -30,6 +30,8 @@ public final class Umem implements AutoCloseable {
     private long held;
     /** The live sockets registered on this memory; a new socket shares through any of them. */
     private final List<XskSocket> sockets = new ArrayList<>();
+    /** Sum of the ring sizes of the registered sockets, for {@link #fillQuota}. */
+    private long ringSizes;
     private boolean closed;
 
     /** Maps {@code frameCount} frames of {@code frameSize} bytes (a power of two, 2048..4096). */
@@ -123,13 +125,18 @@ public final class Umem implements AutoCloseable {
     }
 
     /**
-     * How many frames one port may keep in its fill and RX rings: half the memory shared evenly
-     * by the ports, the other half left for frames in flight (pipeline, TX, completion). Without
-     * a quota, idle ports would hoard frames in their fill rings while the busy port starves
-     * (the kernel then counts rx_fill_ring_empty_descs and drops).
+     * How many frames a port with rings of {@code ringSize} may keep in its fill and RX rings: its
+     * whole ring when the memory holds at least twice the sum of its ports' rings (the other half
+     * is for frames in flight: pipeline, TX, completion), else a proportional share. Without a
+     * quota, idle ports would hoard frames in their fill rings while the busy port starves (the
+     * kernel then counts rx_fill_ring_empty_descs and drops).
      */
     int fillQuota(int ringSize) {
-        return Math.max(1, Math.min(ringSize, frameCount / (2 * Math.max(1, sockets.size()))));
+        long wanted = 2L * Math.max(ringSizes, ringSize);
+        if (wanted <= frameCount) {
+            return ringSize;
+        }
+        return (int) Math.max(1, (long) ringSize * frameCount / wanted);
     }
 
     /** The socket a new port's socket shares this memory through, or null if none is registered yet. */
@@ -137,12 +144,15 @@ public final class Umem implements AutoCloseable {
         return sockets.isEmpty() ? null : sockets.getFirst();
     }
 
-    void registered(XskSocket socket) {
+    void registered(XskSocket socket, int ringSize) {
         sockets.add(socket);
+        ringSizes += ringSize;
     }
 
-    void unregistered(XskSocket socket) {
-        sockets.remove(socket);
+    void unregistered(XskSocket socket, int ringSize) {
+        if (sockets.remove(socket)) {
+            ringSizes -= ringSize;
+        }
     }
 
     /** Unmaps the memory; only after every port on it is closed. */

@@ -45,11 +45,15 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    private record WorkerPlan(int cpu, int[] ports) {
+    /** A worker: its CPU, its port table (null: the builder's ports) and the indices it receives from. */
+    private record WorkerPlan(int cpu, Port[] table, int[] served) {
     }
 
     private final Forwarding forwarding;
     private final Port[] ports;
+    /** Every port object of every worker, closed with the dataplane. */
+    private final List<Port> allPorts = new ArrayList<>();
+    private final PortStates portStates = new PortStates();
     private final List<Worker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final Idle idle;
@@ -59,16 +63,30 @@ public final class Dataplane implements AutoCloseable {
         this.forwarding = new Forwarding(b.limits);
         this.ports = b.ports.toArray(new Port[0]);
         this.idle = b.idle;
+        allPorts.addAll(b.ports);
         List<WorkerPlan> plans = b.workers.isEmpty()
-                ? List.of(new WorkerPlan(-1, b.ports.stream().mapToInt(Port::index).toArray()))
+                ? List.of(new WorkerPlan(-1, null, b.ports.stream().mapToInt(Port::index).toArray()))
                 : b.workers;
         for (int w = 0; w < plans.size(); w++) {
             WorkerPlan plan = plans.get(w);
-            Port[] served = new Port[plan.ports().length];
-            for (int i = 0; i < served.length; i++) {
-                served[i] = port(plan.ports()[i]);
+            Port[] table = plan.table() != null ? plan.table() : ports;
+            if (plan.table() != null) {
+                for (Port p : table) {
+                    if (p != null) {
+                        allPorts.add(p);
+                    }
+                }
             }
-            Worker worker = new Worker(w, forwarding, served, ports, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops()));
+            Port[] served = new Port[plan.served().length];
+            for (int i = 0; i < served.length; i++) {
+                int index = plan.served()[i];
+                if (index < 0 || index >= table.length || table[index] == null) {
+                    throw new IllegalArgumentException("worker " + w + " serves port index " + index + ", which its port table lacks");
+                }
+                served[i] = table[index];
+            }
+            Worker worker = new Worker(w, forwarding, served, table, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops()),
+                    portStates);
             if (b.icmpSources) {
                 // One responder per worker: its rate limiter is single-threaded, like the worker.
                 worker.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), b.icmp4, b.icmp6Hi, b.icmp6Lo));
@@ -109,8 +127,22 @@ public final class Dataplane implements AutoCloseable {
         return forwarding;
     }
 
+    /** Every port of every worker (with several queues, one object per queue). */
     public List<Port> ports() {
-        return List.of(ports);
+        return List.copyOf(allPorts);
+    }
+
+    /**
+     * Administrative state of a port index (all its queues): a down port is neither received from
+     * nor sent to; frames routed to it are dropped as {@code nexthop_dead}. The control plane also
+     * marks the port's nexthops dead, so groups rebalance away from it.
+     */
+    public void setPortState(int port, boolean up) {
+        portStates.set(port, up);
+    }
+
+    public boolean portUp(int port) {
+        return portStates.up(port);
     }
 
     public Port port(int index) {
@@ -176,7 +208,7 @@ public final class Dataplane implements AutoCloseable {
         for (Worker w : workers) {
             w.counters().close();
         }
-        for (Port p : ports) {
+        for (Port p : allPorts) {
             p.close();
         }
         forwarding.close();
@@ -212,7 +244,26 @@ public final class Dataplane implements AutoCloseable {
 
         /** A worker pinned to {@code cpu} (-1: not pinned) serving the given port indices. Default: one unpinned worker for all ports. */
         public Builder worker(int cpu, int... portIndices) {
-            workers.add(new WorkerPlan(cpu, portIndices.clone()));
+            workers.add(new WorkerPlan(cpu, null, portIndices.clone()));
+            return this;
+        }
+
+        /**
+         * A worker with a port table of its own (index = port index, null where it has no port),
+         * receiving from every port in it: one worker per queue, each owning that queue of every
+         * interface, or ports that must belong to one thread (DPDK queues).
+         */
+        public Builder worker(int cpu, Port[] table) {
+            if (table.length > WorkerCounters.MAX_PORTS) {
+                throw new IllegalArgumentException("at most " + WorkerCounters.MAX_PORTS + " ports");
+            }
+            int[] served = java.util.stream.IntStream.range(0, table.length).filter(i -> table[i] != null).toArray();
+            for (int i : served) {
+                if (table[i].index() != i) {
+                    throw new IllegalArgumentException("port " + table[i].name() + " has index " + table[i].index() + " but sits at " + i);
+                }
+            }
+            workers.add(new WorkerPlan(cpu, table.clone(), served));
             return this;
         }
 
@@ -247,7 +298,7 @@ public final class Dataplane implements AutoCloseable {
         }
 
         public Dataplane build() {
-            if (ports.isEmpty()) {
+            if (ports.isEmpty() && workers.stream().allMatch(w -> w.table() == null)) {
                 throw new IllegalStateException("a dataplane needs at least one port");
             }
             return new Dataplane(this);

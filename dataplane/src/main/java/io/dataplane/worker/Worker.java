@@ -23,6 +23,7 @@ import org.agrona.concurrent.Agent;
 public final class Worker implements Agent {
     private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
     private static final int TX_FULL = Verdict.TX_FULL.code;
+    private static final int NEXTHOP_DEAD = Verdict.NEXTHOP_DEAD.code;
 
     private final int id;
     private final Forwarding forwarding;
@@ -34,6 +35,7 @@ public final class Worker implements Agent {
     private final PacketBatch batch;
     private final Pipeline pipeline;
     private final int slot;
+    private final PortStates portStates;
     /** This burst's transmissions per egress port, added to the shared counters at its end. */
     private final int[] txPackets;
     private final long[] txBytes;
@@ -47,6 +49,12 @@ public final class Worker implements Agent {
      * @param cpu the CPU to pin to, or -1 to leave the thread unpinned
      */
     public Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters) {
+        this(id, forwarding, served, egress, cpu, burst, counters, new PortStates());
+    }
+
+    Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters,
+           PortStates portStates) {
+        this.portStates = portStates;
         this.id = id;
         this.forwarding = forwarding;
         this.quiescence = forwarding.quiescence();
@@ -78,8 +86,12 @@ public final class Worker implements Agent {
     @Override
     public int doWork() {
         quiescence.quiescent(slot);
+        long down = portStates.downMask();
         int work = 0;
         for (Port port : served) {
+            if ((down & (1L << port.index())) != 0) {
+                continue;
+            }
             batch.clear();
             int n = port.receive(batch);
             if (n > 0) {
@@ -97,6 +109,9 @@ public final class Worker implements Agent {
     }
 
     private void forward(Snapshot snapshot, Port in) {
+        // Re-read after receiving, like the snapshot: a frame received after setPortState returned
+        // is never sent to a port that it set down.
+        long down = portStates.downMask();
         pipeline.process(snapshot, in.memory(), batch);
         int n = batch.count();
         long rxBytes = 0;
@@ -108,6 +123,8 @@ public final class Worker implements Agent {
                 Port out = verdict < egress.length ? egress[verdict] : null;
                 if (out == null) {
                     verdict = NO_EGRESS_PORT;
+                } else if ((down & (1L << verdict)) != 0) {
+                    verdict = NEXTHOP_DEAD;
                 } else if (out.transmit(batch.handle[i], batch.data[i], length)) {
                     txPackets[verdict]++;
                     txBytes[verdict] += length;

@@ -183,6 +183,78 @@ class AfXdpPortTest {
         return seq;
     }
 
+    /** Frames A -> B -> (forwarded by descriptor) -> A; returns how many came back. Allocation-free itself. */
+    private static long roundTrips(Umem umem, AfXdpPort a, AfXdpPort b, MemorySegment template, long frames, PacketBatch batch) {
+        long sent = 0, back = 0;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (back < frames && System.nanoTime() < deadline) {
+            for (int k = 0; k < 32 && sent < frames; k++) {
+                long f = umem.allocate();
+                if (f < 0) {
+                    break;
+                }
+                MemorySegment.copy(template, 0, umem.memory(), f + Umem.XDP_HEADROOM, template.byteSize());
+                if (!a.transmit(f, f + Umem.XDP_HEADROOM, (int) template.byteSize())) {
+                    umem.release(f);
+                    break;
+                }
+                sent++;
+            }
+            a.flush();
+            batch.clear();
+            b.receive(batch);
+            for (int i = 0; i < batch.count(); i++) {
+                if (!b.transmit(batch.handle[i], batch.data[i], batch.length[i])) {
+                    b.release(batch.handle[i]);
+                }
+            }
+            b.flush();
+            batch.clear();
+            a.receive(batch);
+            for (int i = 0; i < batch.count(); i++) {
+                a.release(batch.handle[i]);
+            }
+            back += batch.count();
+            a.poll();
+            b.poll();
+        }
+        return back;
+    }
+
+    @Test
+    void receiveTransmitFlushAndPollAllocateNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Umem umem = new Umem(FRAMES, 4096);
+        AfXdpPort a = netns.call(dp, () -> AfXdpPort.open(0, "va", 0, umem, XskSocket.Mode.AUTO, RING, 0));
+        AfXdpPort b = netns.call(peer, () -> AfXdpPort.open(1, "vb", 0, umem, XskSocket.Mode.AUTO, RING, 0));
+        try {
+            MemorySegment template = MemorySegment.ofArray(frame(7, 64));
+            PacketBatch batch = new PacketBatch(64);
+            // Rounds of 100k round trips until one allocates nothing: the first rounds run while the
+            // JIT is still compiling (interpreted FFM downcalls allocate); steady state must not.
+            // Any allocation per packet or per burst would show in every round (>= 50 KB each).
+            long[] perRound = new long[8];
+            int quiet = -1;
+            for (int round = 0; round < perRound.length && quiet < 0; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                long back = roundTrips(umem, a, b, template, 100_000, batch);
+                perRound[round] = threads.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(back > 75_000, "round trips completed: " + back);
+                if (perRound[round] < 1024) {
+                    quiet = round;
+                }
+            }
+            System.out.printf("AF_XDP hot path: bytes allocated per round of 100k round trips: %s%n",
+                    java.util.Arrays.toString(perRound));
+            assertTrue(quiet >= 0, "no round of 100k round trips was allocation-free: " + java.util.Arrays.toString(perRound));
+        } finally {
+            a.close();
+            b.close();
+        }
+        umem.close();
+    }
+
     @Test
     void portsOnTwoQueuesOfOneInterfaceShareItsXdpProgram() {
         String dp2 = netns.add("mq");

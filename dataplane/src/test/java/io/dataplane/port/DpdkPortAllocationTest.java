@@ -1,5 +1,7 @@
 package io.dataplane.port;
 
+import io.dataplane.ffi.dpdk.TestEal;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.pipeline.PacketBatch;

@@ -1,5 +1,7 @@
 package io.dataplane.port;
 
+import io.dataplane.ffi.dpdk.TestEal;
+
 import io.dataplane.ffi.NetNamespace;
 import io.dataplane.ffi.dpdk.Dpdk;
 import io.dataplane.pipeline.PacketBatch;

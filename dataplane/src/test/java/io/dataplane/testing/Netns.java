@@ -1,13 +1,13 @@
 package io.dataplane.testing;
 
-import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.Privileges;
+import io.dataplane.ffi.Shell;
 import io.dataplane.ffi.NetNamespace;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test network namespaces with unique names (the JVM's pid in each), always deleted by
@@ -25,15 +25,12 @@ public final class Netns implements AutoCloseable {
     }
 
     public static boolean inCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
+        return Privileges.inCi();
     }
 
+    /** Skips outside CI without root, saying why; in CI (CI=true) without root it fails instead. */
     public static void assumeRoot() {
-        boolean root = Libc.geteuid() == 0;
-        if (inCi() && !root) {
-            throw new AssertionError("CI=true but the tests do not run as root: AF_XDP and netns tests need it");
-        }
-        Assumptions.assumeTrue(root, "skipped: needs root for AF_XDP, bpf(2) and network namespaces (CI runs it as root)");
+        Privileges.assumeRoot();
     }
 
     /** Creates namespace {@code name} with loopback up and returns its full name. */
@@ -104,20 +101,7 @@ public final class Netns implements AutoCloseable {
     }
 
     public static String run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int rc = p.waitFor();
-            if (rc != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + rc + ": " + out.strip());
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Shell.run(command);
     }
 
     /** Deletes every namespace this object created (their veths go with them). */

@@ -116,8 +116,18 @@ public final class RouterTopology implements AutoCloseable {
      * many answers each server name gave ("failed" counts requests that did not complete).
      */
     public Map<String, Integer> requests(String url, int count) {
+        return requests(url, count, 0);
+    }
+
+    /**
+     * As {@link #requests(String, int)}, with request i sent from local port {@code firstPort + i}
+     * (0: the kernel picks), so that the set of flows, and with it the expected split, is the same
+     * on every run.
+     */
+    public Map<String, Integer> requests(String url, int count, int firstPort) {
+        String port = firstPort > 0 ? " --local-port $((" + firstPort + " + i))" : "";
         String out = netns.exec(client, "bash", "-c",
-                "for i in $(seq " + count + "); do curl -s -m 3 " + url + " || echo failed; done");
+                "for i in $(seq 0 " + (count - 1) + "); do curl -s -m 3" + port + " " + url + " || echo failed; done");
         Map<String, Integer> counts = new TreeMap<>();
         for (String line : out.split("\n")) {
             String l = line.strip();

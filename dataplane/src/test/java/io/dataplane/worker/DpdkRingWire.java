@@ -1,11 +1,10 @@
 package io.dataplane.worker;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.dataplane.ffi.dpdk.TestEal;
+
 
 import io.dataplane.ffi.dpdk.Dpdk;
-import io.dataplane.ffi.dpdk.DpdkLibrary;
 import io.dataplane.ffi.dpdk.Eal;
-import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.ffi.dpdk.EthDev;
 import io.dataplane.ffi.dpdk.MbufLayout;
 import io.dataplane.ffi.dpdk.Mempool;
@@ -37,13 +36,7 @@ final class DpdkRingWire implements TestWire {
     private final MemorySegment scratch = arena.allocate(ValueLayout.JAVA_LONG, BURST);
 
     DpdkRingWire() {
-        if (!"true".equals(System.getenv("CI"))) {
-            assumeTrue(DpdkLibrary.isAvailable(), "DPDK shim not built: install '" + DpdkLibrary.PACKAGES
-                    + "' and rebuild; this test always runs in CI (CI=true)");
-            assumeTrue(ProcessHandle.current().info().user().map("root"::equals).orElse(false),
-                    "DPDK tests need root; they always run in CI (CI=true)");
-        }
-        Eal.current().orElseGet(() -> Eal.start(EalOptions.NO_HUGEPAGES));
+        TestEal.eal();
         int g = generation++; // DPDK names must be fresh while old rings may still be being torn down
         pool = Mempool.create("wire" + g, 8192, 256, MbufLayout.DEFAULT_BUF_SIZE, -1);
         String[] names = {"client", "server1", "server2"};

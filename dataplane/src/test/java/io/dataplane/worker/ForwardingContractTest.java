@@ -190,4 +190,27 @@ public abstract class ForwardingContractTest {
         assertEquals(n, dataplane.dropCounter(Verdict.TTL_EXPIRED));
         assertEquals(2L * n + 1, dataplane.portCounter(0, PortCounter.RX_PACKETS));
     }
+
+    @Test
+    void aPortSetDownSendsNothingAndItsFramesCountAsNexthopDead() {
+        Receiver r = new Receiver();
+        dataplane.setPortState(2, false);
+        int n = 300;
+        for (int i = 0; i < n; i++) {
+            send(frame(2000 + i, 0, false), r);
+        }
+        awaitReceived(r, n);
+        long dead = dataplane.dropCounter(Verdict.NEXTHOP_DEAD);
+        assertEquals(0, r.perServer[2], "frames left through a port that is down");
+        assertTrue(dead > 0, "no frame was routed to the down port; the test proves nothing");
+        assertEquals(n, r.perServer[1] + dead);
+
+        dataplane.setPortState(2, true);
+        Receiver after = new Receiver();
+        for (int i = 0; i < n; i++) {
+            send(frame(2000 + i, 1, false), after);
+        }
+        awaitReceived(after, n);
+        assertEquals(dead, after.perServer[2], "the same flows go back to server2 once its port is up");
+    }
 }

@@ -52,8 +52,14 @@ public final class XskSocket implements AutoCloseable {
     private final XskRing tx;
     private final XskRing fill;
     private final XskRing completion;
-    /** Worker-owned errno capture for the kicks, so that they allocate nothing. */
-    private final MemorySegment kickCapture = Libc.newCaptureSegment();
+    /** Lives as long as the socket: holds the kicks' errno capture segment. */
+    private final Arena arena = Arena.ofShared();
+    /**
+     * Worker-owned errno capture for the kicks, preallocated so they allocate nothing. Native
+     * rather than a heap array: the linker's heap-segment path allocated per call when the
+     * downcall was not fully inlined.
+     */
+    private final MemorySegment kickCapture = arena.allocate(Libc.CAPTURE_LAYOUT);
     private boolean closed;
 
     private XskSocket(int fd, String ifname, int queue, boolean zeroCopy, XskRing rx, XskRing tx, XskRing fill,
@@ -266,5 +272,6 @@ public final class XskSocket implements AutoCloseable {
             Libc.munmap(r.mapping());
         }
         Libc.close(fd);
+        arena.close();
     }
 }

@@ -86,6 +86,10 @@ public final class Rib {
 
     private final List<PortEntry> ports = new ArrayList<>();
     private final Map<GatewayKey, Long> neighbours = new HashMap<>();
+    /** Neighbours the kernel resolved (ARP/ND) on the ports' devices; static entries win over them. */
+    private final Map<GatewayKey, Long> learned = new HashMap<>();
+    /** Ports whose device reported no carrier (link down in the kernel). */
+    private final java.util.Set<Integer> noCarrier = new java.util.HashSet<>();
     private final TreeMap<Integer, NexthopObject> objects = new TreeMap<>();
     private final Map<Integer, Integer> objectRouteUsers = new HashMap<>();
     private final Map<GatewayKey, SharedSlot> sharedSlots = new HashMap<>();
@@ -481,8 +485,70 @@ public final class Rib {
 
     private SlotNexthop gateway(IpAddress via, int portIndex) {
         PortEntry p = ports.get(portIndex);
-        Long mac = neighbours.get(new GatewayKey(via, portIndex));
-        return new SlotNexthop(via, portIndex, mac == null ? 0 : mac, p.mac(), p.mtu(), p.up(), mac != null);
+        GatewayKey k = new GatewayKey(via, portIndex);
+        Long mac = neighbours.get(k);
+        if (mac == null) {
+            mac = learned.get(k);
+        }
+        boolean alive = p.up() && !noCarrier.contains(portIndex);
+        return new SlotNexthop(via, portIndex, mac == null ? 0 : mac, p.mac(), p.mtu(), alive, mac != null);
+    }
+
+    // ---------------------------------------------------------------- what the devices report
+
+    /**
+     * The device behind a port was opened: its real MAC and MTU replace the declared ones (the
+     * source MAC of every rewrite and the MTU checked per packet). Inside a transaction.
+     */
+    public void device(int port, long mac, int mtu) {
+        PortEntry p = ports.get(port);
+        if (p.mac() == mac && p.mtu() == mtu) {
+            return;
+        }
+        ports.set(port, new PortEntry(p.index(), p.spec(), mac, mtu, p.up()));
+        journal.undo(() -> ports.set(p.index(), p));
+        refreshSlots(s -> s.port() == port);
+    }
+
+    /** The kernel resolved ({@code mac >= 0}) or lost ({@code mac < 0}) a neighbour on a port's device. Inside a transaction. */
+    public void learnNeighbour(IpAddress address, int port, long mac) {
+        GatewayKey k = new GatewayKey(address, port);
+        Long now = mac < 0 ? null : mac;
+        if (java.util.Objects.equals(learned.get(k), now)) {
+            return;
+        }
+        mapPut(learned, k, now);
+        refreshSlots(s -> s.via().equals(address) && s.port() == port);
+    }
+
+    /** Carrier of a port's device as the kernel reports it; without it the port's nexthops are dead. Inside a transaction. */
+    public void carrier(int port, boolean up) {
+        if (up != noCarrier.contains(port)) {
+            return;
+        }
+        if (up) {
+            noCarrier.remove(port);
+            journal.undo(() -> noCarrier.add(port));
+        } else {
+            noCarrier.add(port);
+            journal.undo(() -> noCarrier.remove(port));
+        }
+        refreshSlots(s -> s.port() == port);
+    }
+
+    public boolean carrier(int port) {
+        return !noCarrier.contains(port);
+    }
+
+    /** Gateways in use whose link-layer address is unknown: the daemon asks the kernel to resolve them. */
+    public List<Neighbour> unresolvedGateways() {
+        List<Neighbour> out = new ArrayList<>();
+        for (SlotNexthop s : nexthopSlots.values()) {
+            if (!s.resolved()) {
+                out.add(new Neighbour(s.via(), s.port(), -1));
+            }
+        }
+        return out;
     }
 
     /** The port named {@code name}; throws naming {@code where} when unknown (returns null if where is null). */
@@ -648,7 +714,7 @@ public final class Rib {
 
     /** A fingerprint of the whole model, for tests that prove a failed command changed nothing. */
     public String fingerprint() {
-        return Objects.hash(ports, neighbours, objects, objectRouteUsers, sharedSlots, routes, nexthopSlots, groupSlots,
+        return Objects.hash(ports, neighbours, learned, noCarrier, objects, objectRouteUsers, sharedSlots, routes, nexthopSlots, groupSlots,
                 dpdkEal, hashSeed) + "/" + routes.size() + "/" + nexthopSlotAlloc.inUse() + "/" + groupSlotAlloc.inUse();
     }
 }

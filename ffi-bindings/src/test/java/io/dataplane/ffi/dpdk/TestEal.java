@@ -11,15 +11,20 @@ import java.nio.file.Path;
  * (CI=true) DPDK tests must run, so nothing is skipped; elsewhere they skip, saying why, when DPDK
  * is not installed or the user is not root.
  */
-final class TestEal {
+public final class TestEal {
     private TestEal() {}
 
-    static Eal eal() {
+    /** Skips the calling test outside CI when DPDK is not installed or the user is not root. */
+    public static void assumeDpdk() {
         if (!"true".equals(System.getenv("CI"))) {
             assumeTrue(DpdkLibrary.isAvailable(), "DPDK shim not built: install '" + DpdkLibrary.PACKAGES
                     + "' and rebuild; these tests always run in CI (CI=true)");
             assumeTrue(isRoot(), "DPDK tests need root; they always run in CI (CI=true)");
         }
+    }
+
+    public static Eal eal() {
+        assumeDpdk();
         return Eal.current().orElseGet(() -> Eal.start(EalOptions.NO_HUGEPAGES));
     }
 

@@ -1,0 +1,79 @@
+package io.dataplane.control;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code dataplane run --config FILE} in a JVM of its own, as an operator starts it, optionally
+ * inside a network namespace; its output goes to a log the test reads.
+ */
+final class DaemonProcess implements AutoCloseable {
+    private final Path dir;
+    private final Path log;
+    private final Process process;
+
+    /** Starts the daemon with {@code config} as its configuration file, in {@code namespace} (null: this one). */
+    DaemonProcess(String namespace, List<String> config) throws IOException {
+        dir = Files.createTempDirectory("dp-daemon");
+        Path file = dir.resolve("router.conf");
+        Files.write(file, config);
+        log = dir.resolve("daemon.log");
+        List<String> command = new ArrayList<>();
+        if (namespace != null) {
+            command.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), DataplaneMain.class.getName(),
+                "run", "--config", file.toString(), "--socket", socket().toString()));
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    Path socket() {
+        return dir.resolve("dp.sock");
+    }
+
+    /** Waits until the daemon serves its socket; fails with its output if it exits or takes 30 s. */
+    void awaitServing() throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!output().contains("serving") && System.nanoTime() < deadline) {
+            assertTrue(process.isAlive(), () -> "the daemon exited: " + output());
+            Thread.sleep(100);
+        }
+        assertTrue(output().contains("serving"), () -> "the daemon did not start: " + output());
+    }
+
+    String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** Sends SIGTERM and waits; true when the daemon exited within 20 s. */
+    boolean terminate() throws InterruptedException {
+        process.destroy();
+        return process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+}
