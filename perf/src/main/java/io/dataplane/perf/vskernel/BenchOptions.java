@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, List<String> commandLine) {
+        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, boolean inProcess, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -19,8 +19,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             Kernel forwarding against our dataplane on this machine, same traffic, same routes, same CPU
             budget, rounds alternating kernel, dataplane, kernel, ... Needs root (network namespaces,
             bpf(2), AF_XDP) and Linux 5.18+ (BPF_PROG_TEST_RUN live frames). Builds namespaces
-            vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C. The
-            dataplane runs inside the harness JVM (bin/dataplane cannot bind AF_XDP ports yet).
+            vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C. Our
+            router runs as 'bin/dataplane run --config FILE' in the router namespace.
 
             Per contender: saturated rounds (forwarded pps, loss, CPU per packet, split against the
             weights, reordering, latency), a no-drop rate search, a paced latency round; then one
@@ -59,7 +59,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       SCHED_OTHER, time-sliced like ksoftirqd under overload; FIFO
                                       starves an AF_XDP worker behind it when overloaded)
               --min-rate PPS          refuse to run when the generator alone offers less (default 0)
-              --idle busy-spin|yield|backoff   the dataplane worker's idle strategy (default backoff)
+              --in-process            run our router inside the harness JVM (Dataplane + AfXdpPort)
+                                      instead of 'bin/dataplane run --config FILE' in the router
+                                      namespace (the default)
+              --idle busy-spin|yield|backoff   the in-process worker's idle strategy (default backoff)
               --out DIR               results folder (default results/vs-kernel-<timestamp>)
               -h, --help              this text
 
@@ -69,7 +72,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
 
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 3, removeNexthop = 0;
-        boolean testpmd = true;
+        boolean testpmd = true, inProcess = false;
         int generatorCpu = 0, routerCpu = 1;
         double seconds = 5;
         long minRate = 0, latencyRate = 100_000;
@@ -86,6 +89,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             }
             if (a.equals("--no-testpmd")) {
                 testpmd = false;
+                continue;
+            }
+            if (a.equals("--in-process")) {
+                inProcess = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -181,7 +188,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, napiPriority, searchSeconds, List.of(args));
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, napiPriority, searchSeconds, inProcess, List.of(args));
     }
 
     private static int number(String option, String v, int min, int max) {

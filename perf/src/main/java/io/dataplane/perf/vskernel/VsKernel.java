@@ -160,10 +160,17 @@ public final class VsKernel {
         }
 
         KernelRouter kernel = new KernelRouter(topo, o.routes(), o.weights());
-        DataplaneRouter dataplane = new DataplaneRouter(topo, o.routes(), o.weights(), o.algorithm(), o.routerCpu(), o.idle());
+        RouterUnderTest dataplane;
+        if (o.inProcess() || !DaemonRouter.available()) {
+            dataplane = new DataplaneRouter(topo, o.routes(), o.weights(), o.algorithm(), o.routerCpu(), o.idle());
+            out.println("dataplane router: runs in this JVM" + (o.inProcess() ? " (--in-process)"
+                    : " (DATAPLANE_HOME/bin/dataplane not found; bin/bench sets DATAPLANE_HOME)"));
+        } else {
+            dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu());
+            out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
+        }
         owned(kernel);
         owned(dataplane);
-        out.println("dataplane router: runs in this JVM (bin/dataplane run --config cannot bind AF_XDP ports yet)");
         List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
         TestpmdRouter testpmd = null;
         if (o.testpmd() && TestpmdRouter.available()) {
@@ -278,10 +285,14 @@ public final class VsKernel {
             if (router instanceof TestpmdRouter t) {
                 own.addAll(t.processIds());
             }
+            if (router instanceof DaemonRouter d) {
+                own.addAll(d.processIds());
+            }
             double[] foreign = new double[1];
             String thieves = b.tasks().foreignSince(a.tasks(), o.routerCpu(), own, foreign);
             router.stop();
             String notes = router instanceof DataplaneRouter d ? d.lastCounters()
+                    : router instanceof DaemonRouter d ? d.lastCounters()
                     : router instanceof TestpmdRouter t ? t.lastLog() : kernelCounters();
             if (foreign[0] > 0.05 * (b.nanos() - a.nanos()) / 1e9) {
                 notes += String.format(java.util.Locale.ROOT, "; OTHER WORK on router CPU %d: %.2f s (%s)", o.routerCpu(),

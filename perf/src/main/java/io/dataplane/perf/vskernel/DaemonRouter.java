@@ -1,0 +1,209 @@
+package io.dataplane.perf.vskernel;
+
+import io.dataplane.control.Dpctl;
+import io.dataplane.tables.MultipathAlgorithm;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Our router as an operator runs it: {@code bin/dataplane run --config FILE} in the router
+ * namespace, AF_XDP ports on r0..rN (copy mode, the worker on the router CPU), the same routes,
+ * weights and algorithm as the kernel's in the file, the sinks' MACs as static neighbours. A
+ * nexthop is removed through the daemon's command socket ({@code route replace}, as dpctl sends
+ * it). Stopped with SIGTERM, which detaches its XDP programs.
+ */
+final class DaemonRouter implements RouterUnderTest {
+    private final BenchTopology topo;
+    private final int routes;
+    private final long[] weights;
+    private final MultipathAlgorithm algorithm;
+    private final int generatorCpu;
+    private final int routerCpu;
+    private final Path home;
+    private Path dir;
+    private Process process;
+    private String lastCounters = "";
+
+    DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu) {
+        this.topo = topo;
+        this.routes = routes;
+        this.weights = weights;
+        this.algorithm = algorithm;
+        this.generatorCpu = generatorCpu;
+        this.routerCpu = routerCpu;
+        this.home = home();
+    }
+
+    /** The installation whose bin/dataplane runs, from DATAPLANE_HOME (bin/bench and the test suite set it). */
+    static Path home() {
+        String h = System.getenv("DATAPLANE_HOME");
+        return h == null ? null : Path.of(h);
+    }
+
+    /** True when bin/dataplane can be started. */
+    static boolean available() {
+        Path h = home();
+        return h != null && Files.isExecutable(h.resolve("bin/dataplane"));
+    }
+
+    @Override
+    public String name() {
+        return "dataplane";
+    }
+
+    private String route(int r, int family, int without) {
+        StringBuilder sb = new StringBuilder(family == 4 ? BenchTopology.route4(r) : BenchTopology.route6(r));
+        if (topo.nexthops - (without >= 0 ? 1 : 0) == 1) { // one gateway left: the grammar's single-path form
+            int i = without == 0 ? 1 : 0;
+            return sb.append(" via ").append(family == 4 ? BenchTopology.sinkAddress4(i) : BenchTopology.sinkAddress6(i))
+                    .append(" dev ").append(BenchTopology.routerPort(i)).toString();
+        }
+        for (int i = 0; i < topo.nexthops; i++) {
+            if (i != without) {
+                sb.append(" nexthop via ").append(family == 4 ? BenchTopology.sinkAddress4(i) : BenchTopology.sinkAddress6(i))
+                        .append(" dev ").append(BenchTopology.routerPort(i)).append(" weight ").append(weights[i]);
+            }
+        }
+        return sb.append(" mpalgo ").append(algorithm == MultipathAlgorithm.L3 ? "l3" : "l4").toString();
+    }
+
+    private Path socket() {
+        return dir.resolve("dp.sock");
+    }
+
+    @Override
+    public void start() {
+        List<String> config = new ArrayList<>();
+        config.add("# written by bin/bench vs-kernel: the same routes and weights as the kernel's");
+        config.add("port add dev r0 mode copy cpu " + routerCpu);
+        for (int i = 0; i < topo.nexthops; i++) {
+            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy");
+        }
+        for (int i = 0; i < topo.nexthops; i++) {
+            String mac = BenchTopology.macText(BenchTopology.sinkMac(i));
+            config.add("neigh add " + BenchTopology.sinkAddress4(i) + " lladdr " + mac + " dev " + BenchTopology.routerPort(i));
+            config.add("neigh add " + BenchTopology.sinkAddress6(i) + " lladdr " + mac + " dev " + BenchTopology.routerPort(i));
+        }
+        for (int r = 0; r < routes; r++) {
+            config.add("route add " + route(r, 4, -1));
+            config.add("route add " + route(r, 6, -1));
+        }
+        try {
+            dir = Files.createTempDirectory("vsk-daemon");
+            Path file = dir.resolve("router.conf");
+            Files.write(file, config);
+            Path log = dir.resolve("daemon.log");
+            // The daemon's JVM threads stay on the generator CPU like the harness's; its worker pins itself to the router CPU.
+            process = new ProcessBuilder("taskset", "-c", String.valueOf(generatorCpu), "ip", "netns", "exec", topo.router,
+                    home.resolve("bin/dataplane").toString(), "run", "--config", file.toString(), "--socket", socket().toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                String out = Files.readString(log, StandardCharsets.UTF_8);
+                if (out.contains("serving")) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            stop();
+            throw new BenchException("bin/dataplane run --config did not start serving; its output:\n" + out.strip()
+                    + "\n(the configuration it got: " + file + ")");
+        } catch (IOException e) {
+            stop();
+            throw new BenchException("cannot start bin/dataplane: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+            throw new BenchException("interrupted while starting bin/dataplane");
+        }
+    }
+
+    /** Sends one command to the daemon's socket, as dpctl does; returns its output. */
+    private String dpctl(String... command) {
+        String[] args = new String[command.length + 2];
+        args[0] = "--socket";
+        args[1] = socket().toString();
+        System.arraycopy(command, 0, args, 2, command.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = Dpctl.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        if (rc != 0) {
+            throw new BenchException("dpctl " + String.join(" ", command) + " failed: " + err.toString(StandardCharsets.UTF_8).strip());
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void removeNexthop(int index) {
+        for (int r = 0; r < routes; r++) {
+            dpctl(("route replace " + route(r, 4, index)).split(" "));
+            dpctl(("route replace " + route(r, 6, index)).split(" "));
+        }
+    }
+
+    /** The daemon's process ids (ip netns exec execs bin/dataplane, which execs java: usually one). */
+    Set<Integer> processIds() {
+        Set<Integer> ids = new HashSet<>();
+        if (process != null) {
+            ids.add((int) process.pid());
+            process.descendants().forEach(h -> ids.add((int) h.pid()));
+        }
+        return ids;
+    }
+
+    /** The daemon's counters for r0 from {@code link show} at the end of the last round. */
+    String lastCounters() {
+        return lastCounters;
+    }
+
+    @Override
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        try {
+            lastCounters = "bin/dataplane link show dev r0: " + dpctl("link", "show", "dev", "r0").replaceAll("\\s+", " ").strip();
+        } catch (RuntimeException e) {
+            lastCounters = "counters unavailable: " + e.getMessage();
+        }
+        process.destroy(); // SIGTERM: the daemon detaches its programs and closes its sockets
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        process = null;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a temporary directory
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "bin/dataplane run --config FILE (its own JVM, in the router namespace): AF_XDP copy mode on r0..r"
+                + topo.nexthops + ", one worker pinned to CPU " + routerCpu + ", routes, weights and static neighbours"
+                + " from the file";
+    }
+}
