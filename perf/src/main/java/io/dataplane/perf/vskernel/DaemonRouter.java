@@ -49,7 +49,7 @@ final class DaemonRouter implements RouterUnderTest {
         return h == null ? null : Path.of(h);
     }
 
-    /** True when bin/dataplane can be started. */
+    /** True when bin/dataplane can be started (or, in the test suite, its main class). */
     static boolean available() {
         Path h = home();
         return h != null && Files.isExecutable(h.resolve("bin/dataplane"));
@@ -103,9 +103,20 @@ final class DaemonRouter implements RouterUnderTest {
             Files.write(file, config);
             Path log = dir.resolve("daemon.log");
             // The daemon's JVM threads stay on the generator CPU like the harness's; its worker pins itself to the router CPU.
-            process = new ProcessBuilder("taskset", "-c", String.valueOf(generatorCpu), "ip", "netns", "exec", topo.router,
-                    home.resolve("bin/dataplane").toString(), "run", "--config", file.toString(), "--socket", socket().toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(generatorCpu), "ip", "netns", "exec",
+                    topo.router));
+            String classpath = System.getProperty("java.class.path");
+            if (classpath.contains("perf.jar")) {
+                cmd.add(home.resolve("bin/dataplane").toString()); // started by bin/bench: the build is current
+            } else {
+                // From the test suite (classes, not jars yet): what bin/dataplane runs, without its build check,
+                // which would start a nested Maven build in the middle of this one.
+                cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseParallelGC", "-cp", classpath,
+                        "io.dataplane.control.DataplaneMain"));
+            }
+            cmd.addAll(List.of("run", "--config", file.toString(), "--socket", socket().toString()));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (System.nanoTime() < deadline) {
                 String out = Files.readString(log, StandardCharsets.UTF_8);

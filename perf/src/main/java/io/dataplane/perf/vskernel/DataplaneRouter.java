@@ -20,8 +20,8 @@ import java.util.List;
 /**
  * Our router, in this JVM: AF_XDP ports on the router namespace's veths (r0 in, r1..rN out), one
  * worker pinned to the router CPU, the same routes, weights and algorithm as the kernel's, kernel
- * forwarding off (so whatever reaches a sink was forwarded by us). {@code bin/dataplane run
- * --config} cannot bind AF_XDP ports yet, which is why it runs in-process.
+ * forwarding off (so whatever reaches a sink was forwarded by us). The {@code --in-process}
+ * alternative to {@link DaemonRouter}: no separate JVM, its idle strategy selectable.
  */
 final class DataplaneRouter implements RouterUnderTest {
     private static final int GROUP = 0;
