@@ -37,6 +37,7 @@ public final class FlowHash {
     public static final int L4 = 1;
 
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -78,11 +79,17 @@ public final class FlowHash {
             return jhash4(srcLe, dstLe, ports, proto, seed) >>> 1;
         }
         if (proto == 1 && (fragment & 0x1fff) == 0 && l3Length >= ihl + ICMP_HEADER + IPV4_HEADER) {
-            int type = m.get(ValueLayout.JAVA_BYTE, l3 + ihl) & 0xff;
-            if (type == 3 || type == 5 || type == 11 || type == 12) {
-                long quote = l3 + ihl + ICMP_HEADER;
-                return Jenkins.jhash2Words(m.get(LE32, quote + 16), m.get(LE32, quote + 12), seed) >>> 1;
-            }
+            return icmpHash4(m, l3 + ihl, srcLe, dstLe, seed);
+        }
+        return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
+    }
+
+    /** An ICMPv4 packet's l3 hash: an error's quoted header, addresses swapped; else the outer addresses. */
+    private static int icmpHash4(MemorySegment m, long icmp, int srcLe, int dstLe, int seed) {
+        int type = m.get(ValueLayout.JAVA_BYTE, icmp) & 0xff;
+        if (type == 3 || type == 5 || type == 11 || type == 12) {
+            long quote = icmp + ICMP_HEADER;
+            return Jenkins.jhash2Words(m.get(LE32, quote + 16), m.get(LE32, quote + 12), seed) >>> 1;
         }
         return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
     }
@@ -96,44 +103,56 @@ public final class FlowHash {
     public static int ipv6(MemorySegment m, long l3, int l3Length, int algorithm, int seed) {
         int nexthdr = m.get(ValueLayout.JAVA_BYTE, l3 + 6) & 0xff;
         if (algorithm == L4) {
-            long off = l3 + IPV6_HEADER;
-            int avail = l3Length - IPV6_HEADER;
-            int proto = nexthdr;
-            boolean portsKnown = true;
-            for (int i = 0; i < MAX_EXTENSION_HEADERS; i++) {
-                if (proto == 0 || proto == 43 || proto == 60) {
-                    if (avail < 8) {
-                        portsKnown = false;
-                        break;
-                    }
-                    int len = ((m.get(ValueLayout.JAVA_BYTE, off + 1) & 0xff) + 1) << 3;
-                    proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
-                    off += len;
-                    avail -= len;
-                } else if (proto == 44) {
-                    if (avail >= 8) {
-                        proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
-                    }
-                    portsKnown = false;
-                    break;
-                } else {
-                    break;
-                }
-            }
-            int ports = portsKnown ? ports(m, off, avail, proto) : 0;
-            return jhash10(m, l3 + 8, l3 + 24, ports, proto, seed) >>> 1;
+            long protoAndPorts = protoAndPorts6(m, l3, l3Length, nexthdr);
+            return jhash10(m.get(LE64, l3 + 8), m.get(LE64, l3 + 16), m.get(LE64, l3 + 24), m.get(LE64, l3 + 32),
+                    (int) protoAndPorts, (int) (protoAndPorts >>> 32), seed) >>> 1;
         }
         if (nexthdr == 58 && l3Length >= IPV6_HEADER + ICMP_HEADER + IPV6_HEADER) {
             int type = m.get(ValueLayout.JAVA_BYTE, l3 + IPV6_HEADER) & 0xff;
             if (type >= 1 && type <= 4) {
-                long quote = l3 + IPV6_HEADER + ICMP_HEADER;
-                int label = m.get(BE32, quote) & 0xfffff;
-                int quotedNext = m.get(ValueLayout.JAVA_BYTE, quote + 6) & 0xff;
-                return jhash10(m, quote + 24, quote + 8, label, quotedNext, seed) >>> 1;
+                return quotedHash6(m, l3 + IPV6_HEADER + ICMP_HEADER, seed);
             }
         }
         int label = m.get(BE32, l3) & 0xfffff;
-        return jhash10(m, l3 + 8, l3 + 24, label, nexthdr, seed) >>> 1;
+        return jhash10(m.get(LE64, l3 + 8), m.get(LE64, l3 + 16), m.get(LE64, l3 + 24), m.get(LE64, l3 + 32),
+                label, nexthdr, seed) >>> 1;
+    }
+
+    /** An ICMPv6 error's hash: the quoted header, addresses swapped, with its flow label and next header. Kept out of {@link #ipv6} so that stays small enough to inline. */
+    private static int quotedHash6(MemorySegment m, long quote, int seed) {
+        int label = m.get(BE32, quote) & 0xfffff;
+        int quotedNext = m.get(ValueLayout.JAVA_BYTE, quote + 6) & 0xff;
+        return jhash10(m.get(LE64, quote + 24), m.get(LE64, quote + 32), m.get(LE64, quote + 8), m.get(LE64, quote + 16),
+                label, quotedNext, seed) >>> 1;
+    }
+
+    /**
+     * The l4 key's protocol (high 32 bits) and ports word (low 32 bits) of an IPv6 packet: the
+     * upper-layer protocol after extension headers; ports 0 behind a Fragment header or when cut.
+     */
+    private static long protoAndPorts6(MemorySegment m, long l3, int l3Length, int nexthdr) {
+        long off = l3 + IPV6_HEADER;
+        int avail = l3Length - IPV6_HEADER;
+        int proto = nexthdr;
+        for (int i = 0; i < MAX_EXTENSION_HEADERS; i++) {
+            if (proto == 0 || proto == 43 || proto == 60) {
+                if (avail < 8) {
+                    return (long) proto << 32;
+                }
+                int len = ((m.get(ValueLayout.JAVA_BYTE, off + 1) & 0xff) + 1) << 3;
+                proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
+                off += len;
+                avail -= len;
+            } else if (proto == 44) {
+                if (avail >= 8) {
+                    proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
+                }
+                return (long) proto << 32;
+            } else {
+                break;
+            }
+        }
+        return (long) proto << 32 | (ports(m, off, avail, proto) & 0xffffffffL);
     }
 
     /** The 4 bytes that stand for ports in the l4 key, or 0 when the protocol has none or they are missing. */
@@ -167,31 +186,35 @@ public final class FlowHash {
         return Jenkins.finalMix(a, b, c);
     }
 
-    /** {@code jhash2} over [first address (4 words), second address (4 words), w8, w9], unrolled. */
-    static int jhash10(MemorySegment m, long first, long second, int w8, int w9, int initval) {
+    /**
+     * {@code jhash2} over [first address (4 words), second address (4 words), w8, w9], unrolled.
+     * The addresses come as little-endian 8-byte halves (words 0,1 and 2,3), read by the caller:
+     * this method is too big to inline, and with the loads outside it the call stays cheap.
+     */
+    static int jhash10(long first0, long first1, long second0, long second1, int w8, int w9, int initval) {
         int a = Jenkins.INITVAL + (10 << 2) + initval;
         int b = a;
         int c = a;
-        a += m.get(LE32, first);
-        b += m.get(LE32, first + 4);
-        c += m.get(LE32, first + 8);
+        a += (int) first0;
+        b += (int) (first0 >>> 32);
+        c += (int) first1;
         a -= c; a ^= Integer.rotateLeft(c, 4); c += b;
         b -= a; b ^= Integer.rotateLeft(a, 6); a += c;
         c -= b; c ^= Integer.rotateLeft(b, 8); b += a;
         a -= c; a ^= Integer.rotateLeft(c, 16); c += b;
         b -= a; b ^= Integer.rotateLeft(a, 19); a += c;
         c -= b; c ^= Integer.rotateLeft(b, 4); b += a;
-        a += m.get(LE32, first + 12);
-        b += m.get(LE32, second);
-        c += m.get(LE32, second + 4);
+        a += (int) (first1 >>> 32);
+        b += (int) second0;
+        c += (int) (second0 >>> 32);
         a -= c; a ^= Integer.rotateLeft(c, 4); c += b;
         b -= a; b ^= Integer.rotateLeft(a, 6); a += c;
         c -= b; c ^= Integer.rotateLeft(b, 8); b += a;
         a -= c; a ^= Integer.rotateLeft(c, 16); c += b;
         b -= a; b ^= Integer.rotateLeft(a, 19); a += c;
         c -= b; c ^= Integer.rotateLeft(b, 4); b += a;
-        a += m.get(LE32, second + 8);
-        b += m.get(LE32, second + 12);
+        a += (int) second1;
+        b += (int) (second1 >>> 32);
         c += w8;
         a -= c; a ^= Integer.rotateLeft(c, 4); c += b;
         b -= a; b ^= Integer.rotateLeft(a, 6); a += c;
