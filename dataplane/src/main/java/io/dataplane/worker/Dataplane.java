@@ -141,21 +141,6 @@ public final class Dataplane implements AutoCloseable {
         portStates.set(port, up);
     }
 
-    public boolean portUp(int port) {
-        return portStates.up(port);
-    }
-
-    public Port port(int index) {
-        if (index < 0 || index >= ports.length || ports[index] == null) {
-            throw new IllegalArgumentException("no port with index " + index);
-        }
-        return ports[index];
-    }
-
-    public int workerCount() {
-        return workers.size();
-    }
-
     /** The last exception a worker reported, or null. A worker keeps running after one. */
     public Throwable lastError() {
         return lastError;

@@ -17,10 +17,6 @@ final class PortStates {
         down.getAndUpdate(d -> up ? d & ~bit : d | bit);
     }
 
-    boolean up(int port) {
-        return (down.get() & (1L << port)) == 0;
-    }
-
     /** Bit i set when port index i is down. */
     long downMask() {
         return down.get();
