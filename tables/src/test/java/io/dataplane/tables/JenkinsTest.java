@@ -46,4 +46,20 @@ class JenkinsTest {
         // 192.0.2.1 and 198.51.100.1 as raw __be32 on a little-endian host
         assertEquals(1360477415, Jenkins.jhash2Words(0x010200c0, 0x016433c6, 0) >>> 1);
     }
+
+    /** The hot path's unrolled copies in FlowHash must stay identical to the reference jhash2. */
+    @Test
+    void unrolledFlowHashRoundsEqualJhash2() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2);
+        for (int i = 0; i < 100_000; i++) {
+            int[] k = r.ints(10).toArray();
+            int seed = r.nextInt();
+            assertEquals(Jenkins.jhash2(k, 4, seed), FlowHash.jhash4(k[0], k[1], k[2], k[3], seed));
+            long a0 = (k[0] & 0xffffffffL) | (long) k[1] << 32;
+            long a1 = (k[2] & 0xffffffffL) | (long) k[3] << 32;
+            long b0 = (k[4] & 0xffffffffL) | (long) k[5] << 32;
+            long b1 = (k[6] & 0xffffffffL) | (long) k[7] << 32;
+            assertEquals(Jenkins.jhash2(k, 10, seed), FlowHash.jhash10(a0, a1, b0, b1, k[8], k[9], seed));
+        }
+    }
 }
