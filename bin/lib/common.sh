@@ -37,15 +37,19 @@ ensure_maven() {
 # Builds (without tests) when a runtime jar is missing or a source file is newer than it.
 ensure_built() {
   local stamp=$DATAPLANE_HOME/perf/target/perf.jar
-  if [[ -f $stamp && -z $(find "$DATAPLANE_HOME" -path '*/src/*' -newer "$stamp" -print -quit 2>/dev/null) \
-        && ! $DATAPLANE_HOME/pom.xml -nt $stamp ]]; then
+  # Only what goes into the jars counts: main sources, resources, the C shim and the poms.
+  if [[ -f $stamp && -z $(find "$DATAPLANE_HOME" \( -path '*/src/main/*' -o -name pom.xml \) -newer "$stamp" -print -quit 2>/dev/null) ]]; then
     return 0
   fi
   ensure_maven || return 1
   echo "building dataplane (mvn package, tests skipped; 'bin/test' runs them)..." >&2
-  (cd "$DATAPLANE_HOME" && mvn -q -B -DskipTests package) >&2 \
-    || { echo "error: the build failed; run 'cd $DATAPLANE_HOME && mvn -DskipTests package' to see why" >&2; return 1; }
-  # Maven leaves an unchanged jar's time alone (perf has no sources yet): mark the build as done.
+  # Maven 3.8 prints colour resets even in batch mode; keep the terminal clean.
+  (cd "$DATAPLANE_HOME" && mvn -q -B -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+  if [[ ${PIPESTATUS[0]} -ne 0 ]]; then
+    echo "error: the build failed; run 'cd $DATAPLANE_HOME && mvn -DskipTests package' to see why" >&2
+    return 1
+  fi
+  # Maven leaves a jar whose content did not change with its old time: mark the build as done.
   touch "$stamp"
 }
 
