@@ -1,5 +1,7 @@
 package io.dataplane.port;
 
+import io.dataplane.ffi.Shell;
+
 import io.dataplane.ffi.dpdk.TestEal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dataplane.ffi.NetNamespace;
 import io.dataplane.ffi.dpdk.Dpdk;
 import io.dataplane.pipeline.PacketBatch;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -125,17 +125,6 @@ class DpdkVethTest {
     }
 
     private static void run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command[0] + " (install iproute2): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Shell.run(command);
     }
 }

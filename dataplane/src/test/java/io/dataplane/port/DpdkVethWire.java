@@ -1,16 +1,16 @@
 package io.dataplane.port;
 
+import io.dataplane.ffi.Shell;
+
 import io.dataplane.ffi.dpdk.TestEal;
 
 import io.dataplane.ffi.NetNamespace;
 import io.dataplane.ffi.dpdk.Dpdk;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.worker.TestWire;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A {@link TestWire} of real kernel links: three veth pairs in a network namespace it creates
@@ -134,17 +134,6 @@ public final class DpdkVethWire implements TestWire {
     }
 
     private static void run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command[0] + " (install iproute2): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Shell.run(command);
     }
 }

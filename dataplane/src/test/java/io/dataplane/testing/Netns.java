@@ -65,23 +65,22 @@ public final class Netns implements AutoCloseable {
 
     /** {@code ip netns exec NS command...}. */
     public String exec(String ns, String... command) {
+        return run(inNamespace(ns, command));
+    }
+
+    private static String[] inNamespace(String ns, String... command) {
         String[] cmd = new String[command.length + 4];
         cmd[0] = "ip";
         cmd[1] = "netns";
         cmd[2] = "exec";
         cmd[3] = ns;
         System.arraycopy(command, 0, cmd, 4, command.length);
-        return run(cmd);
+        return cmd;
     }
 
     /** {@code ip netns exec NS command...}, returning its output whatever its exit status (ping with no reply exits 1). */
     public String output(String ns, String... command) {
-        String[] cmd = new String[command.length + 4];
-        cmd[0] = "ip";
-        cmd[1] = "netns";
-        cmd[2] = "exec";
-        cmd[3] = ns;
-        System.arraycopy(command, 0, cmd, 4, command.length);
+        String[] cmd = inNamespace(ns, command);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
