@@ -24,8 +24,8 @@ import java.util.List;
  */
 public final class ControlPlane {
     private final Rib rib;
+    private final ConfigurationLines configurationLines;
     private ForwardingPlane forwarding;
-    private boolean configPhase;
 
     private Object batchOwner;
     private int batchCommands;
@@ -33,8 +33,14 @@ public final class ControlPlane {
     private final List<Runnable> batchSideEffects = new ArrayList<>();
 
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
+        this(rib, forwarding, ConfigurationLines.NONE);
+    }
+
+    /** {@code configurationLines}: the lines of a configuration file that are not routing commands (the daemon's). */
+    public ControlPlane(Rib rib, ForwardingPlane forwarding, ConfigurationLines configurationLines) {
         this.rib = rib;
         this.forwarding = forwarding;
+        this.configurationLines = configurationLines;
     }
 
     public Rib rib() {
@@ -58,13 +64,12 @@ public final class ControlPlane {
     }
 
     /**
-     * Loads a configuration: the lines run as one batch in the configuration phase (where
-     * {@code port add} and {@code dpdk eal} are allowed). Throws naming {@code source:LINE} on the
-     * first bad line, with nothing applied.
+     * Loads a configuration: the lines run as one batch, the {@link ConfigurationLines} among them
+     * (how ports are made) included. Throws naming {@code source:LINE} on the first bad line, with
+     * nothing applied.
      */
     public void loadConfiguration(List<String> lines, String source) {
         Object session = new Object();
-        configPhase = true;
         try {
             check(execute(session, "batch begin"), source, 0);
             for (int i = 0; i < lines.size(); i++) {
@@ -76,12 +81,24 @@ public final class ControlPlane {
                     throw new CommandException(source + ":" + (i + 1)
                             + ": batch commands are not allowed in a configuration file; the whole file is applied as one batch");
                 }
-                check(execute(session, lines.get(i)), source, i + 1);
+                if (configurationLines.command(lines.get(i)) != null) {
+                    applyConfigurationLine(lines.get(i), source, i + 1);
+                } else {
+                    check(execute(session, lines.get(i)), source, i + 1);
+                }
             }
             check(execute(session, "batch commit"), source, lines.size());
         } finally {
             sessionClosed(session);
-            configPhase = false;
+        }
+    }
+
+    /** Runs inside the configuration's open batch: the RIB journals it, so a later bad line undoes it too. */
+    private void applyConfigurationLine(String line, String source, int number) {
+        try {
+            configurationLines.parse(line).accept(rib);
+        } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+            throw new CommandException(source + ":" + number + ": " + e.getMessage());
         }
     }
 
@@ -136,6 +153,16 @@ public final class ControlPlane {
     public Reply execute(Object session, String line) {
         if (CommandParser.isBlank(line)) {
             return Reply.success();
+        }
+        String configurationOnly = configurationLines.command(line);
+        if (configurationOnly != null) {
+            try {
+                configurationLines.parse(line); // a bad line is told what is wrong with it first
+            } catch (CommandException e) {
+                return failInBatch(session, e.getMessage());
+            }
+            return failInBatch(session, "'" + configurationOnly
+                    + "' is configuration-only: put it in the --config file and restart the daemon");
         }
         Request req;
         try {
@@ -198,10 +225,6 @@ public final class ControlPlane {
             return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
         }
         if (c.changesState()) {
-            if ((c instanceof PortAdd || c instanceof DpdkEal) && !configPhase) {
-                throw new CommandException("'" + (c instanceof PortAdd ? "port add" : "dpdk eal")
-                        + "' is configuration-only: put it in the --config file and restart the daemon");
-            }
             if (inBatch) {
                 batchCommands++;
                 rib.apply(c);

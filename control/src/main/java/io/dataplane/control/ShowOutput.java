@@ -190,10 +190,9 @@ final class ShowOutput {
     List<String> linksText(List<PortEntry> ports) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
-            var s = p.spec();
-            out.add(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu() + " type " + s.type().label()
-                    + (s.mode() != null ? " mode " + io.dataplane.control.command.PortSpec.label(s.mode()) : "") + " queues " + s.queues()
-                    + (s.cpu() >= 0 ? " cpu " + s.cpu() : ""));
+            StringBuilder line = new StringBuilder(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
+            p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
+            out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
             if (forwarding != null) {
                 StringBuilder sb = new StringBuilder("    ");
@@ -207,7 +206,6 @@ final class ShowOutput {
     List<Object> linksJson(List<PortEntry> ports) {
         List<Object> out = new ArrayList<>();
         for (PortEntry p : ports) {
-            var s = p.spec();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("ifindex", p.index());
             m.put("ifname", p.name());
@@ -216,14 +214,7 @@ final class ShowOutput {
             m.put("operstate", p.up() ? "UP" : "DOWN");
             m.put("link_type", "ether");
             m.put("address", MacAddress.format(p.mac()));
-            m.put("type", s.type().label());
-            if (s.mode() != null) {
-                m.put("mode", io.dataplane.control.command.PortSpec.label(s.mode()));
-            }
-            m.put("queues", s.queues());
-            if (s.cpu() >= 0) {
-                m.put("cpu", s.cpu());
-            }
+            m.putAll(p.details());
             if (forwarding != null) {
                 m.put("stats64", new LinkedHashMap<>(forwarding.portCounters(p.index())));
             }

@@ -3,6 +3,7 @@ package io.dataplane.control;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
@@ -201,7 +202,7 @@ class ControlPlaneTest {
 
     @Test
     void configurationWithABadLineNamesTheLineAndLoadsNothing() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
+        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null, new PortConfiguration());
         String fp = plane.rib().fingerprint();
         var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
                 "port add dev p0 type memory",
@@ -214,7 +215,7 @@ class ControlPlaneTest {
 
     @Test
     void configurationWithABatchBeginLineIsRejected() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
+        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null, new PortConfiguration());
         var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
                 "port add dev p0 type memory", "batch begin"), "nested.conf"));
         assertTrue(ex.getMessage().contains("nested.conf:2"), ex.getMessage());
@@ -223,7 +224,7 @@ class ControlPlaneTest {
 
     @Test
     void configurationCannotCommitHalfOfItselfWithABatchLine() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
+        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null, new PortConfiguration());
         var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
                 "port add dev p0 type memory", "batch commit", "route add 10.0.0.0/8 via 192.0.2.1 dev p9"), "half.conf"));
         assertTrue(ex.getMessage().startsWith("half.conf:2: batch commands are not allowed"), ex.getMessage());
@@ -231,43 +232,8 @@ class ControlPlaneTest {
     }
 
     @Test
-    void portSpecKeepsAfXdpAndDpdkOptionsForOtherPortTypes() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
-        plane.loadConfiguration(List.of(
-                "port add dev eth0 queues 4 mode zerocopy cpu 2",
-                "port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 cpu 3 rx-ring 512 burst 64",
-                "port add dev dp1 type dpdk pci 0000:03:00.0",
-                "dpdk eal --no-huge -m 512"), "ports.conf");
-        var ports = plane.rib().ports();
-        assertEquals(io.dataplane.control.command.PortSpec.Type.AFXDP, ports.get(0).spec().type());
-        assertEquals(4, ports.get(0).spec().queues());
-        assertEquals(io.dataplane.ffi.XskSocket.Mode.ZEROCOPY, ports.get(0).spec().mode());
-        assertEquals(2, ports.get(0).spec().cpu());
-        assertEquals("port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 rx-ring 512 burst 64", ports.get(1).spec().dpdk().toString());
-        assertEquals(io.dataplane.port.DpdkPortConfig.Device.PCI, ports.get(2).spec().dpdk().device());
-        assertEquals("0000:03:00.0", ports.get(2).spec().dpdk().spec());
-        assertEquals(List.of("--no-huge", "-m", "512"), plane.rib().dpdkEal().args());
-    }
-
-    @Test
-    void dpdkPortOptionsAreValidatedByTheDpdkPortConfigAtConfigurationTime() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
-        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
-                "port add dev dp0 type dpdk vdev net_null0 rx-ring 100"), "d.conf"));
-        assertTrue(ex.getMessage().startsWith("d.conf:1: port dp0: rx-ring must be a power of two"), ex.getMessage());
-    }
-
-    @Test
-    void dpdkPortNeedsExactlyOneOfVdevAndPci() {
-        var plane = new ControlPlane(new io.dataplane.control.rib.Rib(64, 16), null);
-        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
-                "port add dev dp0 type dpdk"), "d.conf"));
-        assertTrue(ex.getMessage().contains("exactly one of 'vdev SPEC' or 'pci ADDR'"), ex.getMessage());
-    }
-
-    @Test
     void tableCapacityExhaustionIsAnErrorAndRollsBack() {
-        var small = new ControlPlane(new io.dataplane.control.rib.Rib(2, 1), null);
+        var small = new ControlPlane(new io.dataplane.control.rib.Rib(2, 1), null, new PortConfiguration());
         small.loadConfiguration(List.of("port add dev p0 type memory"), "s.conf");
         Object s = new Object();
         assertTrue(small.execute(s, "route add 10.1.0.0/16 via 192.0.2.1 dev p0").ok());

@@ -2,6 +2,7 @@ package io.dataplane.control;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.dataplane.control.daemon.Dpctl;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

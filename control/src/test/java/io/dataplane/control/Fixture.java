@@ -3,6 +3,7 @@ package io.dataplane.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;
@@ -29,7 +30,7 @@ final class Fixture implements AutoCloseable {
     final Forwarding forwarding = new Forwarding(new ForwardingLimits(64, 16, 256, 256, 2));
     final ForwardingTables tables = new ForwardingTables(forwarding);
     final Rib rib = new Rib(64, 16);
-    final ControlPlane plane = new ControlPlane(rib, null);
+    final ControlPlane plane = new ControlPlane(rib, null, new PortConfiguration());
     final Object session = new Object();
 
     Fixture() {

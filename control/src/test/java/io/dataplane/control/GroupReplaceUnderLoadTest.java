@@ -2,6 +2,7 @@ package io.dataplane.control;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Verdict;
@@ -118,7 +119,7 @@ class GroupReplaceUnderLoadTest {
         config.add("nexthop add id 10 group 1/2 mpalgo l4");
         config.add("route add 10.0.0.0/8 nhid 10");
         dataplane = b.build();
-        plane = new ControlPlane(new Rib(limits.nexthops(), limits.groups()), null);
+        plane = new ControlPlane(new Rib(limits.nexthops(), limits.groups()), null, new PortConfiguration());
         plane.loadConfiguration(config, "load.conf");
         plane.attach(new DataplaneForwarding(dataplane));
         dataplane.start();

@@ -127,20 +127,4 @@ public sealed interface Command {
 
     record BatchAbort() implements Command {
     }
-
-    /** Configuration-time only: declares a port (see {@link PortSpec}). */
-    record PortAdd(PortSpec port) implements Command {
-        @Override
-        public boolean changesState() {
-            return true;
-        }
-    }
-
-    /** Configuration-time only: the EAL arguments for DPDK ports (the one {@code dpdk eal ...} line). */
-    record DpdkEal(io.dataplane.ffi.dpdk.EalOptions options) implements Command {
-        @Override
-        public boolean changesState() {
-            return true;
-        }
-    }
 }

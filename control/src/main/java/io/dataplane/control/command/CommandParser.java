@@ -2,8 +2,6 @@ package io.dataplane.control.command;
 
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.control.command.Command.*;
-import io.dataplane.ffi.XskSocket;
-import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +38,6 @@ public final class CommandParser {
             "set hash-seed 0..4294967295",
             "stats [ports|drops|nexthops]",
             "batch begin | batch commit | batch abort",
-            "port add dev NAME type memory [mtu N] [address MAC]                  (configuration only)",
-            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [cpu N]  (configuration only)",
-            "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]  (configuration only)",
-            "dpdk eal ARG...                                                       (configuration only)",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
             "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
 
@@ -87,10 +81,10 @@ public final class CommandParser {
             String opt = next();
             switch (opt) {
                 case "-j", "-json" -> json = true;
-                default -> throw error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch, port, dpdk)");
+                default -> throw error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch)");
             }
         }
-        String object = expect("an object: route, nexthop, neigh, link, set, stats, batch, port or dpdk");
+        String object = expect("an object: route, nexthop, neigh, link, set, stats, batch");
         Command c = switch (object) {
             case "route", "r", "ro" -> route();
             case "nexthop", "nh" -> nexthop();
@@ -99,9 +93,7 @@ public final class CommandParser {
             case "set" -> set();
             case "stats" -> stats();
             case "batch" -> batch();
-            case "port" -> port();
-            case "dpdk" -> dpdk();
-            default -> throw error(object, "an object: route, nexthop, neigh, link, set, stats, batch, port or dpdk");
+            default -> throw error(object, "an object: route, nexthop, neigh, link, set, stats, batch");
         };
         return new Request(json, c);
     }
@@ -447,111 +439,6 @@ public final class CommandParser {
         };
         end();
         return c;
-    }
-
-    // ---- port, dpdk ----
-
-    private Command port() {
-        keyword("add");
-        keyword("dev");
-        String name = devName();
-        PortSpec.Type type = PortSpec.Type.AFXDP;
-        int queues = -1;
-        XskSocket.Mode mode = null;
-        int cpu = -1;
-        String vdev = null;
-        String pci = null;
-        int mtu = -1;
-        long mac = -1;
-        int rxRing = DpdkPortConfig.DEFAULT_RING;
-        int txRing = DpdkPortConfig.DEFAULT_RING;
-        int mbufs = DpdkPortConfig.DEFAULT_MBUFS;
-        int burst = DpdkPortConfig.DEFAULT_BURST;
-        List<String> given = new ArrayList<>();
-        while (peek() != null) {
-            String k = next();
-            if (given.contains(k)) {
-                throw error(k, "each option once ('" + k + "' is given twice)");
-            }
-            given.add(k);
-            switch (k) {
-                case "type" -> {
-                    String t = expect("a port type: memory, afxdp or dpdk");
-                    type = switch (t) {
-                        case "memory" -> PortSpec.Type.MEMORY;
-                        case "afxdp", "af_xdp", "xdp" -> PortSpec.Type.AFXDP;
-                        case "dpdk" -> PortSpec.Type.DPDK;
-                        default -> throw error(t, "a port type: memory, afxdp or dpdk");
-                    };
-                }
-                case "queues" -> queues = number("queues", "a queue count 1..256", 1, 256);
-                case "mode" -> {
-                    String m = expect("an AF_XDP mode: auto, copy or zerocopy");
-                    mode = switch (m) {
-                        case "auto" -> XskSocket.Mode.AUTO;
-                        case "copy" -> XskSocket.Mode.COPY;
-                        case "zerocopy", "zero-copy", "zc" -> XskSocket.Mode.ZEROCOPY;
-                        default -> throw error(m, "an AF_XDP mode: auto, copy or zerocopy");
-                    };
-                }
-                case "cpu" -> cpu = number("cpu", "a CPU number 0..4095", 0, 4095);
-                case "vdev" -> vdev = expect("a DPDK virtual device spec, e.g. net_tap0,iface=dtap0");
-                case "pci" -> pci = expect("a PCI address, e.g. 0000:03:00.0");
-                case "rx-ring" -> rxRing = number("rx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
-                case "tx-ring" -> txRing = number("tx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
-                case "mbufs" -> mbufs = number("mbufs", "a buffer count", 1, Integer.MAX_VALUE);
-                case "burst" -> burst = number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
-                case "mtu" -> mtu = number("mtu", "an MTU 68..65535", 68, 65535);
-                case "address" -> mac = parseWith("address", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
-                default -> throw error(k, "a port option: type, queues, mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
-            }
-        }
-        String where = "port " + name + " (type " + type.label() + ")";
-        DpdkPortConfig dpdk = null;
-        switch (type) {
-            case MEMORY -> rejectOption(given, where, "queues", "mode", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
-            case AFXDP -> rejectOption(given, where, "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
-            case DPDK -> {
-                rejectOption(given, where, "mode");
-                if ((vdev == null) == (pci == null)) {
-                    throw new CommandException(where + " needs exactly one of 'vdev SPEC' or 'pci ADDR'");
-                }
-                try {
-                    // the dataplane's own validation, so a bad ring size is reported with this line
-                    dpdk = new DpdkPortConfig(name, vdev != null ? DpdkPortConfig.Device.VDEV : DpdkPortConfig.Device.PCI,
-                            vdev != null ? vdev : pci, rxRing, txRing, mbufs, burst);
-                } catch (IllegalArgumentException e) {
-                    throw new CommandException(e.getMessage());
-                }
-            }
-        }
-        if (type == PortSpec.Type.AFXDP && mode == null) {
-            mode = XskSocket.Mode.AUTO;
-        }
-        return new PortAdd(new PortSpec(name, type, queues < 0 ? 1 : queues, mode, cpu, dpdk,
-                mtu < 0 ? PortSpec.DEFAULT_MTU : mtu, mac));
-    }
-
-    private static void rejectOption(List<String> given, String where, String... options) {
-        for (String o : options) {
-            if (given.contains(o)) {
-                throw new CommandException("option '" + o + "' does not apply to " + where + "; remove it or change the type");
-            }
-        }
-    }
-
-    private Command dpdk() {
-        keyword("eal");
-        List<String> args = new ArrayList<>(tokens.subList(pos, tokens.size()));
-        pos = tokens.size();
-        if (args.isEmpty()) {
-            throw missing("EAL arguments after 'dpdk eal' (e.g. --no-huge -m 512)");
-        }
-        try {
-            return new DpdkEal(new io.dataplane.ffi.dpdk.EalOptions(args));
-        } catch (IllegalArgumentException e) {
-            throw new CommandException(e.getMessage());
-        }
     }
 
     // ---- shared pieces ----

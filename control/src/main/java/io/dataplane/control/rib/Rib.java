@@ -5,7 +5,6 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.MacAddress;
-import io.dataplane.control.command.PortSpec;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -35,10 +34,18 @@ import java.util.TreeSet;
  */
 public final class Rib {
 
-    /** A declared port: its spec, table index, source MAC and MTU, and admin state. */
-    public record PortEntry(int index, PortSpec spec, long mac, int mtu, boolean up) {
-        public String name() {
-            return spec.name();
+    /**
+     * A port as the routing model sees it: its name and table index, source MAC and MTU, and admin
+     * state. How the port is made is the daemon's business; {@code details} is what it says about
+     * that (type, mode, queues, cpu), shown by {@code link show} as given, in its order.
+     */
+    public record PortEntry(int index, String name, long mac, int mtu, boolean up, Map<String, Object> details) {
+        public PortEntry {
+            details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
+        }
+
+        PortEntry with(long mac, int mtu, boolean up) {
+            return new PortEntry(index, name, mac, mtu, up, details);
         }
     }
 
@@ -96,7 +103,6 @@ public final class Rib {
     private final Map<Prefix, Route> routes = new HashMap<>();
     private final Map<Integer, SlotNexthop> nexthopSlots = new HashMap<>();
     private final Map<Integer, GroupSpec> groupSlots = new HashMap<>();
-    private io.dataplane.ffi.dpdk.EalOptions dpdkEal;
     private int hashSeed;
 
     // What the published tables held before the open transaction touched an entry (null = absent).
@@ -132,14 +138,6 @@ public final class Rib {
                 }
                 hashSeed = s.seed();
                 journal.undo(() -> hashSeed = before);
-            }
-            case PortAdd p -> portAdd(p.port());
-            case DpdkEal d -> {
-                if (dpdkEal != null) {
-                    throw new CommandException("'dpdk eal' is given twice; put every EAL argument on one 'dpdk eal ...' line");
-                }
-                dpdkEal = d.options();
-                journal.undo(() -> dpdkEal = null);
             }
             default -> throw new IllegalArgumentException(c + " does not change the RIB");
         }
@@ -453,20 +451,23 @@ public final class Rib {
             return;
         }
         PortEntry before = p;
-        ports.set(p.index(), new PortEntry(p.index(), p.spec(), p.mac(), p.mtu(), l.up()));
+        ports.set(p.index(), p.with(p.mac(), p.mtu(), l.up()));
         journal.undo(() -> ports.set(before.index(), before));
         refreshSlots(s -> s.port() == before.index());
     }
 
-    private void portAdd(PortSpec spec) {
-        if (port(spec.name(), null) != null) {
-            throw new CommandException("port " + spec.name() + " is already declared; each port is declared once");
+    /**
+     * Registers a port the daemon declared (admin state up), inside a transaction; returns its
+     * table index, the next free one. Routes, nexthops and neighbours name it from then on.
+     */
+    public int addPort(String name, long mac, int mtu, Map<String, Object> details) {
+        if (port(name, null) != null) {
+            throw new CommandException("port " + name + " is already declared; each port is declared once");
         }
         int index = ports.size();
-        // Memory ports have no device to ask for a MAC: a locally administered one per index.
-        long mac = spec.mac() >= 0 ? spec.mac() : 0x02_00_00_00_00_00L | (index + 1);
-        ports.add(new PortEntry(index, spec, mac, spec.mtu(), true));
+        ports.add(new PortEntry(index, name, mac, mtu, true, details));
         journal.undo(() -> ports.remove(index));
+        return index;
     }
 
     /** Recomputes the rewrite data of every nexthop slot that matches (neighbour or port changed). */
@@ -505,7 +506,7 @@ public final class Rib {
         if (p.mac() == mac && p.mtu() == mtu) {
             return;
         }
-        ports.set(port, new PortEntry(p.index(), p.spec(), mac, mtu, p.up()));
+        ports.set(port, p.with(mac, mtu, p.up()));
         journal.undo(() -> ports.set(p.index(), p));
         refreshSlots(s -> s.port() == port);
     }
@@ -615,11 +616,6 @@ public final class Rib {
         return ports.get(index).name();
     }
 
-    /** The configuration's {@code dpdk eal} options, or null if it has none. */
-    public io.dataplane.ffi.dpdk.EalOptions dpdkEal() {
-        return dpdkEal;
-    }
-
     public int hashSeed() {
         return hashSeed;
     }
@@ -715,6 +711,6 @@ public final class Rib {
     /** A fingerprint of the whole model, for tests that prove a failed command changed nothing. */
     public String fingerprint() {
         return Objects.hash(ports, neighbours, learned, noCarrier, objects, objectRouteUsers, sharedSlots, routes, nexthopSlots, groupSlots,
-                dpdkEal, hashSeed) + "/" + routes.size() + "/" + nexthopSlotAlloc.inUse() + "/" + groupSlotAlloc.inUse();
+                hashSeed) + "/" + routes.size() + "/" + nexthopSlotAlloc.inUse() + "/" + groupSlotAlloc.inUse();
     }
 }

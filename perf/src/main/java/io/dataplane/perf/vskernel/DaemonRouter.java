@@ -1,6 +1,6 @@
 package io.dataplane.perf.vskernel;
 
-import io.dataplane.control.Dpctl;
+import io.dataplane.control.daemon.Dpctl;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -113,7 +113,7 @@ final class DaemonRouter implements RouterUnderTest {
                 // which would start a nested Maven build in the middle of this one.
                 cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
                         "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseParallelGC", "-cp", classpath,
-                        "io.dataplane.control.DataplaneMain"));
+                        "io.dataplane.control.daemon.DataplaneMain"));
             }
             cmd.addAll(List.of("run", "--config", file.toString(), "--socket", socket().toString()));
             process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -1,8 +1,8 @@
 package io.dataplane.perf.vskernel;
 
+import io.dataplane.control.daemon.KernelAddresses;
 import io.dataplane.ffi.NetNamespace;
 import io.dataplane.ffi.XskSocket;
-import io.dataplane.neighbour.NeighbourTable;
 import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.Umem;
 import io.dataplane.tables.Change;
@@ -75,8 +75,8 @@ final class DataplaneRouter implements RouterUnderTest {
             dataplane = b.worker(cpu, all).build();
             Change c = dataplane.forwarding().change();
             for (int i = 0; i < n; i++) {
-                c.nexthop(i, new Nexthop(i + 1, NeighbourTable.macOf(BenchTopology.sinkMac(i)),
-                        NeighbourTable.macOf(BenchTopology.routerOutMac(i)), 1500, true, true));
+                c.nexthop(i, new Nexthop(i + 1, KernelAddresses.mac(BenchTopology.sinkMac(i)),
+                        KernelAddresses.mac(BenchTopology.routerOutMac(i)), 1500, true, true));
             }
             c.group(GROUP, group(-1));
             for (int r = 0; r < routes; r++) {

@@ -1,5 +1,7 @@
-package io.dataplane.control;
+package io.dataplane.control.daemon;
 
+import io.dataplane.control.CommandServer;
+import io.dataplane.control.Reply;
 import io.dataplane.control.command.CommandParser;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -55,7 +57,7 @@ public final class Dpctl {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (words.isEmpty() && (a.equals("--help") || a.equals("-h") || a.equals("help"))) {
-                out.println(USAGE + DataplaneMain.indent(CommandParser.GRAMMAR));
+                out.println(USAGE + CommandReference.text());
                 return 0;
             } else if (words.isEmpty() && (a.equals("--socket") || a.equals("-batch") || a.equals("--batch"))) {
                 if (i + 1 >= args.length) {

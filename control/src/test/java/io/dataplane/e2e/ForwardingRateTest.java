@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dataplane.ffi.CpuAffinity;
 import io.dataplane.ffi.Libc;
 import io.dataplane.ffi.XskSocket;
-import io.dataplane.neighbour.NeighbourFollower;
-import io.dataplane.neighbour.NeighbourTable;
+import io.dataplane.control.daemon.KernelAddresses;
+import io.dataplane.control.daemon.KernelFollower;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.Umem;
@@ -140,9 +140,9 @@ class ForwardingRateTest {
                     return p;
                 });
                 byte[] routerMac = ports[0].mac();
-                NeighbourTable neighbours = new NeighbourTable();
+                HeardNeighbours neighbours = new HeardNeighbours();
                 long[] macs = new long[3];
-                try (NeighbourFollower follower = new NeighbourFollower(neighbours, topo.router)) {
+                try (KernelFollower follower = new KernelFollower(neighbours, topo.router)) {
                     follower.awaitLoaded(5, TimeUnit.SECONDS);
                     String[] peers = {RouterTopology.CLIENT4, RouterTopology.SERVER1_4, RouterTopology.SERVER2_4};
                     for (int i = 0; i < 3; i++) {
@@ -159,9 +159,9 @@ class ForwardingRateTest {
                 try (Dataplane dp = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(1, 0, 1, 2)
                         .idle(Dataplane.Idle.BUSY_SPIN).build()) {
                     dp.forwarding().change()
-                            .nexthop(1, new Nexthop(0, macs[0], NeighbourTable.macOf(routerMac), 1500, true, true))
-                            .nexthop(2, new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true))
-                            .nexthop(3, new Nexthop(2, macs[2], NeighbourTable.macOf(ports[2].mac()), 1500, true, true))
+                            .nexthop(1, new Nexthop(0, macs[0], KernelAddresses.mac(routerMac), 1500, true, true))
+                            .nexthop(2, new Nexthop(1, macs[1], KernelAddresses.mac(ports[1].mac()), 1500, true, true))
+                            .nexthop(3, new Nexthop(2, macs[2], KernelAddresses.mac(ports[2].mac()), 1500, true, true))
                             .group(0, new GroupSpec(new int[] {2, 3}, new int[] {1, 2}, MultipathAlgorithm.L4))
                             .route4(IpAddresses.parse4("10.0.1.0"), 24, RouteTarget.nexthop(1))
                             .route4(IpAddresses.parse4(RouterTopology.ANYCAST4), 32, RouteTarget.group(0))

@@ -1,4 +1,4 @@
-package io.dataplane.neighbour;
+package io.dataplane.control.daemon;
 
 import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.NativeException;
@@ -13,21 +13,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps a {@link NeighbourTable} in step with the kernel: subscribes to link and neighbour
- * notifications first, then dumps both tables (so nothing falls between the dump and the
- * subscription), then applies notifications as they come, on its own thread. It also sends the
- * resolution requests that forwarding asks for when a nexthop's MAC is unknown, at most one per
- * neighbour per second, like the kernel's own probing.
+ * Follows the kernel's links and neighbours: subscribes to their notifications first, then dumps
+ * both tables (so nothing falls between the dump and the subscription), then hands every entry and
+ * notification to a {@link Rtnetlink.Listener} as it comes, on its own thread. It keeps no table:
+ * the listener relays (see {@link KernelRelay}). It also sends the resolution requests that
+ * forwarding asks for when a nexthop's MAC is unknown, at most one per neighbour per second, like
+ * the kernel's own probing.
  */
-public final class NeighbourFollower implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(NeighbourFollower.class.getName());
+public final class KernelFollower implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(KernelFollower.class.getName());
     private static final long RESOLVE_INTERVAL_NANOS = 1_000_000_000L;
     private static final int POLL_MS = 100;
 
     private record Request(int ifindex, InetAddress address) {
     }
 
-    private final NeighbourTable table;
+    private final Rtnetlink.Listener listener;
     private final String namespace;
     private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<Request, Long> lastRequest = new ConcurrentHashMap<>();
@@ -37,14 +38,14 @@ public final class NeighbourFollower implements AutoCloseable {
     private volatile RuntimeException failure;
 
     /** Starts following; {@code namespace} is the network namespace to follow, or null for the current one. */
-    public NeighbourFollower(NeighbourTable table, String namespace) {
-        this.table = table;
+    public KernelFollower(Rtnetlink.Listener listener, String namespace) {
+        this.listener = listener;
         this.namespace = namespace;
         this.thread = Thread.ofPlatform().daemon().name("neighbours" + (namespace == null ? "" : "-" + namespace))
                 .start(this::run);
     }
 
-    /** Waits until the initial dump is in the table; throws what went wrong if following failed. */
+    /** Waits until the initial dump went to the listener; throws what went wrong if following failed. */
     public void awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
         if (!loaded.await(timeout, unit)) {
             throw new IllegalStateException("neighbour dump not loaded within " + timeout + " " + unit);
@@ -73,17 +74,17 @@ public final class NeighbourFollower implements AutoCloseable {
             }
             try (Rtnetlink events = Rtnetlink.subscribe(Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH);
                  Rtnetlink requestSocket = Rtnetlink.open()) {
-                table.load(requestSocket.links(), requestSocket.neighbours());
+                load(requestSocket);
                 loaded.countDown();
                 while (running) {
                     try {
-                        events.readNotifications(POLL_MS, table);
+                        events.readNotifications(POLL_MS, listener);
                     } catch (NativeException e) {
                         if (e.errno() != Errno.ENOBUFS) {
                             throw e;
                         }
                         // Notifications were lost (socket buffer overrun): the dump is the truth again.
-                        table.load(requestSocket.links(), requestSocket.neighbours());
+                        load(requestSocket);
                     }
                     for (Request r; (r = requests.poll()) != null; ) {
                         try {
@@ -99,6 +100,16 @@ public final class NeighbourFollower implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "neighbour following stopped: " + e.getMessage(), e);
         } finally {
             loaded.countDown();
+        }
+    }
+
+    /** The kernel's links, then its neighbours (so a listener sees carrier before the neighbours behind it). */
+    private void load(Rtnetlink socket) {
+        for (Rtnetlink.Link l : socket.links()) {
+            listener.onLink(l, false);
+        }
+        for (Rtnetlink.Neighbour n : socket.neighbours()) {
+            listener.onNeighbour(n, false);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.dataplane.control;
+package io.dataplane.control.daemon;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.ffi.Libc;
 import io.dataplane.ffi.XskSocket;
-import io.dataplane.neighbour.NeighbourFollower;
-import io.dataplane.neighbour.NeighbourTable;
+import io.dataplane.control.daemon.KernelAddresses;
+import io.dataplane.control.daemon.KernelFollower;
 import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.Umem;
 import io.dataplane.tables.GroupSpec;
@@ -45,8 +45,8 @@ class AfXdpForwardingTest {
     private static Umem umem;
     private static AfXdpPort[] ports;
     private static int[] ifindex;
-    private static NeighbourTable neighbours;
-    private static NeighbourFollower follower;
+    private static HeardNeighbours neighbours;
+    private static KernelFollower follower;
     private static Dataplane dataplane;
     private static Nexthop server1;
     private static Nexthop server2;
@@ -66,8 +66,8 @@ class AfXdpForwardingTest {
             }
             return p;
         });
-        neighbours = new NeighbourTable();
-        follower = new NeighbourFollower(neighbours, topo.router);
+        neighbours = new HeardNeighbours();
+        follower = new KernelFollower(neighbours, topo.router);
         follower.awaitLoaded(5, TimeUnit.SECONDS);
         String[] peers = {RouterTopology.CLIENT4, RouterTopology.SERVER1_4, RouterTopology.SERVER2_4};
         long[] macs = new long[3];
@@ -80,9 +80,9 @@ class AfXdpForwardingTest {
             }
             assertTrue(macs[i] >= 0, "the router's kernel resolved " + peers[i] + " (ARP passed by the XDP program)");
         }
-        Nexthop client = new Nexthop(0, macs[0], NeighbourTable.macOf(ports[0].mac()), 1500, true, true);
-        server1 = new Nexthop(1, macs[1], NeighbourTable.macOf(ports[1].mac()), 1500, true, true);
-        server2 = new Nexthop(2, macs[2], NeighbourTable.macOf(ports[2].mac()), 1500, true, true);
+        Nexthop client = new Nexthop(0, macs[0], KernelAddresses.mac(ports[0].mac()), 1500, true, true);
+        server1 = new Nexthop(1, macs[1], KernelAddresses.mac(ports[1].mac()), 1500, true, true);
+        server2 = new Nexthop(2, macs[2], KernelAddresses.mac(ports[2].mac()), 1500, true, true);
 
         Dataplane.Builder builder = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2);
         String[][] own = {{RouterTopology.ROUTER_C4, RouterTopology.ROUTER_C6}, {"10.0.2.1", "2001:db8:2::1"},
@@ -105,19 +105,12 @@ class AfXdpForwardingTest {
                 .route6(anycast6[0], anycast6[1], 128, RouteTarget.group(GROUP))
                 .commit();
         // Link down on a nexthop's port marks it dead, which takes it out of its group's hash space.
-        neighbours.addListener(new NeighbourTable.Listener() {
-            @Override
-            public void onNeighbour(int index, InetAddress address, long mac) {
+        neighbours.onLink = (index, up) -> {
+            if (index == ifindex[2] && !up && server2Dead.getCount() > 0) {
+                dataplane.forwarding().change().nexthop(NH_SERVER2, server2.withAlive(false)).commit();
+                server2Dead.countDown();
             }
-
-            @Override
-            public void onLink(int index, boolean up) {
-                if (index == ifindex[2] && !up) {
-                    dataplane.forwarding().change().nexthop(NH_SERVER2, server2.withAlive(false)).commit();
-                    server2Dead.countDown();
-                }
-            }
-        });
+        };
         dataplane.start();
     }
 

@@ -1,4 +1,4 @@
-package io.dataplane.demo;
+package io.dataplane.control.daemon;
 
 import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Verdict;

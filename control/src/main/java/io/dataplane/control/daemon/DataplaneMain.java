@@ -1,9 +1,10 @@
-package io.dataplane.control;
+package io.dataplane.control.daemon;
 
+import io.dataplane.control.CommandServer;
+import io.dataplane.control.ControlPlane;
 import io.dataplane.control.command.CommandException;
-import io.dataplane.control.command.CommandParser;
+import io.dataplane.control.command.MacAddress;
 import io.dataplane.control.rib.Rib;
-import io.dataplane.demo.Demo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Entry point of {@code bin/dataplane}: a plain switch over the sub-command, so that each part
- * (the daemon here, the demo in the dataplane module) stays where it belongs.
+ * Entry point of {@code bin/dataplane}: a plain switch over the sub-command ({@code run} the
+ * daemon, or the {@link Demo}).
  */
 public final class DataplaneMain {
 
@@ -43,16 +44,12 @@ public final class DataplaneMain {
         switch (sub) {
             case "run" -> System.exit(run(rest, System.out, System.err));
             case "demo" -> System.exit(Demo.run(rest));
-            case "--help", "-h", "help" -> System.out.println(USAGE + indent(CommandParser.GRAMMAR));
+            case "--help", "-h", "help" -> System.out.println(USAGE + CommandReference.text());
             default -> {
                 System.err.println("dataplane: unknown command '" + sub + "'\n" + USAGE);
                 System.exit(2);
             }
         }
-    }
-
-    static String indent(String text) {
-        return "  " + text.replace("\n", "\n  ");
     }
 
     /** {@code dataplane run}: returns the exit status (0 after a clean stop). */
@@ -78,7 +75,8 @@ public final class DataplaneMain {
             }
         }
         Daemon daemon = new Daemon();
-        ControlPlane plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null);
+        PortConfiguration ports = new PortConfiguration();
+        ControlPlane plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null, ports);
         if (config != null) {
             List<String> lines;
             try {
@@ -102,7 +100,7 @@ public final class DataplaneMain {
             return 1;
         }
         try {
-            daemon.start(plane, server::submit);
+            daemon.start(plane, ports, server::submit);
         } catch (RuntimeException e) {
             server.close();
             err.println("dataplane: cannot start the dataplane: " + e.getMessage());
@@ -110,9 +108,8 @@ public final class DataplaneMain {
         }
         for (Rib.PortEntry p : plane.rib().ports()) {
             String how = daemon.bound(p.index());
-            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + p.spec().type().label()
-                    + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu()
-                    + ", address " + io.dataplane.control.command.MacAddress.format(p.mac()));
+            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
+                    + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu() + ", address " + MacAddress.format(p.mac()));
         }
         out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
         CountDownLatch done = new CountDownLatch(1);

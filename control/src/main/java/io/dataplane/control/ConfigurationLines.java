@@ -1,0 +1,36 @@
+package io.dataplane.control;
+
+import io.dataplane.control.rib.Rib;
+import java.util.function.Consumer;
+
+/**
+ * Configuration-file lines that are not commands of the routing model: the daemon's grammar for
+ * how ports are made ({@code port add ...}, {@code dpdk eal ...}). The control plane runs them in
+ * the configuration's one batch, in file order, and refuses them on the command socket, without
+ * knowing what they say.
+ */
+public interface ConfigurationLines {
+
+    /** No lines of its own: every line is a routing command. */
+    ConfigurationLines NONE = new ConfigurationLines() {
+        @Override
+        public String command(String line) {
+            return null;
+        }
+
+        @Override
+        public Consumer<Rib> parse(String line) {
+            throw new IllegalStateException("no configuration lines of its own: " + line);
+        }
+    };
+
+    /** The command words the line starts with (e.g. "port add") if it is one of these lines, else null. */
+    String command(String line);
+
+    /**
+     * Parses the line (throwing a CommandException that says what is wrong with it) into what it
+     * registers in the RIB. The control plane runs that inside the configuration's open transaction,
+     * so a later bad line rolls it back; on the socket it only checks the line and refuses it.
+     */
+    Consumer<Rib> parse(String line);
+}

@@ -1,0 +1,18 @@
+package io.dataplane.control.daemon;
+
+import io.dataplane.control.command.CommandParser;
+
+/** The command reference that {@code dataplane --help} and {@code dpctl --help} print: the routing grammar, then the port grammar. */
+final class CommandReference {
+    private CommandReference() {
+    }
+
+    /** Both grammars, indented by two spaces under the caller's usage text. */
+    static String text() {
+        return indent(CommandParser.GRAMMAR) + "\n\nConfiguration file only (how ports are made):\n" + indent(PortGrammar.GRAMMAR);
+    }
+
+    private static String indent(String text) {
+        return "  " + text.replace("\n", "\n  ");
+    }
+}

@@ -1,0 +1,127 @@
+package io.dataplane.control.daemon;
+
+import io.dataplane.control.ControlPlane;
+import io.dataplane.control.DataplaneForwarding;
+import io.dataplane.control.ForwardingTables;
+import io.dataplane.control.rib.Rib;
+import io.dataplane.ffi.Libc;
+import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.worker.Dataplane;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running dataplane behind the control plane: opens the declared ports ({@link PortFactory}),
+ * starts the workers, and connects the RIB to the forwarding tables. With no ports declared it
+ * keeps just the tables, so routes can be configured and {@code route get} queried anywhere.
+ *
+ * <p>For kernel interfaces (AF_XDP) it follows the kernel ({@link KernelFollower}, relayed by
+ * {@link KernelRelay}): neighbours the kernel resolved and carrier reach the RIB, and gateways the
+ * RIB cannot resolve are asked for once a second.
+ */
+final class Daemon {
+    private final ForwardingLimits limits = ForwardingLimits.defaults();
+    private PortFactory ports;
+    private Dataplane dataplane;
+    private Forwarding tablesOnly;
+    private KernelFollower follower;
+    private ScheduledExecutorService resolver;
+
+    int nexthopSlots() {
+        return limits.nexthops();
+    }
+
+    int groupSlots() {
+        return limits.groups();
+    }
+
+    /**
+     * Opens and starts what the configuration declared, then publishes the RIB into it. On failure
+     * everything opened so far is closed again (nothing stays bound) and the exception says why.
+     *
+     * @param controlThread runs tasks on the control thread (the RIB's single writer)
+     */
+    void start(ControlPlane plane, PortConfiguration config, Executor controlThread) {
+        if (plane.rib().ports().isEmpty()) {
+            tablesOnly = new Forwarding(limits);
+            plane.attach(new ForwardingTables(tablesOnly));
+            return;
+        }
+        ports = new PortFactory(plane, config);
+        try {
+            PortSpec.Type type = ports.type();
+            Dataplane.Builder b = Dataplane.builder().limits(limits);
+            ports.open(b);
+            dataplane = b.build();
+            plane.attach(new DataplaneForwarding(dataplane));
+            if (type == PortSpec.Type.AFXDP) {
+                followKernel(plane, controlThread);
+            }
+            dataplane.start();
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** How port {@code index} was bound, e.g. "copy mode, 2 queue(s)"; empty for memory ports. */
+    String bound(int index) {
+        return ports == null ? "" : ports.bound(index);
+    }
+
+    /** Learned neighbours and carrier from the kernel into the RIB; unresolved gateways get resolution asked once a second. */
+    private void followKernel(ControlPlane plane, Executor controlThread) {
+        Map<Integer, Integer> portOfIfindex = new HashMap<>();
+        Map<Integer, Integer> ifindexOfPort = new HashMap<>();
+        for (Rib.PortEntry p : plane.rib().ports()) {
+            int ifindex = Libc.ifNameToIndex(p.name());
+            portOfIfindex.put(ifindex, p.index());
+            ifindexOfPort.put(p.index(), ifindex);
+        }
+        follower = new KernelFollower(new KernelRelay(plane, controlThread, portOfIfindex), null);
+        try {
+            follower.awaitLoaded(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the kernel's neighbour table", e);
+        }
+        resolver = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("neighbour-resolver").unstarted(r));
+        resolver.scheduleWithFixedDelay(() -> controlThread.execute(() -> {
+            for (Rib.Neighbour n : plane.rib().unresolvedGateways()) {
+                Integer ifindex = ifindexOfPort.get(n.port());
+                if (ifindex != null) {
+                    follower.resolve(ifindex, KernelAddresses.inetAddress(n.address()));
+                }
+            }
+        }), 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Stops the workers and closes every port (which detaches the XDP programs); idempotent. */
+    void stop() {
+        if (resolver != null) {
+            resolver.shutdownNow();
+            resolver = null;
+        }
+        if (follower != null) {
+            follower.close();
+            follower = null;
+        }
+        if (dataplane != null) {
+            dataplane.close(); // stops the workers, closes the ports it holds
+            dataplane = null;
+        }
+        if (ports != null) {
+            ports.close();
+            ports = null;
+        }
+        if (tablesOnly != null) {
+            tablesOnly.close();
+            tablesOnly = null;
+        }
+    }
+}

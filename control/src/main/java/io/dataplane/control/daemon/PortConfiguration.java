@@ -1,0 +1,61 @@
+package io.dataplane.control.daemon;
+
+import io.dataplane.control.ConfigurationLines;
+import io.dataplane.control.command.CommandException;
+import io.dataplane.control.rib.Rib;
+import io.dataplane.ffi.dpdk.EalOptions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What the configuration file says about how ports are made: each {@code port add} line's
+ * {@link PortSpec} and the one {@code dpdk eal} line. The control plane runs these lines inside the
+ * configuration's batch; each declared port is registered in the RIB (name, MAC, MTU and what
+ * {@code link show} tells about it), so routes in the same file can name it. Read only after the
+ * configuration loaded: a failed load leaves no port in the RIB and the daemon does not start.
+ */
+public final class PortConfiguration implements ConfigurationLines {
+    private final Map<String, PortSpec> specs = new HashMap<>();
+    private EalOptions dpdkEal;
+
+    @Override
+    public String command(String line) {
+        return PortGrammar.command(line);
+    }
+
+    @Override
+    public Consumer<Rib> parse(String line) {
+        if (PortGrammar.command(line).equals("dpdk eal")) {
+            EalOptions eal = PortGrammar.dpdkEal(line);
+            return rib -> {
+                if (dpdkEal != null) {
+                    throw new CommandException("'dpdk eal' is given twice; put every EAL argument on one 'dpdk eal ...' line");
+                }
+                dpdkEal = eal;
+            };
+        }
+        PortSpec spec = PortGrammar.portAdd(line);
+        return rib -> {
+            int index = rib.ports().size();
+            // Memory ports have no device to ask for a MAC: a locally administered one per index.
+            long mac = spec.mac() >= 0 ? spec.mac() : 0x02_00_00_00_00_00L | (index + 1);
+            rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
+            specs.put(spec.name(), spec);
+        };
+    }
+
+    /** How the RIB's port {@code port} is to be made. */
+    public PortSpec spec(Rib.PortEntry port) {
+        PortSpec s = specs.get(port.name());
+        if (s == null) {
+            throw new IllegalStateException("port " + port.name() + " was not declared by a 'port add' line");
+        }
+        return s;
+    }
+
+    /** The {@code dpdk eal} options, or null if the configuration has none. */
+    public EalOptions dpdkEal() {
+        return dpdkEal;
+    }
+}

@@ -1,0 +1,45 @@
+package io.dataplane.control.daemon;
+
+import io.dataplane.ffi.XskSocket;
+import io.dataplane.port.DpdkPortConfig;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A port as declared by {@code port add dev NAME ...} (see {@link PortGrammar}): a value object
+ * that the {@link PortFactory} hands to whichever port implementation the type names. Fields a
+ * type does not use keep their defaults ({@code -1} or null); the grammar rejects options that do
+ * not belong to the type.
+ *
+ * @param dpdk for {@code type dpdk}: the DPDK port's validated configuration, else null
+ * @param mac  the declared address, or -1 for none
+ */
+public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, int cpu, DpdkPortConfig dpdk,
+                       int mtu, long mac) {
+
+    public enum Type {
+        MEMORY, AFXDP, DPDK;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Default MTU when the configuration does not name one (memory ports have no device to ask). */
+    public static final int DEFAULT_MTU = 1500;
+
+    /** What {@code link show} tells about how the port is made, in its order: type, mode, queues, cpu. */
+    public Map<String, Object> details() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type.label());
+        if (mode != null) {
+            m.put("mode", mode.name().toLowerCase(Locale.ROOT));
+        }
+        m.put("queues", queues);
+        if (cpu >= 0) {
+            m.put("cpu", cpu);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,117 @@
+package io.dataplane.control.daemon;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.dataplane.control.ControlPlane;
+import io.dataplane.control.Reply;
+import io.dataplane.control.command.CommandException;
+import io.dataplane.control.rib.Rib;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The port grammar in a configuration file: read in the file's one batch, registered in the RIB, refused on the socket. */
+class PortConfigurationTest {
+    private final PortConfiguration config = new PortConfiguration();
+    private final ControlPlane plane = new ControlPlane(new Rib(64, 16), null, config);
+
+    @Test
+    void portSpecKeepsAfXdpAndDpdkOptionsForOtherPortTypes() {
+        plane.loadConfiguration(List.of(
+                "port add dev eth0 queues 4 mode zerocopy cpu 2",
+                "port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 cpu 3 rx-ring 512 burst 64",
+                "port add dev dp1 type dpdk pci 0000:03:00.0",
+                "dpdk eal --no-huge -m 512"), "ports.conf");
+        var ports = plane.rib().ports();
+        assertEquals(PortSpec.Type.AFXDP, config.spec(ports.get(0)).type());
+        assertEquals(4, config.spec(ports.get(0)).queues());
+        assertEquals(io.dataplane.ffi.XskSocket.Mode.ZEROCOPY, config.spec(ports.get(0)).mode());
+        assertEquals(2, config.spec(ports.get(0)).cpu());
+        assertEquals("port add dev dp0 type dpdk vdev net_tap0,iface=dtap0 rx-ring 512 burst 64", config.spec(ports.get(1)).dpdk().toString());
+        assertEquals(io.dataplane.port.DpdkPortConfig.Device.PCI, config.spec(ports.get(2)).dpdk().device());
+        assertEquals("0000:03:00.0", config.spec(ports.get(2)).dpdk().spec());
+        assertEquals(List.of("--no-huge", "-m", "512"), config.dpdkEal().args());
+    }
+
+    @Test
+    void theRibGetsTheNeutralPortAndWhatLinkShowTellsAboutIt() {
+        plane.loadConfiguration(List.of(
+                "port add dev p0 type memory",
+                "port add dev p1 type memory mtu 9000 address 02:aa:00:00:00:02",
+                "port add dev eth0 mode copy cpu 1"), "ports.conf");
+        var ports = plane.rib().ports();
+        assertEquals(new Rib.PortEntry(0, "p0", 0x02_00_00_00_00_01L, 1500, true, Map.of("type", "memory", "queues", 1)), ports.get(0));
+        assertEquals(0x02_aa_00_00_00_02L, ports.get(1).mac());
+        assertEquals(9000, ports.get(1).mtu());
+        assertEquals(List.of("type", "mode", "queues", "cpu"), List.copyOf(ports.get(2).details().keySet()), "link show's order");
+        assertEquals("copy", ports.get(2).details().get("mode"));
+    }
+
+    @Test
+    void portsAndRoutesMayMixInOneFile() {
+        plane.loadConfiguration(List.of(
+                "port add dev p0 type memory",
+                "route add 10.0.0.0/8 via 192.0.2.1 dev p0",
+                "port add dev p1 type memory",
+                "route add 10.1.0.0/16 via 192.0.2.2 dev p1"), "mixed.conf");
+        assertEquals(2, plane.rib().ports().size());
+        assertEquals(2, plane.rib().routeCount());
+    }
+
+    @Test
+    void configurationWithABadPortLineNamesTheLineAndLoadsNothing() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev p0 type memory",
+                "route add 10.0.0.0/8 via 192.0.2.1 dev p0",
+                "port add dev p1 type memory queues 2"), "bad.conf"));
+        assertTrue(ex.getMessage().startsWith("bad.conf:3: option 'queues' does not apply to port p1 (type memory)"), ex.getMessage());
+        assertTrue(plane.rib().ports().isEmpty(), "the port of line 1 was rolled back with the batch");
+        assertEquals(0, plane.rib().routeCount());
+    }
+
+    @Test
+    void aPortIsDeclaredOnce() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev p0 type memory", "port add dev p0 type memory"), "twice.conf"));
+        assertTrue(ex.getMessage().startsWith("twice.conf:2: port p0 is already declared"), ex.getMessage());
+    }
+
+    @Test
+    void dpdkEalIsGivenOnce() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "dpdk eal --no-huge", "dpdk eal -m 512"), "eal.conf"));
+        assertTrue(ex.getMessage().startsWith("eal.conf:2: 'dpdk eal' is given twice"), ex.getMessage());
+    }
+
+    @Test
+    void dpdkPortOptionsAreValidatedByTheDpdkPortConfigAtConfigurationTime() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev dp0 type dpdk vdev net_null0 rx-ring 100"), "d.conf"));
+        assertTrue(ex.getMessage().startsWith("d.conf:1: port dp0: rx-ring must be a power of two"), ex.getMessage());
+    }
+
+    @Test
+    void dpdkPortNeedsExactlyOneOfVdevAndPci() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev dp0 type dpdk"), "d.conf"));
+        assertTrue(ex.getMessage().contains("exactly one of 'vdev SPEC' or 'pci ADDR'"), ex.getMessage());
+    }
+
+    @Test
+    void badTokensAreNamedLikeTheRoutingGrammarNamesThem() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev eth0 mode fast"), "t.conf"));
+        assertEquals("t.conf:1: unexpected 'fast' (token 6 of 'port add dev eth0 mode fast'): expected an AF_XDP mode: auto, copy or zerocopy",
+                ex.getMessage());
+        ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of("port add dev eth0 queues 0"), "t.conf"));
+        assertEquals("t.conf:1: bad queues '0' (token 6): expected a queue count 1..256 (0 is out of range)", ex.getMessage());
+    }
+
+    @Test
+    void onTheSocketPortLinesAreConfigurationOnly() {
+        Reply r = plane.execute(new Object(), "port add dev p3 type memory");
+        assertEquals("'port add' is configuration-only: put it in the --config file and restart the daemon", r.error());
+        r = plane.execute(new Object(), "dpdk eal --no-huge");
+        assertTrue(r.error().startsWith("'dpdk eal' is configuration-only"), r.error());
+    }
+}
