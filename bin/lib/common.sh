@@ -1,9 +1,10 @@
-# Sourced by the bin/ scripts: finds a JDK >= 22 and builds the project when it is out of date.
+# Sourced by the bin/ scripts: finds a JDK >= 25 and builds the project when it is out of date.
 # shellcheck shell=bash
 
 DATAPLANE_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export DATAPLANE_HOME
-MIN_JDK=22
+# The build compiles with --release 25 (maven.compiler.release in pom.xml): older JDKs cannot run it.
+MIN_JDK=25
 
 jdk_feature() { # prints the feature version of the JDK at $1, or nothing
   local v
@@ -23,7 +24,7 @@ find_jdk() { # sets JAVA_HOME to a JDK >= MIN_JDK (with javac) or fails with one
       return 0
     fi
   done
-  echo "error: no JDK $MIN_JDK or newer found (looked at JAVA_HOME and /usr/lib/jvm); install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25, or point JAVA_HOME at it" >&2
+  echo "error: no JDK $MIN_JDK or newer found (looked at JAVA_HOME, /usr/lib/jvm, /opt); install one (e.g. Temurin $MIN_JDK; Debian 12 packages only up to 17) or point JAVA_HOME at it" >&2
   return 1
 }
 
@@ -53,7 +54,13 @@ ensure_built() {
   touch "$stamp"
 }
 
-JVM_ARGS=(--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -XX:+UseParallelGC)
+# The flags every JVM of ours needs are declared once, as dataplane.jvm.args in pom.xml (the tests
+# and benchmarks get them from there too); read them from that one line.
+read -r -a JVM_ARGS <<< "$(sed -n 's:.*<dataplane.jvm.args>\(.*\)</dataplane.jvm.args>.*:\1:p' "$DATAPLANE_HOME/pom.xml")"
+if [[ ${#JVM_ARGS[@]} -eq 0 ]]; then
+  echo "error: no <dataplane.jvm.args> line in $DATAPLANE_HOME/pom.xml" >&2
+  exit 1
+fi
 
 run_main() { # run_main MODULE MAINCLASS args...
   local module=$1 main=$2; shift 2

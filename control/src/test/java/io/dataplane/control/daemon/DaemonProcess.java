@@ -29,11 +29,20 @@ final class DaemonProcess implements AutoCloseable {
         if (namespace != null) {
             command.addAll(List.of("ip", "netns", "exec", namespace));
         }
-        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), DataplaneMain.class.getName(),
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(jvmArgs());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DataplaneMain.class.getName(),
                 "run", "--config", file.toString(), "--socket", socket().toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The flags of pom.xml's dataplane.jvm.args, which the build hands the tests as a system property. */
+    static List<String> jvmArgs() {
+        String args = System.getProperty("dataplane.jvm.args");
+        if (args == null || args.isBlank()) {
+            throw new IllegalStateException("system property dataplane.jvm.args is not set (the build sets it from pom.xml)");
+        }
+        return List.of(args.strip().split("\\s+"));
     }
 
     Path socket() {

@@ -111,9 +111,14 @@ final class DaemonRouter implements RouterUnderTest {
             } else {
                 // From the test suite (classes, not jars yet): what bin/dataplane runs, without its build check,
                 // which would start a nested Maven build in the middle of this one.
-                cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseParallelGC", "-cp", classpath,
-                        "io.dataplane.control.daemon.DataplaneMain"));
+                // The JVM flags are pom.xml's dataplane.jvm.args, which the build hands the tests as a property.
+                String jvmArgs = System.getProperty("dataplane.jvm.args");
+                if (jvmArgs == null || jvmArgs.isBlank()) {
+                    throw new BenchException("system property dataplane.jvm.args is not set (the build sets it from pom.xml)");
+                }
+                cmd.add(ProcessHandle.current().info().command().orElse("java"));
+                cmd.addAll(List.of(jvmArgs.strip().split("\\s+")));
+                cmd.addAll(List.of("-cp", classpath, "io.dataplane.control.daemon.DataplaneMain"));
             }
             cmd.addAll(List.of("run", "--config", file.toString(), "--socket", socket().toString()));
             process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
