@@ -61,6 +61,13 @@ final class Daemon {
     private Forwarding tablesOnly;
     private NeighbourFollower follower;
     private ScheduledExecutorService resolver;
+    /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
+    private java.nio.file.Path countersFile;
+
+    /** Puts the counter file at {@code path} (call before {@link #start}). */
+    void countersFile(java.nio.file.Path path) {
+        countersFile = path;
+    }
 
     int nexthopSlots() {
         return limits.nexthops();
@@ -92,6 +99,9 @@ final class Daemon {
         }
         try {
             Dataplane.Builder b = Dataplane.builder().limits(limits);
+            if (countersFile != null) {
+                b.countersFile(countersFile);
+            }
             switch (types.iterator().next()) {
                 case MEMORY -> memoryPorts(rib, b);
                 case AFXDP -> afXdpPorts(plane, b);
