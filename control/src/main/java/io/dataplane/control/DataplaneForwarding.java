@@ -14,8 +14,9 @@ import java.util.Map;
  * write into the dataplane's counter file, read through {@link CounterSums}.
  */
 public final class DataplaneForwarding extends ForwardingTables {
-    /** Port counters only some ports have (AF_XDP sockets), in display order. */
-    private static final CounterType[] SOCKET_COUNTERS = {CounterType.AFXDP_TX_RING_FULL, CounterType.AFXDP_KICK_ERRORS};
+    /** Counters only some port types keep (AF_XDP sockets, DPDK ports), in display order. */
+    private static final CounterType[] PORT_OWN_COUNTERS = {CounterType.AFXDP_TX_RING_FULL, CounterType.AFXDP_KICK_ERRORS,
+        CounterType.DPDK_MULTI_SEGMENT_DROPS};
 
     private final Dataplane dataplane;
     private final CounterSums counters;
@@ -32,7 +33,7 @@ public final class DataplaneForwarding extends ForwardingTables {
         for (PortCounter c : PortCounter.values()) {
             m.put(c.name().toLowerCase(Locale.ROOT), counters.port(port, c.type));
         }
-        for (CounterType t : SOCKET_COUNTERS) {
+        for (CounterType t : PORT_OWN_COUNTERS) {
             if (counters.has(t, port)) {
                 m.put(t.label, counters.port(port, t));
             }

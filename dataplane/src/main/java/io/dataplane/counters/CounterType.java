@@ -34,7 +34,9 @@ public enum CounterType {
     XDP_TX_INVALID_DESCS(52, "xdp_tx_invalid_descs"),
     XDP_RX_RING_FULL(53, "xdp_rx_ring_full"),
     XDP_RX_FILL_RING_EMPTY_DESCS(54, "xdp_rx_fill_ring_empty_descs"),
-    XDP_TX_RING_EMPTY_DESCS(55, "xdp_tx_ring_empty_descs");
+    XDP_TX_RING_EMPTY_DESCS(55, "xdp_tx_ring_empty_descs"),
+    /** DPDK port: received frames dropped because they spanned several mbufs (key: port, detail = queue). */
+    DPDK_MULTI_SEGMENT_DROPS(60, "multi_segment_drops");
 
     private static final CounterType[] XDP = {XDP_RX_DROPPED, XDP_RX_INVALID_DESCS, XDP_TX_INVALID_DESCS, XDP_RX_RING_FULL,
         XDP_RX_FILL_RING_EMPTY_DESCS, XDP_TX_RING_EMPTY_DESCS};

@@ -87,7 +87,7 @@ class ForwardingRateTest {
         long end = System.nanoTime() + PHASE_NANOS;
         while (System.nanoTime() < end) {
             for (int k = 0; k < 64; k++) {
-                long f = umem.allocate();
+                long f = io.dataplane.port.UmemFrames.take(umem);
                 if (f < 0) {
                     break;
                 }

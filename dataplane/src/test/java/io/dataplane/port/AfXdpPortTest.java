@@ -85,7 +85,7 @@ class AfXdpPortTest {
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (received < total && System.nanoTime() < deadline) {
                 for (int k = 0; k < 32 && sent < total; k++) {
-                    long f = umem.allocate();
+                    long f = UmemFrames.take(umem);
                     if (f < 0) {
                         break;
                     }
@@ -159,7 +159,7 @@ class AfXdpPortTest {
     }
 
     private static long sendOne(Umem umem, AfXdpPort from, int seq) {
-        long f = umem.allocate();
+        long f = UmemFrames.take(umem);
         byte[] fr = frame(seq, 64);
         MemorySegment.copy(fr, 0, umem.memory(), ValueLayout.JAVA_BYTE, f + Umem.XDP_HEADROOM, fr.length);
         assertTrue(from.transmit(f, f + Umem.XDP_HEADROOM, fr.length));
@@ -189,7 +189,7 @@ class AfXdpPortTest {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (back < frames && System.nanoTime() < deadline) {
             for (int k = 0; k < 32 && sent < frames; k++) {
-                long f = umem.allocate();
+                long f = UmemFrames.take(umem);
                 if (f < 0) {
                     break;
                 }
