@@ -119,6 +119,14 @@ class CounterFileTest {
                 assertEquals(0L, found.byLabel().get("errors: worker 0"));
                 assertEquals(16, found.tableSlots());
                 assertEquals(10L, nexthopPackets(file, found, 1));
+                // CounterFile.open is the same outside view, summed the way operators see it.
+                try (CounterFile outside = CounterFile.open(file)) {
+                    CounterSums sums = new CounterSums(outside);
+                    assertEquals(13L, sums.port(0, CounterType.PORT_RX_PACKETS));
+                    assertEquals(10L, sums.port(1, CounterType.PORT_TX_PACKETS));
+                    assertEquals(3L, sums.drops(Verdict.NO_ROUTE.code));
+                    assertEquals(10L, sums.nexthopPackets(1));
+                }
                 // The in-process reader agrees with the outside one.
                 assertEquals(13L, dp.counters().port(0, CounterType.PORT_RX_PACKETS));
                 assertEquals(3L, dp.dropCounter(Verdict.NO_ROUTE));
