@@ -1,9 +1,7 @@
 package io.dataplane.control;
 
-import io.dataplane.ffi.XskSocket;
-import io.dataplane.port.AfXdpPort;
-import io.dataplane.port.Port;
-
+import io.dataplane.counters.CounterSums;
+import io.dataplane.counters.CounterType;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.worker.Dataplane;
 import io.dataplane.worker.PortCounter;
@@ -11,39 +9,43 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** The running dataplane as the control plane sees it: its tables plus the workers' counters. */
+/**
+ * The running dataplane as the control plane sees it: its tables plus the counters the workers
+ * write into the dataplane's counter file, read through {@link CounterSums}.
+ */
 public final class DataplaneForwarding extends ForwardingTables {
+    /** Counters only some port types keep (AF_XDP sockets, DPDK ports), in display order. */
+    private static final CounterType[] PORT_OWN_COUNTERS = {CounterType.AFXDP_TX_RING_FULL, CounterType.AFXDP_KICK_ERRORS,
+        CounterType.DPDK_MULTI_SEGMENT_DROPS};
+
     private final Dataplane dataplane;
+    private final CounterSums counters;
 
     public DataplaneForwarding(Dataplane dataplane) {
         super(dataplane.forwarding());
         this.dataplane = dataplane;
+        this.counters = dataplane.counters();
     }
 
     @Override
     public Map<String, Long> portCounters(int port) {
         Map<String, Long> m = new LinkedHashMap<>();
         for (PortCounter c : PortCounter.values()) {
-            m.put(c.name().toLowerCase(Locale.ROOT), dataplane.portCounter(port, c));
+            m.put(c.name().toLowerCase(Locale.ROOT), counters.port(port, c.type));
+        }
+        for (CounterType t : PORT_OWN_COUNTERS) {
+            if (counters.has(t, port)) {
+                m.put(t.label, counters.port(port, t));
+            }
         }
         // AF_XDP: the kernel's own counters for the port's sockets (one per queue), summed. They
         // show what never reached the worker: a full RX ring, an empty fill ring, bad descriptors.
-        long[] kernel = null;
-        for (Port p : dataplane.ports()) {
-            if (p.index() == port && p instanceof AfXdpPort x) {
-                long[] s = x.kernelStatistics();
-                if (kernel == null) {
-                    kernel = s;
-                } else {
-                    for (int i = 0; i < s.length; i++) {
-                        kernel[i] += s[i];
-                    }
-                }
-            }
-        }
-        if (kernel != null) {
-            for (int i = 0; i < kernel.length; i++) {
-                m.put("xdp_" + XskSocket.STATISTICS_NAMES[i], kernel[i]);
+        // Refreshed first, so that the operator sees them as of now, not of the last periodic copy.
+        if (counters.has(CounterType.xdpStatistic(0), port)) {
+            dataplane.refreshKernelStatistics();
+            for (int i = 0; i < CounterType.xdpStatistics(); i++) {
+                CounterType t = CounterType.xdpStatistic(i);
+                m.put(t.label, counters.port(port, t));
             }
         }
         return m;
@@ -53,7 +55,7 @@ public final class DataplaneForwarding extends ForwardingTables {
     public Map<String, Long> dropCounters() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (Verdict v : Verdict.values()) {
-            m.put(v.label(), dataplane.dropCounter(v));
+            m.put(v.label(), counters.drops(v.code));
         }
         return m;
     }
@@ -67,6 +69,17 @@ public final class DataplaneForwarding extends ForwardingTables {
 
     @Override
     public long[] nexthopCounters(int slot) {
-        return new long[] {dataplane.nexthopPackets(slot), dataplane.nexthopBytes(slot)};
+        return new long[] {counters.nexthopPackets(slot), counters.nexthopBytes(slot)};
+    }
+
+    @Override
+    public long workerErrors() {
+        return dataplane.errorCount();
+    }
+
+    @Override
+    public String lastWorkerError() {
+        Throwable t = dataplane.lastError();
+        return t == null ? null : "worker " + dataplane.lastErrorWorker() + ": " + t;
     }
 }

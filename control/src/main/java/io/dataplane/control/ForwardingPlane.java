@@ -38,6 +38,16 @@ public interface ForwardingPlane {
 
     void setPortState(int port, boolean up);
 
+    /** Exceptions the workers reported (each worker keeps running after one); 0 without workers. */
+    default long workerErrors() {
+        return 0;
+    }
+
+    /** The last worker exception ("worker N: exception"), or null if none. */
+    default String lastWorkerError() {
+        return null;
+    }
+
     /** Human label of a negative verdict code. */
     String verdictLabel(int verdict);
 }

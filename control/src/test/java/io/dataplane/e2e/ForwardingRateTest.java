@@ -87,7 +87,7 @@ class ForwardingRateTest {
         long end = System.nanoTime() + PHASE_NANOS;
         while (System.nanoTime() < end) {
             for (int k = 0; k < 64; k++) {
-                long f = umem.allocate();
+                long f = io.dataplane.port.UmemFrames.take(umem);
                 if (f < 0) {
                     break;
                 }
@@ -178,7 +178,9 @@ class ForwardingRateTest {
                             dataplanePps, d1, d2, dataplaneShare1, java.util.Arrays.toString(ports[0].kernelStatistics()));
                     for (AfXdpPort p : ports) {
                         System.out.printf("  %s: kernelRx %d kernelTx %d txFull %d kickErrors %d rx %d tx %d%n", p, p.framesAtKernelRx(),
-                                p.framesAtKernelTx(), p.txRingFull(), p.kickErrors(), p.rxPackets(), p.txPackets());
+                                p.framesAtKernelTx(), p.txRingFull(), p.kickErrors(),
+                                dp.portCounter(p.index(), io.dataplane.worker.PortCounter.RX_PACKETS),
+                                dp.portCounter(p.index(), io.dataplane.worker.PortCounter.TX_PACKETS));
                     }
                     System.out.printf("  umem free %d held %d, lastError %s%n", umem.freeCount(), umem.heldByPipeline(), dp.lastError());
                     for (io.dataplane.pipeline.Verdict v : io.dataplane.pipeline.Verdict.values()) {

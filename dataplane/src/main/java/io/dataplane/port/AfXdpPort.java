@@ -1,5 +1,7 @@
 package io.dataplane.port;
 
+import io.dataplane.counters.CounterFile;
+import io.dataplane.counters.CounterType;
 import io.dataplane.ffi.Bpf;
 import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.Libc;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A {@link Port} on one queue of a network interface through an AF_XDP socket, on a {@link Umem}
@@ -31,6 +34,11 @@ import java.util.Map;
  * <p>Frame accounting: besides the {@link Umem}'s free list and pipeline count, this port counts
  * the frames it gave the kernel for receiving (in the fill or RX ring) and for sending (in the TX
  * or completion ring).
+ *
+ * <p>Counters: the worker counts this port's packets and bytes; the port counts, in the
+ * {@link CounterFile}, its failed kicks and refused transmits (published by the worker in
+ * {@link #poll()} when they change) and the kernel's XDP_STATISTICS for the socket (copied by the
+ * dataplane's statistics thread).
  */
 public final class AfXdpPort implements Port {
     private static final System.Logger LOG = System.getLogger(AfXdpPort.class.getName());
@@ -61,13 +69,16 @@ public final class AfXdpPort implements Port {
     private boolean closed;
     private String programKey;
 
-    // Counters: written by the worker only; the control thread reads them racily (monotonic longs).
-    private long rxPackets;
-    private long rxBytes;
-    private long txPackets;
-    private long txBytes;
+    // The worker's running totals; published to the counter file in poll() when they change.
     private long txRingFull;
     private long kickErrors;
+    private long publishedTxRingFull;
+    private long publishedKickErrors;
+    /** Null until {@link #allocateCounters}: a port driven without a dataplane (tests) publishes nothing. */
+    private AtomicCounter txRingFullCounter;
+    private AtomicCounter kickErrorsCounter;
+    private AtomicCounter[] kernelCounters;
+    private final long[] kernelStatistics = new long[XskSocket.STATISTICS_COUNT];
 
     private AfXdpPort(int index, String name, int queue, Umem umem, XskSocket socket, XdpProgram program, int ringSize,
             int maxFrameLength, byte[] mac) {
@@ -253,18 +264,13 @@ public final class AfXdpPort implements Port {
             }
             return 0;
         }
-        long bytes = 0;
         for (int i = 0; i < n; i++) {
             long addr = rx.address(i);
-            int len = rx.descriptorLength(i);
-            batch.add(addr, addr, len);
-            bytes += len;
+            batch.add(addr, addr, rx.descriptorLength(i));
         }
         rx.release(n);
         kernelRx -= n;
         umem.receivedByPipeline(n);
-        rxPackets += n;
-        rxBytes += bytes;
         return n;
     }
 
@@ -278,8 +284,6 @@ public final class AfXdpPort implements Port {
         txPending++;
         kernelTx++;
         umem.sentByPipeline();
-        txPackets++;
-        txBytes += length;
         return true;
     }
 
@@ -314,7 +318,22 @@ public final class AfXdpPort implements Port {
         if (kernelTx > 0 && tx.entries() > 0 && tx.needsWakeup()) {
             kick(socket.kickTx());
         }
+        publishCounters();
         return done + refill();
+    }
+
+    private void publishCounters() {
+        if (kickErrorsCounter == null) {
+            return;
+        }
+        if (kickErrors != publishedKickErrors) {
+            publishedKickErrors = kickErrors;
+            kickErrorsCounter.setRelease(kickErrors);
+        }
+        if (txRingFull != publishedTxRingFull) {
+            publishedTxRingFull = txRingFull;
+            txRingFullCounter.setRelease(txRingFull);
+        }
     }
 
     /** Tops the fill ring up from the free list, up to this port's share of the UMEM ({@link Umem#fillQuota}). */
@@ -362,28 +381,12 @@ public final class AfXdpPort implements Port {
         return tx.entries() + completion.entries() + txPending;
     }
 
-    public long rxPackets() {
-        return rxPackets;
-    }
-
-    public long rxBytes() {
-        return rxBytes;
-    }
-
-    public long txPackets() {
-        return txPackets;
-    }
-
-    public long txBytes() {
-        return txBytes;
-    }
-
-    /** Transmits refused because the TX ring was full. */
+    /** Transmits refused because the TX ring was full (the worker's running total; other threads read the counter file). */
     public long txRingFull() {
         return txRingFull;
     }
 
-    /** Kicks that failed with something other than "try again". */
+    /** Kicks that failed with something other than "try again" (the worker's running total). */
     public long kickErrors() {
         return kickErrors;
     }
@@ -393,6 +396,30 @@ public final class AfXdpPort implements Port {
         long[] s = new long[XskSocket.STATISTICS_COUNT];
         socket.statistics(s);
         return s;
+    }
+
+    @Override
+    public void allocateCounters(CounterFile file) {
+        String where = "port " + index + " " + name + " queue " + queue;
+        kickErrorsCounter = file.newCounter(CounterType.AFXDP_KICK_ERRORS, -1, index, queue, where);
+        txRingFullCounter = file.newCounter(CounterType.AFXDP_TX_RING_FULL, -1, index, queue, where);
+        AtomicCounter[] kernel = new AtomicCounter[CounterType.xdpStatistics()];
+        for (int i = 0; i < kernel.length; i++) {
+            kernel[i] = file.newCounter(CounterType.xdpStatistic(i), -1, index, queue, where);
+        }
+        kernelCounters = kernel;
+    }
+
+    /** Statistics thread only (the socket option may be read from any thread); skipped once closed. */
+    @Override
+    public synchronized void publishKernelStatistics() {
+        if (kernelCounters == null || closed) {
+            return;
+        }
+        int n = socket.statistics(kernelStatistics);
+        for (int i = 0; i < n && i < kernelCounters.length; i++) {
+            kernelCounters[i].setRelease(kernelStatistics[i]);
+        }
     }
 
     // ---- control path ----
@@ -412,7 +439,7 @@ public final class AfXdpPort implements Port {
      * the worker has stopped.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

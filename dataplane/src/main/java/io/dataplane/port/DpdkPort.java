@@ -1,5 +1,7 @@
 package io.dataplane.port;
 
+import io.dataplane.counters.CounterFile;
+import io.dataplane.counters.CounterType;
 import io.dataplane.ffi.dpdk.Dpdk;
 import io.dataplane.ffi.dpdk.DpdkException;
 import io.dataplane.ffi.dpdk.Eal;
@@ -10,10 +12,9 @@ import io.dataplane.pipeline.PacketBatch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A DPDK ethdev port (one rx and one tx queue) behind the {@link Port} contract. Frames stay in
@@ -35,18 +36,6 @@ public final class DpdkPort implements Port {
     private static final List<Mempool> RETIRED_POOLS = new ArrayList<>();
     private static int openPorts;
     private static int poolSequence;
-    private static final VarHandle RECEIVED;
-    private static final VarHandle TRANSMITTED;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            RECEIVED = lookup.findVarHandle(DpdkPort.class, "received", long.class);
-            TRANSMITTED = lookup.findVarHandle(DpdkPort.class, "transmitted", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final int index;
     private final String name;
@@ -77,13 +66,14 @@ public final class DpdkPort implements Port {
     private MemorySegment rxHandleSegment;
     private MemorySegment rxDataSegment;
     private MemorySegment rxLengthSegment;
+    /** The shim's running count of received frames it dropped for spanning several mbufs. */
     private final long[] multiSegmentDrops = new long[1];
     private final MemorySegment multiSegmentDropsSegment = MemorySegment.ofArray(multiSegmentDrops);
+    private long publishedMultiSegmentDrops;
+    private AtomicCounter multiSegmentDropsCounter; // null until allocateCounters
 
     private Thread worker;
     private int workerLcore = -1;
-    private long received;
-    private long transmitted;
     private boolean closed;
 
     private DpdkPort(int index, DpdkPortConfig config, EthDev device, Mempool pool, int maxFrameLength) {
@@ -194,7 +184,10 @@ public final class DpdkPort implements Port {
         int got = Dpdk.rxBurstDescriptors(portId, queue, rxHandleSegment, rxDataSegment, rxLengthSegment, start, n,
                 multiSegmentDropsSegment);
         batch.count(start + got);
-        RECEIVED.setOpaque(this, received + got); // a plain store on x86/arm; readable by the control thread
+        if (multiSegmentDrops[0] != publishedMultiSegmentDrops && multiSegmentDropsCounter != null) {
+            publishedMultiSegmentDrops = multiSegmentDrops[0];
+            multiSegmentDropsCounter.setRelease(publishedMultiSegmentDrops);
+        }
         return got;
     }
 
@@ -257,7 +250,6 @@ public final class DpdkPort implements Port {
             System.arraycopy(txLength, sent, txLength, 0, left);
         }
         txCount = n - sent;
-        TRANSMITTED.setOpaque(this, transmitted + sent);
         return sent;
     }
 
@@ -291,24 +283,16 @@ public final class DpdkPort implements Port {
         return maxFrameLength;
     }
 
-    /** Frames received so far; any thread may read it. */
-    public long received() {
-        return (long) RECEIVED.getOpaque(this);
-    }
-
-    /** Frames the device accepted for transmission so far; any thread may read it. */
-    public long transmitted() {
-        return (long) TRANSMITTED.getOpaque(this);
-    }
-
     /** Frames queued by {@link #transmit} that the device has not taken yet. */
     public int queuedForTransmit() {
         return txCount;
     }
 
-    /** Received frames dropped because they were chained over several mbufs (larger than one buffer). */
-    public long multiSegmentDrops() {
-        return multiSegmentDrops[0];
+    /** Counts, in the counter file, received frames dropped because they were chained over several mbufs. */
+    @Override
+    public void allocateCounters(CounterFile file) {
+        multiSegmentDropsCounter = file.newCounter(CounterType.DPDK_MULTI_SEGMENT_DROPS, -1, index, queue,
+                "port " + index + " " + name + " queue " + queue);
     }
 
     /** The DPDK lcore of the worker thread, or -1 before it first received or when registration failed. */

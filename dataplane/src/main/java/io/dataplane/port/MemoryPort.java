@@ -1,14 +1,16 @@
 package io.dataplane.port;
 
+import io.dataplane.ffi.XskRing;
 import io.dataplane.pipeline.PacketBatch;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A port whose "wire" is in memory, built exactly like an AF_XDP socket: the worker hands free
- * frames to the wire through a fill ring, receives on an RX ring, sends on a TX ring and gets
- * sent frames back on a completion ring. The wire side ({@link #inject}, {@link #drain}) plays the
- * kernel's part; the demo and the tests drive it. Worker side and wire side may run on different
- * threads; each ring has one producer and one consumer.
+ * A port whose "wire" is in memory, built exactly like an AF_XDP socket and on the same ring code
+ * ({@link XskRing}): the worker hands free frames to the wire through a fill ring, receives on an
+ * RX ring, sends on a TX ring and gets sent frames back on a completion ring. The wire side
+ * ({@link #inject}, {@link #drain}) plays the kernel's part with its own view of each ring; the
+ * demo and the tests drive it. Worker side and wire side may run on different threads; each ring
+ * has one producer and one consumer.
  */
 public final class MemoryPort implements Port {
     /** Receives frames the worker transmitted, on the wire thread. */
@@ -23,15 +25,25 @@ public final class MemoryPort implements Port {
         int write(MemorySegment memory, long offset);
     }
 
+    private static final int ADDRESS = 8;
+    private static final int DESCRIPTOR = 16;
+
     private final int index;
     private final String name;
     private final MemoryUmem umem;
     private final FramePool pool;
     private final int mtu;
-    private final DescriptorRing fill;
-    private final DescriptorRing rx;
-    private final DescriptorRing tx;
-    private final DescriptorRing completion;
+    private final int ringSize;
+    // The worker's side of each ring.
+    private final XskRing fill;
+    private final XskRing rx;
+    private final XskRing tx;
+    private final XskRing completion;
+    // The wire's side of the same rings.
+    private final XskRing wireFill;
+    private final XskRing wireRx;
+    private final XskRing wireTx;
+    private final XskRing wireCompletion;
     private int unpublishedTx;
 
     public MemoryPort(int index, String name, MemoryUmem umem, int ringSize, int mtu) {
@@ -40,10 +52,26 @@ public final class MemoryPort implements Port {
         this.umem = umem;
         this.pool = umem.pool();
         this.mtu = mtu;
-        this.fill = new DescriptorRing(umem.arena(), ringSize);
-        this.rx = new DescriptorRing(umem.arena(), ringSize);
-        this.tx = new DescriptorRing(umem.arena(), ringSize);
-        this.completion = new DescriptorRing(umem.arena(), ringSize);
+        this.ringSize = ringSize;
+        MemorySegment fillMemory = ring(umem, ringSize, ADDRESS);
+        MemorySegment rxMemory = ring(umem, ringSize, DESCRIPTOR);
+        MemorySegment txMemory = ring(umem, ringSize, DESCRIPTOR);
+        MemorySegment completionMemory = ring(umem, ringSize, ADDRESS);
+        this.fill = XskRing.inMemory("fill", fillMemory, ringSize, ADDRESS, true);
+        this.wireFill = XskRing.inMemory("fill", fillMemory, ringSize, ADDRESS, false);
+        this.rx = XskRing.inMemory("rx", rxMemory, ringSize, DESCRIPTOR, false);
+        this.wireRx = XskRing.inMemory("rx", rxMemory, ringSize, DESCRIPTOR, true);
+        this.tx = XskRing.inMemory("tx", txMemory, ringSize, DESCRIPTOR, true);
+        this.wireTx = XskRing.inMemory("tx", txMemory, ringSize, DESCRIPTOR, false);
+        this.completion = XskRing.inMemory("completion", completionMemory, ringSize, ADDRESS, false);
+        this.wireCompletion = XskRing.inMemory("completion", completionMemory, ringSize, ADDRESS, true);
+    }
+
+    private static MemorySegment ring(MemoryUmem umem, int size, int entrySize) {
+        if (Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two, was " + size);
+        }
+        return umem.arena().allocate(XskRing.inMemoryBytes(size, entrySize), 64);
     }
 
     @Override
@@ -68,10 +96,10 @@ public final class MemoryPort implements Port {
 
     @Override
     public int receive(PacketBatch batch) {
-        int n = Math.min(rx.available(), batch.capacity() - batch.count());
+        int n = rx.available(batch.capacity() - batch.count());
         for (int i = 0; i < n; i++) {
             long frame = rx.address(i);
-            batch.add(frame, frame, (int) rx.length(i));
+            batch.add(frame, frame, rx.descriptorLength(i));
         }
         if (n > 0) {
             rx.release(n);
@@ -81,10 +109,10 @@ public final class MemoryPort implements Port {
 
     @Override
     public boolean transmit(long handle, long data, int length) {
-        if (tx.free() == 0) {
+        if (tx.free(unpublishedTx + 1) <= unpublishedTx) {
             return false;
         }
-        tx.put(data, length);
+        tx.putDescriptor(unpublishedTx, data, length);
         unpublishedTx++;
         return true;
     }
@@ -92,7 +120,7 @@ public final class MemoryPort implements Port {
     @Override
     public void flush() {
         if (unpublishedTx > 0) {
-            tx.publish();
+            tx.submit(unpublishedTx);
             unpublishedTx = 0;
         }
     }
@@ -104,19 +132,19 @@ public final class MemoryPort implements Port {
 
     @Override
     public int poll() {
-        int done = completion.available();
+        int done = completion.available(ringSize);
         for (int i = 0; i < done; i++) {
             pool.push(completion.address(i));
         }
         if (done > 0) {
             completion.release(done);
         }
-        int refill = Math.min(fill.free(), pool.available());
+        int refill = fill.free(Math.min(ringSize, pool.available()));
         for (int i = 0; i < refill; i++) {
-            fill.put(pool.pop(), 0);
+            fill.putAddress(i, pool.pop());
         }
         if (refill > 0) {
-            fill.publish();
+            fill.submit(refill);
         }
         return done + refill;
     }
@@ -127,20 +155,20 @@ public final class MemoryPort implements Port {
      * provided free frames (it is behind, or not running).
      */
     public int inject(FrameSource source, int max) {
-        int n = Math.min(max, Math.min(fill.available(), rx.free()));
+        int n = Math.min(max, Math.min(wireFill.available(ringSize), wireRx.free(ringSize)));
         int sent = 0;
         for (int i = 0; i < n; i++) {
-            long frame = fill.address(i);
+            long frame = wireFill.address(i);
             int length = source.write(umem.memory(), frame);
             if (length <= 0) {
                 break;
             }
-            rx.put(frame, length);
+            wireRx.putDescriptor(i, frame, length);
             sent++;
         }
         if (sent > 0) {
-            fill.release(sent);
-            rx.publish();
+            wireFill.release(sent);
+            wireRx.submit(sent);
         }
         return sent;
     }
@@ -155,15 +183,15 @@ public final class MemoryPort implements Port {
 
     /** Wire side: hands up to {@code max} transmitted frames to {@code sink}, then completes them. */
     public int drain(FrameSink sink, int max) {
-        int n = Math.min(max, Math.min(tx.available(), completion.free()));
+        int n = Math.min(max, Math.min(wireTx.available(ringSize), wireCompletion.free(ringSize)));
         for (int i = 0; i < n; i++) {
-            long frame = tx.address(i);
-            sink.accept(umem.memory(), frame, (int) tx.length(i));
-            completion.put(frame, 0);
+            long frame = wireTx.address(i);
+            sink.accept(umem.memory(), frame, wireTx.descriptorLength(i));
+            wireCompletion.putAddress(i, frame);
         }
         if (n > 0) {
-            tx.release(n);
-            completion.publish();
+            wireTx.release(n);
+            wireCompletion.submit(n);
         }
         return n;
     }

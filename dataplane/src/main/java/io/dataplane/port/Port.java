@@ -1,5 +1,6 @@
 package io.dataplane.port;
 
+import io.dataplane.counters.CounterFile;
 import io.dataplane.pipeline.PacketBatch;
 import java.lang.foreign.MemorySegment;
 
@@ -13,10 +14,26 @@ import java.lang.foreign.MemorySegment;
  * byte is, plus its length. Every frame a port hands out comes back to exactly one of
  * {@link #transmit}, accepted, or {@link #release}.
  *
- * <p>All methods but {@link #close()} are called only by the owning worker thread; none allocates,
- * throws, or blocks.
+ * <p>All methods but {@link #close()}, {@link #allocateCounters} and {@link #publishKernelStatistics}
+ * are called only by the owning worker thread; none allocates, throws, or blocks.
  */
 public interface Port extends AutoCloseable {
+    /** The most counters a port object allocates for itself in {@link #allocateCounters}. */
+    int MAX_OWN_COUNTERS = 8;
+
+    /**
+     * Allocates the counters this port keeps itself (beyond the workers' packets and bytes), once,
+     * while the dataplane is built. The default keeps none.
+     */
+    default void allocateCounters(CounterFile file) {
+    }
+
+    /**
+     * Copies statistics only the kernel knows into this port's counters; called a few times a
+     * second by the dataplane's statistics thread, never by the worker. The default has none.
+     */
+    default void publishKernelStatistics() {
+    }
     /** Index of this port in the worker's port table, the value routes' nexthops name. */
     int index();
 

@@ -78,15 +78,6 @@ public final class Umem implements AutoCloseable {
         return address & frameMask;
     }
 
-    /** Takes a free frame for the pipeline (e.g. to build an ICMP error); -1 when none is free. */
-    public long allocate() {
-        if (freeCount == 0) {
-            return -1;
-        }
-        held++;
-        return free[--freeCount];
-    }
-
     /** Returns a frame the pipeline held (a drop) to the free list. */
     public void release(long address) {
         held--;

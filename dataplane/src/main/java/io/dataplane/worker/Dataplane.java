@@ -1,14 +1,20 @@
 package io.dataplane.worker;
 
+import io.dataplane.counters.CounterFile;
+import io.dataplane.counters.CounterSums;
+import io.dataplane.counters.CounterType;
 import io.dataplane.icmp.IcmpRateLimiter;
 import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -16,13 +22,16 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.YieldingIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * The running fast path: the forwarding state, the ports, and the pinned workers that poll them.
- * The control plane changes state only through {@link #forwarding()} and reads counters here while
- * workers run.
+ * The running fast path: the forwarding state, the ports, the pinned workers that poll them, and
+ * their {@link CounterFile} (a file when the builder names one, else anonymous memory). The control
+ * plane changes state only through {@link #forwarding()} and reads counters through
+ * {@link #counters()} while workers run; another process reads the same file.
  */
 public final class Dataplane implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
     /** How an idle worker waits: spin for latency, back off to share the machine. */
     public enum Idle {
         BUSY_SPIN, YIELD, BACKOFF;
@@ -57,7 +66,14 @@ public final class Dataplane implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final Idle idle;
+    private final CounterFile counterFile;
+    private final CounterSums counterSums;
+    /** One error counter per worker, incremented by its agent runner. */
+    private final List<AtomicCounter> errorCounters = new ArrayList<>();
     private volatile Throwable lastError;
+    private volatile int lastErrorWorker = -1;
+    /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
+    private ScheduledExecutorService statistics;
 
     private Dataplane(Builder b) {
         this.forwarding = new Forwarding(b.limits);
@@ -67,6 +83,9 @@ public final class Dataplane implements AutoCloseable {
         List<WorkerPlan> plans = b.workers.isEmpty()
                 ? List.of(new WorkerPlan(-1, null, b.ports.stream().mapToInt(Port::index).toArray()))
                 : b.workers;
+        List<Port[]> tables = new ArrayList<>();
+        List<Port[]> servedBy = new ArrayList<>();
+        int counters = 0;
         for (int w = 0; w < plans.size(); w++) {
             WorkerPlan plan = plans.get(w);
             Port[] table = plan.table() != null ? plan.table() : ports;
@@ -85,14 +104,29 @@ public final class Dataplane implements AutoCloseable {
                 }
                 served[i] = table[index];
             }
-            Worker worker = new Worker(w, forwarding, served, table, plan.cpu(), b.burst, new WorkerCounters(b.limits.nexthops()),
-                    portStates);
+            tables.add(table);
+            servedBy.add(served);
+            counters += WorkerCounters.countersFor((int) java.util.Arrays.stream(table).filter(Objects::nonNull).count()) + 1;
+        }
+        counters += allPorts.size() * Port.MAX_OWN_COUNTERS;
+        long nexthopTables = CounterFile.nexthopTableBytes(plans.size(), b.limits.nexthops());
+        this.counterFile = b.countersFile == null ? CounterFile.inMemory(counters, nexthopTables)
+                : CounterFile.create(b.countersFile, counters, nexthopTables);
+        for (int w = 0; w < plans.size(); w++) {
+            Port[] table = tables.get(w);
+            Worker worker = new Worker(w, forwarding, servedBy.get(w), table, plans.get(w).cpu(), b.burst,
+                    new WorkerCounters(counterFile, w, table, b.limits.nexthops()), portStates);
             if (b.icmpSources) {
                 // One responder per worker: its rate limiter is single-threaded, like the worker.
                 worker.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), b.icmp4, b.icmp6Hi, b.icmp6Lo));
             }
             workers.add(worker);
+            errorCounters.add(counterFile.newCounter(CounterType.WORKER_ERRORS, w, -1, 0, "worker " + w));
         }
+        for (Port p : allPorts) {
+            p.allocateCounters(counterFile);
+        }
+        this.counterSums = new CounterSums(counterFile);
     }
 
     public static Builder builder() {
@@ -104,19 +138,54 @@ public final class Dataplane implements AutoCloseable {
         if (!runners.isEmpty()) {
             throw new IllegalStateException("the dataplane is already running");
         }
-        ErrorHandler onError = t -> {
-            lastError = t;
-            System.err.println("dataplane worker error: " + t);
-        };
-        for (Worker w : workers) {
-            AgentRunner runner = new AgentRunner(idle.create(), onError, null, w);
+        for (int w = 0; w < workers.size(); w++) {
+            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), errorCounters.get(w), workers.get(w));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
+        }
+        statistics = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dataplane-statistics");
+            t.setDaemon(true);
+            return t;
+        });
+        statistics.scheduleWithFixedDelay(this::refreshKernelStatistics, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Keeps worker {@code w}'s last error for {@link #lastError()}; the runner counts it. Logged
+     * only when it differs from the previous one, so a worker failing every cycle does not flood
+     * the log (the error counter still says how often).
+     */
+    private ErrorHandler errorHandler(int w) {
+        return t -> {
+            Throwable previous = lastError;
+            lastError = t;
+            lastErrorWorker = w;
+            if (previous == null || previous.getClass() != t.getClass()
+                    || !Objects.equals(previous.getMessage(), t.getMessage())) {
+                LOG.log(System.Logger.Level.ERROR, "dataplane worker " + w + " error (it keeps running)", t);
+            }
+        };
+    }
+
+    /** Copies each port's kernel statistics (AF_XDP: XDP_STATISTICS) into the counter file. */
+    public void refreshKernelStatistics() {
+        for (Port p : allPorts) {
+            p.publishKernelStatistics();
         }
     }
 
     /** Stops the workers and waits for them; the ports stay open. */
     public synchronized void stop() {
+        if (statistics != null) {
+            statistics.shutdownNow();
+            try {
+                statistics.awaitTermination(5, TimeUnit.SECONDS); // a refresh in progress must not meet a closed port
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            statistics = null;
+        }
         for (AgentRunner r : runners) {
             r.close();
         }
@@ -146,57 +215,55 @@ public final class Dataplane implements AutoCloseable {
         return lastError;
     }
 
+    /** The worker that reported {@link #lastError()}, or -1. */
+    public int lastErrorWorker() {
+        return lastErrorWorker;
+    }
+
+    /** Exceptions the workers reported so far (a worker keeps running after one). */
+    public long errorCount() {
+        return counterSums.workers(CounterType.WORKER_ERRORS);
+    }
+
+    /** The counter file the workers write; its path is null when it lives in anonymous memory. */
+    public CounterFile counterFile() {
+        return counterFile;
+    }
+
+    /** The counters summed over workers, as {@code link show} and {@code stats} show them. */
+    public CounterSums counters() {
+        return counterSums;
+    }
+
     public long portCounter(int port, PortCounter counter) {
-        long sum = 0;
-        for (Worker w : workers) {
-            sum += w.counters().port(port, counter);
-        }
-        return sum;
+        return counterSums.port(port, counter.type);
     }
 
     public long dropCounter(Verdict verdict) {
-        long sum = 0;
-        for (Worker w : workers) {
-            sum += w.counters().drops(verdict);
-        }
-        return sum;
+        return counterSums.drops(verdict.code);
     }
 
     /** ICMP errors the workers generated (Time Exceeded, Frag Needed, Packet Too Big). */
     public long icmpErrorsSent() {
-        long sum = 0;
-        for (Worker w : workers) {
-            sum += w.icmpResponder() == null ? 0 : w.icmpResponder().sent();
-        }
-        return sum;
+        return counterSums.workers(CounterType.WORKER_ICMP_ERRORS_SENT);
     }
 
     public long nexthopPackets(int nexthop) {
-        long sum = 0;
-        for (Worker w : workers) {
-            sum += w.counters().nexthopPackets(nexthop);
-        }
-        return sum;
+        return counterSums.nexthopPackets(nexthop);
     }
 
     public long nexthopBytes(int nexthop) {
-        long sum = 0;
-        for (Worker w : workers) {
-            sum += w.counters().nexthopBytes(nexthop);
-        }
-        return sum;
+        return counterSums.nexthopBytes(nexthop);
     }
 
     @Override
     public synchronized void close() {
         stop();
-        for (Worker w : workers) {
-            w.counters().close();
-        }
         for (Port p : allPorts) {
             p.close();
         }
         forwarding.close();
+        counterFile.close();
     }
 
     /** Collects ports and worker placement; ports must be added in index order. */
@@ -206,6 +273,7 @@ public final class Dataplane implements AutoCloseable {
         private ForwardingLimits limits = ForwardingLimits.defaults();
         private Idle idle = Idle.BACKOFF;
         private int burst = 64;
+        private Path countersFile;
         private boolean icmpSources;
         private final int[] icmp4 = new int[WorkerCounters.MAX_PORTS];
         private final long[] icmp6Hi = new long[WorkerCounters.MAX_PORTS];
@@ -265,6 +333,12 @@ public final class Dataplane implements AutoCloseable {
             icmp4[port] = ipv4;
             icmp6Hi[port] = ipv6Hi;
             icmp6Lo[port] = ipv6Lo;
+            return this;
+        }
+
+        /** Where the counter file lives (replaced if it exists); default: anonymous memory. */
+        public Builder countersFile(Path path) {
+            countersFile = Objects.requireNonNull(path);
             return this;
         }
 

@@ -153,6 +153,7 @@ public final class Worker implements Agent {
                 txBytes[p] = 0;
             }
         }
+        counters.publish(icmp == null ? 0 : icmp.sent());
     }
 
     /** Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts. */

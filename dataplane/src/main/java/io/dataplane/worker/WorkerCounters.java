@@ -1,82 +1,160 @@
 package io.dataplane.worker;
 
+import io.dataplane.counters.CounterFile;
+import io.dataplane.counters.CounterType;
 import io.dataplane.pipeline.Verdict;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
+import io.dataplane.port.Port;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
 
 /**
- * One worker's counters in flat off-heap memory: drops by reason, per-port packets and bytes, and
- * per-nexthop packets and bytes. The worker is the only writer (a plain read and an opaque store,
- * no atomic read-modify-write); the control side reads with opaque loads while the worker runs.
- * Aligned 64-bit accesses are atomic, so a reader never sees a torn value.
+ * One worker's counters in the {@link CounterFile}: drops by reason, per-port packets and bytes,
+ * per-nexthop packets and bytes, and the worker's bursts and ICMP errors. The worker is the only
+ * writer. Frames are counted into private fields as they are decided; {@link #publish} stores the
+ * burst's totals into the file with release stores (no atomic read-modify-write), so a reader in
+ * this or another process sees whole bursts and never slows the worker.
  */
-public final class WorkerCounters implements AutoCloseable {
+public final class WorkerCounters {
     public static final int MAX_PORTS = 64;
-    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** Counters one worker allocates besides its port counters. */
+    private static final int FIXED_COUNTERS = Verdict.COUNT + 3;
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment counters;
-    private final long portBase;
-    private final long nexthopBase;
+    private final AtomicBuffer values;
+    private final AtomicBuffer table;
+    private final int tableBase;
     private final int nexthops;
+    /** Values-buffer offset of each (port, PortCounter), -1 where this worker has no such port. */
+    private final int[] portOffset = new int[MAX_PORTS * PortCounter.COUNT];
+    private final long[] portTotal = new long[MAX_PORTS * PortCounter.COUNT];
+    /** Ports counted in this burst, as a bit mask. */
+    private long dirtyPorts;
+    private final int[] dropOffset = new int[Verdict.COUNT];
+    private final long[] dropTotal = new long[Verdict.COUNT];
+    private int dirtyDrops;
+    private final int burstsOffset;
+    private final int icmpOffset;
+    private long bursts;
+    private long icmpSent;
+    /** Nexthop slots counted in this burst and their pending deltas. */
+    private final int[] touched = new int[256];
+    private int touchedCount;
+    private final long[] pendingPackets;
+    private final long[] pendingBytes;
 
-    public WorkerCounters(int nexthops) {
+    /**
+     * Allocates worker {@code worker}'s counters in {@code file}: port counters for every port of
+     * its table, drops, worker counters and a nexthop table of {@code nexthops} slots.
+     */
+    public WorkerCounters(CounterFile file, int worker, Port[] ports, int nexthops) {
+        this.values = file.values();
+        this.table = file.nexthopTables();
         this.nexthops = nexthops;
-        this.portBase = (long) Verdict.COUNT * 8;
-        this.nexthopBase = portBase + (long) MAX_PORTS * PortCounter.COUNT * 8;
-        this.counters = arena.allocate(nexthopBase + (long) nexthops * 16, 64);
+        java.util.Arrays.fill(portOffset, -1);
+        for (Port p : ports) {
+            if (p == null) {
+                continue;
+            }
+            for (PortCounter c : PortCounter.values()) {
+                AtomicCounter counter = file.newCounter(c.type, worker, p.index(), 0,
+                        "worker " + worker + " port " + p.index() + " " + p.name());
+                portOffset[p.index() * PortCounter.COUNT + c.ordinal()] = CountersReader.counterOffset(counter.id());
+            }
+        }
+        for (Verdict v : Verdict.values()) {
+            AtomicCounter counter = file.newCounter(CounterType.DROPS, worker, -1, v.code, "worker " + worker + " " + v.label());
+            dropOffset[Verdict.index(v.code)] = CountersReader.counterOffset(counter.id());
+        }
+        burstsOffset = CountersReader.counterOffset(file.newCounter(CounterType.WORKER_BURSTS, worker, -1, 0, "worker " + worker).id());
+        icmpOffset = CountersReader.counterOffset(
+                file.newCounter(CounterType.WORKER_ICMP_ERRORS_SENT, worker, -1, 0, "worker " + worker).id());
+        this.tableBase = file.newNexthopTable(worker, nexthops);
+        this.pendingPackets = new long[nexthops];
+        this.pendingBytes = new long[nexthops];
     }
 
-    private void add(long offset, long delta) {
-        LONG.setOpaque(counters, offset, (long) LONG.get(counters, offset) + delta);
+    /** Counters a worker with {@code ports} ports allocates (to size the file). */
+    public static int countersFor(int ports) {
+        return ports * PortCounter.COUNT + FIXED_COUNTERS + 1;
     }
 
     /** A frame dropped (or punted) with a negative verdict code. */
     public void drop(int verdict) {
-        add((long) Verdict.index(verdict) * 8, 1);
+        int i = Verdict.index(verdict);
+        dropTotal[i]++;
+        dirtyDrops |= 1 << i;
     }
 
     /** A burst received on {@code port}. */
     public void received(int port, int packets, long bytes) {
-        long at = portBase + ((long) port * PortCounter.COUNT + PortCounter.RX_PACKETS.ordinal()) * 8;
-        add(at, packets);
-        add(at + 8, bytes);
+        add(port, PortCounter.RX_PACKETS.ordinal(), packets, bytes);
     }
 
     /** Frames of one burst sent on {@code port}. */
     public void transmitted(int port, int packets, long bytes) {
-        long at = portBase + ((long) port * PortCounter.COUNT + PortCounter.TX_PACKETS.ordinal()) * 8;
-        add(at, packets);
-        add(at + 8, bytes);
+        add(port, PortCounter.TX_PACKETS.ordinal(), packets, bytes);
+    }
+
+    private void add(int port, int counter, int packets, long bytes) {
+        int at = port * PortCounter.COUNT + counter;
+        portTotal[at] += packets;
+        portTotal[at + 1] += bytes;
+        dirtyPorts |= 1L << port;
     }
 
     /** One frame forwarded through {@code nexthop}. */
     public void forwarded(int nexthop, int bytes) {
-        long nh = nexthopBase + (long) nexthop * 16;
-        add(nh, 1);
-        add(nh + 8, bytes);
+        if (nexthop < 0 || nexthop >= nexthops) {
+            return;
+        }
+        if (pendingPackets[nexthop] == 0) {
+            if (touchedCount == touched.length) {
+                publishNexthops();
+            }
+            touched[touchedCount++] = nexthop;
+        }
+        pendingPackets[nexthop]++;
+        pendingBytes[nexthop] += bytes;
     }
 
-    public long drops(Verdict verdict) {
-        return (long) LONG.getOpaque(counters, (long) Verdict.index(verdict.code) * 8);
+    /**
+     * End of a burst: stores what changed into the counter file, one release store per counter.
+     *
+     * @param icmpErrorsSent the worker's ICMP errors sent so far (a running total)
+     */
+    public void publish(long icmpErrorsSent) {
+        for (long ports = dirtyPorts; ports != 0; ports &= ports - 1) {
+            int port = Long.numberOfTrailingZeros(ports);
+            for (int c = 0; c < PortCounter.COUNT; c++) {
+                int at = port * PortCounter.COUNT + c;
+                if (portOffset[at] >= 0) {
+                    values.putLongRelease(portOffset[at], portTotal[at]);
+                }
+            }
+        }
+        dirtyPorts = 0;
+        for (int drops = dirtyDrops; drops != 0; drops &= drops - 1) {
+            int i = Integer.numberOfTrailingZeros(drops);
+            values.putLongRelease(dropOffset[i], dropTotal[i]);
+        }
+        dirtyDrops = 0;
+        publishNexthops();
+        values.putLongRelease(burstsOffset, ++bursts);
+        if (icmpErrorsSent != icmpSent) {
+            icmpSent = icmpErrorsSent;
+            values.putLongRelease(icmpOffset, icmpErrorsSent);
+        }
     }
 
-    public long port(int port, PortCounter counter) {
-        return (long) LONG.getOpaque(counters, portBase + ((long) port * PortCounter.COUNT + counter.ordinal()) * 8);
-    }
-
-    public long nexthopPackets(int nexthop) {
-        return nexthop < nexthops ? (long) LONG.getOpaque(counters, nexthopBase + (long) nexthop * 16) : 0;
-    }
-
-    public long nexthopBytes(int nexthop) {
-        return nexthop < nexthops ? (long) LONG.getOpaque(counters, nexthopBase + (long) nexthop * 16 + 8) : 0;
-    }
-
-    @Override
-    public void close() {
-        arena.close();
+    private void publishNexthops() {
+        for (int i = 0; i < touchedCount; i++) {
+            int nh = touched[i];
+            int at = tableBase + nh * CounterFile.NEXTHOP_ENTRY;
+            table.putLongRelease(at, table.getLong(at) + pendingPackets[nh]);
+            table.putLongRelease(at + 8, table.getLong(at + 8) + pendingBytes[nh]);
+            pendingPackets[nh] = 0;
+            pendingBytes[nh] = 0;
+        }
+        touchedCount = 0;
     }
 }

@@ -38,7 +38,7 @@ class DpdkPortTest {
                 }
             }
             port.flush();
-            assertEquals(200, port.transmitted());
+            assertEquals(0, port.queuedForTransmit(), "the device took every frame");
 
             List<byte[]> got = receiveAll(port, 200);
             assertEquals(sent.size(), got.size(), "frames out == frames in");
@@ -115,7 +115,7 @@ class DpdkPortTest {
                 assertTrue(port.transmit(batch.handle[i], batch.data[i], batch.length[i]));
             }
             port.flush();
-            assertEquals(64, port.transmitted());
+            assertEquals(0, port.queuedForTransmit(), "the device took every frame");
             port.poll();
             assertEquals(availableBefore, port.mempool().available(), "net_null freed what it was sent");
         }

@@ -11,6 +11,7 @@ import io.dataplane.worker.TestWire;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntToLongFunction;
 
 /**
  * A {@link TestWire} of real kernel links: three veth pairs in a network namespace it creates
@@ -26,6 +27,8 @@ public final class DpdkVethWire implements TestWire {
      * so the wire paces itself like a sender with a window.
      */
     private static final int WINDOW = 128;
+    /** The dataplane's rx_packets of a router port; without a dataplane, no pacing. */
+    private IntToLongFunction routerReceived = port -> Long.MAX_VALUE / 2;
     private static int generation;
 
     private final String namespace;
@@ -71,13 +74,18 @@ public final class DpdkVethWire implements TestWire {
     }
 
     @Override
+    public void routerReceived(IntToLongFunction received) {
+        routerReceived = received;
+    }
+
+    @Override
     public Port[] ports() {
         return router.clone();
     }
 
     @Override
     public boolean inject(int port, MemorySegment frame) {
-        if (injected[port] - router[port].received() >= WINDOW) {
+        if (injected[port] - routerReceived.applyAsLong(port) >= WINDOW) {
             return false; // the caller drains and retries: the router catches up
         }
         DpdkPort p = far[port];

@@ -46,6 +46,7 @@ public abstract class ForwardingContractTest {
             b.port(p);
         }
         dataplane = b.build();
+        wire.routerReceived(port -> dataplane.portCounter(port, PortCounter.RX_PACKETS));
         dataplane.forwarding().change()
                 .nexthop(1, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 1500, true, true))
                 .nexthop(2, new Nexthop(2, SERVER2_MAC, ROUTER_MAC, 1500, true, true))

@@ -3,6 +3,7 @@ package io.dataplane.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dataplane.counters.CounterFile;
 import io.dataplane.pipeline.Frames;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
@@ -45,7 +46,8 @@ class HotPathAllocationTest {
                     .route4(IpAddresses.parse4("203.0.113.0"), 24, RouteTarget.group(1))
                     .route6(IpAddresses.parse6("2001:db8:100::")[0], 0, 64, RouteTarget.group(2))
                     .commit();
-            WorkerCounters counters = new WorkerCounters(16);
+            CounterFile counterFile = CounterFile.inMemory(WorkerCounters.countersFor(ports.length), CounterFile.nexthopTableBytes(1, 16));
+            WorkerCounters counters = new WorkerCounters(counterFile, 0, ports, 16);
             Worker worker = new Worker(0, f, new Port[] {ports[0]}, ports, -1, 64, counters);
             worker.onStart();
 
@@ -68,7 +70,7 @@ class HotPathAllocationTest {
             int handled = run(worker, ports, source, sink, MEASURED);
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             worker.onClose();
-            counters.close();
+            counterFile.close();
 
             assertEquals(MEASURED, handled);
             System.out.printf("hot path: %d bytes allocated over %d packets%n", allocated, handled);

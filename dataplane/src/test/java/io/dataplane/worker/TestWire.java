@@ -3,6 +3,7 @@ package io.dataplane.worker;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.Port;
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntToLongFunction;
 
 /**
  * The far side of a set of ports, for transport-agnostic tests: put a frame on a port's wire,
@@ -17,6 +18,13 @@ public interface TestWire extends AutoCloseable {
 
     /** Hands frames transmitted on {@code port} to the sink; returns how many. */
     int drain(int port, MemoryPort.FrameSink sink);
+
+    /**
+     * How to read the frames the dataplane received on a port (its rx_packets counter), for wires
+     * that pace injection to what the worker has taken. Called once the dataplane is built.
+     */
+    default void routerReceived(IntToLongFunction received) {
+    }
 
     @Override
     void close();

@@ -337,18 +337,10 @@ public final class Rtnetlink implements AutoCloseable {
             return null;
         }
         int orig = (flags & NLM_F_CAPPED) != 0 ? NLMSG_HDRLEN : buf.get(JAVA_INT, off + NLMSG_HDRLEN + 4);
-        int a = off + NLMSG_HDRLEN + 4 + align(orig);
-        int end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(buf.get(JAVA_SHORT, a));
-            int atype = buf.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4) {
-                break;
+        for (Attributes a = new Attributes(buf, off + NLMSG_HDRLEN + 4 + align(orig), off + len); a.next(); ) {
+            if (a.type == NLMSGERR_ATTR_MSG) {
+                return "kernel says: " + a.string(StandardCharsets.UTF_8);
             }
-            if (atype == NLMSGERR_ATTR_MSG) {
-                return "kernel says: " + buf.asSlice(a + 4, alen - 4).getString(0);
-            }
-            a += align(alen);
         }
         return null;
     }
@@ -359,21 +351,14 @@ public final class Rtnetlink implements AutoCloseable {
         String name = null;
         byte[] mac = null;
         int mtu = 0, oper = 0;
-        int a = off + IFINFOMSG_LEN, end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            switch (atype) {
-                case IFLA_IFNAME -> name = m.asSlice(a + 4, alen - 4).getString(0, StandardCharsets.US_ASCII);
-                case IFLA_ADDRESS -> mac = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
-                case IFLA_MTU -> mtu = m.get(JAVA_INT, a + 4);
-                case IFLA_OPERSTATE -> oper = Byte.toUnsignedInt(m.get(JAVA_BYTE, a + 4));
+        for (Attributes a = new Attributes(m, off + IFINFOMSG_LEN, off + len); a.next(); ) {
+            switch (a.type) {
+                case IFLA_IFNAME -> name = a.string(StandardCharsets.US_ASCII);
+                case IFLA_ADDRESS -> mac = a.bytes();
+                case IFLA_MTU -> mtu = a.i32();
+                case IFLA_OPERSTATE -> oper = a.u8();
                 default -> { }
             }
-            a += align(alen);
         }
         return new Link(index, name, mac, mtu, flags, oper);
     }
@@ -383,21 +368,13 @@ public final class Rtnetlink implements AutoCloseable {
         int prefix = Byte.toUnsignedInt(m.get(JAVA_BYTE, off + 1));
         int index = m.get(JAVA_INT, off + 4);
         byte[] address = null, local = null, broadcast = null;
-        int a = off + IFADDRMSG_LEN, end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            byte[] v = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
-            switch (atype) {
-                case IFA_ADDRESS -> address = v;
-                case IFA_LOCAL -> local = v;
-                case IFA_BROADCAST -> broadcast = v;
+        for (Attributes a = new Attributes(m, off + IFADDRMSG_LEN, off + len); a.next(); ) {
+            switch (a.type) {
+                case IFA_ADDRESS -> address = a.bytes();
+                case IFA_LOCAL -> local = a.bytes();
+                case IFA_BROADCAST -> broadcast = a.bytes();
                 default -> { }
             }
-            a += align(alen);
         }
         // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours when present.
         byte[] ours = local != null ? local : address;
@@ -415,24 +392,69 @@ public final class Rtnetlink implements AutoCloseable {
         int index = m.get(JAVA_INT, off + 4);
         int state = Short.toUnsignedInt(m.get(JAVA_SHORT, off + 8));
         byte[] dst = null, lladdr = null;
-        int a = off + NDMSG_LEN, end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            switch (atype) {
-                case NDA_DST -> dst = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
-                case NDA_LLADDR -> lladdr = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
+        for (Attributes a = new Attributes(m, off + NDMSG_LEN, off + len); a.next(); ) {
+            switch (a.type) {
+                case NDA_DST -> dst = a.bytes();
+                case NDA_LLADDR -> lladdr = a.bytes();
                 default -> { }
             }
-            a += align(alen);
         }
         if (dst == null) {
             return null;
         }
         return new Neighbour(index, inet(dst), lladdr, state);
+    }
+
+    /**
+     * A cursor over a netlink attribute list in {@code [from, end)}: each attribute is a u16 length
+     * (header included), a u16 type (the top two bits are flags, masked off), the payload, and
+     * padding to 4 bytes. The walk stops at the end or at the first malformed attribute.
+     */
+    private static final class Attributes {
+        private final MemorySegment m;
+        private final int end;
+        private int next;
+        int type;
+        private int payload;
+        private int length;
+
+        Attributes(MemorySegment m, int from, int end) {
+            this.m = m;
+            this.next = from;
+            this.end = end;
+        }
+
+        /** Moves to the next attribute; false when there is none. */
+        boolean next() {
+            if (next + 4 > end) {
+                return false;
+            }
+            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, next));
+            if (alen < 4 || next + alen > end) {
+                return false;
+            }
+            type = m.get(JAVA_SHORT, next + 2) & 0x3fff;
+            payload = next + 4;
+            length = alen - 4;
+            next += align(alen);
+            return true;
+        }
+
+        byte[] bytes() {
+            return m.asSlice(payload, length).toArray(JAVA_BYTE);
+        }
+
+        String string(java.nio.charset.Charset charset) {
+            return m.asSlice(payload, length).getString(0, charset);
+        }
+
+        int i32() {
+            return m.get(JAVA_INT, payload);
+        }
+
+        int u8() {
+            return Byte.toUnsignedInt(m.get(JAVA_BYTE, payload));
+        }
     }
 
     private static InetAddress inet(byte[] raw) {

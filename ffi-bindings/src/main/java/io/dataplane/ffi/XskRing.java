@@ -20,6 +20,8 @@ public final class XskRing {
     private static final VarHandle I32 = JAVA_INT.varHandle();
     /** {@code XDP_RING_NEED_WAKEUP} in the ring's flags word. */
     private static final int NEED_WAKEUP = 1;
+    /** Where the entries of a ring in process memory start. */
+    private static final long MEMORY_ENTRIES = 192;
 
     private final String name;
     private final MemorySegment map;
@@ -55,6 +57,31 @@ public final class XskRing {
             local = (int) I32.getAcquire(map, consumerOffset);
             cachedPeer = (int) I32.getAcquire(map, producerOffset);
         }
+    }
+
+    /** Bytes a ring in process memory needs ({@link #inMemory}): three index cache lines, then the entries. */
+    public static long inMemoryBytes(int size, int entrySize) {
+        return MEMORY_ENTRIES + (long) size * entrySize;
+    }
+
+    /**
+     * One side of a ring in process memory that a peer thread drives through a second
+     * {@code XskRing} over the same {@code memory} with {@code userProduces} the other way round:
+     * the same protocol as a kernel ring, so in-memory ports exercise this code. The layout is the
+     * kernel's: producer, consumer and flags words on cache lines of their own, then the entries
+     * (8-byte addresses for FILL/COMPLETION, 16-byte descriptors for RX/TX).
+     */
+    public static XskRing inMemory(String name, MemorySegment memory, int size, int entrySize, boolean userProduces) {
+        if (Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two, was " + size);
+        }
+        if (entrySize != 8 && entrySize != 16) {
+            throw new IllegalArgumentException("ring entries are 8 (addresses) or 16 (descriptors) bytes, was " + entrySize);
+        }
+        if (memory.byteSize() < inMemoryBytes(size, entrySize)) {
+            throw new IllegalArgumentException("ring memory of " + memory.byteSize() + " bytes is smaller than " + inMemoryBytes(size, entrySize));
+        }
+        return new XskRing(name, memory, 0, 64, 128, MEMORY_ENTRIES, size, entrySize, userProduces);
     }
 
     public String name() {

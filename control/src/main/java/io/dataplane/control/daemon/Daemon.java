@@ -8,6 +8,7 @@ import io.dataplane.ffi.Libc;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;
 import io.dataplane.worker.Dataplane;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -31,6 +32,13 @@ final class Daemon {
     private Forwarding tablesOnly;
     private KernelFollower follower;
     private ScheduledExecutorService resolver;
+    /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
+    private Path countersFile;
+
+    /** Puts the counter file at {@code path} (call before {@link #start}). */
+    void countersFile(Path path) {
+        countersFile = path;
+    }
 
     int nexthopSlots() {
         return limits.nexthops();
@@ -56,6 +64,9 @@ final class Daemon {
         try {
             PortSpec.Type type = ports.type();
             Dataplane.Builder b = Dataplane.builder().limits(limits);
+            if (countersFile != null) {
+                b.countersFile(countersFile);
+            }
             ports.open(b);
             dataplane = b.build();
             plane.attach(new DataplaneForwarding(dataplane));

@@ -99,6 +99,8 @@ public final class DataplaneMain {
             err.println("dataplane: cannot serve " + socket + ": " + e.getMessage());
             return 1;
         }
+        // The counter file lives next to the socket, in the run directory: dataplane.sock -> dataplane.counters.
+        daemon.countersFile(socket.resolveSibling(socket.getFileName().toString().replaceFirst("\\.sock$", "") + ".counters"));
         try {
             daemon.start(plane, ports, server::submit);
         } catch (RuntimeException e) {

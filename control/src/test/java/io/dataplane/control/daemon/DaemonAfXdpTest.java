@@ -128,7 +128,7 @@ class DaemonAfXdpTest {
                 new java.io.PrintStream(out, true), System.err);
         String json = out.toString();
         assertEquals(0, status, json);
-        assertTrue(json.contains("\"rx_packets\"") && json.contains("\"xdp_rx_dropped\"")
+        assertTrue(json.contains("\"rx_packets\"") && json.contains("\"kick_errors\"") && json.contains("\"xdp_rx_dropped\"")
                 && json.contains("\"xdp_rx_fill_ring_empty_descs\""), json);
     }
 

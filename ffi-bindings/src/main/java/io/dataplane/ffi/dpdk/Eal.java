@@ -1,5 +1,6 @@
 package io.dataplane.ffi.dpdk;
 
+import io.dataplane.ffi.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,0 +1,112 @@
+package io.dataplane.counters;
+
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * Reads a {@link CounterFile} the way operators see it: each counter summed over the workers that
+ * keep one. Reads only (acquire loads); a reader never stops or slows a worker. Build it after the
+ * dataplane is built: it finds the nexthop tables once.
+ */
+public final class CounterSums {
+    private final CountersReader reader;
+    private final AtomicBuffer metadata;
+    private final AtomicBuffer tables;
+    private final int[] tableOffsets;
+    private final int[] tableSlots;
+
+    public CounterSums(CounterFile file) {
+        this.reader = file.reader();
+        this.metadata = reader.metaDataBuffer();
+        this.tables = file.nexthopTables();
+        int n = 0;
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == CounterType.NEXTHOP_TABLE.id) {
+                n++;
+            }
+        }
+        tableOffsets = new int[n];
+        tableSlots = new int[n];
+        n = 0;
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == CounterType.NEXTHOP_TABLE.id) {
+                tableOffsets[n] = (int) metadata.getLong(keyAt(id, CounterFile.KEY_TABLE_OFFSET));
+                tableSlots[n] = metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL));
+                n++;
+            }
+        }
+    }
+
+    /** 1: allocated, 0: freed, -1: past the last record ever allocated. */
+    private int allocated(int id) {
+        if (id > reader.maxCounterId()) {
+            return -1;
+        }
+        int state = reader.getCounterState(id);
+        return state == CountersReader.RECORD_UNUSED ? -1 : state == CountersReader.RECORD_ALLOCATED ? 1 : 0;
+    }
+
+
+    private static int keyAt(int id, int field) {
+        return CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET + field;
+    }
+
+    /**
+     * The sum of the counters of {@code type} whose key has this port (-1: any) and detail
+     * (Integer.MIN_VALUE: any).
+     */
+    public long sum(CounterType type, int port, int detail) {
+        long sum = 0;
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
+                    && (port < 0 || metadata.getInt(keyAt(id, CounterFile.KEY_PORT)) == port)
+                    && (detail == Integer.MIN_VALUE || metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL)) == detail)) {
+                sum += reader.getCounterValue(id);
+            }
+        }
+        return sum;
+    }
+
+    /** Whether any counter of {@code type} counts for {@code port}. */
+    public boolean has(CounterType type, int port) {
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id && metadata.getInt(keyAt(id, CounterFile.KEY_PORT)) == port) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A port counter (PORT_*, AFXDP_*, XDP_*) summed over workers and queues. */
+    public long port(int port, CounterType type) {
+        return sum(type, port, Integer.MIN_VALUE);
+    }
+
+    /** Frames dropped with the given (negative) verdict code, over all workers. */
+    public long drops(int verdict) {
+        return sum(CounterType.DROPS, -1, verdict);
+    }
+
+    /** A per-worker counter (WORKER_*) summed over workers. */
+    public long workers(CounterType type) {
+        return sum(type, -1, Integer.MIN_VALUE);
+    }
+
+    public long nexthopPackets(int slot) {
+        return nexthop(slot, 0);
+    }
+
+    public long nexthopBytes(int slot) {
+        return nexthop(slot, 8);
+    }
+
+    private long nexthop(int slot, int field) {
+        long sum = 0;
+        for (int t = 0; t < tableOffsets.length; t++) {
+            if (slot >= 0 && slot < tableSlots[t]) {
+                sum += tables.getLongVolatile(tableOffsets[t] + slot * CounterFile.NEXTHOP_ENTRY + field);
+            }
+        }
+        return sum;
+    }
+}
