@@ -2,15 +2,23 @@ package io.dataplane.multipath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.tables.ResilientGroup;
 import io.dataplane.testing.Netns;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -68,6 +76,107 @@ class ResilientGroupKernelTest {
             step(netns, ns, model, "4/1,200/5", new int[] {4, 1, 5}, new int[] {1, 200, 1});
             assertArguments(netns, ns, model);
         }
+    }
+
+    /**
+     * Real timers, short: traffic from the namespace to 254 destinations keeps every bucket busy,
+     * so a weight change moves nothing (idle_timer 3 s) until unbalanced_timer (6 s) has passed,
+     * then the kernel forces the same buckets the model does. The sender must not stall for 3 s.
+     */
+    @Test
+    void busyBucketsStayPutUntilTheUnbalancedTimerExpires() throws Exception {
+        try (Netns netns = new Netns("resb")) {
+            String ns = netns.add("k");
+            for (int i = 1; i <= 2; i++) {
+                netns.ip(ns, "link", "add", "v" + i, "type", "veth", "peer", "name", "p" + i);
+                netns.ip(ns, "link", "set", "v" + i, "up");
+                netns.ip(ns, "link", "set", "p" + i, "up");
+                netns.ip(ns, "addr", "add", "10.0." + i + ".1/24", "dev", "v" + i);
+                netns.ip(ns, "neigh", "add", "10.0." + i + ".2", "lladdr", "02:00:00:00:00:0" + i, "dev", "v" + i, "nud", "permanent");
+                netns.ip(ns, "nexthop", "add", "id", String.valueOf(i), "via", "10.0." + i + ".2", "dev", "v" + i);
+            }
+            netns.ip(ns, "nexthop", "add", "id", "100", "group", "1/2", "type", "resilient", "buckets", "8",
+                    "idle_timer", "3", "unbalanced_timer", "6");
+            netns.ip(ns, "route", "add", "198.51.100.0/24", "nhid", "100");
+            long s = TimeUnit.SECONDS.toNanos(1);
+            ResilientGroup model = ResilientGroup.create(new int[] {1, 2}, new int[] {1, 1}, 8, 3 * s, 6 * s, 0);
+
+            DatagramChannel channel = netns.call(ns, DatagramChannel::open);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong sent = new AtomicLong();
+            Thread sender = Thread.ofPlatform().name("resilient-traffic").start(() -> {
+                ByteBuffer payload = ByteBuffer.allocate(8);
+                while (!stop.get()) {
+                    for (int host = 1; host < 255; host++) {
+                        try {
+                            channel.send(payload.clear(), new InetSocketAddress("198.51.100." + host, 9));
+                            sent.incrementAndGet();
+                        } catch (IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                while (sent.get() < 254) {
+                    Thread.sleep(20);
+                }
+                int[] before = kernelBuckets(netns, ns, 8);
+                assertArrayEquals(model.bucketNexthops(), before, "after create");
+
+                netns.ip(ns, "nexthop", "replace", "id", "100", "group", "1,3/2", "type", "resilient");
+                long replaced = System.nanoTime();
+                useAll(model, s);
+                model.replace(new int[] {1, 2}, new int[] {3, 1}, OptionalInt.empty(), OptionalLong.empty(), OptionalLong.empty(), s);
+                assertArrayEquals(before, kernelBuckets(netns, ns, 8), "busy buckets moved on replace");
+                Thread.sleep(1500);
+                assertArrayEquals(before, kernelBuckets(netns, ns, 8), "busy buckets moved before the unbalanced timer");
+
+                int[] kernel = before;
+                while (Arrays.equals(kernel, before) && System.nanoTime() - replaced < 20 * s) {
+                    Thread.sleep(200);
+                    kernel = kernelBuckets(netns, ns, 8);
+                }
+                long balancedAfter = System.nanoTime() - replaced;
+                // The model in simulated time, traffic every 100 ms on every bucket.
+                for (long now = s; !model.balanced(); now += s / 10) {
+                    useAll(model, now);
+                    if (model.upkeepDue(now)) {
+                        model.upkeep(now);
+                    }
+                }
+                System.out.printf("kernel rebalanced %.1f s after the replace (unbalanced_timer 6 s)%n", balancedAfter / 1e9);
+                // ip returned after the kernel set unbalanced_since, hence a little slack below 6 s.
+                assertTrue(balancedAfter > 5 * s, "kernel moved busy buckets after " + balancedAfter + " ns");
+                assertArrayEquals(model.bucketNexthops(), kernel, "bucket -> nexthop after the unbalanced timer");
+            } finally {
+                stop.set(true);
+                sender.interrupt();
+                sender.join();
+                channel.close();
+            }
+        }
+    }
+
+    private static void useAll(ResilientGroup model, long now) {
+        for (int b = 0; b < model.buckets(); b++) {
+            model.recordUse(b, now);
+        }
+    }
+
+    private static int[] kernelBuckets(Netns netns, String ns, int buckets) {
+        String json = netns.ip(ns, "-j", "nexthop", "bucket", "show", "id", "100");
+        int[] kernel = new int[buckets];
+        Matcher m = BUCKET.matcher(json);
+        while (m.find()) {
+            kernel[Integer.parseInt(m.group(1))] = Integer.parseInt(m.group(2));
+        }
+        return kernel;
     }
 
     private static void step(Netns netns, String ns, ResilientGroup model, String group, int[] ids, int[] weights) {
