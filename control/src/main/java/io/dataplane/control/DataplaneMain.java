@@ -112,7 +112,7 @@ public final class DataplaneMain {
             String how = daemon.bound(p.index());
             out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + p.spec().type().label()
                     + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu()
-                    + ", address " + io.dataplane.control.command.MacAddress.format(p.mac()));
+                    + ", address " + io.dataplane.tables.MacAddress.format(p.mac()));
         }
         out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
         CountDownLatch done = new CountDownLatch(1);

@@ -1,7 +1,6 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
-import io.dataplane.control.command.MacAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Rib.GatewayObject;
 import io.dataplane.control.rib.Rib.GroupObject;
@@ -9,6 +8,7 @@ import io.dataplane.control.rib.Rib.NexthopObject;
 import io.dataplane.control.rib.Rib.PortEntry;
 import io.dataplane.control.rib.Rib.Route;
 import io.dataplane.control.rib.Rib.RouteHop;
+import io.dataplane.tables.MacAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
