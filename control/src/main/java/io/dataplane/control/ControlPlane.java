@@ -5,8 +5,12 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.CommandParser.Request;
+import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
+import io.dataplane.control.rib.Route;
+import io.dataplane.control.rib.SlotNexthop;
 import io.dataplane.control.rib.TableDelta;
+import io.dataplane.control.rib.Transaction;
 import io.dataplane.tables.RouteTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +110,7 @@ public final class ControlPlane {
      */
     public void attach(ForwardingPlane plane) {
         this.forwarding = plane;
-        plane.publish(rib.fullState());
+        plane.publish(rib.transaction().everything());
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {
                 plane.setPortState(p.index(), false);
@@ -127,7 +131,7 @@ public final class ControlPlane {
             change.accept(rib);
             publish();
         } catch (RuntimeException e) {
-            rib.rollback();
+            rib.transaction().rollback();
             throw e;
         }
     }
@@ -212,7 +216,7 @@ public final class ControlPlane {
                 rib.apply(c);
                 publish();
             } catch (RuntimeException e) {
-                rib.rollback();
+                rib.transaction().rollback();
                 throw e;
             }
             List<Runnable> effects = new ArrayList<>();
@@ -225,16 +229,17 @@ public final class ControlPlane {
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
     private void publish() {
-        TableDelta delta = rib.prepare();
+        Transaction tx = rib.transaction();
+        TableDelta delta = tx.delta();
         if (forwarding != null && !delta.isEmpty()) {
             try {
                 forwarding.publish(delta);
             } catch (IllegalArgumentException | IllegalStateException e) {
-                rib.rollback();
+                tx.rollback();
                 throw new CommandException("the forwarding tables rejected the change, nothing applied: " + e.getMessage());
             }
         }
-        rib.commit();
+        tx.commit();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {
@@ -247,7 +252,7 @@ public final class ControlPlane {
     private Reply failInBatch(Object session, String message) {
         if (batchOwner == session && batchFailure == null) {
             batchFailure = "command " + (batchCommands + 1) + " of the batch: " + message;
-            rib.rollback();
+            rib.transaction().rollback();
             batchSideEffects.clear();
             return Reply.error(message + " (batch failed: nothing of it will be applied; send 'batch abort')");
         }
@@ -255,7 +260,7 @@ public final class ControlPlane {
     }
 
     private void endBatch() {
-        rib.rollback(); // no-op after a commit
+        rib.transaction().rollback(); // no-op after a commit
         batchOwner = null;
         batchFailure = null;
         batchCommands = 0;
@@ -268,11 +273,11 @@ public final class ControlPlane {
         ShowOutput out = new ShowOutput(rib, forwarding);
         return switch (c) {
             case RouteShow s -> {
-                List<Rib.Route> routes;
+                List<Route> routes;
                 if (s.prefix() == null) {
                     routes = rib.routesSorted();
                 } else {
-                    Rib.Route r = rib.route(s.prefix());
+                    Route r = rib.route(s.prefix());
                     if (r == null) {
                         throw new CommandException("no route " + s.prefix() + "; 'route show' lists them all");
                     }
@@ -281,11 +286,11 @@ public final class ControlPlane {
                 yield json ? jsonReply(out.routesJson(routes)) : text(out.routesText(routes));
             }
             case NexthopShow s -> {
-                List<Rib.NexthopObject> objs;
+                List<NexthopObject> objs;
                 if (s.id() == null) {
                     objs = List.copyOf(rib.objects().values());
                 } else {
-                    Rib.NexthopObject o = rib.objects().get(s.id());
+                    NexthopObject o = rib.objects().get(s.id());
                     if (o == null) {
                         throw new CommandException("nexthop id " + s.id() + " does not exist; 'nexthop show' lists them");
                     }
@@ -321,7 +326,7 @@ public final class ControlPlane {
     }
 
     private Reply routeGet(boolean json, RouteGet g) {
-        Rib.Route route = rib.lookup(g.dst());
+        Route route = rib.lookup(g.dst());
         var m = new java.util.LinkedHashMap<String, Object>();
         m.put("dst", g.dst().toString());
         if (g.src() != null) {
@@ -353,14 +358,14 @@ public final class ControlPlane {
             m.put("hash", t.hash());
         }
         if (t.nexthop() >= 0) {
-            Rib.SlotNexthop s = rib.nexthopSlot(t.nexthop());
+            SlotNexthop s = rib.nexthopSlot(t.nexthop());
             if (s != null) {
                 m.put("gateway", s.via().toString());
             }
             // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
             m.put("nexthop_slot", t.nexthop());
-            for (Rib.NexthopObject o : rib.objects().values()) {
-                if (o instanceof Rib.GatewayObject gw && gw.slot() == t.nexthop()) {
+            for (NexthopObject o : rib.objects().values()) {
+                if (o instanceof NexthopObject.GatewayObject gw && gw.slot() == t.nexthop()) {
                     m.put("nhid", gw.id());
                 }
             }

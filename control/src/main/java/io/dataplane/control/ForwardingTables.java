@@ -3,7 +3,7 @@ package io.dataplane.control;
 import io.dataplane.control.command.Command.RouteGet;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
-import io.dataplane.control.rib.Rib;
+import io.dataplane.control.rib.SlotNexthop;
 import io.dataplane.control.rib.TableDelta;
 import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Pipeline;
@@ -49,7 +49,7 @@ public class ForwardingTables implements ForwardingPlane {
         c.commit();
     }
 
-    static Nexthop toNexthop(Rib.SlotNexthop s) {
+    static Nexthop toNexthop(SlotNexthop s) {
         return new Nexthop(s.port(), s.dstMac(), s.srcMac(), s.mtu(), s.alive(), s.resolved());
     }
 

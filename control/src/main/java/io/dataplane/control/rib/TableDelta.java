@@ -7,12 +7,12 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 
 /**
- * What one committed transaction changes in the forwarding tables: slot contents to write
- * (replaced in place when the slot is occupied), slots to empty, and routes to point somewhere
+ * What one transaction changes in the forwarding tables: slot contents to write (replaced in
+ * place when the slot is occupied), slots to empty, and routes to point somewhere
  * ({@link io.dataplane.tables.RouteTarget} encoding) or to remove ({@code RouteTarget.NONE}).
  * Turned into exactly one {@code Change} so that workers see all of it or none of it.
  */
-public record TableDelta(SortedMap<Integer, Rib.SlotNexthop> nexthops, SortedSet<Integer> removedNexthops,
+public record TableDelta(SortedMap<Integer, SlotNexthop> nexthops, SortedSet<Integer> removedNexthops,
                          SortedMap<Integer, GroupSpec> groups, SortedSet<Integer> removedGroups,
                          Integer hashSeed, Map<Prefix, Integer> routes) {
 
