@@ -9,8 +9,8 @@ import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.SlotNexthop;
-import io.dataplane.control.rib.TableDelta;
 import io.dataplane.control.rib.Transaction;
+import io.dataplane.tables.Change;
 import io.dataplane.tables.RouteTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +19,9 @@ import java.util.List;
  * Executes command lines against the {@link Rib} and publishes the result: the single writer of
  * all forwarding state, called only from the control thread.
  *
- * <p>Every state-changing command runs in a transaction: it is validated and applied to the RIB,
- * the resulting {@link TableDelta} is published as one table version, and on any error the RIB is
- * rolled back so that neither it nor the tables change. {@code batch begin} widens the
+ * <p>Every state-changing command runs in a {@link Transaction}: it is validated and applied to
+ * the RIB, the difference is written into one table {@link Change} and published as one version,
+ * and on any error the RIB is rolled back so that neither it nor the tables change. {@code batch begin} widens the
  * transaction to every command up to {@code batch commit}; the first error fails the whole batch.
  * While one session has a batch open, the caller must hold back other sessions' commands
  * ({@link #accepts}), so nobody reads or writes half a batch.
@@ -110,7 +110,9 @@ public final class ControlPlane {
      */
     public void attach(ForwardingPlane plane) {
         this.forwarding = plane;
-        plane.publish(rib.transaction().everything());
+        Change all = plane.change();
+        rib.transaction().writeAll(all);
+        all.commit();
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {
                 plane.setPortState(p.index(), false);
@@ -230,10 +232,11 @@ public final class ControlPlane {
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
     private void publish() {
         Transaction tx = rib.transaction();
-        TableDelta delta = tx.delta();
-        if (forwarding != null && !delta.isEmpty()) {
+        if (forwarding != null) {
             try {
-                forwarding.publish(delta);
+                Change change = forwarding.change();
+                tx.writeTo(change);
+                change.commit();
             } catch (IllegalArgumentException | IllegalStateException e) {
                 tx.rollback();
                 throw new CommandException("the forwarding tables rejected the change, nothing applied: " + e.getMessage());

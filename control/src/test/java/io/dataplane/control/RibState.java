@@ -1,9 +1,9 @@
 package io.dataplane.control;
 
 import io.dataplane.control.rib.Rib;
-import io.dataplane.control.rib.TableDelta;
+import io.dataplane.control.rib.Route;
+import io.dataplane.tables.RouteTarget;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
  * Everything a RIB holds, as text, for tests that prove a failed or aborted command changed
@@ -28,11 +28,24 @@ final class RibState {
         }
         sb.append("slots in use ").append(rib.nexthopSlotsInUse()).append('/').append(rib.groupSlotsInUse()).append('\n');
         sb.append("unresolved ").append(rib.unresolvedGateways()).append('\n');
-        TableDelta all = rib.transaction().everything();
-        sb.append("nexthop slots ").append(all.nexthops()).append('\n');
-        sb.append("group slots ").append(all.groups()).append('\n');
-        sb.append("hash seed ").append(all.hashSeed()).append('\n');
-        sb.append("routes ").append(new TreeMap<>(all.routes())).append('\n');
+        sb.append("nexthop slots");
+        for (int slot = 0, seen = 0; seen < rib.nexthopSlotsInUse(); slot++) {
+            if (rib.nexthopSlot(slot) != null) {
+                sb.append(' ').append(slot).append('=').append(rib.nexthopSlot(slot));
+                seen++;
+            }
+        }
+        sb.append("\ngroup slots");
+        for (int slot = 0, seen = 0; seen < rib.groupSlotsInUse(); slot++) {
+            if (rib.groupSlot(slot) != null) {
+                sb.append(' ').append(slot).append('=').append(rib.groupSlot(slot));
+                seen++;
+            }
+        }
+        sb.append("\nhash seed ").append(rib.hashSeed()).append('\n');
+        for (Route r : rib.routesSorted()) {
+            sb.append("route ").append(r.prefix()).append(" -> ").append(RouteTarget.toString(r.target())).append('\n');
+        }
         return sb.toString();
     }
 }

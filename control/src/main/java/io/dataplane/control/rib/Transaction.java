@@ -1,19 +1,18 @@
 package io.dataplane.control.rib;
 
+import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
-import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.Change;
 import io.dataplane.tables.RouteTarget;
-import java.util.LinkedHashMap;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.IntSupplier;
 
 /**
  * The open transaction of the RIB: one command, a batch, or a change the devices reported. Every
  * {@link Rib#apply} and device report mutates the RIB inside it, journalling how to undo each step.
- * The control plane then publishes {@link #delta()} as one table version and ends the transaction
- * with {@link #commit()}, or with {@link #rollback()}, which restores the RIB exactly, if anything
- * failed (a command, or the tables refusing the delta).
+ * The control plane then writes the difference into one table {@link Change} ({@link #writeTo}),
+ * commits that as one version, and ends the transaction with {@link #commit()}, or with
+ * {@link #rollback()}, which restores the RIB exactly, if anything failed (a command, or the
+ * tables refusing the change).
  */
 public final class Transaction {
     private final Journal journal;
@@ -37,31 +36,41 @@ public final class Transaction {
     }
 
     /**
-     * What the tables must change for the open transaction, to be published as one version. The
-     * transaction stays open until {@link #commit()} or {@link #rollback()}.
+     * Writes what the tables must change for the open transaction into {@code change}, to be
+     * committed as one version. The transaction stays open until {@link #commit()} or
+     * {@link #rollback()}.
      */
-    public TableDelta delta() {
-        var nhs = new TreeMap<Integer, SlotNexthop>();
-        var nhDel = new TreeSet<Integer>();
-        slots.nexthops.changes(nhs::put, nhDel::add);
-        var grs = new TreeMap<Integer, GroupSpec>();
-        var grDel = new TreeSet<Integer>();
-        slots.groups.changes(grs::put, grDel::add);
-        var rts = new LinkedHashMap<Prefix, Integer>();
-        routes.changes((prefix, r) -> rts.put(prefix, r.target()), prefix -> rts.put(prefix, RouteTarget.NONE));
+    public void writeTo(Change change) {
+        slots.nexthops.changes((slot, s) -> change.nexthop(slot, s.nexthop()), change::removeNexthop);
+        slots.groups.changes(change::group, change::removeGroup);
+        routes.changes((prefix, r) -> route(change, prefix, r.target()), prefix -> route(change, prefix, RouteTarget.NONE));
         int seed = hashSeed.getAsInt();
-        return new TableDelta(nhs, nhDel, grs, grDel, hashSeedBefore != null && hashSeedBefore != seed ? seed : null, rts);
+        if (hashSeedBefore != null && hashSeedBefore != seed) {
+            change.hashSeed(seed);
+        }
     }
 
-    /** Everything the tables should hold, as one delta from empty tables (for tables that start empty). */
-    public TableDelta everything() {
-        var nhs = new TreeMap<Integer, SlotNexthop>();
-        slots.nexthops.forEach(nhs::put);
-        var grs = new TreeMap<Integer, GroupSpec>();
-        slots.groups.forEach(grs::put);
-        var rts = new LinkedHashMap<Prefix, Integer>();
-        routes.forEach((prefix, r) -> rts.put(prefix, r.target()));
-        return new TableDelta(nhs, new TreeSet<>(), grs, new TreeSet<>(), hashSeed.getAsInt(), rts);
+    /** Writes everything the tables should hold into {@code change}, for tables that start empty. */
+    public void writeAll(Change change) {
+        slots.nexthops.forEach((slot, s) -> change.nexthop(slot, s.nexthop()));
+        slots.groups.forEach(change::group);
+        routes.forEach((prefix, r) -> route(change, prefix, r.target()));
+        change.hashSeed(hashSeed.getAsInt());
+    }
+
+    private static void route(Change change, Prefix p, int target) {
+        IpAddress a = p.address();
+        if (target == RouteTarget.NONE) {
+            if (a.v6()) {
+                change.removeRoute6(a.hi(), a.lo(), p.length());
+            } else {
+                change.removeRoute4(a.v4Value(), p.length());
+            }
+        } else if (a.v6()) {
+            change.route6(a.hi(), a.lo(), p.length(), target);
+        } else {
+            change.route4(a.v4Value(), p.length(), target);
+        }
     }
 
     /** Ends the transaction: its changes are published and the slots it released become reusable. */
