@@ -36,8 +36,4 @@ final class Journal {
     void forget() {
         undo.clear();
     }
-
-    boolean isEmpty() {
-        return undo.isEmpty();
-    }
 }

@@ -85,11 +85,6 @@ public final class Transaction {
         end();
     }
 
-    /** True while the transaction holds uncommitted changes. */
-    public boolean isOpen() {
-        return !journal.isEmpty();
-    }
-
     private void end() {
         journal.forget();
         slots.nexthops.endTransaction();
