@@ -5,8 +5,12 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.CommandParser.Request;
+import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
-import io.dataplane.control.rib.TableDelta;
+import io.dataplane.control.rib.Route;
+import io.dataplane.control.rib.SlotNexthop;
+import io.dataplane.control.rib.Transaction;
+import io.dataplane.tables.Change;
 import io.dataplane.tables.RouteTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +19,9 @@ import java.util.List;
  * Executes command lines against the {@link Rib} and publishes the result: the single writer of
  * all forwarding state, called only from the control thread.
  *
- * <p>Every state-changing command runs in a transaction: it is validated and applied to the RIB,
- * the resulting {@link TableDelta} is published as one table version, and on any error the RIB is
- * rolled back so that neither it nor the tables change. {@code batch begin} widens the
+ * <p>Every state-changing command runs in a {@link Transaction}: it is validated and applied to
+ * the RIB, the difference is written into one table {@link Change} and published as one version,
+ * and on any error the RIB is rolled back so that neither it nor the tables change. {@code batch begin} widens the
  * transaction to every command up to {@code batch commit}; the first error fails the whole batch.
  * While one session has a batch open, the caller must hold back other sessions' commands
  * ({@link #accepts}), so nobody reads or writes half a batch.
@@ -123,7 +127,9 @@ public final class ControlPlane {
      */
     public void attach(ForwardingPlane plane) {
         this.forwarding = plane;
-        plane.publish(rib.fullState());
+        Change all = plane.change();
+        rib.transaction().writeAll(all);
+        all.commit();
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {
                 plane.setPortState(p.index(), false);
@@ -144,7 +150,7 @@ public final class ControlPlane {
             change.accept(rib);
             publish();
         } catch (RuntimeException e) {
-            rib.rollback();
+            rib.transaction().rollback();
             throw e;
         }
     }
@@ -235,7 +241,7 @@ public final class ControlPlane {
                 rib.apply(c);
                 publish();
             } catch (RuntimeException e) {
-                rib.rollback();
+                rib.transaction().rollback();
                 throw e;
             }
             List<Runnable> effects = new ArrayList<>();
@@ -248,16 +254,18 @@ public final class ControlPlane {
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
     private void publish() {
-        TableDelta delta = rib.prepare();
-        if (forwarding != null && !delta.isEmpty()) {
+        Transaction tx = rib.transaction();
+        if (forwarding != null) {
             try {
-                forwarding.publish(delta);
+                Change change = forwarding.change();
+                tx.writeTo(change);
+                change.commit();
             } catch (IllegalArgumentException | IllegalStateException e) {
-                rib.rollback();
+                tx.rollback();
                 throw new CommandException("the forwarding tables rejected the change, nothing applied: " + e.getMessage());
             }
         }
-        rib.commit();
+        tx.commit();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {
@@ -270,7 +278,7 @@ public final class ControlPlane {
     private Reply failInBatch(Object session, String message) {
         if (batchOwner == session && batchFailure == null) {
             batchFailure = "command " + (batchCommands + 1) + " of the batch: " + message;
-            rib.rollback();
+            rib.transaction().rollback();
             batchSideEffects.clear();
             return Reply.error(message + " (batch failed: nothing of it will be applied; send 'batch abort')");
         }
@@ -278,7 +286,7 @@ public final class ControlPlane {
     }
 
     private void endBatch() {
-        rib.rollback(); // no-op after a commit
+        rib.transaction().rollback(); // no-op after a commit
         batchOwner = null;
         batchFailure = null;
         batchCommands = 0;
@@ -291,11 +299,11 @@ public final class ControlPlane {
         ShowOutput out = new ShowOutput(rib, forwarding);
         return switch (c) {
             case RouteShow s -> {
-                List<Rib.Route> routes;
+                List<Route> routes;
                 if (s.prefix() == null) {
                     routes = rib.routesSorted();
                 } else {
-                    Rib.Route r = rib.route(s.prefix());
+                    Route r = rib.route(s.prefix());
                     if (r == null) {
                         throw new CommandException("no route " + s.prefix() + "; 'route show' lists them all");
                     }
@@ -304,11 +312,11 @@ public final class ControlPlane {
                 yield json ? jsonReply(out.routesJson(routes)) : text(out.routesText(routes));
             }
             case NexthopShow s -> {
-                List<Rib.NexthopObject> objs;
+                List<NexthopObject> objs;
                 if (s.id() == null) {
                     objs = List.copyOf(rib.objects().values());
                 } else {
-                    Rib.NexthopObject o = rib.objects().get(s.id());
+                    NexthopObject o = rib.objects().get(s.id());
                     if (o == null) {
                         throw new CommandException("nexthop id " + s.id() + " does not exist; 'nexthop show' lists them");
                     }
@@ -344,7 +352,7 @@ public final class ControlPlane {
     }
 
     private Reply routeGet(boolean json, RouteGet g) {
-        Rib.Route route = rib.lookup(g.dst());
+        Route route = rib.lookup(g.dst());
         var m = new java.util.LinkedHashMap<String, Object>();
         m.put("dst", g.dst().toString());
         if (g.src() != null) {
@@ -376,14 +384,14 @@ public final class ControlPlane {
             m.put("hash", t.hash());
         }
         if (t.nexthop() >= 0) {
-            Rib.SlotNexthop s = rib.nexthopSlot(t.nexthop());
+            SlotNexthop s = rib.nexthopSlot(t.nexthop());
             if (s != null) {
                 m.put("gateway", s.via().toString());
             }
             // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
             m.put("nexthop_slot", t.nexthop());
-            for (Rib.NexthopObject o : rib.objects().values()) {
-                if (o instanceof Rib.GatewayObject gw && gw.slot() == t.nexthop()) {
+            for (NexthopObject o : rib.objects().values()) {
+                if (o instanceof NexthopObject.GatewayObject gw && gw.slot() == t.nexthop()) {
                     m.put("nhid", gw.id());
                 }
             }

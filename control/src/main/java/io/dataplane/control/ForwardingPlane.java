@@ -1,11 +1,11 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.RouteGet;
-import io.dataplane.control.rib.TableDelta;
+import io.dataplane.tables.Change;
 import java.util.Map;
 
 /**
- * What the control thread needs from the running dataplane: publish a table change as one
+ * What the control thread needs from the running dataplane: a table change to publish as one
  * version, trace a packet through the real pipeline, read counters, and set port state. The
  * daemon implements it over {@code Forwarding}/{@code Dataplane}; tests can record calls.
  */
@@ -16,10 +16,11 @@ public interface ForwardingPlane {
     }
 
     /**
-     * Publishes the delta as one table version. Throws IllegalArgumentException or
-     * IllegalStateException, with nothing applied, when the tables reject it.
+     * Starts a change of the running tables. Its {@link Change#commit()} publishes it as one table
+     * version, or throws IllegalArgumentException or IllegalStateException, with nothing applied,
+     * when the tables reject it.
      */
-    void publish(TableDelta delta);
+    Change change();
 
     /** The version number of the published tables (changes exactly when a publish succeeds). */
     long version();

@@ -2,24 +2,19 @@ package io.dataplane.control;
 
 import io.dataplane.control.command.Command.RouteGet;
 import io.dataplane.control.command.IpAddress;
-import io.dataplane.control.command.Prefix;
-import io.dataplane.control.rib.Rib;
-import io.dataplane.control.rib.TableDelta;
 import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;
 import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.Nexthop;
-import io.dataplane.tables.RouteTarget;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The forwarding tables seen from the control thread: turns each {@link TableDelta} into exactly
- * one {@link Change}, so workers see a whole command or batch or none of it, and traces packets
- * for {@code route get} through the pipeline's own decision code. Without running workers there
- * are no counters; {@link DataplaneForwarding} adds them.
+ * The forwarding tables seen from the control thread: hands out the {@link Change} each command
+ * or batch is written into (one per transaction, so workers see all of it or none of it), and
+ * traces packets for {@code route get} through the pipeline's own decision code. Without running
+ * workers there are no counters; {@link DataplaneForwarding} adds them.
  */
 public class ForwardingTables implements ForwardingPlane {
     protected final Forwarding forwarding;
@@ -36,36 +31,8 @@ public class ForwardingTables implements ForwardingPlane {
     }
 
     @Override
-    public void publish(TableDelta d) {
-        Change c = forwarding.change();
-        d.nexthops().forEach((slot, s) -> c.nexthop(slot, toNexthop(s)));
-        d.removedNexthops().forEach(c::removeNexthop);
-        d.groups().forEach(c::group);
-        d.removedGroups().forEach(c::removeGroup);
-        if (d.hashSeed() != null) {
-            c.hashSeed(d.hashSeed());
-        }
-        d.routes().forEach((p, target) -> route(c, p, target));
-        c.commit();
-    }
-
-    static Nexthop toNexthop(Rib.SlotNexthop s) {
-        return new Nexthop(s.port(), s.dstMac(), s.srcMac(), s.mtu(), s.alive(), s.resolved());
-    }
-
-    private static void route(Change c, Prefix p, int target) {
-        var a = p.address();
-        if (target == RouteTarget.NONE) {
-            if (a.v6()) {
-                c.removeRoute6(a.hi(), a.lo(), p.length());
-            } else {
-                c.removeRoute4(a.v4Value(), p.length());
-            }
-        } else if (a.v6()) {
-            c.route6(a.hi(), a.lo(), p.length(), target);
-        } else {
-            c.route4(a.v4Value(), p.length(), target);
-        }
+    public Change change() {
+        return forwarding.change();
     }
 
     @Override

@@ -1,14 +1,15 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
-import io.dataplane.control.command.MacAddress;
+import io.dataplane.control.rib.NexthopObject;
+import io.dataplane.control.rib.NexthopObject.GatewayObject;
+import io.dataplane.control.rib.NexthopObject.GroupObject;
 import io.dataplane.control.rib.Rib;
-import io.dataplane.control.rib.Rib.GatewayObject;
-import io.dataplane.control.rib.Rib.GroupObject;
-import io.dataplane.control.rib.Rib.NexthopObject;
 import io.dataplane.control.rib.Rib.PortEntry;
-import io.dataplane.control.rib.Rib.Route;
-import io.dataplane.control.rib.Rib.RouteHop;
+import io.dataplane.control.rib.Route;
+import io.dataplane.control.rib.RouteHop;
+import io.dataplane.control.rib.SlotNexthop;
+import io.dataplane.tables.MacAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,7 +108,7 @@ final class ShowOutput {
                 case GatewayObject g -> {
                     m.put("gateway", g.via().toString());
                     m.put("dev", rib.portName(g.port()));
-                    Rib.SlotNexthop s = rib.nexthopSlot(g.slot());
+                    SlotNexthop s = rib.nexthopSlot(g.slot());
                     m.put("resolved", s != null && s.resolved());
                     m.put("flags", s != null && !s.alive() ? List.of("dead") : List.of());
                     countersJson(m, g.slot());
@@ -133,7 +134,7 @@ final class ShowOutput {
     }
 
     private String resolution(int slot) {
-        Rib.SlotNexthop s = rib.nexthopSlot(slot);
+        SlotNexthop s = rib.nexthopSlot(slot);
         if (s == null) {
             return "";
         }
@@ -239,7 +240,7 @@ final class ShowOutput {
         if (what == null || what.equals("nexthops")) {
             List<Object> nhs = new ArrayList<>();
             for (int slot = 0, seen = 0; seen < rib.nexthopSlotsInUse() && slot <= io.dataplane.tables.RouteTarget.MAX_INDEX; slot++) {
-                Rib.SlotNexthop s = rib.nexthopSlot(slot);
+                SlotNexthop s = rib.nexthopSlot(slot);
                 if (s == null) {
                     continue;
                 }

@@ -12,6 +12,7 @@ import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.Umem;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
@@ -198,7 +199,7 @@ class ForwardingRateTest {
                 topo.netns.ip(topo.router, "route", "add", RouterTopology.ANYCAST4 + "/32",
                         "nexthop", "via", RouterTopology.SERVER1_4, "weight", "1",
                         "nexthop", "via", RouterTopology.SERVER2_4, "weight", "2");
-                topo.netns.ip(topo.router, "neigh", "replace", RouterTopology.CLIENT4, "lladdr", Nexthop.macToString(macs[0]),
+                topo.netns.ip(topo.router, "neigh", "replace", RouterTopology.CLIENT4, "lladdr", MacAddress.format(macs[0]),
                         "dev", "r0");
                 long s1 = rxPackets(topo, topo.server1, "s1"), s2 = rxPackets(topo, topo.server2, "s2");
                 long sent = generate(gen, genUmem, routerMac, clientMac);

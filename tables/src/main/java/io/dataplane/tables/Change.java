@@ -7,9 +7,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A set of forwarding-state changes committed together by the single writer. Arguments are checked
- * as they are added; {@link #commit()} then validates the whole change against the state it would
- * produce, and applies it only if all of it is valid (see {@link Forwarding} for the order).
+ * A set of forwarding-state changes committed together by the single writer. Slot indices and
+ * targets are checked as they are added; {@link #commit()} then validates the whole change (and
+ * each prefix) against the state it would produce, and applies it only if all of it is valid (see
+ * {@link Forwarding} for the order).
  */
 public final class Change {
     private final Forwarding forwarding;
@@ -105,15 +106,14 @@ public final class Change {
         return target;
     }
 
-    /** A route's identity: family, prefix and length. */
+    /**
+     * A route's identity: family, prefix and length. Host bits are not checked here: the commit's
+     * validation reads every route's current entry from the LPM table, which refuses them first.
+     */
     record RouteKey(boolean v6, long hi, long lo, int length) {
         static RouteKey v4(int prefix, int length) {
             if (length < 0 || length > 32) {
                 throw new IllegalArgumentException("IPv4 prefix length " + length + " out of range 0..32");
-            }
-            if ((prefix & ~IpAddresses.mask4(length)) != 0) {
-                throw new IllegalArgumentException("prefix " + IpAddresses.format4(prefix) + "/" + length
-                        + " has host bits set; did you mean " + IpAddresses.format4(prefix & IpAddresses.mask4(length)) + "/" + length + "?");
             }
             return new RouteKey(false, prefix & 0xffffffffL, 0, length);
         }
@@ -121,12 +121,6 @@ public final class Change {
         static RouteKey v6(long hi, long lo, int length) {
             if (length < 0 || length > 128) {
                 throw new IllegalArgumentException("IPv6 prefix length " + length + " out of range 0..128");
-            }
-            long mh = IpAddresses.mask6Hi(length);
-            long ml = IpAddresses.mask6Lo(length);
-            if ((hi & ~mh) != 0 || (lo & ~ml) != 0) {
-                throw new IllegalArgumentException("prefix " + IpAddresses.format6(hi, lo) + "/" + length
-                        + " has host bits set; did you mean " + IpAddresses.format6(hi & mh, lo & ml) + "/" + length + "?");
             }
             return new RouteKey(true, hi, lo, length);
         }

@@ -26,7 +26,12 @@ public final class Forwarding implements AutoCloseable {
     private final Lpm4 lpm4;
     private final Lpm6 lpm6;
     private final AtomicReference<Snapshot> current;
-    /** Routes pointing at each nexthop / group slot, so a slot still in use cannot be removed. */
+    /**
+     * Routes pointing at each nexthop / group slot, so a slot still in use cannot be removed. The
+     * RIB counts users too, but of its own things (routes per gateway and per nexthop object, to
+     * share and free slots and to name the users in messages); this count is the tables' guard for
+     * every writer (RIB, demo, benchmarks): workers read a route's slot without checking it exists.
+     */
     private final int[] nexthopRoutes;
     private final int[] groupRoutes;
 
@@ -52,15 +57,6 @@ public final class Forwarding implements AutoCloseable {
 
     public Quiescence quiescence() {
         return quiescence;
-    }
-
-    /** Read access for the control plane (exact-match queries, dumps). Writes go through {@link Change}. */
-    public Lpm4 lpm4() {
-        return lpm4;
-    }
-
-    public Lpm6 lpm6() {
-        return lpm6;
     }
 
     /** Starts a change; nothing happens until {@link Change#commit()}. */
@@ -99,7 +95,11 @@ public final class Forwarding implements AutoCloseable {
         return next;
     }
 
-    /** Writes route changes with an undo log, so a failure (LPM capacity) leaves the routes as they were. */
+    /**
+     * Writes route changes with an undo log, so a failure (LPM capacity, known only when an add
+     * finds no free group) leaves the routes as they were. The RIB's journal cannot do this: it
+     * undoes the RIB's model, while this undoes the LPM writes already made by this commit.
+     */
     private void applyRoutes(List<Change.RouteOp> ops, Snapshot before, Snapshot added) {
         List<Change.RouteOp> undo = new ArrayList<>(ops.size());
         try {
@@ -211,11 +211,6 @@ public final class Forwarding implements AutoCloseable {
             }
         }
         return new Validated(nhSets, gSets, nhRemovals, gRemovals, reachNew);
-    }
-
-    /** Routes pointing at a target right now (control path, for "in use" messages). */
-    public synchronized int routesUsing(int target) {
-        return (RouteTarget.isGroup(target) ? groupRoutes : nexthopRoutes)[RouteTarget.index(target)];
     }
 
     @Override

@@ -152,6 +152,31 @@ public final class IpAddresses {
         return sb.toString().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Refuses an IPv4 prefix with bits set after {@code length}, naming the network it likely
+     * means. The one wording of this rule: the command grammar ({@code Prefix}) and the LPM tables
+     * both apply it.
+     */
+    public static void requireNetwork4(int prefix, int length) {
+        int network = prefix & mask4(length);
+        if (network != prefix) {
+            throw new IllegalArgumentException(hostBits(format4(prefix), format4(network), length));
+        }
+    }
+
+    /** As {@link #requireNetwork4} for an IPv6 prefix (hi, lo). */
+    public static void requireNetwork6(long hi, long lo, int length) {
+        long nh = hi & mask6Hi(length);
+        long nl = lo & mask6Lo(length);
+        if (nh != hi || nl != lo) {
+            throw new IllegalArgumentException(hostBits(format6(hi, lo), format6(nh, nl), length));
+        }
+    }
+
+    private static String hostBits(String prefix, String network, int length) {
+        return prefix + "/" + length + " has host bits set beyond /" + length + "; did you mean " + network + "/" + length + "?";
+    }
+
     /** Network mask of an IPv4 prefix length. */
     public static int mask4(int length) {
         return length == 0 ? 0 : -1 << (32 - length);

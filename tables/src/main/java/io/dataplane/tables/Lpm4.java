@@ -23,7 +23,7 @@ public final class Lpm4 implements AutoCloseable {
     private final StrideTable trie;
     private final MemorySegment entries;
     private final long tbl8Base;
-    /** Rules by prefix length: the source of truth for get, forEach and delete's fallback route. */
+    /** Rules by prefix length: the source of truth for get and delete's fallback route. */
     private final Int2IntHashMap[] rules = new Int2IntHashMap[MAX_LENGTH + 1];
     private int size;
 
@@ -129,17 +129,6 @@ public final class Lpm4 implements AutoCloseable {
         trie.reclaim();
     }
 
-    /**
-     * Visits every rule, shortest prefixes first, in no particular order within a length.
-     * The visitor must not modify this table.
-     */
-    public void forEach(RouteVisitor4 visitor) {
-        for (int length = 0; length <= MAX_LENGTH; length++) {
-            int l = length;
-            rules[length].forEachInt((prefix, target) -> visitor.visit(prefix, l, target));
-        }
-    }
-
     /** Frees the off-heap tables; every worker must have stopped looking up first. */
     @Override
     public void close() {
@@ -150,7 +139,7 @@ public final class Lpm4 implements AutoCloseable {
         for (int l = length - 1; l >= 0; l--) {
             Int2IntHashMap atLength = rules[l];
             if (!atLength.isEmpty()) {
-                int target = atLength.get(prefix & mask(l));
+                int target = atLength.get(prefix & IpAddresses.mask4(l));
                 if (target != RouteTarget.NONE) {
                     return StrideTable.route(l, target);
                 }
@@ -159,31 +148,20 @@ public final class Lpm4 implements AutoCloseable {
         return 0;
     }
 
+    /** Every entry point checks: the table is written by the RIB, the demo and benchmarks alike. */
     private static void checkRule(int prefix, int length) {
         if (length < 0 || length > MAX_LENGTH) {
             throw new IllegalArgumentException("prefix length " + length + " is outside 0..32 for IPv4 "
-                    + formatAddress(prefix));
+                    + IpAddresses.format4(prefix));
         }
-        if ((prefix & ~mask(length)) != 0) {
-            throw new IllegalArgumentException(format(prefix, length) + " has host bits set beyond /" + length
-                    + "; the network is " + format(prefix & mask(length), length));
-        }
-    }
-
-    private static int mask(int length) {
-        return length == 0 ? 0 : -1 << (32 - length);
+        IpAddresses.requireNetwork4(prefix, length);
     }
 
     private static long key(int prefix) {
         return (long) prefix << 32;
     }
 
-    static String format(int prefix, int length) {
-        return formatAddress(prefix) + "/" + length;
-    }
-
-    static String formatAddress(int address) {
-        return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
-                + (address & 0xFF);
+    private static String format(int prefix, int length) {
+        return IpAddresses.format4(prefix) + "/" + length;
     }
 }

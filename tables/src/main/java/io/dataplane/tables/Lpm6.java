@@ -132,14 +132,6 @@ public final class Lpm6 implements AutoCloseable {
         trie.reclaim();
     }
 
-    /** Visits every rule in no particular order. The visitor must not modify this table. */
-    public void forEach(RouteVisitor6 visitor) {
-        for (Map.Entry<Prefix, Integer> rule : rules.entrySet()) {
-            Prefix p = rule.getKey();
-            visitor.visit(p.hi(), p.lo(), p.length(), rule.getValue());
-        }
-    }
-
     /** Frees the off-heap tables; every worker must have stopped looking up first. */
     @Override
     public void close() {
@@ -149,7 +141,7 @@ public final class Lpm6 implements AutoCloseable {
     private int coveringEntry(long hi, long lo, int length) {
         for (int l = length - 1; l >= 0; l--) {
             if (rulesAtLength[l] != 0) {
-                Integer target = rules.get(new Prefix(hi & maskHi(l), lo & maskLo(l), l));
+                Integer target = rules.get(new Prefix(hi & IpAddresses.mask6Hi(l), lo & IpAddresses.mask6Lo(l), l));
                 if (target != null) {
                     return StrideTable.route(l, target);
                 }
@@ -158,61 +150,16 @@ public final class Lpm6 implements AutoCloseable {
         return 0;
     }
 
+    /** Every entry point checks: the table is written by the RIB, the demo and benchmarks alike. */
     private static void checkRule(long hi, long lo, int length) {
         if (length < 0 || length > MAX_LENGTH) {
             throw new IllegalArgumentException("prefix length " + length + " is outside 0..128 for IPv6 "
-                    + formatAddress(hi, lo));
+                    + IpAddresses.format6(hi, lo));
         }
-        if ((hi & ~maskHi(length)) != 0 || (lo & ~maskLo(length)) != 0) {
-            throw new IllegalArgumentException(format(hi, lo, length) + " has host bits set beyond /" + length
-                    + "; the network is " + format(hi & maskHi(length), lo & maskLo(length), length));
-        }
+        IpAddresses.requireNetwork6(hi, lo, length);
     }
 
-    static long maskHi(int length) {
-        return length == 0 ? 0 : length >= 64 ? -1L : -1L << (64 - length);
-    }
-
-    static long maskLo(int length) {
-        return length <= 64 ? 0 : -1L << (128 - length);
-    }
-
-    static String format(long hi, long lo, int length) {
-        return formatAddress(hi, lo) + "/" + length;
-    }
-
-    /** RFC 5952 text: lower case, leading zeros dropped, the longest run of zero groups as "::". */
-    static String formatAddress(long hi, long lo) {
-        int[] groups = new int[8];
-        for (int i = 0; i < 4; i++) {
-            groups[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            groups[i + 4] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder text = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                text.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
-                text.append(':');
-            }
-            text.append(Integer.toHexString(groups[i]));
-        }
-        return text.toString();
+    private static String format(long hi, long lo, int length) {
+        return IpAddresses.format6(hi, lo) + "/" + length;
     }
 }

@@ -27,36 +27,4 @@ public record Nexthop(int port, long dstMac, long srcMac, int mtu, boolean alive
     public Nexthop withAlive(boolean isAlive) {
         return new Nexthop(port, dstMac, srcMac, mtu, isAlive, resolved);
     }
-
-    /** Formats a 48-bit MAC as {@code aa:bb:cc:dd:ee:ff}. */
-    public static String macToString(long mac) {
-        StringBuilder sb = new StringBuilder(17);
-        for (int i = 5; i >= 0; i--) {
-            sb.append(String.format("%02x", (mac >>> (i * 8)) & 0xff));
-            if (i > 0) {
-                sb.append(':');
-            }
-        }
-        return sb.toString();
-    }
-
-    /** Parses {@code aa:bb:cc:dd:ee:ff}; throws with the offending text otherwise. */
-    public static long parseMac(String text) {
-        String[] parts = text.split(":", -1);
-        if (parts.length != 6) {
-            throw new IllegalArgumentException("bad MAC address '" + text + "': expected six hex octets like 02:00:00:00:00:01");
-        }
-        long mac = 0;
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 2) {
-                throw new IllegalArgumentException("bad MAC address '" + text + "': expected six hex octets like 02:00:00:00:00:01");
-            }
-            try {
-                mac = (mac << 8) | Integer.parseInt(p, 16);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad MAC address '" + text + "': '" + p + "' is not a hex octet", e);
-            }
-        }
-        return mac;
-    }
 }

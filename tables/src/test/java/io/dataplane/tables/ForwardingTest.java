@@ -79,7 +79,7 @@ class ForwardingTest {
 
     @Test
     void hostBitsAreRefusedWithTheLikelyMeaning() {
-        var e = assertThrows(IllegalArgumentException.class, () -> f.change().route4(NET + 1, 24, RouteTarget.nexthop(1)));
+        var e = assertThrows(IllegalArgumentException.class, () -> f.change().route4(NET + 1, 24, RouteTarget.nexthop(1)).commit());
         assertTrue(e.getMessage().contains("did you mean 198.51.100.0/24"), e.getMessage());
     }
 

@@ -80,8 +80,8 @@ class Lpm6LoadTest {
             Lpm6Test.Rule r = rules[rnd.nextInt(rules.length)];
             check(lpm, r.hi(), r.lo());
             check(lpm, r.lastHi(), r.lastLo());
-            check(lpm, r.hi() | (rnd.nextLong() & ~Lpm6.maskHi(r.length())),
-                    r.lo() | (rnd.nextLong() & ~Lpm6.maskLo(r.length())));
+            check(lpm, r.hi() | (rnd.nextLong() & ~IpAddresses.mask6Hi(r.length())),
+                    r.lo() | (rnd.nextLong() & ~IpAddresses.mask6Lo(r.length())));
             check(lpm, rnd.nextLong(), rnd.nextLong());
         }
     }
@@ -90,7 +90,7 @@ class Lpm6LoadTest {
         int expected = referenceLookup(hi, lo);
         int actual = lpm.lookup(hi, lo);
         if (expected != actual) {
-            throw new AssertionError("lookup " + Lpm6.formatAddress(hi, lo) + ": expected "
+            throw new AssertionError("lookup " + IpAddresses.format6(hi, lo) + ": expected "
                     + RouteTarget.toString(expected) + ", got " + RouteTarget.toString(actual));
         }
     }

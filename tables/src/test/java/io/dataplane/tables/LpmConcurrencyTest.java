@@ -131,8 +131,8 @@ class LpmConcurrencyTest {
 
                 public boolean covers(int rule, int probe) {
                     int length = (int) rules[rule][2];
-                    return (addresses[probe][0] & Lpm6.maskHi(length)) == rules[rule][0]
-                            && (addresses[probe][1] & Lpm6.maskLo(length)) == rules[rule][1];
+                    return (addresses[probe][0] & IpAddresses.mask6Hi(length)) == rules[rule][0]
+                            && (addresses[probe][1] & IpAddresses.mask6Lo(length)) == rules[rule][1];
                 }
 
                 public int probes() {

@@ -1,6 +1,7 @@
 package io.dataplane.control.command;
 
 import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.MacAddress;
 import io.dataplane.control.command.Command.*;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;

@@ -5,9 +5,19 @@ import io.dataplane.tables.IpAddresses;
 /** A route's destination: an address whose bits after {@code length} are zero. */
 public record Prefix(IpAddress address, int length) implements Comparable<Prefix> {
 
+    /**
+     * A prefix never holds host bits: a RIB keyed by prefix would otherwise hold two entries for
+     * one network. The LPM tables apply the same rule ({@link IpAddresses#requireNetwork4}) because
+     * other code writes them too; here it gives the operator the message before anything runs.
+     */
     public Prefix {
         if (length < 0 || length > address.bits()) {
             throw new IllegalArgumentException("prefix length " + length + " out of range 0.." + address.bits());
+        }
+        if (address.v6()) {
+            IpAddresses.requireNetwork6(address.hi(), address.lo(), length);
+        } else {
+            IpAddresses.requireNetwork4(address.v4Value(), length);
         }
     }
 
@@ -31,9 +41,6 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
             if (len > a.bits()) {
                 throw new IllegalArgumentException("'" + s + "': prefix length " + len + " is above " + a.bits());
             }
-        }
-        if (!a.mask(len).equals(a)) {
-            throw new IllegalArgumentException("'" + s + "' has host bits set beyond /" + len + "; did you mean " + a.mask(len) + "/" + len + "?");
         }
         return new Prefix(a, len);
     }

@@ -3,7 +3,7 @@ package io.dataplane.control.daemon;
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.command.CommandException;
-import io.dataplane.control.command.MacAddress;
+import io.dataplane.tables.MacAddress;
 import io.dataplane.control.rib.Rib;
 import java.io.IOException;
 import java.nio.file.Files;

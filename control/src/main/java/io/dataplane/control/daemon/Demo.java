@@ -7,6 +7,7 @@ import io.dataplane.port.MemoryUmem;
 import io.dataplane.tables.ForwardingLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
@@ -127,10 +128,10 @@ public final class Demo {
     }
 
     private void configure(Dataplane dp) {
-        long router = Nexthop.parseMac("02:00:00:00:00:fe");
+        long router = MacAddress.parse("02:00:00:00:00:fe");
         dp.forwarding().change()
-                .nexthop(1, new Nexthop(1, Nexthop.parseMac("02:00:00:00:01:01"), router, 1500, true, true))
-                .nexthop(2, new Nexthop(2, Nexthop.parseMac("02:00:00:00:02:01"), router, 1500, true, true))
+                .nexthop(1, new Nexthop(1, MacAddress.parse("02:00:00:00:01:01"), router, 1500, true, true))
+                .nexthop(2, new Nexthop(2, MacAddress.parse("02:00:00:00:02:01"), router, 1500, true, true))
                 .group(0, group(0))
                 .group(1, group(1))
                 .group(2, group(2))

@@ -1,7 +1,7 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.command.CommandException;
-import io.dataplane.control.command.MacAddress;
+import io.dataplane.tables.MacAddress;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.port.DpdkPortConfig;

@@ -1,6 +1,7 @@
 package io.dataplane.control.rib;
 
 import java.util.ArrayDeque;
+import java.util.Map;
 
 /**
  * Undo log of the open transaction (one command, or a batch). Every RIB mutation registers how to
@@ -14,6 +15,18 @@ final class Journal {
         undo.push(action);
     }
 
+    /** {@code map.put(key, value)}, or {@code map.remove(key)} when value is null, journalled. */
+    <K, V> void put(Map<K, V> map, K key, V value) {
+        V prev = value == null ? map.remove(key) : map.put(key, value);
+        undo(() -> {
+            if (prev == null) {
+                map.remove(key);
+            } else {
+                map.put(key, prev);
+            }
+        });
+    }
+
     void rollback() {
         while (!undo.isEmpty()) {
             undo.pop().run();
@@ -22,9 +35,5 @@ final class Journal {
 
     void forget() {
         undo.clear();
-    }
-
-    boolean isEmpty() {
-        return undo.isEmpty();
     }
 }

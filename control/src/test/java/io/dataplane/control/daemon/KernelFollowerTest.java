@@ -8,6 +8,7 @@ import io.dataplane.control.ControlPlane;
 import io.dataplane.control.ForwardingTables;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
+import io.dataplane.control.rib.SlotNexthop;
 import io.dataplane.ffi.Rtnetlink;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;
@@ -40,9 +41,9 @@ class KernelFollowerTest {
     }
 
     /** The nexthop slot of gateway {@code via} on {@code port}. */
-    private static Rib.SlotNexthop slot(Rib rib, String via, int port) {
+    private static SlotNexthop slot(Rib rib, String via, int port) {
         for (int slot = 0; slot < 64; slot++) {
-            Rib.SlotNexthop s = rib.nexthopSlot(slot);
+            SlotNexthop s = rib.nexthopSlot(slot);
             if (s != null && s.via().equals(IpAddress.parse(via)) && s.port() == port) {
                 return s;
             }
@@ -52,7 +53,7 @@ class KernelFollowerTest {
 
     /** The MAC the slot of gateway {@code via} on {@code port} sends to, or -1 while unresolved. */
     private static long slotMac(Rib rib, String via, int port) {
-        Rib.SlotNexthop s = slot(rib, via, port);
+        SlotNexthop s = slot(rib, via, port);
         return s.resolved() ? s.dstMac() : -1;
     }
 

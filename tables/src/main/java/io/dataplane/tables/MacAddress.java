@@ -1,10 +1,14 @@
-package io.dataplane.control.command;
+package io.dataplane.tables;
 
-/** Ethernet addresses as the tables hold them: 48 bits in the low bits of a long, first octet most significant. */
+/**
+ * Ethernet addresses as the tables hold them ({@link Nexthop}): 48 bits in the low bits of a long,
+ * first octet most significant; text is {@code aa:bb:cc:dd:ee:ff}, lower case.
+ */
 public final class MacAddress {
     private MacAddress() {
     }
 
+    /** Parses six hex octets separated by colons; throws IllegalArgumentException naming what is wrong. */
     public static long parse(String s) {
         String[] parts = s.split(":", -1);
         if (parts.length != 6) {

@@ -1,0 +1,74 @@
+package io.dataplane.control.rib;
+
+import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.IpAddress;
+import io.dataplane.tables.MacAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Link-layer addresses of gateways, per port: static entries ({@code neigh add}) and the ones the
+ * kernel resolved (ARP/ND) on the ports' devices. A static entry wins over a learned one, as in
+ * the kernel, where a PERMANENT entry is never replaced by resolution.
+ */
+final class Neighbours {
+    private record Key(IpAddress address, int port) {
+    }
+
+    private final Journal journal;
+    private final Map<Key, Long> statics = new HashMap<>();
+    private final Map<Key, Long> learned = new HashMap<>();
+
+    Neighbours(Journal journal) {
+        this.journal = journal;
+    }
+
+    /** The MAC to send to {@code address} on {@code port}, or null while it is unknown. */
+    Long mac(IpAddress address, int port) {
+        Key k = new Key(address, port);
+        Long mac = statics.get(k);
+        return mac != null ? mac : learned.get(k);
+    }
+
+    void addStatic(IpAddress address, int port, long mac) {
+        if (mac == 0 || (mac & 0x0100_0000_0000L) != 0) {
+            throw new CommandException("lladdr " + MacAddress.format(mac) + " for neighbour " + address
+                    + " is " + (mac == 0 ? "all zeros" : "a multicast address") + "; give the neighbour's unicast MAC");
+        }
+        journal.put(statics, new Key(address, port), mac);
+    }
+
+    /** Removes a static entry; {@code dev} names the port in the message when there is none. */
+    void removeStatic(IpAddress address, int port, String dev) {
+        Key k = new Key(address, port);
+        if (!statics.containsKey(k)) {
+            throw new CommandException("no neighbour " + address + " on " + dev + " to delete; 'neigh show' lists them");
+        }
+        journal.put(statics, k, null);
+    }
+
+    /** The kernel resolved ({@code mac >= 0}) or lost ({@code mac < 0}) a neighbour; false if nothing changed. */
+    boolean learn(IpAddress address, int port, long mac) {
+        Key k = new Key(address, port);
+        Long now = mac < 0 ? null : mac;
+        if (Objects.equals(learned.get(k), now)) {
+            return false;
+        }
+        journal.put(learned, k, now);
+        return true;
+    }
+
+    /** Static entries sorted by port, then address. */
+    List<Rib.Neighbour> statics() {
+        List<Rib.Neighbour> out = new ArrayList<>();
+        statics.forEach((k, mac) -> out.add(new Rib.Neighbour(k.address(), k.port(), mac)));
+        out.sort((a, b) -> {
+            int c = Integer.compare(a.port(), b.port());
+            return c != 0 ? c : a.address().compareTo(b.address());
+        });
+        return out;
+    }
+}
