@@ -15,6 +15,7 @@ import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
 import io.dataplane.port.Umem;
+import io.dataplane.port.VethChecksums;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;
 import io.dataplane.worker.Dataplane;
@@ -131,6 +132,10 @@ final class Daemon {
                 throw new IllegalStateException("every afxdp port needs the same 'queues N' (worker q owns queue q of every port): "
                         + rib.ports().getFirst().name() + " has " + queues + ", " + p.name() + " has " + p.spec().queues());
             }
+        }
+        // veth peers offload TX checksums by default, and AF_XDP would forward them unfinished.
+        for (Rib.PortEntry p : rib.ports()) {
+            VethChecksums.finishAtPeer(p.name()).ifPresent(resources::add);
         }
         int cpu = firstCpu(rib);
         for (int q = 0; q < queues; q++) {
