@@ -184,7 +184,7 @@ public final class RouterTopology implements AutoCloseable {
                 String bind = family[1] + ",reuseaddr,fork";
                 for (String[] command : new String[][] {
                     {"TCP" + family[0] + "-LISTEN:8080," + bind, "OPEN:" + transferFile() + ",rdonly"},
-                    {"TCP" + family[0] + "-LISTEN:8081," + bind, "SYSTEM:sha256sum | cut -d' ' -f1"},
+                    {"TCP" + family[0] + "-LISTEN:8081," + bind, "SYSTEM:sha256sum"},
                     {"UDP" + family[0] + "-RECVFROM:5353," + family[1] + ",fork", "SYSTEM:echo $NAME"}}) {
                     ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", s[0], "socat", command[0], command[1])
                             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
@@ -230,17 +230,20 @@ public final class RouterTopology implements AutoCloseable {
 
     /** Uploads the transfer file from the client to {@code host} (port 8081); returns the SHA-256 the server received. */
     public String upload(String host) {
-        return netns.exec(client, "bash", "-c", "socat -t 20 " + socatAddress("TCP", host, 8081) + " - < " + transferFile())
-                .strip();
+        // socat's address parser would eat the quotes of "cut -d' '": the server prints "HASH  -".
+        return netns.exec(client, "bash", "-c", "socat -t 20 " + socatAddress("TCP", host, 8081) + " - < " + transferFile()
+                + " | cut -c1-64").strip();
     }
 
     /**
-     * Sends one UDP datagram from the client to {@code host} port 5353; returns the answering
-     * server's name, or "failed". socat waits up to 3 s after sending (its default is 0.5 s, which
-     * a loaded machine's fork of the answering shell can miss).
+     * Sends a UDP datagram from the client to {@code host} port 5353 and returns the answering
+     * server's name, or "failed". socat waits 0.5 s for the answer after sending; a datagram may
+     * be lost on a loaded machine (socat's forking UDP server misses one now and then), so it tries
+     * up to three times; a checksum the receiver rejects fails every try.
      */
     public String udpRequest(String host) {
-        String out = netns.output(client, "bash", "-c", "echo ping | socat -t 3 -T 3 - " + socatAddress("UDP", host, 5353)).strip();
+        String out = netns.output(client, "bash", "-c", "for t in 1 2 3; do a=$(echo ping | socat -T 1 - "
+                + socatAddress("UDP", host, 5353) + "); [ -n \"$a\" ] && { echo \"$a\"; break; }; done").strip();
         return out.isEmpty() ? "failed" : out;
     }
 
