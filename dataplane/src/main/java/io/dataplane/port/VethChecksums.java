@@ -6,6 +6,7 @@ import io.dataplane.ffi.NetNamespace;
 import io.dataplane.ffi.Rtnetlink;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * Makes the far end of a veth that carries an AF_XDP port put finished TCP/UDP checksums on the
@@ -110,7 +111,7 @@ public final class VethChecksums {
     }
 
     /** Runs {@code body} in the peer's namespace ({@code null}: ours, on this thread). */
-    private static <T> T inPeerNamespace(Path namespace, java.util.concurrent.Callable<T> body) {
+    private static <T> T inPeerNamespace(Path namespace, Callable<T> body) {
         if (namespace == null) {
             try {
                 return body.call();

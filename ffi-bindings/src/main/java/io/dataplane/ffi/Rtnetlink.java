@@ -255,16 +255,16 @@ public final class Rtnetlink implements AutoCloseable {
             m.set(JAVA_INT, o + 4, netnsFd);
             int[] id = {NSID_NONE};
             transact(m, "RTM_GETNSID fd " + netnsFd, (type, msg, off, len) -> {
-                if (type == RTM_NEWNSID) {
-                    for (int at = off + rtgenmsg; at + 8 <= off + len; at += align(Short.toUnsignedInt(msg.get(JAVA_SHORT, at)))) {
-                        int alen = Short.toUnsignedInt(msg.get(JAVA_SHORT, at));
-                        if (alen < 4) {
-                            break;
-                        }
-                        if ((msg.get(JAVA_SHORT, at + 2) & 0x3fff) == NETNSA_NSID) {
-                            id[0] = msg.get(JAVA_INT, at + 4);
-                        }
+                int at = off + rtgenmsg, end = off + len;
+                while (type == RTM_NEWNSID && at + 8 <= end) {
+                    int alen = Short.toUnsignedInt(msg.get(JAVA_SHORT, at));
+                    if (alen < 4) {
+                        break;
                     }
+                    if ((msg.get(JAVA_SHORT, at + 2) & 0x3fff) == NETNSA_NSID) {
+                        id[0] = msg.get(JAVA_INT, at + 4);
+                    }
+                    at += align(alen);
                 }
             });
             return id[0];
