@@ -34,6 +34,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace's three veths, one worker, kernel forwarding off there. The anycast addresses route
  * to server1 (weight 1) and server2 (weight 2) with L4 hashing; every HTTP request is a new TCP
  * connection, so TCP has to work both ways through the dataplane.
+ *
+ * <p>The hosts turn their TX checksum offload off themselves here (the one test that does): with
+ * ports opened directly rather than by the daemon, nothing else finishes their checksums, and it
+ * shows that hosts already sending finished checksums are forwarded as they are.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AfXdpForwardingTest {
@@ -55,6 +59,7 @@ class AfXdpForwardingTest {
     @BeforeAll
     static void start() throws Exception {
         topo = new RouterTopology("e2e");
+        topo.hostsComputeChecksums();
         topo.startHttpServers();
         umem = new Umem(4096, 4096);
         ifindex = new int[3];

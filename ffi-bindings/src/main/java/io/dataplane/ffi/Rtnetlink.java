@@ -210,6 +210,99 @@ public final class Rtnetlink implements AutoCloseable {
 
     private static final int NUD_NONE = 0;
 
+    // ---- the other end of a paired device (veth) ----
+
+    private static final int IFLA_LINK = 5, IFLA_LINKINFO = 18, IFLA_INFO_KIND = 1, IFLA_LINK_NETNSID = 37;
+    private static final int RTM_NEWNSID = 88, RTM_GETNSID = 90, NETNSA_NSID = 1, NETNSA_FD = 3;
+    /** NETNSA_NSID_NOT_ASSIGNED: the namespace has no id in ours (for a link: its peer is in our namespace). */
+    public static final int NSID_NONE = -1;
+
+    /**
+     * What a link says about the device it is paired with: its kind ({@code "veth"}; null for a
+     * physical NIC), the peer's ifindex in the peer's namespace (0 if none) and that namespace's
+     * id in ours ({@link #NSID_NONE} when the peer is in our namespace).
+     */
+    public record LinkPeer(String kind, int peerIfindex, int peerNetnsid) {
+    }
+
+    /** The IFLA_LINKINFO kind, IFLA_LINK and IFLA_LINK_NETNSID of the link with this index. */
+    public LinkPeer linkPeer(int ifindex) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = header(a, NLMSG_HDRLEN + IFINFOMSG_LEN, RTM_GETLINK, NLM_F_REQUEST);
+            m.set(JAVA_INT, NLMSG_HDRLEN + 4, ifindex);
+            List<LinkPeer> out = new ArrayList<>();
+            transact(m, "RTM_GETLINK ifindex " + ifindex, (type, msg, off, len) -> {
+                if (type == RTM_NEWLINK) {
+                    out.add(parseLinkPeer(msg, off, len));
+                }
+            });
+            if (out.isEmpty()) {
+                throw new NativeException("rtnetlink RTM_GETLINK", "ifindex " + ifindex, Errno.ENOENT);
+            }
+            return out.getFirst();
+        }
+    }
+
+    /** The id our namespace gives the network namespace {@code netnsFd} refers to, or {@link #NSID_NONE}. */
+    public int netnsId(int netnsFd) {
+        try (Arena a = Arena.ofConfined()) {
+            int rtgenmsg = 4; // struct rtgenmsg (one byte), aligned
+            MemorySegment m = header(a, NLMSG_HDRLEN + rtgenmsg + 8, RTM_GETNSID, NLM_F_REQUEST);
+            m.set(JAVA_BYTE, NLMSG_HDRLEN, (byte) Libc.AF_UNSPEC);
+            int o = NLMSG_HDRLEN + rtgenmsg;
+            m.set(JAVA_SHORT, o, (short) 8);
+            m.set(JAVA_SHORT, o + 2, (short) NETNSA_FD);
+            m.set(JAVA_INT, o + 4, netnsFd);
+            int[] id = {NSID_NONE};
+            transact(m, "RTM_GETNSID fd " + netnsFd, (type, msg, off, len) -> {
+                int at = off + rtgenmsg, end = off + len;
+                while (type == RTM_NEWNSID && at + 8 <= end) {
+                    int alen = Short.toUnsignedInt(msg.get(JAVA_SHORT, at));
+                    if (alen < 4) {
+                        break;
+                    }
+                    if ((msg.get(JAVA_SHORT, at + 2) & 0x3fff) == NETNSA_NSID) {
+                        id[0] = msg.get(JAVA_INT, at + 4);
+                    }
+                    at += align(alen);
+                }
+            });
+            return id[0];
+        }
+    }
+
+    private static LinkPeer parseLinkPeer(MemorySegment m, int off, int len) {
+        String kind = null;
+        int link = 0, netnsid = NSID_NONE;
+        int a = off + IFINFOMSG_LEN, end = off + len;
+        while (a + 4 <= end) {
+            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
+            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
+            if (alen < 4 || a + alen > end) {
+                break;
+            }
+            switch (atype) {
+                case IFLA_LINK -> link = m.get(JAVA_INT, a + 4);
+                case IFLA_LINK_NETNSID -> netnsid = m.get(JAVA_INT, a + 4);
+                case IFLA_LINKINFO -> {
+                    for (int n = a + 4; n + 4 <= a + alen; ) {
+                        int nlen = Short.toUnsignedInt(m.get(JAVA_SHORT, n));
+                        if (nlen < 4 || n + nlen > a + alen) {
+                            break;
+                        }
+                        if ((m.get(JAVA_SHORT, n + 2) & 0x3fff) == IFLA_INFO_KIND) {
+                            kind = m.asSlice(n + 4, nlen - 4).getString(0, StandardCharsets.US_ASCII);
+                        }
+                        n += align(nlen);
+                    }
+                }
+                default -> { }
+            }
+            a += align(alen);
+        }
+        return new LinkPeer(kind, link, netnsid);
+    }
+
     // ---- notifications ----
 
     /**

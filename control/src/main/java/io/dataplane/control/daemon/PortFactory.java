@@ -12,6 +12,7 @@ import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
 import io.dataplane.port.Umem;
+import io.dataplane.port.VethChecksums;
 import io.dataplane.worker.Dataplane;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -101,6 +102,10 @@ final class PortFactory implements AutoCloseable {
                 throw new IllegalStateException("every afxdp port needs the same 'queues N' (worker q owns queue q of every port): "
                         + rib.ports().getFirst().name() + " has " + queues + ", " + p.name() + " has " + config.spec(p).queues());
             }
+        }
+        // veth peers offload TX checksums by default, and AF_XDP would forward them unfinished.
+        for (Rib.PortEntry p : rib.ports()) {
+            VethChecksums.finishAtPeer(p.name()).ifPresent(resources::add);
         }
         int cpu = firstCpu();
         for (int q = 0; q < queues; q++) {
