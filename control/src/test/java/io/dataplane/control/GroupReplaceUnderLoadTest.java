@@ -3,7 +3,7 @@ package io.dataplane.control;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.dataplane.control.rib.Rib;
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
