@@ -151,32 +151,36 @@ public final class Pipeline {
         if (avail < Ipv4.HEADER) {
             return TRUNCATED;
         }
-        if (Ipv4.version(m, ip) != 4) {
+        // The fixed header in three loads; every field and the checksum come from these words.
+        long w0 = Ipv4.word0(m, ip);
+        long w1 = Ipv4.word1(m, ip);
+        int dst = Ipv4.destination(m, ip);
+        int versionIhl = Ipv4.versionIhl(w0);
+        if ((versionIhl >>> 4) != 4) {
             return BAD_VERSION;
         }
-        int ihl = Ipv4.headerLength(m, ip);
+        int ihl = (versionIhl & 0x0f) << 2;
         if (ihl < Ipv4.HEADER) {
             return BAD_HEADER_LENGTH;
         }
         if (ihl > avail) {
             return TRUNCATED;
         }
-        int total = Ipv4.totalLength(m, ip);
+        int total = Ipv4.totalLength(w0);
         if (total < ihl || total > avail) {
             return BAD_TOTAL_LENGTH;
         }
-        if (!Checksum.ipv4HeaderValid(m, ip, ihl)) {
+        if (!Checksum.ipv4HeaderValid(m, ip, ihl, w0, w1, dst)) {
             return BAD_CHECKSUM;
         }
-        int src = Ipv4.source(m, ip);
-        int dst = Ipv4.destination(m, ip);
+        int src = Ipv4.source(w1);
         if (Ipv4.martianSource(src) && !(probe && src == 0) || Ipv4.martianDestination(dst)) {
             return BAD_ADDRESS;
         }
         if (Ipv4.multicastOrBroadcast(dst)) {
             return NOT_ROUTED;
         }
-        if (Ipv4.ttl(m, ip) <= 1) {
+        if (Ipv4.ttl(w1) <= 1) {
             return TTL_EXPIRED;
         }
         int t = s.lpm4.lookup(dst);
@@ -197,7 +201,7 @@ public final class Pipeline {
             if (alg == PER_PACKET) {
                 nh = nextPerPacket(groups, group, block);
             } else {
-                int h = FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(m, ip), Ipv4.flagsFragment(m, ip),
+                int h = FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
                         Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
                 b.hash[i] = h;
                 nh = groups.selectByHash(block, h);

@@ -51,8 +51,14 @@ public final class Checksum {
      * checksum included, sum to 0xffff. Summed as 32-bit words, which folds to the same value.
      */
     public static boolean ipv4HeaderValid(MemorySegment m, long ip, int headerLength) {
-        long sum = 0;
-        for (int i = 0; i < headerLength; i += 4) {
+        return ipv4HeaderValid(m, ip, headerLength, Ipv4.word0(m, ip), Ipv4.word1(m, ip), Ipv4.destination(m, ip));
+    }
+
+    /** {@link #ipv4HeaderValid(MemorySegment, long, int)} over the fixed header's words already read ({@link Ipv4#word0}). */
+    public static boolean ipv4HeaderValid(MemorySegment m, long ip, int headerLength, long word0, long word1, int destination) {
+        long sum = (word0 >>> 32) + (word0 & 0xffff_ffffL) + (word1 >>> 32) + (word1 & 0xffff_ffffL)
+                + (destination & 0xffff_ffffL);
+        for (int i = Ipv4.HEADER; i < headerLength; i += 4) { // options
             sum += m.get(U32, ip + i) & 0xffff_ffffL;
         }
         return fold(sum) == 0xffff;

@@ -2,6 +2,7 @@ package io.dataplane.tables.packet;
 
 import static io.dataplane.tables.packet.NetworkOrder.U16;
 import static io.dataplane.tables.packet.NetworkOrder.U32;
+import static io.dataplane.tables.packet.NetworkOrder.U64;
 import static io.dataplane.tables.packet.NetworkOrder.U8;
 
 import java.lang.foreign.MemorySegment;
@@ -88,6 +89,51 @@ public final class Ipv4 {
 
     public static int destination(MemorySegment m, long ip) {
         return m.get(U32, ip + DESTINATION);
+    }
+
+    // The fixed header in three loads, for the hot path: word 0 is bytes 0-7 (version and IHL,
+    // TOS, total length, identification, flags and fragment offset), word 1 bytes 8-15 (TTL,
+    // protocol, checksum, source), then the destination. The field methods over words let a
+    // parser read each byte once: one bounds-checked load instead of one per field.
+
+    /** Bytes 0-7 of the header as one big-endian long. */
+    public static long word0(MemorySegment m, long ip) {
+        return m.get(U64, ip);
+    }
+
+    /** Bytes 8-15 of the header as one big-endian long. */
+    public static long word1(MemorySegment m, long ip) {
+        return m.get(U64, ip + TTL);
+    }
+
+    /** Version (high nibble) and IHL (low nibble), from {@link #word0}. */
+    public static int versionIhl(long word0) {
+        return (int) (word0 >>> 56);
+    }
+
+    /** Total length, from {@link #word0}. */
+    public static int totalLength(long word0) {
+        return (int) (word0 >>> 32) & 0xffff;
+    }
+
+    /** Flags and fragment offset, from {@link #word0}. */
+    public static int flagsFragment(long word0) {
+        return (int) word0 & 0xffff;
+    }
+
+    /** TTL, from {@link #word1}. */
+    public static int ttl(long word1) {
+        return (int) (word1 >>> 56);
+    }
+
+    /** Protocol, from {@link #word1}. */
+    public static int protocol(long word1) {
+        return (int) (word1 >>> 48) & 0xff;
+    }
+
+    /** Source address, from {@link #word1}. */
+    public static int source(long word1) {
+        return (int) word1;
     }
 
     /** Whether DF is set in a flags-and-fragment-offset field. */
