@@ -2,10 +2,18 @@ package io.dataplane.control;
 
 import io.dataplane.control.command.Command.RouteGet;
 import io.dataplane.control.command.IpAddress;
-import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;
 import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.packet.Ethernet;
+import io.dataplane.tables.packet.Icmp;
+import io.dataplane.tables.packet.IpProtocol;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
+import io.dataplane.tables.packet.NetworkOrder;
+import io.dataplane.tables.packet.Tcp;
+import io.dataplane.tables.packet.Udp;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,37 +50,46 @@ public class ForwardingTables implements ForwardingPlane {
 
     @Override
     public RouteTrace trace(RouteGet q) {
-        MemorySegment frame = frame(q).toSegment();
+        MemorySegment frame = probe(q);
         Pipeline.Trace t = tracer.trace(forwarding.snapshot(), frame, 0, (int) frame.byteSize());
         return new RouteTrace(t.verdict(), t.routeTarget(), t.algorithm() == null ? null : t.algorithm().keyword(),
                 t.hash(), t.nexthop(), t.egressPort());
     }
 
     /**
-     * The packet {@code route get} describes, as it would arrive: unspecified addresses are the
+     * The frame {@code route get} describes, as it would arrive: unspecified addresses are the
      * unspecified address, unspecified ports 0 (what the kernel's route get hashes), protocol UDP
-     * unless given; ICMP is an echo request.
+     * unless given; ICMP is an echo request. IPv4 carries DF, as TCP stacks send. Control path.
      */
-    static Frames frame(RouteGet q) {
+    static MemorySegment probe(RouteGet q) {
         IpAddress dst = q.dst();
-        IpAddress src = q.src() != null ? q.src() : dst.v6() ? new IpAddress(true, 0, 0) : IpAddress.v4(0);
-        Frames f = dst.v6() ? Frames.ipv6(src.hi(), src.lo(), dst.hi(), dst.lo()) : Frames.ipv4(src.v4Value(), dst.v4Value());
-        int proto = q.ipproto() < 0 ? Frames.PROTO_UDP : q.ipproto();
+        boolean v6 = dst.v6();
+        IpAddress src = q.src() != null ? q.src() : v6 ? new IpAddress(true, 0, 0) : IpAddress.v4(0);
+        int proto = q.ipproto() < 0 ? IpProtocol.UDP : q.ipproto();
+        boolean icmp = proto == (v6 ? IpProtocol.ICMPV6 : IpProtocol.ICMP);
+        int l4Length = proto == IpProtocol.TCP ? Tcp.HEADER : Udp.HEADER; // ICMP's header is 8 bytes too
+        int ipHeader = v6 ? Ipv6.HEADER : Ipv4.HEADER;
+        MemorySegment m = Arena.ofAuto().allocate(Ethernet.HEADER + ipHeader + l4Length);
+        long ip = Ethernet.write(m, 0, 0, 0, -1, v6 ? Ethernet.TYPE_IPV6 : Ethernet.TYPE_IPV4);
+        if (v6) {
+            Ipv6.write(m, ip, l4Length, proto, 64, Math.max(0, q.flowlabel()), src.hi(), src.lo(), dst.hi(), dst.lo());
+        } else {
+            Ipv4.write(m, ip, 0, ipHeader + l4Length, 0, Ipv4.DF, 64, proto, src.v4Value(), dst.v4Value());
+        }
+        long l4 = ip + ipHeader;
         int sport = Math.max(0, q.sport());
         int dport = Math.max(0, q.dport());
-        if (proto == Frames.PROTO_UDP) {
-            f.udp(sport, dport);
-        } else if (proto == Frames.PROTO_TCP) {
-            f.tcp(sport, dport);
-        } else if (proto == Frames.PROTO_ICMP && !dst.v6() || proto == Frames.PROTO_ICMPV6 && dst.v6()) {
-            f.icmp(dst.v6() ? 128 : 8, 0, null);
-        } else {
-            f.protocol(proto, sport, dport);
+        if (icmp) {
+            Icmp.write(m, l4, v6 ? Icmp.V6_ECHO_REQUEST : Icmp.V4_ECHO_REQUEST, 0, 0);
+        } else if (proto == IpProtocol.TCP) {
+            Tcp.write(m, l4, sport, dport);
+        } else if (proto == IpProtocol.UDP) {
+            Udp.write(m, l4, sport, dport, l4Length);
+        } else { // any other protocol: its first 4 bytes stand for ports, the rest stays 0
+            m.set(NetworkOrder.U16, l4 + Udp.SOURCE_PORT, (short) sport);
+            m.set(NetworkOrder.U16, l4 + Udp.DESTINATION_PORT, (short) dport);
         }
-        if (q.flowlabel() >= 0) {
-            f.flowLabel(q.flowlabel());
-        }
-        return f;
+        return m;
     }
 
     @Override

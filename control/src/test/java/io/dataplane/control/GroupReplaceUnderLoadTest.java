@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.control.rib.Rib;
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.tables.ForwardingLimits;
 import io.dataplane.worker.Dataplane;
 import io.dataplane.worker.PortCounter;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -1,22 +1,37 @@
 package io.dataplane.pipeline;
 
 /**
- * A burst of frame descriptors and the pipeline's verdict for each, in parallel primitive arrays
- * so that a burst allocates nothing. One batch belongs to one worker and is reused for every burst.
+ * A burst of frame descriptors and everything the pipeline learns about each frame, as columns:
+ * parallel primitive arrays indexed by the frame's position in the burst, so that a burst
+ * allocates nothing. The port fills the first three columns ({@link #add}); {@link Pipeline}
+ * fills the rest, each column once per frame, and its later steps (rewrite, ICMP errors, the
+ * per-nexthop counters) read them from here rather than from state an earlier step left behind.
+ * One batch belongs to one worker and is reused for every burst.
  */
 public final class PacketBatch {
+    /** Not known for this frame (no IP header parsed, no route, no group, no hash). */
+    public static final int NONE = -1;
+
     /** Port-specific frame handle (UMEM address, mbuf pointer). */
     public final long[] handle;
     /** Offset of the frame's first byte in the receiving port's memory. */
     public final long[] data;
     /** Frame length in bytes. */
     public final int[] length;
-    /**
-     * The verdict: an egress port index (>= 0), or a negative {@link Verdict} code.
-     */
-    public final int[] verdict;
-    /** Nexthop index chosen for forwarded frames (for per-nexthop counters); -1 otherwise. */
+    /** Offset of the IP header in the port's memory (behind the Ethernet header and any tag); valid when {@link #ipVersion} is. */
+    public final long[] l3;
+    /** 4 or 6 once the EtherType said IPv4 or IPv6; 0 otherwise. */
+    public final byte[] ipVersion;
+    /** The route's target ({@code RouteTarget}): nexthop or group; {@code RouteTarget.NONE} without a route. */
+    public final int[] routeTarget;
+    /** The group's {@code MultipathAlgorithm} ordinal, or {@link #NONE} when the route names no group. */
+    public final int[] algorithm;
+    /** The multipath hash, or {@link #NONE} when none was computed (no group, per-packet). */
+    public final int[] hash;
+    /** The nexthop slot chosen, or {@link #NONE}; set for forwarded frames and for drops after selection (the ICMP error's MTU). */
     public final int[] nexthop;
+    /** The verdict: an egress port index (>= 0), or a negative {@link Verdict} code. */
+    public final int[] verdict;
     private int count;
 
     public PacketBatch(int capacity) {
@@ -26,8 +41,13 @@ public final class PacketBatch {
         handle = new long[capacity];
         data = new long[capacity];
         length = new int[capacity];
-        verdict = new int[capacity];
+        l3 = new long[capacity];
+        ipVersion = new byte[capacity];
+        routeTarget = new int[capacity];
+        algorithm = new int[capacity];
+        hash = new int[capacity];
         nexthop = new int[capacity];
+        verdict = new int[capacity];
     }
 
     public int capacity() {

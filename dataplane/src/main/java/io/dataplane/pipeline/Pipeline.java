@@ -6,26 +6,28 @@ import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.NexthopTable;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
+import io.dataplane.tables.packet.Checksum;
+import io.dataplane.tables.packet.Ethernet;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * The match-action pipeline, run in place on frames in port memory: parse Ethernet (one 802.1Q
- * tag at most) and IPv4/IPv6; validate; LPM; multipath selection; rewrite the MACs and decrement
- * TTL / hop limit (IPv4 checksum updated incrementally, RFC 1624). Each frame gets exactly one
- * verdict: its egress port, or a {@link Verdict} code.
+ * tag at most) and IPv4/IPv6; validate (the address rules are {@link Ipv4}'s and {@link Ipv6}'s);
+ * LPM; multipath selection; check the egress port; rewrite the MACs and decrement TTL / hop limit
+ * (IPv4 checksum updated incrementally, RFC 1624). Each frame gets exactly one verdict, decided
+ * here: its egress port, or a {@link Verdict} code. The one verdict decided later is
+ * {@link Verdict#TX_FULL}, by the worker when the egress ring refuses the frame.
  *
- * <p>One instance per thread: it keeps the per-packet algorithm's positions (so per-packet
- * spreading needs no shared atomics) and the details of the last decision, which
- * {@link #trace} reports. Hot path: no allocation, no exceptions, no locks; every read is
- * bounded by lengths checked before it.
+ * <p>What the pipeline learns about a frame goes into the batch's columns ({@link PacketBatch}):
+ * {@link #process} decides every frame, then rewrites it from its columns alone. One instance per
+ * thread: besides the ports it may send to, it keeps only the per-packet algorithm's positions
+ * (so per-packet spreading needs no shared atomics). Hot path: no allocation, no exceptions, no
+ * locks; every read is bounded by lengths checked before it.
  */
 public final class Pipeline {
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-
     private static final int NO_ROUTE = Verdict.NO_ROUTE.code;
     private static final int TTL_EXPIRED = Verdict.TTL_EXPIRED.code;
     private static final int TRUNCATED = Verdict.TRUNCATED.code;
@@ -38,49 +40,70 @@ public final class Pipeline {
     private static final int BAD_ADDRESS = Verdict.BAD_ADDRESS.code;
     private static final int NEIGHBOUR_UNRESOLVED = Verdict.NEIGHBOUR_UNRESOLVED.code;
     private static final int MTU_EXCEEDED = Verdict.MTU_EXCEEDED.code;
-    private static final int PUNT = Verdict.PUNT.code;
+    private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
+    private static final int NOT_ROUTED = Verdict.NOT_ROUTED.code;
 
     private static final int PER_PACKET = MultipathAlgorithm.PER_PACKET.ordinal();
-    private static final int ETHERNET = 14;
-    private static final int IPV6_HEADER = 40;
+    private static final int NONE = PacketBatch.NONE;
+    /** Port indices are bits of a long: the worker's egress set and the down mask. */
+    private static final int MAX_PORTS = 64;
 
     private final int[] perPacketPosition;
+    /** Bit p set when this pipeline's worker can transmit on port p. */
+    private final long egressPorts;
+    /** Bit p set when port p is administratively down; read once per burst, like the snapshot. */
+    private long downPorts;
 
-    // The last decision, for trace() and the per-nexthop counters. Plain fields: one thread only.
-    private long l3;
-    private boolean v6;
-    private int target;
-    private int algorithm;
-    private int hash;
-    private int nexthop;
-
-    /** @param groupSlots the forwarding state's group capacity (per-packet positions are kept per group) */
+    /** A pipeline that may send to every port index (for {@code route get} and benchmarks). */
     public Pipeline(int groupSlots) {
-        perPacketPosition = new int[groupSlots];
+        this(groupSlots, -1L);
     }
 
-    /** Decides and rewrites every frame of the batch; all frames live in {@code m}. */
+    /**
+     * @param groupSlots the forwarding state's group capacity (per-packet positions are kept per group)
+     * @param egressPorts bit p set when the worker owning this pipeline can transmit on port p;
+     *                    a route to any other port gets {@link Verdict#NO_EGRESS_PORT}
+     */
+    public Pipeline(int groupSlots, long egressPorts) {
+        perPacketPosition = new int[groupSlots];
+        this.egressPorts = egressPorts;
+    }
+
+    /** Decides and rewrites every frame of the batch with every port up; all frames live in {@code m}. */
     public void process(Snapshot s, MemorySegment m, PacketBatch batch) {
+        process(s, m, batch, 0L);
+    }
+
+    /**
+     * Decides and rewrites every frame of the batch; all frames live in {@code m}.
+     *
+     * @param down bit p set when port p is down: its routes get {@link Verdict#NEXTHOP_DEAD}
+     */
+    public void process(Snapshot s, MemorySegment m, PacketBatch batch, long down) {
+        downPorts = down;
         int n = batch.count();
         for (int i = 0; i < n; i++) {
-            long frame = batch.data[i];
-            int verdict = classify(s, m, frame, batch.length[i]);
-            if (verdict >= 0) {
-                rewrite(s.nexthops, m, frame);
-            }
+            int verdict = classify(s, m, batch, i, false);
             batch.verdict[i] = verdict;
-            batch.nexthop[i] = nexthop;
+            if (verdict >= 0) {
+                rewrite(s.nexthops, m, batch, i);
+            }
         }
     }
 
     /**
      * What the pipeline does with one frame, without rewriting it: the same decision code as
-     * {@link #process}. For {@code route get}; per-packet groups advance this instance's position.
+     * {@link #process}, for {@code route get}, which describes a packet this router would send: so
+     * an unspecified source (no {@code from}) is accepted, as in the kernel's output route lookup.
+     * Per-packet groups advance this instance's position. Control path: it allocates.
      */
     public Trace trace(Snapshot s, MemorySegment m, long offset, int length) {
-        int verdict = classify(s, m, offset, length);
-        MultipathAlgorithm alg = algorithm < 0 ? null : MultipathAlgorithm.values()[algorithm];
-        return new Trace(verdict, target, alg, hash, nexthop, verdict >= 0 ? verdict : -1);
+        PacketBatch b = new PacketBatch(1);
+        b.add(0, offset, length);
+        downPorts = 0;
+        int verdict = classify(s, m, b, 0, true);
+        MultipathAlgorithm alg = b.algorithm[0] < 0 ? null : MultipathAlgorithm.values()[b.algorithm[0]];
+        return new Trace(verdict, b.routeTarget[0], alg, b.hash[0], b.nexthop[0], verdict >= 0 ? verdict : -1);
     }
 
     /** The decision for one frame, reported by {@link #trace}. */
@@ -90,78 +113,78 @@ public final class Pipeline {
         }
     }
 
-    int classify(Snapshot s, MemorySegment m, long frame, int length) {
-        target = RouteTarget.NONE;
-        algorithm = -1;
-        hash = -1;
-        nexthop = -1;
-        if (length < ETHERNET) {
+    /** Parses frame {@code i} of the batch, fills its columns and returns its verdict. */
+    private int classify(Snapshot s, MemorySegment m, PacketBatch b, int i, boolean probe) {
+        b.ipVersion[i] = 0;
+        b.routeTarget[i] = RouteTarget.NONE;
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
+        b.nexthop[i] = NONE;
+        long frame = b.data[i];
+        int length = b.length[i];
+        if (length < Ethernet.HEADER) {
             return TRUNCATED;
         }
-        int type = m.get(BE16, frame + 12) & 0xffff;
-        long ip = frame + ETHERNET;
-        if (type == Frames.ETH_VLAN) {
-            if (length < ETHERNET + 4) {
+        int type = Ethernet.type(m, frame);
+        long ip = frame + Ethernet.HEADER;
+        if (type == Ethernet.TYPE_VLAN) {
+            if (length < Ethernet.TAGGED_HEADER) {
                 return TRUNCATED;
             }
-            type = m.get(BE16, frame + 16) & 0xffff;
-            ip += 4;
+            type = Ethernet.taggedType(m, frame);
+            ip = frame + Ethernet.TAGGED_HEADER;
         }
-        l3 = ip;
+        b.l3[i] = ip;
         int avail = (int) (frame + length - ip);
-        if (type == Frames.ETH_IPV4) {
-            v6 = false;
-            return ipv4(s, m, ip, avail);
+        if (type == Ethernet.TYPE_IPV4) {
+            b.ipVersion[i] = 4;
+            return ipv4(s, m, ip, avail, b, i, probe);
         }
-        if (type == Frames.ETH_IPV6) {
-            v6 = true;
-            return ipv6(s, m, ip, avail);
+        if (type == Ethernet.TYPE_IPV6) {
+            b.ipVersion[i] = 6;
+            return ipv6(s, m, ip, avail, b, i, probe);
         }
-        return type == 0x0806 ? PUNT : UNSUPPORTED_ETHERTYPE;
+        return type == Ethernet.TYPE_ARP ? NOT_ROUTED : UNSUPPORTED_ETHERTYPE;
     }
 
-    private int ipv4(Snapshot s, MemorySegment m, long ip, int avail) {
-        if (avail < 20) {
+    private int ipv4(Snapshot s, MemorySegment m, long ip, int avail, PacketBatch b, int i, boolean probe) {
+        if (avail < Ipv4.HEADER) {
             return TRUNCATED;
         }
         // The fixed header in three loads; every field and the checksum come from these words.
-        long w0 = m.get(BE64, ip);      // version+IHL, TOS, total length, identification, flags+offset
-        long w1 = m.get(BE64, ip + 8);  // TTL, protocol, checksum, source
-        int dst = m.get(BE32, ip + 16);
-        int versionIhl = (int) (w0 >>> 56);
+        long w0 = Ipv4.word0(m, ip);
+        long w1 = Ipv4.word1(m, ip);
+        int dst = Ipv4.destination(m, ip);
+        int versionIhl = Ipv4.versionIhl(w0);
         if ((versionIhl >>> 4) != 4) {
             return BAD_VERSION;
         }
         int ihl = (versionIhl & 0x0f) << 2;
-        if (ihl < 20) {
+        if (ihl < Ipv4.HEADER) {
             return BAD_HEADER_LENGTH;
         }
         if (ihl > avail) {
             return TRUNCATED;
         }
-        int total = (int) (w0 >>> 32) & 0xffff;
+        int total = Ipv4.totalLength(w0);
         if (total < ihl || total > avail) {
             return BAD_TOTAL_LENGTH;
         }
-        long sum = (w0 >>> 32) + (w0 & 0xffffffffL) + (w1 >>> 32) + (w1 & 0xffffffffL) + (dst & 0xffffffffL);
-        for (int i = 20; i < ihl; i += 4) {
-            sum += m.get(BE32, ip + i) & 0xffffffffL;
-        }
-        if (!checksumOk(sum)) {
+        if (!Checksum.ipv4HeaderValid(m, ip, ihl, w0, w1, dst)) {
             return BAD_CHECKSUM;
         }
-        int src = (int) w1;
-        if ((src >>> 28) == 0xe || src == -1 || (src >>> 24) == 127 || (dst >>> 24) == 127 || dst == 0) {
+        int src = Ipv4.source(w1);
+        if (Ipv4.martianSource(src) && !(probe && src == 0) || Ipv4.martianDestination(dst)) {
             return BAD_ADDRESS;
         }
-        if ((dst >>> 28) == 0xe || dst == -1) {
-            return PUNT;
+        if (Ipv4.multicastOrBroadcast(dst)) {
+            return NOT_ROUTED;
         }
-        if ((int) (w1 >>> 56) <= 1) {
+        if (Ipv4.ttl(w1) <= 1) {
             return TTL_EXPIRED;
         }
         int t = s.lpm4.lookup(dst);
-        target = t;
+        b.routeTarget[i] = t;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
@@ -174,70 +197,76 @@ public final class Pipeline {
                 return NO_ROUTE;
             }
             int alg = groups.algorithm(block);
-            algorithm = alg;
+            b.algorithm[i] = alg;
             if (alg == PER_PACKET) {
                 nh = nextPerPacket(groups, group, block);
             } else {
-                int h = FlowHash.ipv4(m, ip, ihl, total, (int) (w1 >>> 48) & 0xff, (int) w0 & 0xffff,
+                int h = FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
                         Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
-                hash = h;
+                b.hash[i] = h;
                 nh = groups.selectByHash(block, h);
             }
             if (nh < 0) {
                 return NEXTHOP_DEAD;
             }
         }
-        return toNexthop(s.nexthops, nh, total);
+        b.nexthop[i] = nh;
+        return toPort(s.nexthops, nh, total);
     }
 
-    private int ipv6(Snapshot s, MemorySegment m, long ip, int avail) {
-        if (avail < IPV6_HEADER) {
+    private int ipv6(Snapshot s, MemorySegment m, long ip, int avail, PacketBatch b, int i, boolean probe) {
+        if (avail < Ipv6.HEADER) {
             return TRUNCATED;
         }
-        if ((m.get(ValueLayout.JAVA_BYTE, ip) & 0xf0) != 0x60) {
+        if (Ipv6.version(m, ip) != 6) {
             return BAD_VERSION;
         }
-        int total = IPV6_HEADER + (m.get(BE16, ip + 4) & 0xffff);
+        int total = Ipv6.HEADER + Ipv6.payloadLength(m, ip);
         if (total > avail) {
             return BAD_TOTAL_LENGTH;
         }
-        long srcHi = m.get(BE64, ip + 8);
-        long srcLo = m.get(BE64, ip + 16);
-        long dstHi = m.get(BE64, ip + 24);
-        long dstLo = m.get(BE64, ip + 32);
-        if ((srcHi >>> 56) == 0xff || srcHi == 0 && srcLo == 1 || dstHi == 0 && (dstLo == 1 || dstLo == 0)) {
+        long srcHi = Ipv6.sourceHi(m, ip);
+        long srcLo = Ipv6.sourceLo(m, ip);
+        long dstHi = Ipv6.destinationHi(m, ip);
+        long dstLo = Ipv6.destinationLo(m, ip);
+        boolean unspecifiedSource = srcHi == 0 && srcLo == 0;
+        if (Ipv6.martianSource(srcHi, srcLo) && !(probe && unspecifiedSource) || Ipv6.martianDestination(dstHi, dstLo)) {
             return BAD_ADDRESS;
         }
-        if ((dstHi >>> 56) == 0xff || (dstHi >>> 54) == 0x3fa) {
-            return PUNT; // multicast and link-local destinations are not routed
+        if (Ipv6.multicast(dstHi) || Ipv6.linkLocal(dstHi)) {
+            return NOT_ROUTED;
         }
-        if ((m.get(ValueLayout.JAVA_BYTE, ip + 7) & 0xff) <= 1) {
+        if (Ipv6.hopLimit(m, ip) <= 1) {
             return TTL_EXPIRED;
         }
         int t = s.lpm6.lookup(dstHi, dstLo);
-        target = t;
+        b.routeTarget[i] = t;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
-        int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total) : t;
-        return nh < 0 ? nh : toNexthop(s.nexthops, nh, total);
+        int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total, b, i) : t;
+        if (nh < 0) {
+            return nh;
+        }
+        b.nexthop[i] = nh;
+        return toPort(s.nexthops, nh, total);
     }
 
     /** The group member's nexthop slot for an IPv6 packet, or a negative verdict. */
-    private int selectMember6(Snapshot s, int group, MemorySegment m, long ip, int ipLength) {
+    private int selectMember6(Snapshot s, int group, MemorySegment m, long ip, int ipLength, PacketBatch b, int i) {
         GroupTable groups = s.groups;
         int block = groups.block(group);
         if (block < 0) {
             return NO_ROUTE;
         }
         int alg = groups.algorithm(block);
-        algorithm = alg;
+        b.algorithm[i] = alg;
         int nh;
         if (alg == PER_PACKET) {
             nh = nextPerPacket(groups, group, block);
         } else {
             int h = FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed);
-            hash = h;
+            b.hash[i] = h;
             nh = groups.selectByHash(block, h);
         }
         return nh < 0 ? NEXTHOP_DEAD : nh;
@@ -259,8 +288,8 @@ public final class Pipeline {
         return nh;
     }
 
-    private int toNexthop(NexthopTable nexthops, int nh, int ipLength) {
-        nexthop = nh;
+    /** The nexthop's egress port, or why the packet cannot leave through it. */
+    private int toPort(NexthopTable nexthops, int nh, int ipLength) {
         long portAndFlags = nexthops.portAndFlags(nh);
         int flags = (int) (portAndFlags >>> 32);
         if ((flags & NexthopTable.FLAG_PRESENT) == 0) {
@@ -275,35 +304,28 @@ public final class Pipeline {
         if (ipLength > nexthops.mtu(nh)) {
             return MTU_EXCEEDED;
         }
-        return (int) portAndFlags;
+        int port = (int) portAndFlags;
+        if (port >= MAX_PORTS || (egressPorts & (1L << port)) == 0) {
+            return NO_EGRESS_PORT;
+        }
+        if ((downPorts & (1L << port)) != 0) {
+            return NEXTHOP_DEAD; // the port is down: as dead as a nexthop whose carrier is lost
+        }
+        return port;
     }
 
-    /** MACs from the nexthop entry; TTL - 1 with the RFC 1624 checksum update, or hop limit - 1. */
-    private void rewrite(NexthopTable nexthops, MemorySegment m, long frame) {
+    /** MACs from the frame's nexthop entry; TTL - 1 with the RFC 1624 checksum update, or hop limit - 1. */
+    private static void rewrite(NexthopTable nexthops, MemorySegment m, PacketBatch b, int i) {
         MemorySegment table = nexthops.segment();
-        long entry = (long) nexthop * NexthopTable.ENTRY_BYTES + NexthopTable.MACS;
+        long entry = (long) b.nexthop[i] * NexthopTable.ENTRY_BYTES + NexthopTable.MACS;
+        long frame = b.data[i];
+        // The entry holds destination and source MAC as they go on the wire: 12 bytes, copied as they are.
         m.set(ValueLayout.JAVA_LONG_UNALIGNED, frame, table.get(ValueLayout.JAVA_LONG_UNALIGNED, entry));
         m.set(ValueLayout.JAVA_INT_UNALIGNED, frame + 8, table.get(ValueLayout.JAVA_INT_UNALIGNED, entry + 8));
-        if (v6) {
-            long hop = l3 + 7;
-            m.set(ValueLayout.JAVA_BYTE, hop, (byte) (m.get(ValueLayout.JAVA_BYTE, hop) - 1));
+        if (b.ipVersion[i] == 6) {
+            Ipv6.decrementHopLimit(m, b.l3[i]);
         } else {
-            int old = m.get(BE16, l3 + 8) & 0xffff; // TTL and protocol
-            int updated = old - 0x0100;
-            int sum = (~m.get(BE16, l3 + 10) & 0xffff) + (~old & 0xffff) + updated; // HC' = ~(~HC + ~m + m')
-            sum = (sum & 0xffff) + (sum >>> 16);
-            sum = (sum & 0xffff) + (sum >>> 16);
-            m.set(BE16, l3 + 8, (short) updated);
-            m.set(BE16, l3 + 10, (short) ~sum);
+            Ipv4.decrementTtl(m, b.l3[i]);
         }
-    }
-
-    /** A header's 32-bit-word sum, folded to 16 bits, is 0xffff exactly when its checksum verifies. */
-    private static boolean checksumOk(long sum) {
-        sum = (sum & 0xffffffffL) + (sum >>> 32);
-        sum = (sum & 0xffff) + (sum >>> 16);
-        sum = (sum & 0xffff) + (sum >>> 16);
-        sum = (sum & 0xffff) + (sum >>> 16);
-        return sum == 0xffff;
     }
 }

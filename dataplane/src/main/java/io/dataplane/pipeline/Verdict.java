@@ -2,35 +2,55 @@ package io.dataplane.pipeline;
 
 /**
  * What the pipeline decided for a frame. Forwarded frames get their egress port index (>= 0);
- * every other outcome is one negative code, so each frame is counted exactly once.
+ * every other outcome is one negative code, so each frame is counted exactly once. All but
+ * {@link #TX_FULL} are decided by {@link Pipeline}; {@code TX_FULL} by the worker at transmit.
  */
 public enum Verdict {
-    NO_ROUTE(-1, "no route to the destination"),
-    TTL_EXPIRED(-2, "TTL or hop limit would reach 0"),
-    TRUNCATED(-3, "frame shorter than the headers it announces"),
-    UNSUPPORTED_ETHERTYPE(-4, "not IPv4 or IPv6 (after at most one 802.1Q tag)"),
-    BAD_VERSION(-5, "IP version field does not match the ethertype"),
-    BAD_HEADER_LENGTH(-6, "IPv4 IHL below 5"),
-    BAD_TOTAL_LENGTH(-7, "IP length field larger than the frame or smaller than the header"),
-    BAD_CHECKSUM(-8, "IPv4 header checksum does not verify"),
-    NEXTHOP_DEAD(-9, "the route's nexthop (or every group member) is down"),
-    BAD_ADDRESS(-10, "source is multicast, broadcast or loopback, or destination is loopback"),
-    NEIGHBOUR_UNRESOLVED(-11, "the nexthop's link-layer address is not known yet"),
-    MTU_EXCEEDED(-12, "packet larger than the egress MTU"),
-    TX_FULL(-13, "the egress port's transmit ring was full"),
-    NO_EGRESS_PORT(-14, "the nexthop's port is not served by this worker"),
-    PUNT(-15, "for the router itself or needs the kernel's help (ICMP, ARP, ND)");
+    /** No route to the destination (or the route's nexthop or group slot is empty). */
+    NO_ROUTE(-1),
+    /** TTL or hop limit would reach 0. */
+    TTL_EXPIRED(-2),
+    /** Frame shorter than the headers it announces. */
+    TRUNCATED(-3),
+    /** Not IPv4, IPv6 or ARP (after at most one 802.1Q tag). */
+    UNSUPPORTED_ETHERTYPE(-4),
+    /** IP version field does not match the EtherType. */
+    BAD_VERSION(-5),
+    /** IPv4 IHL below 5. */
+    BAD_HEADER_LENGTH(-6),
+    /** IP length field larger than the frame or smaller than the header. */
+    BAD_TOTAL_LENGTH(-7),
+    /** IPv4 header checksum does not verify. */
+    BAD_CHECKSUM(-8),
+    /** The route's nexthop (or every group member) is down, or its egress port is. */
+    NEXTHOP_DEAD(-9),
+    /** A martian source or destination, as the kernel defines them (see {@code Ipv4}, {@code Ipv6} in tables' packet package). */
+    BAD_ADDRESS(-10),
+    /** The nexthop's link-layer address is not known yet. */
+    NEIGHBOUR_UNRESOLVED(-11),
+    /** Packet larger than the egress MTU. */
+    MTU_EXCEEDED(-12),
+    /** The egress port's transmit ring was full. */
+    TX_FULL(-13),
+    /** The nexthop's port is not one this worker can transmit on. */
+    NO_EGRESS_PORT(-14),
+    /**
+     * Not unicast IP, so not routed, and dropped: ARP, IPv4 multicast or limited broadcast, IPv6
+     * multicast or link-local destinations. On AF_XDP ports the XDP program already passes these,
+     * and the router's own traffic, to the kernel, so they reach the pipeline only from other
+     * ports. (Counted as {@code not_routed}; this code was called {@code punt} before, though
+     * nothing was ever handed to the kernel.)
+     */
+    NOT_ROUTED(-15);
 
     /** Number of distinct drop codes; code {@code c} counts at index {@code -c - 1}. */
     public static final int COUNT = values().length;
     private static final Verdict[] BY_INDEX = values();
 
     public final int code;
-    public final String description;
 
-    Verdict(int code, String description) {
+    Verdict(int code) {
         this.code = code;
-        this.description = description;
     }
 
     /** Counter index of a negative verdict code. */

@@ -13,7 +13,8 @@ import org.agrona.concurrent.Agent;
 
 /**
  * A pinned worker's duty cycle, as an Agrona {@link Agent}: for each port it serves, receive a
- * burst, run the pipeline on it, hand each frame to its egress port or drop it with its reason,
+ * burst, run the pipeline on it (which decides every verdict but {@code TX_FULL}), hand each
+ * frame to its egress port or drop it with its reason (answering some drops with ICMP errors),
  * then flush the TX rings and do the ports' housekeeping. {@code doWork()} returns the frames and
  * ring entries it handled, so the idle strategy backs off only when there was nothing to do.
  *
@@ -21,9 +22,7 @@ import org.agrona.concurrent.Agent;
  * returned is therefore always decided by that commit's tables (or newer).
  */
 public final class Worker implements Agent {
-    private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
     private static final int TX_FULL = Verdict.TX_FULL.code;
-    private static final int NEXTHOP_DEAD = Verdict.NEXTHOP_DEAD.code;
 
     private final int id;
     private final Forwarding forwarding;
@@ -71,7 +70,7 @@ public final class Worker implements Agent {
         this.batch = new PacketBatch(burst);
         this.txPackets = new int[this.egress.length];
         this.txBytes = new long[this.egress.length];
-        this.pipeline = new Pipeline(forwarding.limits().groups());
+        this.pipeline = new Pipeline(forwarding.limits().groups(), egressPorts(this.egress));
         this.slot = quiescence.register();
     }
 
@@ -111,8 +110,7 @@ public final class Worker implements Agent {
     private void forward(Snapshot snapshot, Port in) {
         // Re-read after receiving, like the snapshot: a frame received after setPortState returned
         // is never sent to a port that it set down.
-        long down = portStates.downMask();
-        pipeline.process(snapshot, in.memory(), batch);
+        pipeline.process(snapshot, in.memory(), batch, portStates.downMask());
         int n = batch.count();
         long rxBytes = 0;
         for (int i = 0; i < n; i++) {
@@ -120,25 +118,19 @@ public final class Worker implements Agent {
             rxBytes += length;
             int verdict = batch.verdict[i];
             if (verdict >= 0) {
-                Port out = verdict < egress.length ? egress[verdict] : null;
-                if (out == null) {
-                    verdict = NO_EGRESS_PORT;
-                } else if ((down & (1L << verdict)) != 0) {
-                    verdict = NEXTHOP_DEAD;
-                } else if (out.transmit(batch.handle[i], batch.data[i], length)) {
+                if (egress[verdict].transmit(batch.handle[i], batch.data[i], length)) {
                     txPackets[verdict]++;
                     txBytes[verdict] += length;
                     counters.forwarded(batch.nexthop[i], length);
                     continue;
-                } else {
-                    verdict = TX_FULL;
                 }
+                verdict = TX_FULL; // the one verdict the pipeline cannot know: the ring's room now
             }
             counters.drop(verdict);
             if (icmp != null && IcmpResponder.answers(verdict)) {
                 int nh = batch.nexthop[i];
                 int mtu = nh >= 0 ? snapshot.nexthops.mtu(nh) : 0;
-                if (icmp.respond(verdict, in, batch.handle[i], batch.data[i], length, mtu, System.nanoTime())) {
+                if (icmp.respond(verdict, in, batch, i, mtu, System.nanoTime())) {
                     continue; // the frame left as the ICMP error, on the ingress port's TX ring
                 }
             }
@@ -154,6 +146,17 @@ public final class Worker implements Agent {
             }
         }
         counters.publish(icmp == null ? 0 : icmp.sent());
+    }
+
+    /** Bit p set for each port index p this worker can transmit on (port indices are below 64). */
+    private static long egressPorts(Port[] egress) {
+        long mask = 0;
+        for (int p = 0; p < Math.min(egress.length, WorkerCounters.MAX_PORTS); p++) {
+            if (egress[p] != null) {
+                mask |= 1L << p;
+            }
+        }
+        return mask;
     }
 
     /** Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts. */

@@ -3,7 +3,6 @@ package io.dataplane.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.dataplane.ffi.Libc;
-import io.dataplane.tables.HashField;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.KernelHash;
 import io.dataplane.tables.UpperBounds;

@@ -143,6 +143,11 @@ class IcmpErrorsTest {
         assertEquals(IcmpErrors.SUPPRESSED, IcmpErrors.timeExceeded4(umemWith(mcast), FRAME, 14, mcast.length, 0, 1));
         byte[] zeroSrc = ipv4("0.0.0.0", "198.51.100.7", 1, 17, 0, 36, false);
         assertEquals(IcmpErrors.SUPPRESSED, IcmpErrors.timeExceeded4(umemWith(zeroSrc), FRAME, 14, zeroSrc.length, 0, 1));
+        byte[] zeroNet = ipv4("0.1.2.3", "198.51.100.7", 1, 17, 0, 36, false);
+        assertEquals(IcmpErrors.SUPPRESSED, IcmpErrors.timeExceeded4(umemWith(zeroNet), FRAME, 14, zeroNet.length, 0, 1));
+        byte[] classE = ipv4("240.0.0.1", "198.51.100.7", 1, 17, 0, 36, false);
+        assertEquals(14 + 28 + 56, IcmpErrors.timeExceeded4(umemWith(classE), FRAME, 14, classE.length, 0, 1),
+                "240/4 is not martian (the kernel routes it), so it gets its error");
         byte[] ok = ipv4("192.0.2.10", "198.51.100.7", 1, 17, 0, 36, false);
         assertEquals(IcmpErrors.NO_ROOM, IcmpErrors.timeExceeded4(umemWith(ok), FRAME, 14, ok.length, FRAME - 20, 1));
         assertEquals(IcmpErrors.MALFORMED, IcmpErrors.timeExceeded4(umemWith(ok), FRAME, 14, 30, 0, 1));

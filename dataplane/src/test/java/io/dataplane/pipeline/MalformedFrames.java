@@ -1,5 +1,6 @@
 package io.dataplane.pipeline;
 
+import io.dataplane.tables.packet.Frames;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.Consumer;
@@ -46,7 +47,7 @@ final class MalformedFrames {
                 of("13 bytes, shorter than Ethernet", truncate(udp4(), 13), Verdict.TRUNCATED),
                 of("VLAN tag cut short", truncate(udp4().vlan(7), 16), Verdict.TRUNCATED),
                 of("unknown ethertype", edit(udp4(), m -> m.set(Frames.BE16, 12, (short) 0x1234)), Verdict.UNSUPPORTED_ETHERTYPE),
-                of("ARP goes to the kernel", edit(udp4(), m -> m.set(Frames.BE16, 12, (short) 0x0806)), Verdict.PUNT),
+                of("ARP goes to the kernel", edit(udp4(), m -> m.set(Frames.BE16, 12, (short) 0x0806)), Verdict.NOT_ROUTED),
                 of("IPv4 header cut at 19 bytes", truncate(udp4(), 14 + 19), Verdict.TRUNCATED),
                 of("IPv4 ethertype, version 6", edit(udp4(), m -> m.set(ValueLayout.JAVA_BYTE, 14, (byte) 0x65)), Verdict.BAD_VERSION),
                 of("IHL 4", edit(udp4(), m -> { m.set(ValueLayout.JAVA_BYTE, 14, (byte) 0x44); fixChecksum(m); }), Verdict.BAD_HEADER_LENGTH),
@@ -60,17 +61,23 @@ final class MalformedFrames {
                 of("broadcast source", Frames.ipv4("255.255.255.255", "198.51.100.7").toSegment(), Verdict.BAD_ADDRESS),
                 of("loopback source", Frames.ipv4("127.0.0.1", "198.51.100.7").toSegment(), Verdict.BAD_ADDRESS),
                 of("loopback destination", Frames.ipv4("192.0.2.1", "127.0.0.1").toSegment(), Verdict.BAD_ADDRESS),
-                of("multicast destination is not routed", Frames.ipv4("192.0.2.1", "239.1.1.1").toSegment(), Verdict.PUNT),
-                of("broadcast destination is not routed", Frames.ipv4("192.0.2.1", "255.255.255.255").toSegment(), Verdict.PUNT),
+                of("unspecified source", Frames.ipv4("0.0.0.0", "198.51.100.7").toSegment(), Verdict.BAD_ADDRESS),
+                of("source in 0.0.0.0/8", Frames.ipv4("0.1.2.3", "198.51.100.7").toSegment(), Verdict.BAD_ADDRESS),
+                of("destination in 0.0.0.0/8", Frames.ipv4("192.0.2.1", "0.1.2.3").toSegment(), Verdict.BAD_ADDRESS),
+                of("multicast destination is not routed", Frames.ipv4("192.0.2.1", "239.1.1.1").toSegment(), Verdict.NOT_ROUTED),
+                of("broadcast destination is not routed", Frames.ipv4("192.0.2.1", "255.255.255.255").toSegment(), Verdict.NOT_ROUTED),
                 of("no IPv4 route", Frames.ipv4("192.0.2.1", "8.8.8.8").toSegment(), Verdict.NO_ROUTE),
                 of("IPv6 header cut at 39 bytes", truncate(udp6(), 14 + 39), Verdict.TRUNCATED),
                 of("IPv6 ethertype, version 4", edit(udp6(), m -> m.set(ValueLayout.JAVA_BYTE, 14, (byte) 0x45)), Verdict.BAD_VERSION),
                 of("IPv6 payload length beyond the frame", edit(udp6(), m -> m.set(Frames.BE16, 18, (short) 500)), Verdict.BAD_TOTAL_LENGTH),
                 of("hop limit 1", udp6().ttl(1).toSegment(), Verdict.TTL_EXPIRED),
                 of("IPv6 multicast source", Frames.ipv6("ff02::1", "2001:db8:100::7").toSegment(), Verdict.BAD_ADDRESS),
+                of("IPv6 unspecified source", Frames.ipv6("::", "2001:db8:100::7").toSegment(), Verdict.BAD_ADDRESS),
+                of("IPv6 loopback source", Frames.ipv6("::1", "2001:db8:100::7").toSegment(), Verdict.BAD_ADDRESS),
+                of("IPv6 IPv4-mapped source", Frames.ipv6("::ffff:c000:201", "2001:db8:100::7").toSegment(), Verdict.BAD_ADDRESS),
                 of("IPv6 loopback destination", Frames.ipv6("2001:db8:1::2", "::1").toSegment(), Verdict.BAD_ADDRESS),
                 of("IPv6 unspecified destination", Frames.ipv6("2001:db8:1::2", "::").toSegment(), Verdict.BAD_ADDRESS),
-                of("IPv6 link-local destination", Frames.ipv6("2001:db8:1::2", "fe80::1").toSegment(), Verdict.PUNT),
+                of("IPv6 link-local destination", Frames.ipv6("2001:db8:1::2", "fe80::1").toSegment(), Verdict.NOT_ROUTED),
                 of("no IPv6 route", Frames.ipv6("2001:db8:1::2", "2001:db8:dead::1").toSegment(), Verdict.NO_ROUTE),
                 of("route to a dead nexthop", Frames.ipv4("192.0.2.1", "10.3.0.1").toSegment(), Verdict.NEXTHOP_DEAD),
                 of("route to an unresolved neighbour", Frames.ipv4("192.0.2.1", "10.4.0.1").toSegment(), Verdict.NEIGHBOUR_UNRESOLVED),

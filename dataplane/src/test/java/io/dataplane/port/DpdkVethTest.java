@@ -1,5 +1,6 @@
 package io.dataplane.port;
 
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.ffi.Shell;
 
 import io.dataplane.ffi.dpdk.TestEal;

@@ -4,7 +4,6 @@ import io.dataplane.ffi.dpdk.TestEal;
 
 
 import io.dataplane.ffi.dpdk.Dpdk;
-import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EthDev;
 import io.dataplane.ffi.dpdk.MbufLayout;
 import io.dataplane.ffi.dpdk.Mempool;

@@ -3,7 +3,7 @@ package io.dataplane.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.Port;

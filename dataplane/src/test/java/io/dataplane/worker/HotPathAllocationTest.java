@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.counters.CounterFile;
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
@@ -20,9 +20,10 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hot path allocates nothing: a worker's duty cycle (receive, pipeline with every algorithm,
+ * The hot path allocates nothing per packet: a worker's duty cycle (receive, pipeline with every algorithm,
  * transmit, counters, ring housekeeping) is run on this thread over a million packets after
- * warm-up, and the thread's allocated bytes are read before and after.
+ * warm-up, and the thread's allocated bytes are read before and after: under 4 KiB in all, so
+ * nothing is allocated per packet.
  */
 class HotPathAllocationTest {
     private static final int WARM_UP = 300_000;
@@ -74,6 +75,9 @@ class HotPathAllocationTest {
 
             assertEquals(MEASURED, handled);
             System.out.printf("hot path: %d bytes allocated over %d packets%n", allocated, handled);
+            // No allocation per packet: one 16-byte object per packet would be 16 MB here. Runs
+            // usually show 0 bytes, some a few hundred allocated once (not per packet); hence
+            // the bound, which is what the README's claim says.
             assertTrue(allocated < 4096, allocated + " bytes allocated over " + MEASURED + " packets");
         }
     }

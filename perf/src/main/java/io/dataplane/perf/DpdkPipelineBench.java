@@ -2,7 +2,7 @@ package io.dataplane.perf;
 
 import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EalOptions;
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.port.DpdkPort;
 import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.ForwardingLimits;

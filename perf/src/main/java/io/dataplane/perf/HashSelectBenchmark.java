@@ -1,6 +1,6 @@
 package io.dataplane.perf;
 
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.tables.FlowHash;
 import io.dataplane.tables.Forwarding;
 import io.dataplane.tables.ForwardingLimits;

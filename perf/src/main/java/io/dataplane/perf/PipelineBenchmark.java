@@ -1,6 +1,6 @@
 package io.dataplane.perf;
 
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;

@@ -1,5 +1,9 @@
 package io.dataplane.tables;
 
+import io.dataplane.tables.packet.Icmp;
+import io.dataplane.tables.packet.IpProtocol;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -38,13 +42,13 @@ public final class FlowHash {
 
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private static final int IPV4_HEADER = 20;
-    private static final int IPV6_HEADER = 40;
-    private static final int ICMP_HEADER = 8;
+    private static final int IPV4_HEADER = Ipv4.HEADER;
+    private static final int IPV6_HEADER = Ipv6.HEADER;
+    private static final int ICMP_HEADER = Icmp.HEADER;
     private static final int MAX_EXTENSION_HEADERS = 8;
+    private static final int SRC = Ipv6.SOURCE;
+    private static final int DST = Ipv6.DESTINATION;
 
     private FlowHash() {
     }
@@ -57,10 +61,8 @@ public final class FlowHash {
      * @param algorithm {@link #L3} or {@link #L4}
      */
     public static int ipv4(MemorySegment m, long l3, int l3Length, int algorithm, int seed) {
-        int ihl = (m.get(ValueLayout.JAVA_BYTE, l3) & 0x0f) << 2;
-        int proto = m.get(ValueLayout.JAVA_BYTE, l3 + 9) & 0xff;
-        int fragment = m.get(BE16, l3 + 6) & 0xffff;
-        return ipv4(m, l3, ihl, l3Length, proto, fragment, m.get(LE32, l3 + 12), m.get(LE32, l3 + 16), algorithm, seed);
+        return ipv4(m, l3, Ipv4.headerLength(m, l3), l3Length, Ipv4.protocol(m, l3), Ipv4.flagsFragment(m, l3),
+                m.get(LE32, l3 + Ipv4.SOURCE), m.get(LE32, l3 + Ipv4.DESTINATION), algorithm, seed);
     }
 
     /**
@@ -71,14 +73,14 @@ public final class FlowHash {
     public static int ipv4(MemorySegment m, long l3, int ihl, int l3Length, int proto, int fragment, int srcLe, int dstLe,
                            int algorithm, int seed) {
         if (algorithm == L4) {
-            boolean mayFragment = (fragment & 0x4000) == 0 || (fragment & 0x3fff) != 0;
+            boolean mayFragment = !Ipv4.dontFragment(fragment) || Ipv4.fragment(fragment);
             if (mayFragment) {
                 return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
             }
             int ports = ports(m, l3 + ihl, l3Length - ihl, proto);
             return jhash4(srcLe, dstLe, ports, proto, seed) >>> 1;
         }
-        if (proto == 1 && (fragment & 0x1fff) == 0 && l3Length >= ihl + ICMP_HEADER + IPV4_HEADER) {
+        if (proto == IpProtocol.ICMP && !Ipv4.laterFragment(fragment) && l3Length >= ihl + ICMP_HEADER + IPV4_HEADER) {
             return icmpHash4(m, l3 + ihl, srcLe, dstLe, seed);
         }
         return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
@@ -86,10 +88,9 @@ public final class FlowHash {
 
     /** An ICMPv4 packet's l3 hash: an error's quoted header, addresses swapped; else the outer addresses. */
     private static int icmpHash4(MemorySegment m, long icmp, int srcLe, int dstLe, int seed) {
-        int type = m.get(ValueLayout.JAVA_BYTE, icmp) & 0xff;
-        if (type == 3 || type == 5 || type == 11 || type == 12) {
+        if (Icmp.quotesFlow4(Icmp.type(m, icmp))) {
             long quote = icmp + ICMP_HEADER;
-            return Jenkins.jhash2Words(m.get(LE32, quote + 16), m.get(LE32, quote + 12), seed) >>> 1;
+            return Jenkins.jhash2Words(m.get(LE32, quote + Ipv4.DESTINATION), m.get(LE32, quote + Ipv4.SOURCE), seed) >>> 1;
         }
         return Jenkins.jhash2Words(srcLe, dstLe, seed) >>> 1;
     }
@@ -101,29 +102,24 @@ public final class FlowHash {
      * @param l3Length bytes of the IP packet present (40 + validated payload length)
      */
     public static int ipv6(MemorySegment m, long l3, int l3Length, int algorithm, int seed) {
-        int nexthdr = m.get(ValueLayout.JAVA_BYTE, l3 + 6) & 0xff;
+        int nexthdr = Ipv6.nextHeader(m, l3);
         if (algorithm == L4) {
             long protoAndPorts = protoAndPorts6(m, l3, l3Length, nexthdr);
-            return jhash10(m.get(LE64, l3 + 8), m.get(LE64, l3 + 16), m.get(LE64, l3 + 24), m.get(LE64, l3 + 32),
+            return jhash10(m.get(LE64, l3 + SRC), m.get(LE64, l3 + SRC + 8), m.get(LE64, l3 + DST), m.get(LE64, l3 + DST + 8),
                     (int) protoAndPorts, (int) (protoAndPorts >>> 32), seed) >>> 1;
         }
-        if (nexthdr == 58 && l3Length >= IPV6_HEADER + ICMP_HEADER + IPV6_HEADER) {
-            int type = m.get(ValueLayout.JAVA_BYTE, l3 + IPV6_HEADER) & 0xff;
-            if (type >= 1 && type <= 4) {
-                return quotedHash6(m, l3 + IPV6_HEADER + ICMP_HEADER, seed);
-            }
+        if (nexthdr == IpProtocol.ICMPV6 && l3Length >= IPV6_HEADER + ICMP_HEADER + IPV6_HEADER
+                && Icmp.quotesFlow6(Icmp.type(m, l3 + IPV6_HEADER))) {
+            return quotedHash6(m, l3 + IPV6_HEADER + ICMP_HEADER, seed);
         }
-        int label = m.get(BE32, l3) & 0xfffff;
-        return jhash10(m.get(LE64, l3 + 8), m.get(LE64, l3 + 16), m.get(LE64, l3 + 24), m.get(LE64, l3 + 32),
-                label, nexthdr, seed) >>> 1;
+        return jhash10(m.get(LE64, l3 + SRC), m.get(LE64, l3 + SRC + 8), m.get(LE64, l3 + DST), m.get(LE64, l3 + DST + 8),
+                Ipv6.flowLabel(m, l3), nexthdr, seed) >>> 1;
     }
 
     /** An ICMPv6 error's hash: the quoted header, addresses swapped, with its flow label and next header. Kept out of {@link #ipv6} so that stays small enough to inline. */
     private static int quotedHash6(MemorySegment m, long quote, int seed) {
-        int label = m.get(BE32, quote) & 0xfffff;
-        int quotedNext = m.get(ValueLayout.JAVA_BYTE, quote + 6) & 0xff;
-        return jhash10(m.get(LE64, quote + 24), m.get(LE64, quote + 32), m.get(LE64, quote + 8), m.get(LE64, quote + 16),
-                label, quotedNext, seed) >>> 1;
+        return jhash10(m.get(LE64, quote + DST), m.get(LE64, quote + DST + 8), m.get(LE64, quote + SRC),
+                m.get(LE64, quote + SRC + 8), Ipv6.flowLabel(m, quote), Ipv6.nextHeader(m, quote), seed) >>> 1;
     }
 
     /**
@@ -135,17 +131,17 @@ public final class FlowHash {
         int avail = l3Length - IPV6_HEADER;
         int proto = nexthdr;
         for (int i = 0; i < MAX_EXTENSION_HEADERS; i++) {
-            if (proto == 0 || proto == 43 || proto == 60) {
+            if (proto == IpProtocol.HOP_BY_HOP || proto == IpProtocol.ROUTING || proto == IpProtocol.DESTINATION_OPTIONS) {
                 if (avail < 8) {
                     return (long) proto << 32;
                 }
-                int len = ((m.get(ValueLayout.JAVA_BYTE, off + 1) & 0xff) + 1) << 3;
-                proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
+                int len = Ipv6.extensionLength(m, off);
+                proto = Ipv6.extensionNextHeader(m, off);
                 off += len;
                 avail -= len;
-            } else if (proto == 44) {
+            } else if (proto == IpProtocol.FRAGMENT) {
                 if (avail >= 8) {
-                    proto = m.get(ValueLayout.JAVA_BYTE, off) & 0xff;
+                    proto = Ipv6.extensionNextHeader(m, off);
                 }
                 return (long) proto << 32;
             } else {
@@ -159,8 +155,8 @@ public final class FlowHash {
     static int ports(MemorySegment m, long l4, int avail, int proto) {
         int at;
         switch (proto) {
-            case 6, 17, 33, 50, 132, 136 -> at = 0;
-            case 51 -> at = 4;
+            case IpProtocol.TCP, IpProtocol.UDP, IpProtocol.DCCP, IpProtocol.ESP, IpProtocol.SCTP, IpProtocol.UDP_LITE -> at = 0;
+            case IpProtocol.AH -> at = 4; // its SPI
             default -> {
                 return 0;
             }

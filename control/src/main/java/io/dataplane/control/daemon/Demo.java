@@ -1,6 +1,5 @@
 package io.dataplane.control.daemon;
 
-import io.dataplane.pipeline.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
@@ -11,6 +10,11 @@ import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
+import io.dataplane.tables.packet.Ethernet;
+import io.dataplane.tables.packet.IpProtocol;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
+import io.dataplane.tables.packet.Udp;
 import io.dataplane.worker.Dataplane;
 import io.dataplane.worker.PortCounter;
 import java.lang.foreign.Arena;
@@ -33,6 +37,8 @@ public final class Demo {
     private static final MultipathAlgorithm[] ALGORITHM = {MultipathAlgorithm.L4, MultipathAlgorithm.L4, MultipathAlgorithm.L3};
     private static final int FRAME = 64;
     /** The first two payload bytes carry the route number and the phase, so the servers can attribute each frame. */
+    private static final long ROUTER_MAC = 0x02000000fe01L;
+    private static final long CLIENT_MAC = 0x02000000c001L;
     private static final int TAG_V4 = 14 + 20 + 8;
     private static final int TAG_V6 = 14 + 40 + 8;
 
@@ -158,17 +164,34 @@ public final class Demo {
             long src6lo = rnd.nextLong();
             long[] src6 = IpAddresses.parse6("2001:db8:1::");
             long[] dst6 = IpAddresses.parse6("2001:db8:100::80");
-            Frames[] frames = {
-                Frames.ipv4(src4, IpAddresses.parse4("198.51.100.80")).udp(sport, 53).payload(18),
-                Frames.ipv6(src6[0], src6lo, dst6[0], dst6[1]).flowLabel(rnd.nextInt(1 << 20)).udp(sport, 53).payload(2),
-                Frames.ipv4(src4, IpAddresses.parse4("203.0.113.80")).udp(sport, 53).payload(18)};
+            int label = rnd.nextInt(1 << 20);
             for (int r = 0; r < ROUTES; r++) {
                 long at = ((long) f * ROUTES + r) * FRAME;
-                frames[r].write(t, at);
+                if (r == 1) {
+                    udp6(t, at, src6[0], src6lo, dst6, label, sport);
+                } else {
+                    udp4(t, at, src4, IpAddresses.parse4(r == 0 ? "198.51.100.80" : "203.0.113.80"), sport);
+                }
                 t.set(ValueLayout.JAVA_BYTE, at + (r == 1 ? TAG_V6 : TAG_V4), (byte) r);
             }
         }
         return t;
+    }
+
+    /** A client-to-router UDP frame to port 53 with 18 payload bytes (zero: the segment is fresh), IPv4 with DF. */
+    private static void udp4(MemorySegment m, long at, int src, int dst, int sport) {
+        long ip = at + Ethernet.write(m, at, ROUTER_MAC, CLIENT_MAC, -1, Ethernet.TYPE_IPV4);
+        int udpLength = Udp.HEADER + 18;
+        Ipv4.write(m, ip, 0, Ipv4.HEADER + udpLength, 0, Ipv4.DF, 64, IpProtocol.UDP, src, dst);
+        Udp.write(m, ip + Ipv4.HEADER, sport, 53, udpLength);
+    }
+
+    /** The IPv6 twin of {@link #udp4}, with 2 payload bytes. */
+    private static void udp6(MemorySegment m, long at, long srcHi, long srcLo, long[] dst, int flowLabel, int sport) {
+        long ip = at + Ethernet.write(m, at, ROUTER_MAC, CLIENT_MAC, -1, Ethernet.TYPE_IPV6);
+        int udpLength = Udp.HEADER + 2;
+        Ipv6.write(m, ip, udpLength, IpProtocol.UDP, 64, flowLabel, srcHi, srcLo, dst[0], dst[1]);
+        Udp.write(m, ip + Ipv6.HEADER, sport, 53, udpLength);
     }
 
     private int traffic(Dataplane dp, MemoryPort client, MemoryPort server1, MemoryPort server2) {
@@ -193,7 +216,7 @@ public final class Demo {
             };
             int[] port = {0};
             MemoryPort.FrameSink sink = (m, at, length) -> {
-                boolean v6 = m.get(Frames.BE16, at + 12) == (short) Frames.ETH_IPV6;
+                boolean v6 = Ethernet.type(m, at) == Ethernet.TYPE_IPV6;
                 long tag = at + (v6 ? TAG_V6 : TAG_V4);
                 int route = m.get(ValueLayout.JAVA_BYTE, tag);
                 int ph = m.get(ValueLayout.JAVA_BYTE, tag + 1);

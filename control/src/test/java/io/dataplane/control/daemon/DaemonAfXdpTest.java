@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dataplane.pipeline.Frames;
+import io.dataplane.tables.packet.Frames;
 import io.dataplane.tables.FlowHash;
 import io.dataplane.tables.UpperBounds;
 import io.dataplane.testing.Netns;

@@ -1,33 +1,32 @@
-package io.dataplane.pipeline;
+package io.dataplane.tables.packet;
 
 import io.dataplane.tables.IpAddresses;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * Builds Ethernet frames (optional 802.1Q tag, IPv4 or IPv6, UDP/TCP or an ICMP error quoting
- * another packet) for the demo, for tests and for {@code route get}, so that every synthetic
- * packet is made one way. Control path: it allocates freely.
+ * another packet) for tests and benchmarks, so that every synthetic packet is made one way, with
+ * the {@code packet} package's writers. Test code (shipped in the tables test-jar): it allocates freely.
  *
  * <pre>
  * int len = Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).payload(18).write(segment, offset);
  * </pre>
  */
 public final class Frames {
-    /** Network byte order layouts for packet fields. */
-    public static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    public static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    public static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Short names for tests that poke at fields; the packet package defines them. */
+    public static final ValueLayout.OfShort BE16 = NetworkOrder.U16;
+    public static final ValueLayout.OfInt BE32 = NetworkOrder.U32;
+    public static final ValueLayout.OfLong BE64 = NetworkOrder.U64;
 
-    public static final int ETH_IPV4 = 0x0800;
-    public static final int ETH_IPV6 = 0x86dd;
-    public static final int ETH_VLAN = 0x8100;
-    public static final int PROTO_ICMP = 1;
-    public static final int PROTO_TCP = 6;
-    public static final int PROTO_UDP = 17;
-    public static final int PROTO_ICMPV6 = 58;
+    public static final int ETH_IPV4 = Ethernet.TYPE_IPV4;
+    public static final int ETH_IPV6 = Ethernet.TYPE_IPV6;
+    public static final int ETH_VLAN = Ethernet.TYPE_VLAN;
+    public static final int PROTO_ICMP = IpProtocol.ICMP;
+    public static final int PROTO_TCP = IpProtocol.TCP;
+    public static final int PROTO_UDP = IpProtocol.UDP;
+    public static final int PROTO_ICMPV6 = IpProtocol.ICMPV6;
 
     private final boolean v6;
     private final long srcHi;
@@ -38,7 +37,7 @@ public final class Frames {
     private long srcMac = 0x02000000c001L;
     private int vlan = -1;
     private int ttl = 64;
-    private int flagsOffset = 0x4000; // DF, as TCP stacks send
+    private int flagsOffset = Ipv4.DF; // as TCP stacks send
     private int flowLabel;
     private int proto = PROTO_UDP;
     private int sport = 1024;
@@ -147,14 +146,14 @@ public final class Frames {
     }
 
     private int ipHeaderLength() {
-        return v6 ? 40 : 20;
+        return v6 ? Ipv6.HEADER : Ipv4.HEADER;
     }
 
     private int l4Length() {
         if (icmpType >= 0) {
-            return 8 + (quoted == null ? 0 : quoted.ipHeaderLength() + 8) + payload;
+            return Icmp.HEADER + (quoted == null ? 0 : quoted.ipHeaderLength() + 8) + payload;
         }
-        return (proto == PROTO_TCP ? 20 : 8) + payload;
+        return (proto == PROTO_TCP ? Tcp.HEADER : Udp.HEADER) + payload;
     }
 
     /** Length of the IP packet (header and payload). */
@@ -163,26 +162,15 @@ public final class Frames {
     }
 
     public int length() {
-        return 14 + (vlan >= 0 ? 4 : 0) + ipLength();
+        return (vlan >= 0 ? Ethernet.TAGGED_HEADER : Ethernet.HEADER) + ipLength();
     }
 
     /** Writes the frame at {@code at} and returns its length. */
     public int write(MemorySegment m, long at) {
         int len = length();
         m.asSlice(at, len).fill((byte) 0);
-        m.set(BE16, at, (short) (dstMac >>> 32));
-        m.set(BE32, at + 2, (int) dstMac);
-        m.set(BE16, at + 6, (short) (srcMac >>> 32));
-        m.set(BE32, at + 8, (int) srcMac);
-        long l3 = at + 12;
-        if (vlan >= 0) {
-            m.set(BE16, l3, (short) ETH_VLAN);
-            m.set(BE16, l3 + 2, (short) vlan);
-            l3 += 4;
-        }
-        m.set(BE16, l3, (short) (v6 ? ETH_IPV6 : ETH_IPV4));
-        l3 += 2;
-        writeIp(m, l3, false);
+        int l2 = Ethernet.write(m, at, dstMac, srcMac, vlan, v6 ? ETH_IPV6 : ETH_IPV4);
+        writeIp(m, at + l2, false);
         return len;
     }
 
@@ -198,58 +186,28 @@ public final class Frames {
         int ipLen = ipLength();
         long l4 = l3 + ipHeaderLength();
         if (v6) {
-            m.set(BE32, l3, (6 << 28) | flowLabel);
-            m.set(BE16, l3 + 4, (short) (ipLen - 40));
-            m.set(ValueLayout.JAVA_BYTE, l3 + 6, (byte) proto);
-            m.set(ValueLayout.JAVA_BYTE, l3 + 7, (byte) ttl);
-            m.set(BE64, l3 + 8, srcHi);
-            m.set(BE64, l3 + 16, srcLo);
-            m.set(BE64, l3 + 24, dstHi);
-            m.set(BE64, l3 + 32, dstLo);
+            Ipv6.write(m, l3, ipLen - Ipv6.HEADER, proto, ttl, flowLabel, srcHi, srcLo, dstHi, dstLo);
         } else {
-            m.set(ValueLayout.JAVA_BYTE, l3, (byte) 0x45);
-            m.set(BE16, l3 + 2, (short) ipLen);
-            m.set(BE16, l3 + 4, (short) 0x1234);
-            m.set(BE16, l3 + 6, (short) flagsOffset);
-            m.set(ValueLayout.JAVA_BYTE, l3 + 8, (byte) ttl);
-            m.set(ValueLayout.JAVA_BYTE, l3 + 9, (byte) proto);
-            m.set(BE32, l3 + 12, (int) srcHi);
-            m.set(BE32, l3 + 16, (int) dstHi);
-            m.set(BE16, l3 + 10, (short) ipv4Checksum(m, l3, 20));
+            Ipv4.write(m, l3, 0, ipLen, 0x1234, flagsOffset, ttl, proto, (int) srcHi, (int) dstHi);
         }
         if (icmpType >= 0) {
-            m.set(ValueLayout.JAVA_BYTE, l4, (byte) icmpType);
-            m.set(ValueLayout.JAVA_BYTE, l4 + 1, (byte) icmpCode);
-            if (icmpMtu > 0) {
-                if (v6) {
-                    m.set(BE32, l4 + 4, icmpMtu);
-                } else {
-                    m.set(BE16, l4 + 6, (short) icmpMtu);
-                }
-            }
+            // Frag Needed keeps the MTU in the low 16 bits; Packet Too Big uses the whole word.
+            Icmp.write(m, l4, icmpType, icmpCode, icmpMtu > 0 ? icmpMtu : 0);
             if (quoted != null) {
-                quoted.writeIp(m, l4 + 8, true);
+                quoted.writeIp(m, l4 + Icmp.HEADER, true);
             }
+        } else if (proto == PROTO_UDP) {
+            Udp.write(m, l4, sport, dport, l4Length());
+        } else if (proto == PROTO_TCP && !quote) {
+            Tcp.write(m, l4, sport, dport);
         } else {
-            m.set(BE16, l4, (short) sport);
-            m.set(BE16, l4 + 2, (short) dport);
-            if (proto == PROTO_UDP) {
-                m.set(BE16, l4 + 4, (short) l4Length());
-            } else if (proto == PROTO_TCP && !quote) {
-                m.set(ValueLayout.JAVA_BYTE, l4 + 12, (byte) 0x50);
-            }
+            m.set(BE16, l4 + Udp.SOURCE_PORT, (short) sport);
+            m.set(BE16, l4 + Udp.DESTINATION_PORT, (short) dport);
         }
     }
 
     /** Internet checksum of an IPv4 header whose checksum field is zero (or, to verify, 0 when it is right). */
     public static int ipv4Checksum(MemorySegment m, long l3, int headerLength) {
-        long sum = 0;
-        for (int i = 0; i < headerLength; i += 2) {
-            sum += m.get(BE16, l3 + i) & 0xffff;
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
+        return Checksum.finish(Checksum.sum(m, l3, headerLength, 0));
     }
 }
