@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * What the control thread needs from the running dataplane: a table change to publish as one
  * version, trace a packet through the real pipeline, read counters, and set port state. The
- * daemon implements it over {@code Forwarding}/{@code Dataplane}; tests can record calls.
+ * daemon implements it over {@code Fib}/{@code Workers}; tests can record calls.
  */
 public interface ForwardingPlane {
 

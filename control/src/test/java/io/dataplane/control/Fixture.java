@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.control.rib.Rib;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import java.util.List;
 
 /** A control plane over real (small) forwarding tables, loaded with a typical configuration. */
@@ -27,8 +27,8 @@ final class Fixture implements AutoCloseable {
             "route add 10.1.0.0/16 via 192.0.2.1 dev p1",
             "route add 2001:db8:1::/48 nexthop via 2001:db8::1 dev p1 weight 1 nexthop via 2001:db8::2 dev p2 weight 2 mpalgo l3");
 
-    final Forwarding forwarding = new Forwarding(new ForwardingLimits(64, 16, 256, 256, 2));
-    final ForwardingTables tables = new ForwardingTables(forwarding);
+    final Fib forwarding = new Fib(new FibLimits(64, 16, 256, 256, 2));
+    final FibPlane tables = new FibPlane(forwarding);
     final Rib rib = new Rib(64, 16);
     final ControlPlane plane = new ControlPlane(rib, null, new PortConfiguration());
     final Object session = new Object();

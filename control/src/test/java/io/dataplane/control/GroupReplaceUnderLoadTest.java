@@ -8,8 +8,8 @@ import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
-import io.dataplane.tables.ForwardingLimits;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.tables.FibLimits;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -35,7 +35,7 @@ class GroupReplaceUnderLoadTest {
 
     private final MemoryUmem umem = new MemoryUmem(8192, 2048);
     private final MemoryPort[] ports = new MemoryPort[PORTS];
-    private final Dataplane dataplane;
+    private final Workers dataplane;
     private final ControlPlane plane;
     private final Object session = new Object();
 
@@ -103,8 +103,8 @@ class GroupReplaceUnderLoadTest {
     }
 
     GroupReplaceUnderLoadTest() {
-        ForwardingLimits limits = new ForwardingLimits(1024, 64, 256, 256, 4);
-        Dataplane.Builder b = Dataplane.builder().limits(limits).idle(Dataplane.Idle.BUSY_SPIN);
+        FibLimits limits = new FibLimits(1024, 64, 256, 256, 4);
+        Workers.Builder b = Workers.builder().limits(limits).idle(Workers.Idle.BUSY_SPIN);
         List<String> config = new ArrayList<>();
         for (int i = 0; i < PORTS; i++) {
             ports[i] = new MemoryPort(i, "p" + i, umem, 1024, 1500);
@@ -120,7 +120,7 @@ class GroupReplaceUnderLoadTest {
         dataplane = b.build();
         plane = new ControlPlane(new Rib(limits.nexthops(), limits.groups()), null, new PortConfiguration());
         plane.loadConfiguration(config, "load.conf");
-        plane.attach(new DataplaneForwarding(dataplane));
+        plane.attach(new WorkerPlane(dataplane));
         dataplane.start();
     }
 

@@ -58,7 +58,7 @@ class RouteGetTest {
     /** The verdict and nexthop the workers' code gives the frame the query describes. */
     private static int[] pipeline(Pipeline p, Fixture f, String query) {
         RouteGet q = (RouteGet) CommandParser.parse(query).command();
-        MemorySegment frame = ForwardingTables.probe(q);
+        MemorySegment frame = FibPlane.probe(q);
         PacketBatch batch = new PacketBatch(1);
         batch.add(0, 0, (int) frame.byteSize());
         p.process(f.forwarding.snapshot(), frame, batch);

@@ -16,7 +16,7 @@ import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.testing.RouterTopology;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.net.InetAddress;
 import java.util.Map;
@@ -51,7 +51,7 @@ class AfXdpForwardingTest {
     private static int[] ifindex;
     private static HeardNeighbours neighbours;
     private static KernelFollower follower;
-    private static Dataplane dataplane;
+    private static Workers dataplane;
     private static Nexthop server1;
     private static Nexthop server2;
     private static final CountDownLatch server2Dead = new CountDownLatch(1);
@@ -89,7 +89,7 @@ class AfXdpForwardingTest {
         server1 = new Nexthop(1, macs[1], KernelAddresses.mac(ports[1].mac()), 1500, true, true);
         server2 = new Nexthop(2, macs[2], KernelAddresses.mac(ports[2].mac()), 1500, true, true);
 
-        Dataplane.Builder builder = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2);
+        Workers.Builder builder = Workers.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(-1, 0, 1, 2);
         String[][] own = {{RouterTopology.ROUTER_C4, RouterTopology.ROUTER_C6}, {"10.0.2.1", "2001:db8:2::1"},
             {"10.0.3.1", "2001:db8:3::1"}};
         for (int i = 0; i < 3; i++) {
@@ -99,7 +99,7 @@ class AfXdpForwardingTest {
         dataplane = builder.build();
         long[] client6 = IpAddresses.parse6("2001:db8:1::");
         long[] anycast6 = IpAddresses.parse6(RouterTopology.ANYCAST6);
-        dataplane.forwarding().change()
+        dataplane.fib().change()
                 .nexthop(NH_CLIENT, client)
                 .nexthop(NH_SERVER1, server1)
                 .nexthop(NH_SERVER2, server2)
@@ -112,7 +112,7 @@ class AfXdpForwardingTest {
         // Link down on a nexthop's port marks it dead, which takes it out of its group's hash space.
         neighbours.onLink = (index, up) -> {
             if (index == ifindex[2] && !up && server2Dead.getCount() > 0) {
-                dataplane.forwarding().change().nexthop(NH_SERVER2, server2.withAlive(false)).commit();
+                dataplane.fib().change().nexthop(NH_SERVER2, server2.withAlive(false)).commit();
                 server2Dead.countDown();
             }
         };
@@ -187,7 +187,7 @@ class AfXdpForwardingTest {
         out = topo.netns.output(topo.client, "ping", "-6", "-c", "1", "-t", "1", "-W", "2", RouterTopology.ANYCAST6);
         assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("Time exceeded"), out);
 
-        dataplane.forwarding().change().nexthop(NH_SERVER1, withMtu(server1, 1400)).nexthop(NH_SERVER2, withMtu(server2, 1400))
+        dataplane.fib().change().nexthop(NH_SERVER1, withMtu(server1, 1400)).nexthop(NH_SERVER2, withMtu(server2, 1400))
                 .commit();
         try {
             // 1472 + 8 + 20 = 1500 bytes of IPv4 with DF, 1452 + 8 + 40 = 1500 of IPv6: over the 1400 egress MTU.
@@ -197,7 +197,7 @@ class AfXdpForwardingTest {
                     RouterTopology.ANYCAST6);
             assertTrue(out.contains("From " + RouterTopology.ROUTER_C6) && out.contains("mtu=1400"), out);
         } finally {
-            dataplane.forwarding().change().nexthop(NH_SERVER1, server1).nexthop(NH_SERVER2, server2).commit();
+            dataplane.fib().change().nexthop(NH_SERVER1, server1).nexthop(NH_SERVER2, server2).commit();
         }
         assertTrue(dataplane.icmpErrorsSent() >= 4, "errors sent: " + dataplane.icmpErrorsSent());
     }
@@ -226,7 +226,7 @@ class AfXdpForwardingTest {
     @Test
     @Order(5)
     void icmpErrorsAboutAFlowReachTheServerThatOwnsItWithL3Hashing() throws Exception {
-        dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2}, new int[] {1, 2},
+        dataplane.fib().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2}, new int[] {1, 2},
                 MultipathAlgorithm.L3)).commit();
         byte[] routerMac = ports[0].mac();
         byte[] clientMac = topo.netns.call(topo.client, () -> {
@@ -266,7 +266,7 @@ class AfXdpForwardingTest {
             assertTrue(perServer[1] > 0 && perServer[2] > 0, "flows spread over both servers: " + java.util.Arrays.toString(perServer));
         } finally {
             raw.close();
-            dataplane.forwarding().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2},
+            dataplane.fib().change().group(GROUP, new GroupSpec(new int[] {NH_SERVER1, NH_SERVER2},
                     new int[] {1, 2}, MultipathAlgorithm.L4)).commit();
         }
     }

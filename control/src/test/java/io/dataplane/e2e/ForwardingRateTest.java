@@ -18,7 +18,7 @@ import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.testing.RouterTopology;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
@@ -167,9 +167,9 @@ class ForwardingRateTest {
                     }
                 }
                 // The worker is pinned to CPU 1; the generator runs on CPU 0.
-                try (Dataplane dp = Dataplane.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(1, 0, 1, 2)
-                        .idle(Dataplane.Idle.BUSY_SPIN).build()) {
-                    dp.forwarding().change()
+                try (Workers dp = Workers.builder().port(ports[0]).port(ports[1]).port(ports[2]).worker(1, 0, 1, 2)
+                        .idle(Workers.Idle.BUSY_SPIN).build()) {
+                    dp.fib().change()
                             .nexthop(1, new Nexthop(0, macs[0], KernelAddresses.mac(routerMac), 1500, true, true))
                             .nexthop(2, new Nexthop(1, macs[1], KernelAddresses.mac(ports[1].mac()), 1500, true, true))
                             .nexthop(3, new Nexthop(2, macs[2], KernelAddresses.mac(ports[2].mac()), 1500, true, true))

@@ -6,7 +6,7 @@ import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
-import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.Fib;
 import io.dataplane.tables.Quiescence;
 import io.dataplane.tables.Snapshot;
 import org.agrona.concurrent.Agent;
@@ -25,7 +25,7 @@ public final class Worker implements Agent {
     private static final int TX_FULL = Verdict.TX_FULL.code;
 
     private final int id;
-    private final Forwarding forwarding;
+    private final Fib forwarding;
     private final Quiescence quiescence;
     private final Port[] served;
     private final Port[] egress;
@@ -47,11 +47,11 @@ public final class Worker implements Agent {
      *               it includes the served ports, whose rings this worker also services
      * @param cpu the CPU to pin to, or -1 to leave the thread unpinned
      */
-    public Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters) {
+    public Worker(int id, Fib forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters) {
         this(id, forwarding, served, egress, cpu, burst, counters, new PortStates());
     }
 
-    Worker(int id, Forwarding forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters,
+    Worker(int id, Fib forwarding, Port[] served, Port[] egress, int cpu, int burst, WorkerCounters counters,
            PortStates portStates) {
         this.portStates = portStates;
         this.id = id;

@@ -10,11 +10,11 @@ import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import java.lang.foreign.MemorySegment;
 import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -85,9 +85,9 @@ class CounterFileTest {
         try (MemoryUmem umem = new MemoryUmem(1024, 2048)) {
             MemoryPort client = new MemoryPort(0, "client", umem, 64, 1500);
             MemoryPort server = new MemoryPort(1, "server", umem, 64, 1500);
-            try (Dataplane dp = Dataplane.builder().limits(new ForwardingLimits(16, 16, 16, 16, 2)).port(client).port(server)
+            try (Workers dp = Workers.builder().limits(new FibLimits(16, 16, 16, 16, 2)).port(client).port(server)
                     .countersFile(file).build()) {
-                dp.forwarding().change()
+                dp.fib().change()
                         .nexthop(1, new Nexthop(1, 0x0200_0000_0002L, 0x0200_0000_0001L, 1500, true, true))
                         .route4(IpAddresses.parse4("198.51.100.0"), 24, RouteTarget.nexthop(1))
                         .commit();
@@ -204,7 +204,7 @@ class CounterFileTest {
     @Test
     void workerErrorsAreCountedInTheFileAndTheLastIsKept() {
         Path file = dir.resolve("errors.counters");
-        try (Dataplane dp = Dataplane.builder().limits(new ForwardingLimits(4, 4, 4, 4, 2)).port(new FailingPort())
+        try (Workers dp = Workers.builder().limits(new FibLimits(4, 4, 4, 4, 2)).port(new FailingPort())
                 .countersFile(file).build()) {
             dp.start();
             long deadline = System.nanoTime() + DEADLINE_NANOS;

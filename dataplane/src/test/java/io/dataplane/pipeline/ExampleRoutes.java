@@ -1,7 +1,7 @@
 package io.dataplane.pipeline;
 
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -21,8 +21,8 @@ final class ExampleRoutes {
     static final long SERVER2_MAC = 0x020000000002L;
     static final long ROUTER_MAC = 0x0200000000feL;
 
-    static Forwarding build() {
-        Forwarding f = new Forwarding(new ForwardingLimits(64, 16, 64, 64, 4));
+    static Fib build() {
+        Fib f = new Fib(new FibLimits(64, 16, 64, 64, 4));
         f.change()
                 .nexthop(1, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 1500, true, true))
                 .nexthop(2, new Nexthop(2, SERVER2_MAC, ROUTER_MAC, 1500, true, true))

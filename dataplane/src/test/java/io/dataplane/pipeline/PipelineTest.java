@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.tables.FlowHash;
-import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.Fib;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Frames;
@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The pipeline's decisions and rewrites, frame by frame. */
 class PipelineTest {
-    private final Forwarding forwarding = ExampleRoutes.build();
+    private final Fib forwarding = ExampleRoutes.build();
     private final Snapshot s = forwarding.snapshot();
     private final Pipeline pipeline = new Pipeline(16);
 

@@ -7,7 +7,7 @@ import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.Port;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -34,20 +34,20 @@ public abstract class ForwardingContractTest {
     private static final long DEADLINE_NANOS = 20_000_000_000L;
 
     protected TestWire wire;
-    protected Dataplane dataplane;
+    protected Workers dataplane;
 
     protected abstract TestWire openWire();
 
     @BeforeEach
     void start() {
         wire = openWire();
-        Dataplane.Builder b = Dataplane.builder().limits(new ForwardingLimits(16, 16, 16, 16, 2));
+        Workers.Builder b = Workers.builder().limits(new FibLimits(16, 16, 16, 16, 2));
         for (Port p : wire.ports()) {
             b.port(p);
         }
         dataplane = b.build();
         wire.routerReceived(port -> dataplane.portCounter(port, PortCounter.RX_PACKETS));
-        dataplane.forwarding().change()
+        dataplane.fib().change()
                 .nexthop(1, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 1500, true, true))
                 .nexthop(2, new Nexthop(2, SERVER2_MAC, ROUTER_MAC, 1500, true, true))
                 .group(0, new GroupSpec(new int[] {1, 2}, new int[] {1, 2}, MultipathAlgorithm.L4))

@@ -8,8 +8,8 @@ import io.dataplane.tables.packet.Frames;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -34,7 +34,7 @@ class HotPathAllocationTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported());
         try (MemoryUmem umem = new MemoryUmem(4096, 2048);
-             Forwarding f = new Forwarding(new ForwardingLimits(16, 16, 16, 16, 2))) {
+             Fib f = new Fib(new FibLimits(16, 16, 16, 16, 2))) {
             MemoryPort[] ports = {new MemoryPort(0, "client", umem, 256, 1500),
                 new MemoryPort(1, "server1", umem, 256, 1500), new MemoryPort(2, "server2", umem, 256, 1500)};
             f.change()

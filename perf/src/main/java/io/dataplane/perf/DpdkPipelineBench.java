@@ -5,13 +5,13 @@ import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.tables.packet.Frames;
 import io.dataplane.port.DpdkPort;
 import io.dataplane.port.DpdkPortConfig;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -74,12 +74,12 @@ public final class DpdkPipelineBench {
                 "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1").withBurst(burst));
         DpdkPort server1 = DpdkPort.open(1, DpdkPortConfig.vdev("server1", "net_null0").withBurst(burst));
         DpdkPort server2 = DpdkPort.open(2, DpdkPortConfig.vdev("server2", "net_null1").withBurst(burst));
-        Dataplane dataplane = Dataplane.builder().limits(new ForwardingLimits(16, 16, 16, 16, 2))
+        Workers dataplane = Workers.builder().limits(new FibLimits(16, 16, 16, 16, 2))
                 .port(client).port(server1).port(server2)
-                .idle(Dataplane.Idle.BUSY_SPIN).burst(burst)
+                .idle(Workers.Idle.BUSY_SPIN).burst(burst)
                 .worker(cpu, 0) // receives on the client port only; transmits on any
                 .build();
-        dataplane.forwarding().change()
+        dataplane.fib().change()
                 .nexthop(1, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 1500, true, true))
                 .nexthop(2, new Nexthop(2, SERVER2_MAC, ROUTER_MAC, 1500, true, true))
                 .group(0, new GroupSpec(new int[] {1, 2}, new int[] {1, 2}, MultipathAlgorithm.L4))

@@ -2,8 +2,8 @@ package io.dataplane.perf;
 
 import io.dataplane.tables.packet.Frames;
 import io.dataplane.tables.FlowHash;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.GroupTable;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -56,7 +56,7 @@ public class HashSelectBenchmark {
     public int family;
 
     private Arena arena;
-    private Forwarding forwarding;
+    private Fib forwarding;
     private GroupTable groups;
     private int block;
     private int alg;
@@ -67,7 +67,7 @@ public class HashSelectBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofConfined();
-        forwarding = new Forwarding(new ForwardingLimits(256, 4, 16, 16, 1));
+        forwarding = new Fib(new FibLimits(256, 4, 16, 16, 1));
         Change c = forwarding.change();
         int[] members = new int[nexthops];
         int[] weights = new int[nexthops];

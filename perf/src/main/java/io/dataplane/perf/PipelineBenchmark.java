@@ -4,8 +4,8 @@ import io.dataplane.tables.packet.Frames;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
@@ -57,7 +57,7 @@ public class PipelineBenchmark {
     public int family;
 
     private Arena arena;
-    private Forwarding forwarding;
+    private Fib forwarding;
     private Snapshot snapshot;
     private Pipeline pipeline;
     private PacketBatch batch;
@@ -70,7 +70,7 @@ public class PipelineBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofConfined();
-        forwarding = new Forwarding(new ForwardingLimits(64, 4, 200_000, 4096, 1));
+        forwarding = new Fib(new FibLimits(64, 4, 200_000, 4096, 1));
         Change c = forwarding.change();
         int[] members = new int[8];
         int[] weights = new int[8];

@@ -10,10 +10,10 @@ import java.util.Objects;
  * A set of forwarding-state changes committed together by the single writer. Slot indices and
  * targets are checked as they are added; {@link #commit()} then validates the whole change (and
  * each prefix) against the state it would produce, and applies it only if all of it is valid (see
- * {@link Forwarding} for the order).
+ * {@link Fib} for the order).
  */
 public final class Change {
-    private final Forwarding forwarding;
+    private final Fib forwarding;
     /** Slot to new value; a null value removes the slot. */
     final Map<Integer, Nexthop> nexthops = new LinkedHashMap<>();
     final Map<Integer, GroupSpec> groups = new LinkedHashMap<>();
@@ -21,7 +21,7 @@ public final class Change {
     Integer hashSeed;
     private boolean committed;
 
-    Change(Forwarding forwarding) {
+    Change(Fib forwarding) {
         this.forwarding = forwarding;
     }
 

@@ -22,7 +22,7 @@ class SnapshotPublicationStressTest {
 
     @Test
     void everyReadSeesAWholeVersionAndNeverNoRoute() throws Exception {
-        try (Forwarding f = new Forwarding(new ForwardingLimits(16, 16, 64, 64, 2))) {
+        try (Fib f = new Fib(new FibLimits(16, 16, 64, 64, 2))) {
             int net = IpAddresses.parse4("10.1.0.0");
             Change setup = f.change();
             for (int i = 1; i <= 7; i++) {

@@ -1,13 +1,13 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.ControlPlane;
-import io.dataplane.control.DataplaneForwarding;
-import io.dataplane.control.ForwardingTables;
+import io.dataplane.control.WorkerPlane;
+import io.dataplane.control.FibPlane;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Libc;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
+import io.dataplane.worker.Workers;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,10 +26,10 @@ import java.util.concurrent.TimeUnit;
  * RIB cannot resolve are asked for once a second.
  */
 final class Daemon {
-    private final ForwardingLimits limits = ForwardingLimits.defaults();
+    private final FibLimits limits = FibLimits.defaults();
     private PortFactory ports;
-    private Dataplane dataplane;
-    private Forwarding tablesOnly;
+    private Workers dataplane;
+    private Fib tablesOnly;
     private KernelFollower follower;
     private ScheduledExecutorService resolver;
     /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
@@ -56,20 +56,20 @@ final class Daemon {
      */
     void start(ControlPlane plane, PortConfiguration config, Executor controlThread) {
         if (plane.rib().ports().isEmpty()) {
-            tablesOnly = new Forwarding(limits);
-            plane.attach(new ForwardingTables(tablesOnly));
+            tablesOnly = new Fib(limits);
+            plane.attach(new FibPlane(tablesOnly));
             return;
         }
         ports = new PortFactory(plane, config);
         try {
             PortSpec.Type type = ports.type();
-            Dataplane.Builder b = Dataplane.builder().limits(limits);
+            Workers.Builder b = Workers.builder().limits(limits);
             if (countersFile != null) {
                 b.countersFile(countersFile);
             }
             ports.open(b);
             dataplane = b.build();
-            plane.attach(new DataplaneForwarding(dataplane));
+            plane.attach(new WorkerPlane(dataplane));
             if (type == PortSpec.Type.AFXDP) {
                 followKernel(plane, controlThread);
             }

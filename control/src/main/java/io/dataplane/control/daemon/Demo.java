@@ -3,7 +3,7 @@ package io.dataplane.control.daemon;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MacAddress;
@@ -15,7 +15,7 @@ import io.dataplane.tables.packet.IpProtocol;
 import io.dataplane.tables.packet.Ipv4;
 import io.dataplane.tables.packet.Ipv6;
 import io.dataplane.tables.packet.Udp;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -114,11 +114,11 @@ public final class Demo {
             MemoryPort client = new MemoryPort(0, "client", umem, 2048, 1500);
             MemoryPort server1 = new MemoryPort(1, "server1", umem, 2048, 1500);
             MemoryPort server2 = new MemoryPort(2, "server2", umem, 2048, 1500);
-            Dataplane dp = Dataplane.builder()
-                    .limits(new ForwardingLimits(64, 64, 256, 256, 4))
+            Workers dp = Workers.builder()
+                    .limits(new FibLimits(64, 64, 256, 256, 4))
                     .port(client).port(server1).port(server2)
                     .worker(cpu, 0)
-                    .idle(Dataplane.Idle.BUSY_SPIN)
+                    .idle(Workers.Idle.BUSY_SPIN)
                     .build();
             try (dp) {
                 configure(dp);
@@ -133,9 +133,9 @@ public final class Demo {
         }
     }
 
-    private void configure(Dataplane dp) {
+    private void configure(Workers dp) {
         long router = MacAddress.parse("02:00:00:00:00:fe");
-        dp.forwarding().change()
+        dp.fib().change()
                 .nexthop(1, new Nexthop(1, MacAddress.parse("02:00:00:00:01:01"), router, 1500, true, true))
                 .nexthop(2, new Nexthop(2, MacAddress.parse("02:00:00:00:02:01"), router, 1500, true, true))
                 .group(0, group(0))
@@ -194,7 +194,7 @@ public final class Demo {
         Udp.write(m, ip + Ipv6.HEADER, sport, 53, udpLength);
     }
 
-    private int traffic(Dataplane dp, MemoryPort client, MemoryPort server1, MemoryPort server2) {
+    private int traffic(Workers dp, MemoryPort client, MemoryPort server1, MemoryPort server2) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment t = templates(arena);
             int total = flows * ROUTES;
@@ -233,7 +233,7 @@ public final class Demo {
             // the new group (the worker receives before it loads the snapshot).
             weights[0] = new int[] {3, 1};
             Thread swap = new Thread(() -> {
-                dp.forwarding().change().group(0, group(0)).commit();
+                dp.fib().change().group(0, group(0)).commit();
                 phase = 1;
             }, "demo-control");
             budget[0] = Integer.MAX_VALUE;

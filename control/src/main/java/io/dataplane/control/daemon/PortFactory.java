@@ -13,7 +13,7 @@ import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
 import io.dataplane.port.Umem;
 import io.dataplane.port.VethChecksums;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
@@ -66,7 +66,7 @@ final class PortFactory implements AutoCloseable {
     }
 
     /** Opens every port and adds it with its workers to {@code b}; the caller closes this factory on failure. */
-    void open(Dataplane.Builder b) {
+    void open(Workers.Builder b) {
         switch (type()) {
             case MEMORY -> memoryPorts(b);
             case AFXDP -> afXdpPorts(b);
@@ -80,7 +80,7 @@ final class PortFactory implements AutoCloseable {
     }
 
     /** One worker over all memory ports, sharing one frame memory. */
-    private void memoryPorts(Dataplane.Builder b) {
+    private void memoryPorts(Workers.Builder b) {
         Rib rib = plane.rib();
         MemoryUmem umem = new MemoryUmem(8192, 2048);
         resources.add(umem);
@@ -94,7 +94,7 @@ final class PortFactory implements AutoCloseable {
         b.worker(firstCpu(), all);
     }
 
-    private void afXdpPorts(Dataplane.Builder b) {
+    private void afXdpPorts(Workers.Builder b) {
         Rib rib = plane.rib();
         int queues = config.spec(rib.ports().getFirst()).queues();
         for (Rib.PortEntry p : rib.ports()) {
@@ -138,7 +138,7 @@ final class PortFactory implements AutoCloseable {
     }
 
     /** The device's first IPv4 and first global IPv6 address become the source of the ICMP errors sent from the port. */
-    private static void icmpSource(Dataplane.Builder b, int port, List<Rtnetlink.Address> addresses) {
+    private static void icmpSource(Workers.Builder b, int port, List<Rtnetlink.Address> addresses) {
         int v4 = 0;
         long v6Hi = 0;
         long v6Lo = 0;
@@ -158,7 +158,7 @@ final class PortFactory implements AutoCloseable {
     }
 
     /** DPDK ports: one EAL per process, one queue per port, one worker for them all. */
-    private void dpdkPorts(Dataplane.Builder b) {
+    private void dpdkPorts(Workers.Builder b) {
         Rib rib = plane.rib();
         EalOptions eal = config.dpdkEal() != null ? config.dpdkEal() : EalOptions.NO_HUGEPAGES;
         Eal.current().orElseGet(() -> Eal.start(eal));

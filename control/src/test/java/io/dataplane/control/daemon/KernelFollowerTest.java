@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.control.ControlPlane;
-import io.dataplane.control.ForwardingTables;
+import io.dataplane.control.FibPlane;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.SlotNexthop;
 import io.dataplane.ffi.Rtnetlink;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import io.dataplane.testing.Netns;
 import java.net.InetAddress;
 import java.util.List;
@@ -59,14 +59,14 @@ class KernelFollowerTest {
 
     @Test
     void kernelEntriesReachTheRibAndStaticOnesWin() throws Exception {
-        try (Forwarding forwarding = new Forwarding(new ForwardingLimits(64, 16, 256, 256, 2))) {
+        try (Fib forwarding = new Fib(new FibLimits(64, 16, 256, 256, 2))) {
             ControlPlane plane = new ControlPlane(new Rib(64, 16), null, new PortConfiguration());
             plane.loadConfiguration(List.of(
                     "port add dev p0 type memory",
                     "port add dev p1 type memory",
                     "route add 10.1.0.0/16 via 10.0.0.2 dev p0",
                     "route add 10.2.0.0/16 via 10.0.0.2 dev p1"), "k.conf");
-            ForwardingTables tables = new ForwardingTables(forwarding);
+            FibPlane tables = new FibPlane(forwarding);
             plane.attach(tables);
             Rib rib = plane.rib();
             // The control thread is this one: every relayed report runs at once.

@@ -1,7 +1,7 @@
 package io.dataplane.perf.vskernel;
 
 import io.dataplane.tables.MultipathAlgorithm;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Dataplane.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, boolean inProcess, List<String> commandLine) {
+        long minRate, Workers.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, boolean inProcess, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -59,7 +59,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       SCHED_OTHER, time-sliced like ksoftirqd under overload; FIFO
                                       starves an AF_XDP worker behind it when overloaded)
               --min-rate PPS          refuse to run when the generator alone offers less (default 0)
-              --in-process            run our router inside the harness JVM (Dataplane + AfXdpPort)
+              --in-process            run our router inside the harness JVM (Workers + AfXdpPort)
                                       instead of 'bin/dataplane run --config FILE' in the router
                                       namespace (the default)
               --idle busy-spin|yield|backoff   the in-process worker's idle strategy (default backoff)
@@ -80,7 +80,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         double searchSeconds = 1;
         String weightText = null;
         MultipathAlgorithm algorithm = MultipathAlgorithm.L4;
-        Dataplane.Idle idle = Dataplane.Idle.BACKOFF;
+        Workers.Idle idle = Workers.Idle.BACKOFF;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -140,7 +140,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--search-seconds" -> searchSeconds = number(a, v, 0, 60);
                 case "--idle" -> {
                     try {
-                        idle = Dataplane.Idle.parse(v);
+                        idle = Workers.Idle.parse(v);
                     } catch (IllegalArgumentException e) {
                         throw new BenchException("--idle: " + e.getMessage());
                     }

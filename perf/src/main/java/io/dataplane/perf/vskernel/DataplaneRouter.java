@@ -12,7 +12,7 @@ import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.pipeline.Verdict;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,14 +32,14 @@ final class DataplaneRouter implements RouterUnderTest {
     private final long[] weights;
     private final MultipathAlgorithm algorithm;
     private final int cpu;
-    private final Dataplane.Idle idle;
+    private final Workers.Idle idle;
     private Umem umem;
     private final List<AfXdpPort> ports = new ArrayList<>();
-    private Dataplane dataplane;
+    private Workers dataplane;
     private String mode = "?";
     private String lastCounters = "";
 
-    DataplaneRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int cpu, Dataplane.Idle idle) {
+    DataplaneRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int cpu, Workers.Idle idle) {
         this.topo = topo;
         this.routes = routes;
         this.weights = weights;
@@ -66,14 +66,14 @@ final class DataplaneRouter implements RouterUnderTest {
                 return null;
             });
             mode = ports.getFirst().zeroCopy() ? "zero-copy" : "copy";
-            Dataplane.Builder b = Dataplane.builder().idle(idle);
+            Workers.Builder b = Workers.builder().idle(idle);
             int[] all = new int[ports.size()];
             for (int i = 0; i < all.length; i++) {
                 b.port(ports.get(i));
                 all[i] = i;
             }
             dataplane = b.worker(cpu, all).build();
-            Change c = dataplane.forwarding().change();
+            Change c = dataplane.fib().change();
             for (int i = 0; i < n; i++) {
                 c.nexthop(i, new Nexthop(i + 1, KernelAddresses.mac(BenchTopology.sinkMac(i)),
                         KernelAddresses.mac(BenchTopology.routerOutMac(i)), 1500, true, true));
@@ -107,7 +107,7 @@ final class DataplaneRouter implements RouterUnderTest {
 
     @Override
     public void removeNexthop(int index) {
-        dataplane.forwarding().change().group(GROUP, group(index)).commit();
+        dataplane.fib().change().group(GROUP, group(index)).commit();
     }
 
     /** Frames that reached the worker but were not forwarded, by the dataplane's own counters. */
@@ -162,7 +162,7 @@ final class DataplaneRouter implements RouterUnderTest {
 
     @Override
     public String describe() {
-        return "io.dataplane Dataplane in the harness JVM: AF_XDP (" + mode + " mode) on r0..r" + topo.nexthops
+        return "io.dataplane Workers in the harness JVM: AF_XDP (" + mode + " mode) on r0..r" + topo.nexthops
                 + ", one worker pinned to CPU " + cpu + ", idle strategy " + idle.name().toLowerCase().replace('_', '-');
     }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The single writer's validation and publication rules. */
-class ForwardingTest {
-    private final Forwarding f = new Forwarding(new ForwardingLimits(64, 64, 16, 64, 4));
+class FibTest {
+    private final Fib f = new Fib(new FibLimits(64, 64, 16, 64, 4));
 
     @AfterEach
     void close() {

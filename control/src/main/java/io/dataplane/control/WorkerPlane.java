@@ -3,26 +3,26 @@ package io.dataplane.control;
 import io.dataplane.counters.CounterSums;
 import io.dataplane.counters.CounterType;
 import io.dataplane.pipeline.Verdict;
-import io.dataplane.worker.Dataplane;
+import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The running dataplane as the control plane sees it: its tables plus the counters the workers
+ * The forwarding plane with running workers, as the control plane sees it: the FIB plus the counters the workers
  * write into the dataplane's counter file, read through {@link CounterSums}.
  */
-public final class DataplaneForwarding extends ForwardingTables {
+public final class WorkerPlane extends FibPlane {
     /** Counters only some port types keep (AF_XDP sockets, DPDK ports), in display order. */
     private static final CounterType[] PORT_OWN_COUNTERS = {CounterType.AFXDP_TX_RING_FULL, CounterType.AFXDP_KICK_ERRORS,
         CounterType.DPDK_MULTI_SEGMENT_DROPS};
 
-    private final Dataplane dataplane;
+    private final Workers dataplane;
     private final CounterSums counters;
 
-    public DataplaneForwarding(Dataplane dataplane) {
-        super(dataplane.forwarding());
+    public WorkerPlane(Workers dataplane) {
+        super(dataplane.fib());
         this.dataplane = dataplane;
         this.counters = dataplane.counters();
     }

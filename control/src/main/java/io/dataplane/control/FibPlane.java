@@ -4,7 +4,7 @@ import io.dataplane.control.command.Command.RouteGet;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;
-import io.dataplane.tables.Forwarding;
+import io.dataplane.tables.Fib;
 import io.dataplane.tables.packet.Ethernet;
 import io.dataplane.tables.packet.Icmp;
 import io.dataplane.tables.packet.IpProtocol;
@@ -19,22 +19,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The forwarding tables seen from the control thread: hands out the {@link Change} each command
+ * The forwarding plane made of the FIB alone, as the control thread uses it: hands out the {@link Change} each command
  * or batch is written into (one per transaction, so workers see all of it or none of it), and
  * traces packets for {@code route get} through the pipeline's own decision code. Without running
- * workers there are no counters; {@link DataplaneForwarding} adds them.
+ * workers there are no counters; {@link WorkerPlane} adds them.
  */
-public class ForwardingTables implements ForwardingPlane {
-    protected final Forwarding forwarding;
+public class FibPlane implements ForwardingPlane {
+    protected final Fib forwarding;
     // The control thread's own pipeline instance: trace() uses the workers' code on a synthetic frame.
     private final Pipeline tracer;
 
-    public ForwardingTables(Forwarding forwarding) {
+    public FibPlane(Fib forwarding) {
         this.forwarding = forwarding;
         this.tracer = new Pipeline(forwarding.limits().groups());
     }
 
-    public Forwarding forwarding() {
+    public Fib fib() {
         return forwarding;
     }
 

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * All forwarding state and its single writer's protocol. The control thread builds a
+ * The FIB: all forwarding state (LPM tables, nexthop and group tables, the published snapshot)
+ * and its single writer's protocol. The control thread builds a
  * {@link Change} and commits it; workers read {@link #snapshot()} once per burst.
  *
  * <p>Commit order, so that no packet ever sees a route pointing at a slot its snapshot lacks, and
@@ -20,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>publish a snapshot without the removed nexthops and groups (routes no longer reach them).
  * </ol>
  */
-public final class Forwarding implements AutoCloseable {
-    private final ForwardingLimits limits;
+public final class Fib implements AutoCloseable {
+    private final FibLimits limits;
     private final Quiescence quiescence;
     private final Lpm4 lpm4;
     private final Lpm6 lpm6;
@@ -35,7 +36,7 @@ public final class Forwarding implements AutoCloseable {
     private final int[] nexthopRoutes;
     private final int[] groupRoutes;
 
-    public Forwarding(ForwardingLimits limits) {
+    public Fib(FibLimits limits) {
         this.limits = limits;
         this.quiescence = new Quiescence(limits.workers());
         this.lpm4 = new Lpm4(limits.lpm4Tbl8Groups(), quiescence);
@@ -46,7 +47,7 @@ public final class Forwarding implements AutoCloseable {
                 new Snapshot(1, 0, NexthopTable.empty(), GroupTable.empty(), lpm4, lpm6));
     }
 
-    public ForwardingLimits limits() {
+    public FibLimits limits() {
         return limits;
     }
 

@@ -7,8 +7,8 @@ import io.dataplane.icmp.IcmpRateLimiter;
 import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
-import io.dataplane.tables.Forwarding;
-import io.dataplane.tables.ForwardingLimits;
+import io.dataplane.tables.Fib;
+import io.dataplane.tables.FibLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,13 +25,13 @@ import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * The running fast path: the forwarding state, the ports, the pinned workers that poll them, and
+ * The running fast path: the FIB, the ports, the pinned workers that poll them, and
  * their {@link CounterFile} (a file when the builder names one, else anonymous memory). The control
- * plane changes state only through {@link #forwarding()} and reads counters through
+ * plane changes state only through {@link #fib()} and reads counters through
  * {@link #counters()} while workers run; another process reads the same file.
  */
-public final class Dataplane implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
+public final class Workers implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Workers.class.getName());
     /** How an idle worker waits: spin for latency, back off to share the machine. */
     public enum Idle {
         BUSY_SPIN, YIELD, BACKOFF;
@@ -58,7 +58,7 @@ public final class Dataplane implements AutoCloseable {
     private record WorkerPlan(int cpu, Port[] table, int[] served) {
     }
 
-    private final Forwarding forwarding;
+    private final Fib forwarding;
     private final Port[] ports;
     /** Every port object of every worker, closed with the dataplane. */
     private final List<Port> allPorts = new ArrayList<>();
@@ -75,8 +75,8 @@ public final class Dataplane implements AutoCloseable {
     /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
     private ScheduledExecutorService statistics;
 
-    private Dataplane(Builder b) {
-        this.forwarding = new Forwarding(b.limits);
+    private Workers(Builder b) {
+        this.forwarding = new Fib(b.limits);
         this.ports = b.ports.toArray(new Port[0]);
         this.idle = b.idle;
         allPorts.addAll(b.ports);
@@ -192,7 +192,7 @@ public final class Dataplane implements AutoCloseable {
         runners.clear();
     }
 
-    public Forwarding forwarding() {
+    public Fib fib() {
         return forwarding;
     }
 
@@ -270,7 +270,7 @@ public final class Dataplane implements AutoCloseable {
     public static final class Builder {
         private final List<Port> ports = new ArrayList<>();
         private final List<WorkerPlan> workers = new ArrayList<>();
-        private ForwardingLimits limits = ForwardingLimits.defaults();
+        private FibLimits limits = FibLimits.defaults();
         private Idle idle = Idle.BACKOFF;
         private int burst = 64;
         private Path countersFile;
@@ -279,7 +279,7 @@ public final class Dataplane implements AutoCloseable {
         private final long[] icmp6Hi = new long[WorkerCounters.MAX_PORTS];
         private final long[] icmp6Lo = new long[WorkerCounters.MAX_PORTS];
 
-        public Builder limits(ForwardingLimits value) {
+        public Builder limits(FibLimits value) {
             limits = Objects.requireNonNull(value);
             return this;
         }
@@ -356,11 +356,11 @@ public final class Dataplane implements AutoCloseable {
             return this;
         }
 
-        public Dataplane build() {
+        public Workers build() {
             if (ports.isEmpty() && workers.stream().allMatch(w -> w.table() == null)) {
                 throw new IllegalStateException("a dataplane needs at least one port");
             }
-            return new Dataplane(this);
+            return new Workers(this);
         }
     }
 }

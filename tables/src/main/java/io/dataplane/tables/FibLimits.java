@@ -9,8 +9,8 @@ package io.dataplane.tables;
  * @param lpm6Groups IPv6 LPM 8-bit stride groups
  * @param workers most worker threads that read the state at once
  */
-public record ForwardingLimits(int nexthops, int groups, int lpm4Tbl8Groups, int lpm6Groups, int workers) {
-    public ForwardingLimits {
+public record FibLimits(int nexthops, int groups, int lpm4Tbl8Groups, int lpm6Groups, int workers) {
+    public FibLimits {
         check("nexthops", nexthops, 1, RouteTarget.MAX_INDEX + 1);
         check("groups", groups, 1, RouteTarget.MAX_INDEX + 1);
         check("lpm4Tbl8Groups", lpm4Tbl8Groups, 1, 1 << 24);
@@ -19,8 +19,8 @@ public record ForwardingLimits(int nexthops, int groups, int lpm4Tbl8Groups, int
     }
 
     /** 64k nexthops and groups, 64k IPv4 tbl8 groups (64 MiB, enough for a full Internet table), 64k IPv6 groups, 64 workers. */
-    public static ForwardingLimits defaults() {
-        return new ForwardingLimits(65536, 65536, 65536, 65536, 64);
+    public static FibLimits defaults() {
+        return new FibLimits(65536, 65536, 65536, 65536, 64);
     }
 
     private static void check(String name, int value, int min, int max) {
