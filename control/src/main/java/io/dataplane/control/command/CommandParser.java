@@ -1,13 +1,11 @@
 package io.dataplane.control.command;
 
-import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.control.command.Command.*;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 
 /**
  * Parses one line of the control grammar into a {@link Request}. The grammar follows iproute2
@@ -46,24 +44,10 @@ public final class CommandParser {
     public record Request(boolean json, Command command) {
     }
 
-    private final List<String> tokens = new ArrayList<>();
-    private int pos;
+    private final Tokens tokens;
 
     private CommandParser(String line) {
-        int i = 0;
-        int n = line.length();
-        while (i < n) {
-            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
-                i++;
-            }
-            int start = i;
-            while (i < n && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
-                i++;
-            }
-            if (i > start) {
-                tokens.add(line.substring(start, i));
-            }
-        }
+        tokens = new Tokens(line);
     }
 
     /** True for lines that carry no command: empty, blank, or a '#' comment. */
@@ -78,14 +62,14 @@ public final class CommandParser {
 
     private Request request() {
         boolean json = false;
-        while (peek() != null && peek().startsWith("-")) {
-            String opt = next();
+        while (tokens.peek() != null && tokens.peek().startsWith("-")) {
+            String opt = tokens.next();
             switch (opt) {
                 case "-j", "-json" -> json = true;
-                default -> throw error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch)");
+                default -> throw tokens.error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch)");
             }
         }
-        String object = expect("an object: route, nexthop, neigh, link, set, stats, batch");
+        String object = tokens.expect("an object: route, nexthop, neigh, link, set, stats, batch");
         Command c = switch (object) {
             case "route", "r", "ro" -> route();
             case "nexthop", "nh" -> nexthop();
@@ -94,7 +78,7 @@ public final class CommandParser {
             case "set" -> set();
             case "stats" -> stats();
             case "batch" -> batch();
-            default -> throw error(object, "an object: route, nexthop, neigh, link, set, stats, batch");
+            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, stats, batch");
         };
         return new Request(json, c);
     }
@@ -102,40 +86,40 @@ public final class CommandParser {
     // ---- route ----
 
     private Command route() {
-        String verb = peek() == null ? "show" : next();
+        String verb = tokens.peek() == null ? "show" : tokens.next();
         return switch (verb) {
             case "add" -> new RouteSet(Op.ADD, prefix(), routeSpec(true));
             case "replace", "change" -> new RouteSet(Op.REPLACE, prefix(), routeSpec(true));
             case "del", "delete" -> {
                 Prefix p = prefix();
-                yield new RouteDel(p, peek() == null ? null : routeSpec(false));
+                yield new RouteDel(p, tokens.peek() == null ? null : routeSpec(false));
             }
             case "show", "list", "ls", "lst" -> {
-                Prefix p = peek() == null ? null : prefix();
-                end();
+                Prefix p = tokens.peek() == null ? null : prefix();
+                tokens.end();
                 yield new RouteShow(p);
             }
             case "get" -> routeGet();
-            default -> throw error(verb, "a route command: add, replace, del, show or get");
+            default -> throw tokens.error(verb, "a route command: add, replace, del, show or get");
         };
     }
 
     private RouteSpec routeSpec(boolean required) {
-        String first = peek();
+        String first = tokens.peek();
         if (first == null) {
-            throw missing("'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
+            throw tokens.missing("'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
         }
         if (first.equals("nhid")) {
-            next();
-            int id = number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
-            end();
+            tokens.next();
+            int id = tokens.number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+            tokens.end();
             return new NexthopRef(id);
         }
         List<Hop> hops = new ArrayList<>();
         MultipathAlgorithm mpalgo = null;
         if (first.equals("nexthop")) {
-            while (peek() != null && peek().equals("nexthop")) {
-                next();
+            while (tokens.peek() != null && tokens.peek().equals("nexthop")) {
+                tokens.next();
                 hops.add(hop("nexthop", 256));
             }
             if (hops.size() < 2) {
@@ -145,13 +129,13 @@ public final class CommandParser {
         } else if (first.equals("via") || first.equals("dev") || first.equals("weight")) {
             hops.add(hop("route", 256));
         } else {
-            throw error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
+            throw tokens.error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
         }
-        if (peek() != null && peek().equals("mpalgo")) {
-            next();
+        if (tokens.peek() != null && tokens.peek().equals("mpalgo")) {
+            tokens.next();
             mpalgo = mpalgo();
         }
-        end();
+        tokens.end();
         if (!required && hops.isEmpty()) {
             return null;
         }
@@ -164,39 +148,39 @@ public final class CommandParser {
         String dev = null;
         int weight = 1;
         boolean weightSet = false;
-        while (peek() != null && !peek().equals("nexthop") && !peek().equals("mpalgo")) {
-            String k = next();
+        while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")) {
+            String k = tokens.next();
             switch (k) {
                 case "via" -> {
                     if (via != null) {
-                        throw error(k, "one 'via' per " + where + " (this one has two)");
+                        throw tokens.error(k, "one 'via' per " + where + " (this one has two)");
                     }
                     via = address("via", "a gateway address (IPv4 or IPv6)");
                 }
                 case "dev" -> {
                     if (dev != null) {
-                        throw error(k, "one 'dev' per " + where + " (this one has two)");
+                        throw tokens.error(k, "one 'dev' per " + where + " (this one has two)");
                     }
-                    dev = devName();
+                    dev = tokens.devName();
                 }
                 case "weight" -> {
                     if (maxWeight == 1) {
-                        throw error(k, "'via' or 'dev' (a nexthop object has no weight: weights belong to its groups, 'group ID,WEIGHT/...')");
+                        throw tokens.error(k, "'via' or 'dev' (a nexthop object has no weight: weights belong to its groups, 'group ID,WEIGHT/...')");
                     }
                     if (weightSet) {
-                        throw error(k, "one 'weight' per " + where + " (this one has two)");
+                        throw tokens.error(k, "one 'weight' per " + where + " (this one has two)");
                     }
-                    weight = number("weight", "a weight 1.." + maxWeight, 1, maxWeight);
+                    weight = tokens.number("weight", "a weight 1.." + maxWeight, 1, maxWeight);
                     weightSet = true;
                 }
-                default -> throw error(k, "'via', 'dev', 'weight'" + (where.equals("nexthop") ? ", 'nexthop'" : "") + " or 'mpalgo'");
+                default -> throw tokens.error(k, "'via', 'dev', 'weight'" + (where.equals("nexthop") ? ", 'nexthop'" : "") + " or 'mpalgo'");
             }
         }
         if (via == null) {
-            throw missing("'via ADDR' in the " + where + " (routes without a gateway are not supported: name the neighbour to forward to)");
+            throw tokens.missing("'via ADDR' in the " + where + " (routes without a gateway are not supported: name the neighbour to forward to)");
         }
         if (dev == null) {
-            throw missing("'dev PORT' in the " + where + " after 'via " + via + "'");
+            throw tokens.missing("'dev PORT' in the " + where + " after 'via " + via + "'");
         }
         return new Hop(via, dev, weight);
     }
@@ -208,15 +192,15 @@ public final class CommandParser {
         int sport = -1;
         int dport = -1;
         int flowlabel = -1;
-        while (peek() != null) {
-            String k = next();
+        while (tokens.peek() != null) {
+            String k = tokens.next();
             switch (k) {
                 case "from" -> src = address("from", "a source address");
                 case "ipproto" -> proto = ipproto();
-                case "sport" -> sport = number("sport", "a port 0..65535", 0, 65535);
-                case "dport" -> dport = number("dport", "a port 0..65535", 0, 65535);
-                case "flowlabel" -> flowlabel = number("flowlabel", "a flow label 0..1048575 (0xfffff)", 0, 0xFFFFF);
-                default -> throw error(k, "'from', 'ipproto', 'sport', 'dport' or 'flowlabel'");
+                case "sport" -> sport = tokens.number("sport", "a port 0..65535", 0, 65535);
+                case "dport" -> dport = tokens.number("dport", "a port 0..65535", 0, 65535);
+                case "flowlabel" -> flowlabel = tokens.number("flowlabel", "a flow label 0..1048575 (0xfffff)", 0, 0xFFFFF);
+                default -> throw tokens.error(k, "'from', 'ipproto', 'sport', 'dport' or 'flowlabel'");
             }
         }
         if (src != null && src.v6() != dst.v6()) {
@@ -229,15 +213,15 @@ public final class CommandParser {
     }
 
     private int ipproto() {
-        String t = expect("a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255");
+        String t = tokens.expect("a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255");
         return switch (t.toLowerCase(Locale.ROOT)) {
             case "tcp" -> 6;
             case "udp" -> 17;
             case "icmp" -> 1;
             case "ipv6-icmp", "icmpv6", "icmp6" -> 58;
             default -> {
-                pos--;
-                yield number("ipproto", "a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255", 0, 255);
+                tokens.back();
+                yield tokens.number("ipproto", "a protocol: tcp, udp, icmp, ipv6-icmp or a number 0..255", 0, 255);
             }
         };
     }
@@ -245,60 +229,60 @@ public final class CommandParser {
     // ---- nexthop ----
 
     private Command nexthop() {
-        String verb = peek() == null ? "show" : next();
+        String verb = tokens.peek() == null ? "show" : tokens.next();
         return switch (verb) {
             case "add" -> nexthopSet(Op.ADD);
             case "replace" -> nexthopSet(Op.REPLACE);
             case "del", "delete" -> {
-                keyword("id");
+                tokens.keyword("id");
                 int id = nexthopId();
-                end();
+                tokens.end();
                 yield new NexthopDel(id);
             }
             case "show", "list", "ls" -> {
                 Integer id = null;
-                if (peek() != null) {
-                    keyword("id");
+                if (tokens.peek() != null) {
+                    tokens.keyword("id");
                     id = nexthopId();
                 }
-                end();
+                tokens.end();
                 yield new NexthopShow(id);
             }
-            default -> throw error(verb, "a nexthop command: add, replace, del or show");
+            default -> throw tokens.error(verb, "a nexthop command: add, replace, del or show");
         };
     }
 
     private Command nexthopSet(Op op) {
-        keyword("id");
+        tokens.keyword("id");
         int id = nexthopId();
-        String k = peek();
+        String k = tokens.peek();
         if ("group".equals(k)) {
-            next();
-            String spec = expect("group members ID[,WEIGHT]/ID[,WEIGHT]/...");
+            tokens.next();
+            String spec = tokens.expect("group members ID[,WEIGHT]/ID[,WEIGHT]/...");
             List<Member> members = members(spec);
             MultipathAlgorithm mpalgo = null;
-            if (peek() != null) {
-                keyword("mpalgo");
+            if (tokens.peek() != null) {
+                tokens.keyword("mpalgo");
                 mpalgo = mpalgo();
             }
-            end();
+            tokens.end();
             return new NexthopSet(op, id, null, List.copyOf(members), mpalgo);
         }
         if (k == null || !(k.equals("via") || k.equals("dev"))) {
             if (k == null) {
-                throw missing("'via ADDR dev PORT' or 'group ID[,WEIGHT]/...' after 'id " + id + "'");
+                throw tokens.missing("'via ADDR dev PORT' or 'group ID[,WEIGHT]/...' after 'id " + id + "'");
             }
-            throw error(k, "'via ADDR dev PORT' or 'group ID[,WEIGHT]/...'");
+            throw tokens.error(k, "'via ADDR dev PORT' or 'group ID[,WEIGHT]/...'");
         }
         Hop hop = hop("nexthop", 1);
-        if (peek() != null) {
-            throw error(peek(), "the end of the command (a nexthop object has no weight or mpalgo; weights belong to groups)");
+        if (tokens.peek() != null) {
+            throw tokens.error(tokens.peek(), "the end of the command (a nexthop object has no weight or mpalgo; weights belong to groups)");
         }
         return new NexthopSet(op, id, hop, null, null);
     }
 
     private List<Member> members(String spec) {
-        int at = pos; // token number of the spec, for messages
+        int at = tokens.position(); // token number of the spec, for messages
         List<Member> out = new ArrayList<>();
         for (String m : spec.split("/", -1)) {
             String[] idw = m.split(",", -1);
@@ -320,125 +304,125 @@ public final class CommandParser {
     }
 
     private int nexthopId() {
-        return number("id", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+        return tokens.number("id", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
     }
 
     // ---- neigh, link, set, stats, batch ----
 
     private Command neigh() {
-        String verb = peek() == null ? "show" : next();
+        String verb = tokens.peek() == null ? "show" : tokens.next();
         switch (verb) {
             case "add", "replace" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
                 Long mac = null;
                 String dev = null;
-                while (peek() != null) {
-                    String k = next();
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
                     switch (k) {
-                        case "lladdr" -> mac = parseWith("lladdr", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
-                        case "dev" -> dev = devName();
-                        case "nud" -> expect("a state (accepted and ignored: static entries are permanent)");
-                        default -> throw error(k, "'lladdr MAC' or 'dev PORT'");
+                        case "lladdr" -> mac = tokens.parseWith("lladdr", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
+                        case "dev" -> dev = tokens.devName();
+                        case "nud" -> tokens.expect("a state (accepted and ignored: static entries are permanent)");
+                        default -> throw tokens.error(k, "'lladdr MAC' or 'dev PORT'");
                     }
                 }
                 if (mac == null) {
-                    throw missing("'lladdr MAC' (the neighbour's link-layer address)");
+                    throw tokens.missing("'lladdr MAC' (the neighbour's link-layer address)");
                 }
                 if (dev == null) {
-                    throw missing("'dev PORT' (the port the neighbour is on)");
+                    throw tokens.missing("'dev PORT' (the port the neighbour is on)");
                 }
                 return new NeighAdd(a, mac, dev);
             }
             case "del", "delete" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
                 String dev = null;
-                while (peek() != null) {
-                    String k = next();
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
                     switch (k) {
-                        case "dev" -> dev = devName();
-                        case "lladdr" -> parseWith("lladdr", "a MAC address", MacAddress::parse);
-                        default -> throw error(k, "'dev PORT'");
+                        case "dev" -> dev = tokens.devName();
+                        case "lladdr" -> tokens.parseWith("lladdr", "a MAC address", MacAddress::parse);
+                        default -> throw tokens.error(k, "'dev PORT'");
                     }
                 }
                 if (dev == null) {
-                    throw missing("'dev PORT' (the port the neighbour is on)");
+                    throw tokens.missing("'dev PORT' (the port the neighbour is on)");
                 }
                 return new NeighDel(a, dev);
             }
             case "show", "list", "ls" -> {
                 String dev = null;
-                if (peek() != null) {
-                    keyword("dev");
-                    dev = devName();
+                if (tokens.peek() != null) {
+                    tokens.keyword("dev");
+                    dev = tokens.devName();
                 }
-                end();
+                tokens.end();
                 return new NeighShow(dev);
             }
-            default -> throw error(verb, "a neigh command: add, del or show");
+            default -> throw tokens.error(verb, "a neigh command: add, del or show");
         }
     }
 
     private Command link() {
-        String verb = peek() == null ? "show" : next();
+        String verb = tokens.peek() == null ? "show" : tokens.next();
         switch (verb) {
             case "show", "list", "ls" -> {
                 String dev = null;
-                if (peek() != null) {
-                    if (peek().equals("dev")) {
-                        next();
+                if (tokens.peek() != null) {
+                    if (tokens.peek().equals("dev")) {
+                        tokens.next();
                     }
-                    dev = devName();
+                    dev = tokens.devName();
                 }
-                end();
+                tokens.end();
                 return new LinkShow(dev);
             }
             case "set" -> {
-                if (peek() != null && peek().equals("dev")) {
-                    next();
+                if (tokens.peek() != null && tokens.peek().equals("dev")) {
+                    tokens.next();
                 }
-                String dev = devName();
-                String state = expect("'up' or 'down'");
+                String dev = tokens.devName();
+                String state = tokens.expect("'up' or 'down'");
                 boolean up = switch (state) {
                     case "up" -> true;
                     case "down" -> false;
-                    default -> throw error(state, "'up' or 'down'");
+                    default -> throw tokens.error(state, "'up' or 'down'");
                 };
-                end();
+                tokens.end();
                 return new LinkSet(dev, up);
             }
-            default -> throw error(verb, "a link command: show or set");
+            default -> throw tokens.error(verb, "a link command: show or set");
         }
     }
 
     private Command set() {
-        keyword("hash-seed");
-        String t = expect("a hash seed 0..4294967295");
-        long v = parseLong(t, 0, 0xFFFF_FFFFL, "bad hash seed '" + t + "' (token " + pos + "): expected a number 0..4294967295 (decimal or 0x hex)");
-        end();
+        tokens.keyword("hash-seed");
+        String t = tokens.expect("a hash seed 0..4294967295");
+        long v = Tokens.parseLong(t, 0, 0xFFFF_FFFFL, "bad hash seed '" + t + "' (token " + tokens.position() + "): expected a number 0..4294967295 (decimal or 0x hex)");
+        tokens.end();
         return new SetHashSeed((int) v);
     }
 
     private Command stats() {
         String what = null;
-        if (peek() != null) {
-            what = next();
+        if (tokens.peek() != null) {
+            what = tokens.next();
             if (!what.equals("ports") && !what.equals("drops") && !what.equals("nexthops")) {
-                throw error(what, "'ports', 'drops' or 'nexthops' (or nothing for all)");
+                throw tokens.error(what, "'ports', 'drops' or 'nexthops' (or nothing for all)");
             }
         }
-        end();
+        tokens.end();
         return new Stats(what);
     }
 
     private Command batch() {
-        String verb = expect("'begin', 'commit' or 'abort'");
+        String verb = tokens.expect("'begin', 'commit' or 'abort'");
         Command c = switch (verb) {
             case "begin" -> new BatchBegin();
             case "commit" -> new BatchCommit();
             case "abort" -> new BatchAbort();
-            default -> throw error(verb, "'begin', 'commit' or 'abort'");
+            default -> throw tokens.error(verb, "'begin', 'commit' or 'abort'");
         };
-        end();
+        tokens.end();
         return c;
     }
 
@@ -446,112 +430,23 @@ public final class CommandParser {
 
     /** Parses {@code mpalgo NAME}'s value; the reserved algorithms get an error that says so. */
     private MultipathAlgorithm mpalgo() {
-        String t = expect("an algorithm: l3, l4 or per-packet");
+        String t = tokens.expect("an algorithm: l3, l4 or per-packet");
         try {
             return MultipathAlgorithm.parse(t);
         } catch (IllegalArgumentException e) {
-            throw new CommandException(e.getMessage() + " (token " + pos + ")");
+            throw new CommandException(e.getMessage() + " (token " + tokens.position() + ")");
         }
     }
 
     private Prefix prefix() {
-        return parseWith("prefix", "a prefix ADDR[/LEN] such as 10.0.0.0/24 or 2001:db8::/32, or 'default'", Prefix::parse);
+        return tokens.parseWith("prefix", "a prefix ADDR[/LEN] such as 10.0.0.0/24 or 2001:db8::/32, or 'default'", Prefix::parse);
     }
 
     private IpAddress address(String after, String what) {
-        return parseWith(after, what, IpAddress::parse);
-    }
-
-    private String devName() {
-        String t = expect("a port name");
-        if (t.length() > 15 || !portNameChars(t)) {
-            throw new CommandException("bad port name '" + t + "' (token " + pos + "): expected 1..15 letters, digits, '-', '_' or '.'");
-        }
-        return t;
-    }
-
-    private static boolean portNameChars(String t) {
-        for (int i = 0; i < t.length(); i++) {
-            char c = t.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private <T> T parseWith(String after, String what, Function<String, T> parser) {
-        String t = expect(what);
-        try {
-            return parser.apply(t);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException("bad " + after + " '" + t + "' (token " + pos + "): " + e.getMessage());
-        }
-    }
-
-    private int number(String after, String what, int min, int max) {
-        String t = expect(what);
-        return (int) parseLong(t, min, max, "bad " + after + " '" + t + "' (token " + pos + "): expected " + what);
+        return tokens.parseWith(after, what, IpAddress::parse);
     }
 
     private static int parseInt(String t, int min, int max, String message) {
-        return (int) parseLong(t, min, max, message);
-    }
-
-    /** Decimal or 0x-hex; anything else or out of range fails with the caller's message. */
-    private static long parseLong(String t, long min, long max, String message) {
-        long v;
-        try {
-            if (t.startsWith("0x") || t.startsWith("0X")) {
-                v = Long.parseLong(t.substring(2), 16);
-            } else if (!t.isEmpty() && IpAddresses.asciiDigits(t) && t.length() <= 18) {
-                v = Long.parseLong(t);
-            } else {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            throw new CommandException(message);
-        }
-        if (v < min || v > max) {
-            throw new CommandException(message + " (" + v + " is out of range)");
-        }
-        return v;
-    }
-
-    private void keyword(String k) {
-        String t = expect("'" + k + "'");
-        if (!t.equals(k)) {
-            throw error(t, "'" + k + "'");
-        }
-    }
-
-    private String peek() {
-        return pos < tokens.size() ? tokens.get(pos) : null;
-    }
-
-    private String next() {
-        return tokens.get(pos++);
-    }
-
-    private String expect(String what) {
-        if (pos >= tokens.size()) {
-            throw missing(what);
-        }
-        return next();
-    }
-
-    private void end() {
-        if (pos < tokens.size()) {
-            throw error(next(), "the end of the command");
-        }
-    }
-
-    /** The token just consumed was wrong. */
-    private CommandException error(String token, String expected) {
-        return new CommandException("unexpected '" + token + "' (token " + pos + " of '" + String.join(" ", tokens) + "'): expected " + expected);
-    }
-
-    private CommandException missing(String expected) {
-        return new CommandException("incomplete command '" + String.join(" ", tokens) + "': expected " + expected + " after token " + pos);
+        return (int) Tokens.parseLong(t, min, max, message);
     }
 }

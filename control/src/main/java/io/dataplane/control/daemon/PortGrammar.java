@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.Tokens;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.ffi.dpdk.EalOptions;
@@ -22,30 +23,19 @@ final class PortGrammar {
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
             "dpdk eal ARG...");
 
-    private final List<String> tokens;
-    private int pos;
+    private final Tokens tokens;
 
     private PortGrammar(String line) {
-        tokens = words(line);
-    }
-
-    private static List<String> words(String line) {
-        List<String> out = new ArrayList<>();
-        for (String w : line.strip().split("[ \t]+")) {
-            if (!w.isEmpty()) {
-                out.add(w);
-            }
-        }
-        return out;
+        tokens = new Tokens(line);
     }
 
     /** "port add" or "dpdk eal" if the line is one of this grammar's (by its first word), else null. */
     static String command(String line) {
-        List<String> w = words(line);
-        if (w.isEmpty()) {
+        String first = new Tokens(line).peek();
+        if (first == null) {
             return null;
         }
-        return switch (w.getFirst()) {
+        return switch (first) {
             case "port" -> "port add";
             case "dpdk" -> "dpdk eal";
             default -> null;
@@ -55,21 +45,21 @@ final class PortGrammar {
     /** Parses a {@code port add} line. */
     static PortSpec portAdd(String line) {
         PortGrammar g = new PortGrammar(line);
-        g.keyword("port");
+        g.tokens.keyword("port");
         return g.port();
     }
 
     /** Parses a {@code dpdk eal} line. */
     static EalOptions dpdkEal(String line) {
         PortGrammar g = new PortGrammar(line);
-        g.keyword("dpdk");
+        g.tokens.keyword("dpdk");
         return g.dpdk();
     }
 
     private PortSpec port() {
-        keyword("add");
-        keyword("dev");
-        String name = devName();
+        tokens.keyword("add");
+        tokens.keyword("dev");
+        String name = tokens.devName();
         PortSpec.Type type = PortSpec.Type.AFXDP;
         int queues = -1;
         XskSocket.Mode mode = null;
@@ -83,42 +73,42 @@ final class PortGrammar {
         int mbufs = DpdkPortConfig.DEFAULT_MBUFS;
         int burst = DpdkPortConfig.DEFAULT_BURST;
         List<String> given = new ArrayList<>();
-        while (pos < tokens.size()) {
-            String k = next();
+        while (tokens.peek() != null) {
+            String k = tokens.next();
             if (given.contains(k)) {
-                throw error(k, "each option once ('" + k + "' is given twice)");
+                throw tokens.error(k, "each option once ('" + k + "' is given twice)");
             }
             given.add(k);
             switch (k) {
                 case "type" -> {
-                    String t = expect("a port type: memory, afxdp or dpdk");
+                    String t = tokens.expect("a port type: memory, afxdp or dpdk");
                     type = switch (t) {
                         case "memory" -> PortSpec.Type.MEMORY;
                         case "afxdp", "af_xdp", "xdp" -> PortSpec.Type.AFXDP;
                         case "dpdk" -> PortSpec.Type.DPDK;
-                        default -> throw error(t, "a port type: memory, afxdp or dpdk");
+                        default -> throw tokens.error(t, "a port type: memory, afxdp or dpdk");
                     };
                 }
-                case "queues" -> queues = number("queues", "a queue count 1..256", 1, 256);
+                case "queues" -> queues = tokens.number("queues", "a queue count 1..256", 1, 256);
                 case "mode" -> {
-                    String m = expect("an AF_XDP mode: auto, copy or zerocopy");
+                    String m = tokens.expect("an AF_XDP mode: auto, copy or zerocopy");
                     mode = switch (m) {
                         case "auto" -> XskSocket.Mode.AUTO;
                         case "copy" -> XskSocket.Mode.COPY;
                         case "zerocopy", "zero-copy", "zc" -> XskSocket.Mode.ZEROCOPY;
-                        default -> throw error(m, "an AF_XDP mode: auto, copy or zerocopy");
+                        default -> throw tokens.error(m, "an AF_XDP mode: auto, copy or zerocopy");
                     };
                 }
-                case "cpu" -> cpu = number("cpu", "a CPU number 0..4095", 0, 4095);
-                case "vdev" -> vdev = expect("a DPDK virtual device spec, e.g. net_tap0,iface=dtap0");
-                case "pci" -> pci = expect("a PCI address, e.g. 0000:03:00.0");
-                case "rx-ring" -> rxRing = number("rx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
-                case "tx-ring" -> txRing = number("tx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
-                case "mbufs" -> mbufs = number("mbufs", "a buffer count", 1, Integer.MAX_VALUE);
-                case "burst" -> burst = number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
-                case "mtu" -> mtu = number("mtu", "an MTU 68..65535", 68, 65535);
+                case "cpu" -> cpu = tokens.number("cpu", "a CPU number 0..4095", 0, 4095);
+                case "vdev" -> vdev = tokens.expect("a DPDK virtual device spec, e.g. net_tap0,iface=dtap0");
+                case "pci" -> pci = tokens.expect("a PCI address, e.g. 0000:03:00.0");
+                case "rx-ring" -> rxRing = tokens.number("rx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
+                case "tx-ring" -> txRing = tokens.number("tx-ring", "a ring size, a power of two 64..16384", 1, 1 << 20);
+                case "mbufs" -> mbufs = tokens.number("mbufs", "a buffer count", 1, Integer.MAX_VALUE);
+                case "burst" -> burst = tokens.number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
+                case "mtu" -> mtu = tokens.number("mtu", "an MTU 68..65535", 68, 65535);
                 case "address" -> mac = macAddress();
-                default -> throw error(k, "a port option: type, queues, mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
+                default -> throw tokens.error(k, "a port option: type, queues, mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
             }
         }
         String where = "port " + name + " (type " + type.label() + ")";
@@ -155,11 +145,10 @@ final class PortGrammar {
     }
 
     private EalOptions dpdk() {
-        keyword("eal");
-        List<String> args = new ArrayList<>(tokens.subList(pos, tokens.size()));
-        pos = tokens.size();
+        tokens.keyword("eal");
+        List<String> args = tokens.rest();
         if (args.isEmpty()) {
-            throw missing("EAL arguments after 'dpdk eal' (e.g. --no-huge -m 512)");
+            throw tokens.missing("EAL arguments after 'dpdk eal' (e.g. --no-huge -m 512)");
         }
         try {
             return new EalOptions(args);
@@ -168,67 +157,7 @@ final class PortGrammar {
         }
     }
 
-    // ---- tokens
-
-    private String devName() {
-        String t = expect("a port name");
-        if (t.length() > 15 || !t.matches("[A-Za-z0-9._-]+")) {
-            throw new CommandException("bad port name '" + t + "' (token " + pos + "): expected 1..15 letters, digits, '-', '_' or '.'");
-        }
-        return t;
-    }
-
     private long macAddress() {
-        String t = expect("a MAC address such as 02:00:00:00:00:01");
-        try {
-            return MacAddress.parse(t);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException("bad address '" + t + "' (token " + pos + "): " + e.getMessage());
-        }
-    }
-
-    private int number(String after, String what, int min, int max) {
-        String t = expect(what);
-        String message = "bad " + after + " '" + t + "' (token " + pos + "): expected " + what;
-        long v;
-        try {
-            v = t.startsWith("0x") || t.startsWith("0X") ? Long.parseLong(t.substring(2), 16)
-                    : t.matches("[0-9]{1,18}") ? Long.parseLong(t) : Long.MIN_VALUE;
-        } catch (NumberFormatException e) {
-            v = Long.MIN_VALUE;
-        }
-        if (v == Long.MIN_VALUE) {
-            throw new CommandException(message);
-        }
-        if (v < min || v > max) {
-            throw new CommandException(message + " (" + v + " is out of range)");
-        }
-        return (int) v;
-    }
-
-    private void keyword(String k) {
-        String t = expect("'" + k + "'");
-        if (!t.equals(k)) {
-            throw error(t, "'" + k + "'");
-        }
-    }
-
-    private String next() {
-        return tokens.get(pos++);
-    }
-
-    private String expect(String what) {
-        if (pos >= tokens.size()) {
-            throw missing(what);
-        }
-        return next();
-    }
-
-    private CommandException error(String token, String expected) {
-        return new CommandException("unexpected '" + token + "' (token " + pos + " of '" + String.join(" ", tokens) + "'): expected " + expected);
-    }
-
-    private CommandException missing(String expected) {
-        return new CommandException("incomplete command '" + String.join(" ", tokens) + "': expected " + expected + " after token " + pos);
+        return tokens.parseWith("address", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
     }
 }
