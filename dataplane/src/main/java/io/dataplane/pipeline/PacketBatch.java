@@ -22,7 +22,12 @@ public final class PacketBatch {
     public final long[] l3;
     /** 4 or 6 once the EtherType said IPv4 or IPv6; 0 otherwise. */
     public final byte[] ipVersion;
-    /** The route's target ({@code RouteTarget}): nexthop or group; {@code RouteTarget.NONE} without a route. */
+    /**
+     * The route's target ({@code RouteTarget}): nexthop or group; {@code RouteTarget.NONE} without
+     * a route. This column, {@link #algorithm} and {@link #hash} are written when the frame reaches
+     * the route lookup, so they are valid for {@code NO_ROUTE} and every verdict after it; a frame
+     * dropped earlier (parse, checks, TTL) leaves them as an earlier frame wrote them.
+     */
     public final int[] routeTarget;
     /** The group's {@code MultipathAlgorithm} ordinal, or {@link #NONE} when the route names no group. */
     public final int[] algorithm;

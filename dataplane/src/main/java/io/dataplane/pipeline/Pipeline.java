@@ -100,6 +100,9 @@ public final class Pipeline {
     public Trace trace(Snapshot s, MemorySegment m, long offset, int length) {
         PacketBatch b = new PacketBatch(1);
         b.add(0, offset, length);
+        b.routeTarget[0] = RouteTarget.NONE;
+        b.algorithm[0] = NONE;
+        b.hash[0] = NONE;
         downPorts = 0;
         int verdict = classify(s, m, b, 0, true);
         MultipathAlgorithm alg = b.algorithm[0] < 0 ? null : MultipathAlgorithm.values()[b.algorithm[0]];
@@ -115,10 +118,8 @@ public final class Pipeline {
 
     /** Parses frame {@code i} of the batch, fills its columns and returns its verdict. */
     private int classify(Snapshot s, MemorySegment m, PacketBatch b, int i, boolean probe) {
-        b.ipVersion[i] = 0;
-        b.routeTarget[i] = RouteTarget.NONE;
-        b.algorithm[i] = NONE;
-        b.hash[i] = NONE;
+        // Each column is written once, where its value becomes known (PacketBatch says which are
+        // valid for which verdicts): resetting all of them up front costs stores on every frame.
         b.nexthop[i] = NONE;
         long frame = b.data[i];
         int length = b.length[i];
@@ -144,6 +145,7 @@ public final class Pipeline {
             b.ipVersion[i] = 6;
             return ipv6(s, m, ip, avail, b, i, probe);
         }
+        b.ipVersion[i] = 0;
         return type == Ethernet.TYPE_ARP ? NOT_ROUTED : UNSUPPORTED_ETHERTYPE;
     }
 
@@ -189,6 +191,8 @@ public final class Pipeline {
             return NO_ROUTE;
         }
         int nh = t;
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         if (RouteTarget.isGroup(t)) {
             GroupTable groups = s.groups;
             int group = RouteTarget.index(t);
@@ -244,6 +248,8 @@ public final class Pipeline {
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total, b, i) : t;
         if (nh < 0) {
             return nh;
