@@ -224,7 +224,7 @@ final class ShowOutput {
         return out;
     }
 
-    /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters. */
+    /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters, worker errors. */
     Map<String, Object> stats(String what) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (what == null || what.equals("ports")) {
@@ -255,6 +255,17 @@ final class ShowOutput {
                 nhs.add(e);
             }
             m.put("nexthops", nhs);
+        }
+        if (what == null || what.equals("workers")) {
+            // A worker keeps running after an exception; the count and the last one are how an
+            // operator learns that something on the hot path failed.
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("errors", forwarding == null ? 0L : forwarding.workerErrors());
+            String last = forwarding == null ? null : forwarding.lastWorkerError();
+            if (last != null) {
+                w.put("last_error", last);
+            }
+            m.put("workers", w);
         }
         return m;
     }

@@ -87,7 +87,7 @@ class MalformedCommandTest {
                 Arguments.of("link set dev p1 sideways", "expected 'up' or 'down'"),
                 Arguments.of("set hash-seed 4294967296", "bad hash seed"),
                 Arguments.of("set hash-seed", "expected a hash seed"),
-                Arguments.of("stats everything", "'ports', 'drops' or 'nexthops'"),
+                Arguments.of("stats everything", "'ports', 'drops', 'nexthops' or 'workers'"),
                 Arguments.of("port add dev p3 type memory", "configuration-only"),
                 Arguments.of("dpdk eal --no-huge", "configuration-only"),
                 Arguments.of("dpdk eal --vdev=net_null0", "do not pass --vdev here"),

@@ -86,11 +86,13 @@ class OutputFormatTest {
     }
 
     @Test
-    void statsTextAndJsonHaveThreeSections() {
+    void statsTextAndJsonHaveFourSections() {
         String j = json("-j stats");
         assertTrue(j.startsWith("{\"ports\":{\"p0\":{"), j);
         assertTrue(j.contains("\"drops\":{"), j);
         assertTrue(j.contains("\"nexthops\":[{\"index\":"), j);
+        assertTrue(j.endsWith("\"workers\":{\"errors\":0}}"), j);
+        assertEquals(List.of("workers:", "  errors 0"), f.out("stats workers"));
         assertTrue(json("-j stats drops").startsWith("{\"drops\":"));
         assertEquals("ports:", f.out("stats ports").get(0));
     }

@@ -35,7 +35,7 @@ public final class CommandParser {
             "link show [dev PORT]",
             "link set dev PORT up|down",
             "set hash-seed 0..4294967295",
-            "stats [ports|drops|nexthops]",
+            "stats [ports|drops|nexthops|workers]",
             "batch begin | batch commit | batch abort",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
             "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
@@ -406,8 +406,8 @@ public final class CommandParser {
         String what = null;
         if (tokens.peek() != null) {
             what = tokens.next();
-            if (!what.equals("ports") && !what.equals("drops") && !what.equals("nexthops")) {
-                throw tokens.error(what, "'ports', 'drops' or 'nexthops' (or nothing for all)");
+            if (!what.equals("ports") && !what.equals("drops") && !what.equals("nexthops") && !what.equals("workers")) {
+                throw tokens.error(what, "'ports', 'drops', 'nexthops' or 'workers' (or nothing for all)");
             }
         }
         tokens.end();
