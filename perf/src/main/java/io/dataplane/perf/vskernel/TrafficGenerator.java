@@ -15,16 +15,19 @@ import java.nio.ByteOrder;
  * The traffic generator: the {@link TrafficPrograms#generator} program run in a loop of
  * {@code BPF_PROG_TEST_RUN} calls with live frames on a thread pinned to one CPU inside the
  * generator namespace, so every run's XDP_TX leaves through the generator's veth towards the
- * router. It offers as much as that CPU can produce; {@link #framesSent()} counts what it offered
- * (frames the router's veth could not take are lost at the router's door, which is the router's
- * limit, not the generator's).
+ * router. Unpaced, it offers as much as that CPU can produce; paced, it sends bursts of at most
+ * {@link #MAX_BURST} frames when they are due and sleeps in between (never by dropping frames in
+ * the program: dropped live frames load the page-return path of the CPU that frees them).
+ * {@link #framesSent()} counts what it offered (frames the router's veth could not take are lost
+ * at the router's door, which is the router's limit, not the generator's). With a FIFO priority
+ * the thread runs SCHED_FIFO, so that nothing of lower priority on its CPU takes its time.
  */
 final class TrafficGenerator implements AutoCloseable {
-    /** Repeats per syscall: long enough to amortise the call, short enough to stop within ~50 ms. */
-    private static final int REPEAT = 1 << 20;
+    /** Repeats per syscall unpaced: long enough to amortise the call, short enough to stop within ~50 ms. */
+    private static final int REPEAT = 1 << 16;
     private static final int BATCH = 64;
-    /** A paced generator that fell behind sends at most this many frames back to back to catch up. */
-    private static final int MAX_CATCH_UP_FRAMES = 32;
+    /** Paced: the most frames sent back to back; a generator further behind than this starts afresh. */
+    static final int MAX_BURST = 64;
 
     private final Arena arena = Arena.ofShared();
     private final int counterMap;
@@ -33,15 +36,19 @@ final class TrafficGenerator implements AutoCloseable {
     private final String namespace;
     private final String ifname;
     private final int cpu;
+    private final int fifoPriority;
     private volatile boolean running;
+    private volatile int threadId;
+    private volatile long resyncs;
     private volatile Throwable failure;
     private Thread thread;
 
     TrafficGenerator(int family, int flows, int frameLength, byte[] srcMac, byte[] dstMac, InetAddress src,
-            InetAddress dst, String namespace, String ifname, int cpu) {
+            InetAddress dst, String namespace, String ifname, int cpu, int fifoPriority) {
         this.namespace = namespace;
         this.ifname = ifname;
         this.cpu = cpu;
+        this.fifoPriority = fifoPriority;
         byte[] t = template(family, frameLength, srcMac, dstMac, src, dst);
         counterMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "vsk_gen_count");
         try {
@@ -54,7 +61,10 @@ final class TrafficGenerator implements AutoCloseable {
         MemorySegment.copy(t, 0, frame, ValueLayout.JAVA_BYTE, 0, t.length);
     }
 
-    /** The template frame; the program rewrites flow, sequence, time, source port and source address low bits. */
+    /**
+     * The template frame; the program rewrites flow, sequence, time, source port, source address
+     * low bits and the UDP checksum (0 here).
+     */
     static byte[] template(int family, int length, byte[] srcMac, byte[] dstMac, InetAddress src, InetAddress dst) {
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
         b.put(dstMac).put(srcMac).putShort((short) (family == 4 ? 0x0800 : 0x86dd));
@@ -86,20 +96,47 @@ final class TrafficGenerator implements AutoCloseable {
     }
 
     /**
-     * Starts offering traffic; {@code ratePps} > 0 paces it one frame at a time (the program drops
-     * runs that come before the next send time, see {@link TrafficPrograms}).
+     * Starts offering traffic; {@code ratePps} > 0 paces it: frames are sent when due, in bursts
+     * of at most {@link #MAX_BURST}, and the thread sleeps until the next one is due.
      */
     void start(double ratePps) {
-        setInterval(ratePps > 0 ? Math.max(1, (long) (1e9 / ratePps)) : 0);
         running = true;
         failure = null;
+        resyncs = 0;
         thread = Thread.ofPlatform().name("vsk-generator").daemon().start(() -> {
             try {
                 NetNamespace.enter(namespace);
                 CpuAffinity.pin(cpu);
+                threadId = CpuAffinity.threadId();
+                if (fifoPriority > 0) {
+                    Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(threadId));
+                }
                 int ifindex = Libc.ifNameToIndex(ifname);
+                if (ratePps <= 0) {
+                    while (running) {
+                        Bpf.testRunLive(prog, frame, ifindex, REPEAT, BATCH);
+                    }
+                    return;
+                }
+                double nanosPerFrame = 1e9 / ratePps;
+                long t0 = System.nanoTime();
+                long sent = 0;
                 while (running) {
-                    Bpf.testRunLive(prog, frame, ifindex, REPEAT, BATCH);
+                    long due = (long) ((System.nanoTime() - t0) / nanosPerFrame) - sent;
+                    if (due > MAX_BURST * 4L) { // the CPU was taken away: start afresh rather than flood
+                        resyncs++;
+                        t0 = System.nanoTime();
+                        sent = 0;
+                        continue;
+                    }
+                    if (due > 0) {
+                        int n = (int) Math.min(due, MAX_BURST);
+                        Bpf.testRunLive(prog, frame, ifindex, n, Math.min(n, BATCH));
+                        sent += n;
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos((long) ((sent + 1) * nanosPerFrame
+                                - (System.nanoTime() - t0)));
+                    }
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -107,17 +144,14 @@ final class TrafficGenerator implements AutoCloseable {
         });
     }
 
-    /** Writes the pacing interval (only while stopped: the update replaces the whole value). */
-    private void setInterval(long nanos) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_INT, 0);
-            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
-            Bpf.mapLookup(counterMap, key, v, "generator state");
-            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT, 0L);
-            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, nanos);
-            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_MAX_LAG, nanos * MAX_CATCH_UP_FRAMES);
-            Bpf.mapUpdate(counterMap, key, v, "generator pacing");
-        }
+    /** The generator thread's kernel thread id while it runs (0 before it started). */
+    int threadId() {
+        return threadId;
+    }
+
+    /** Times a paced run fell too far behind and restarted its schedule (its CPU was taken away). */
+    long resyncs() {
+        return resyncs;
     }
 
     /** Stops offering traffic and waits for the last test run to return. */
