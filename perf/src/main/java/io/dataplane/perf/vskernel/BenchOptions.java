@@ -10,7 +10,7 @@ import java.util.List;
 
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
-        int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
+        int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
         long minRate, Dataplane.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
         double profileSeconds, boolean inProcess, List<String> commandLine) {
@@ -48,6 +48,9 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       CPU (kernel: RPS); c: the kernel alone, veth's receive softirq
                                       where veth puts it plus RPS (default a,b,c)
               --seconds S             measured seconds per round, sampled every second (default 10)
+              --warmup-seconds S      traffic before each round's measurement, with the generator at
+                                      SCHED_OTHER so that the contenders' JIT compilers (on the
+                                      generator CPU) get to compile (default 3)
               --rounds R              rounds per contender and layout, interleaved (default 5)
               --curve F1,F2,...       paced trials at these fractions of each contender's saturated
                                       rate, for the loss-versus-rate curve and ns/packet below
@@ -91,7 +94,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
         boolean testpmd = true, cForwarder = true, inProcess = false;
         int generatorCpu = 0, routerCpu = 1;
-        double seconds = 10, curveSeconds = 5, profileSeconds = 0;
+        double seconds = 10, warmupSeconds = 3, curveSeconds = 5, profileSeconds = 0;
         long minRate = 0;
         int napiPriority = 0, generatorPriority = 10, cFifo = 1;
         String cIdle = "poll";
@@ -139,6 +142,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--routes" -> routes = number(a, v, 1, 65536);
                 case "--seconds" -> seconds = decimal(a, v, 1, 3600);
                 case "--rounds" -> rounds = number(a, v, 1, 1000);
+                case "--warmup-seconds" -> warmupSeconds = decimal(a, v, 0.1, 600);
                 case "--layouts" -> layouts = Layout.parse(v);
                 case "--curve" -> {
                     String[] p = v.split(",");
@@ -217,7 +221,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         if (out == null) {
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
+        return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
                 generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, layouts, curve,
                 curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args));
     }

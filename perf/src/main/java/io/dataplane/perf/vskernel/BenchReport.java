@@ -107,7 +107,9 @@ final class BenchReport {
         String bad = m.bad() > 0 ? String.format(Locale.ROOT, "; %d frames failed the sinks' checksum checks in the median"
                 + " round", m.bad()) : "";
         if (loss < 0.01) {
-            return "the generator: it forwarded everything offered, so its own limit is higher" + others + bad;
+            return "the generator: it forwarded everything offered, so its own limit is higher"
+                    + (receiveOnGenerator(layout) ? " (in this layout the generator's CPU also runs r0's NAPI thread and the sinks, above"
+                            + " the generator's priority, so it offers less than alone)" : "") + others + bad;
         }
         double napiGen = napiShare(m, o.generatorCpu());
         double napiRouter = napiShare(m, o.routerCpu());
@@ -134,6 +136,10 @@ final class BenchReport {
             reason += "; the fill ring ran empty, so the kernel dropped frames it had already paid to receive";
         }
         return reason + others + bad;
+    }
+
+    private static boolean receiveOnGenerator(Layout layout) {
+        return layout == Layout.B || layout == Layout.C;
     }
 
     private double pps(Layout layout, String router) {
@@ -231,14 +237,18 @@ final class BenchReport {
                 .append("\n");
         described.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append("\n"));
         sb.append(String.format(Locale.ROOT, "- Generator: XDP program run by BPF_PROG_TEST_RUN with live frames (XDP_TX out"
-                + " of the generator's veth), SCHED_FIFO %d on CPU %d, paced by sleeping between bursts of at most %d"
-                + " frames (never by dropping frames); alone it offers **%.2f Mpps**. It fills in the IPv4 header and the"
-                + " UDP checksums%n", o.generatorPriority(), o.generatorCpu(), TrafficGenerator.MAX_BURST, generatorAlone / 1e6));
+                + " of the generator's veth), SCHED_FIFO %d on CPU %d; paced, each run waits in the kernel for its frame's send"
+                + " time and frames leave one at a time (never paced by dropping frames); alone it offers **%.2f Mpps**. It"
+                + " fills in the IPv4 header and the UDP checksums%n", o.generatorPriority(), o.generatorCpu(),
+                generatorAlone / 1e6));
         sb.append(String.format(Locale.ROOT, "- Sinks: an XDP program on each sink veth, run by that veth's threaded NAPI on"
                 + " CPU %d (SCHED_FIFO %d, above the generator), so no sink work lands on the router core. It counts a frame"
                 + " as forwarded only if its IPv4 header checksum and its UDP checksum verify; the others are counted as"
                 + " 'bad' and dropped%n%n", o.generatorCpu(), o.generatorPriority() + 10));
         sb.append("## Method\n\n");
+        sb.append(String.format(Locale.ROOT, "Each round starts with %.0f s of traffic from a SCHED_OTHER generator (the"
+                + " contenders' JIT compilers run on the generator CPU and must get to compile), then the generator turns"
+                + " SCHED_FIFO and the measurement starts.%n%n", o.warmupSeconds()));
         sb.append(String.format(Locale.ROOT, "Every round samples every second: frames offered, frames forwarded (verified),"
                 + " bad frames, and every thread's run time from /proc/<pid>/task/<tid>/schedstat (exact nanoseconds, not"
                 + " /proc/stat's tick samples), attributed to the CPU it last ran on. The router core's time is split into"

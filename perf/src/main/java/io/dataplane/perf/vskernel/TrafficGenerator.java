@@ -15,19 +15,21 @@ import java.nio.ByteOrder;
  * The traffic generator: the {@link TrafficPrograms#generator} program run in a loop of
  * {@code BPF_PROG_TEST_RUN} calls with live frames on a thread pinned to one CPU inside the
  * generator namespace, so every run's XDP_TX leaves through the generator's veth towards the
- * router. Unpaced, it offers as much as that CPU can produce; paced, it sends bursts of at most
- * {@link #MAX_BURST} frames when they are due and sleeps in between (never by dropping frames in
- * the program: dropped live frames load the page-return path of the CPU that frees them).
+ * router. Unpaced, it offers as much as that CPU can produce; paced, each run of the program waits
+ * in the kernel for its frame's send time and the frames leave one by one (batches of 1), never
+ * paced by dropping frames (dropped live frames load the page-return path). A syscall per burst
+ * with sleeps in between cannot pace: each BPF_PROG_TEST_RUN call costs from a millisecond to
+ * tens of milliseconds here (its page pool is set up and torn down per call).
  * {@link #framesSent()} counts what it offered (frames the router's veth could not take are lost
  * at the router's door, which is the router's limit, not the generator's). With a FIFO priority
  * the thread runs SCHED_FIFO, so that nothing of lower priority on its CPU takes its time.
  */
 final class TrafficGenerator implements AutoCloseable {
-    /** Repeats per syscall unpaced: long enough to amortise the call, short enough to stop within ~50 ms. */
-    private static final int REPEAT = 1 << 16;
+    /** Repeats per syscall unpaced: long enough to amortise the call, short enough to stop within ~0.2 s. */
+    private static final int REPEAT = 1 << 18;
     private static final int BATCH = 64;
-    /** Paced: the most frames sent back to back; a generator further behind than this starts afresh. */
-    static final int MAX_BURST = 64;
+    /** A paced generator further behind than this many frames restarts its schedule instead of catching up. */
+    static final int MAX_CATCH_UP_FRAMES = 32;
 
     private final Arena arena = Arena.ofShared();
     private final int counterMap;
@@ -39,7 +41,6 @@ final class TrafficGenerator implements AutoCloseable {
     private final int fifoPriority;
     private volatile boolean running;
     private volatile int threadId;
-    private volatile long resyncs;
     private volatile Throwable failure;
     private Thread thread;
 
@@ -96,47 +97,26 @@ final class TrafficGenerator implements AutoCloseable {
     }
 
     /**
-     * Starts offering traffic; {@code ratePps} > 0 paces it: frames are sent when due, in bursts
-     * of at most {@link #MAX_BURST}, and the thread sleeps until the next one is due.
+     * Starts offering traffic; {@code ratePps} > 0 paces it: the program waits for each frame's
+     * send time (see {@link TrafficPrograms#MAX_SPIN}) and each frame is flushed on its own.
      */
     void start(double ratePps) {
+        long interval = ratePps > 0 ? Math.max(1, (long) (1e9 / ratePps)) : 0;
+        setInterval(interval);
+        // Paced calls last about 0.2 s each, so that stopping is quick and the per-call set-up rare.
+        int repeat = interval == 0 ? REPEAT : (int) Math.max(1, Math.min(REPEAT, ratePps * 0.2));
+        int batch = interval == 0 ? BATCH : 1;
         running = true;
         failure = null;
-        resyncs = 0;
+        threadId = 0;
         thread = Thread.ofPlatform().name("vsk-generator").daemon().start(() -> {
             try {
                 NetNamespace.enter(namespace);
                 CpuAffinity.pin(cpu);
                 threadId = CpuAffinity.threadId();
-                if (fifoPriority > 0) {
-                    Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(threadId));
-                }
                 int ifindex = Libc.ifNameToIndex(ifname);
-                if (ratePps <= 0) {
-                    while (running) {
-                        Bpf.testRunLive(prog, frame, ifindex, REPEAT, BATCH);
-                    }
-                    return;
-                }
-                double nanosPerFrame = 1e9 / ratePps;
-                long t0 = System.nanoTime();
-                long sent = 0;
                 while (running) {
-                    long due = (long) ((System.nanoTime() - t0) / nanosPerFrame) - sent;
-                    if (due > MAX_BURST * 4L) { // the CPU was taken away: start afresh rather than flood
-                        resyncs++;
-                        t0 = System.nanoTime();
-                        sent = 0;
-                        continue;
-                    }
-                    if (due > 0) {
-                        int n = (int) Math.min(due, MAX_BURST);
-                        Bpf.testRunLive(prog, frame, ifindex, n, Math.min(n, BATCH));
-                        sent += n;
-                    } else {
-                        java.util.concurrent.locks.LockSupport.parkNanos((long) ((sent + 1) * nanosPerFrame
-                                - (System.nanoTime() - t0)));
-                    }
+                    Bpf.testRunLive(prog, frame, ifindex, repeat, batch);
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -144,14 +124,44 @@ final class TrafficGenerator implements AutoCloseable {
         });
     }
 
-    /** The generator thread's kernel thread id while it runs (0 before it started). */
-    int threadId() {
-        return threadId;
+    /** Writes the pacing interval (only while stopped: the update replaces the whole value). */
+    private void setInterval(long nanos) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_INT, 0);
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
+            Bpf.mapLookup(counterMap, key, v, "generator state");
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT, 0L);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, nanos);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_MAX_LAG, nanos * MAX_CATCH_UP_FRAMES);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SKIPPED, 0L);
+            Bpf.mapUpdate(counterMap, key, v, "generator pacing");
+        }
     }
 
-    /** Times a paced run fell too far behind and restarted its schedule (its CPU was taken away). */
-    long resyncs() {
-        return resyncs;
+    /**
+     * Makes the running generator SCHED_FIFO (when it has a priority). It starts as SCHED_OTHER so
+     * that during a round's warm-up the contenders' JIT compilers, which live on this CPU, get
+     * their share; FIFO from then on keeps everything of lower priority off its CPU.
+     */
+    void raisePriority() throws InterruptedException {
+        if (fifoPriority <= 0) {
+            return;
+        }
+        for (int i = 0; i < 100 && threadId == 0 && failure == null; i++) {
+            Thread.sleep(10);
+        }
+        if (threadId != 0) {
+            Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(threadId));
+        }
+    }
+
+    /** Paced runs skipped since the last start because the frame was due too far ahead (rates below ~5 kpps). */
+    long skipped() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
+            Bpf.mapLookup(counterMap, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "generator counter");
+            return v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SKIPPED);
+        }
     }
 
     /** Stops offering traffic and waits for the last test run to return. */

@@ -63,8 +63,18 @@ final class TrafficPrograms {
     static final long SINK_TOTAL = 0, SINK_SAMPLE_COUNT = 8, SINK_BAD = 16, SINK_HEADER = 32, FLOW_ENTRY = 24;
     static final long FLOW_PACKETS = 0, FLOW_LAST_SEQ = 8, FLOW_REGRESSIONS = 16;
     static final int MAX_FLOWS = 65536 - 1024;
-    /** The generator's map value: frames sent. */
-    static final long GEN_SENT = 0, GEN_VALUE_SIZE = 8;
+    /**
+     * The generator's map value: frames sent, next send time, pacing interval (0 = unpaced),
+     * largest lag before the schedule restarts (ns), runs skipped because the wait was too long.
+     */
+    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_MAX_LAG = 24, GEN_SKIPPED = 32, GEN_VALUE_SIZE = 40;
+    /**
+     * Paced, a run waits for its send time in a bounded loop of at most this many rounds of
+     * {@link #SPIN_CALLS} bpf_ktime_get_ns calls (a few hundred microseconds); only when a frame is
+     * due later than that (rates below a few kpps) is the run skipped. Frames are never dropped to
+     * pace. The verifier keeps one pending branch per round and refuses more than 8192.
+     */
+    static final int MAX_SPIN = 4000, SPIN_CALLS = 4;
 
     private TrafficPrograms() {
     }
@@ -119,6 +129,22 @@ final class TrafficPrograms {
                 .movReg(R2, R10).addImm(R2, -4).ldMap(R1, counterMapFd)
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "abort")
                 .movReg(R9, R0)
+                // Pacing: with an interval set, the run spins until the next send time, then
+                // advances it by the interval; a run later than GEN_MAX_LAG (its CPU was taken
+                // away) restarts the schedule from now rather than sending a burst to catch up.
+                .ldx(DW, R1, R9, (int) GEN_INTERVAL).jeqImm(R1, 0, "send")
+                .movImm(R6, 0)
+                .label("wait");
+        for (int i = 0; i < SPIN_CALLS; i++) {
+            a.call(Bpf.HELPER_KTIME_GET_NS);
+        }
+        a.ldx(DW, R2, R9, (int) GEN_NEXT).jgeReg(R0, R2, "due")
+                .addImm(R6, 1).jgeImm(R6, MAX_SPIN, "skip").ja("wait")
+                .label("due").ldx(DW, R1, R9, (int) GEN_INTERVAL)
+                .movReg(R3, R0).aluReg(SUB, R3, R2).ldx(DW, R4, R9, (int) GEN_MAX_LAG).jgtReg(R3, R4, "resync")
+                .aluReg(ADD, R2, R1).stx(DW, R9, (int) GEN_NEXT, R2).ja("send")
+                .label("resync").aluReg(ADD, R0, R1).stx(DW, R9, (int) GEN_NEXT, R0)
+                .label("send")
                 .ldx(DW, R1, R9, (int) GEN_SENT).movReg(R2, R1).addImm(R2, 1).stx(DW, R9, (int) GEN_SENT, R2)
                 .movReg(R2, R1).aluImm(MOD, R2, flows) // flow
                 .aluImm(DIV, R1, flows) // sequence within the flow
@@ -146,6 +172,8 @@ final class TrafficPrograms {
         a.aluImm(XOR, R4, 0xffff).jneImm(R4, 0, "store_udp_csum").movImm(R4, 0xffff) // 0 means "no checksum"
                 .label("store_udp_csum").stx(H, R7, udp + 6, R4)
                 .movImm(R0, Bpf.XDP_TX).exit()
+                .label("skip").ldx(DW, R1, R9, (int) GEN_SKIPPED).addImm(R1, 1).stx(DW, R9, (int) GEN_SKIPPED, R1)
+                .movImm(R0, Bpf.XDP_DROP).exit()
                 .label("abort").movImm(R0, Bpf.XDP_ABORTED).exit();
         return a.assemble();
     }

@@ -29,7 +29,8 @@ import org.HdrHistogram.Histogram;
  * for removal, and a shutdown hook removes it also on Ctrl-C or SIGTERM.
  */
 public final class VsKernel {
-    private static final double WARMUP_SECONDS = 0.5;
+    /** The generator's FIFO priority takes effect this long after the warm-up, before the measurement. */
+    private static final double SETTLE_SECONDS = 0.3;
     private static final java.util.logging.Logger PORT_LOG = java.util.logging.Logger.getLogger("io.dataplane.port.AfXdpPort");
     private static final double CALIBRATION_SECONDS = 1.0;
 
@@ -251,9 +252,10 @@ public final class VsKernel {
     /** The generator alone for a second, forwarding off (r0's stack drops the frames): its ceiling. */
     private double calibrate() throws InterruptedException {
         place(Layout.A, "kernel");
+        generator.start();
+        generator.raisePriority();
         long before = generator.framesSent();
         long t0 = System.nanoTime();
-        generator.start();
         Thread.sleep((long) (CALIBRATION_SECONDS * 1000));
         long after = generator.framesSent();
         long t1 = System.nanoTime();
@@ -354,8 +356,7 @@ public final class VsKernel {
             place(layout, router.name()); // again: attaching XDP programs may have replaced r0's NAPI thread
             Set<Integer> own = processesOf(router);
             int harness = (int) ProcessHandle.current().pid();
-            generator.start(rate);
-            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            warmUp(rate);
             Snapshot a = snapshot();
             Tick first = tick();
             Tick prev = first;
@@ -383,14 +384,25 @@ public final class VsKernel {
                     : router instanceof DaemonRouter d ? d.lastCounters()
                     : router instanceof TestpmdRouter t ? t.lastLog()
                     : router instanceof CForwarderRouter c ? c.lastLog() : kernelCounters();
-            if (rate > 0 && generator.resyncs() > 0) {
-                notes += "; the paced generator fell behind and restarted its schedule " + generator.resyncs() + " times";
+            if (rate > 0 && generator.skipped() > 0) {
+                notes += "; the paced generator skipped " + generator.skipped() + " runs (frames due too far ahead)";
             }
             return result(layout, number, router.name(), rate, a, b, samples, usage, roundTrip, idle, notes);
         } finally {
             generator.stop();
             router.stop();
         }
+    }
+
+    /**
+     * Starts the generator at SCHED_OTHER for the warm-up, so that the router's JIT (its compiler
+     * threads share the generator's CPU) compiles the forwarding path, then raises it to FIFO.
+     */
+    private void warmUp(double rate) throws InterruptedException {
+        generator.start(rate);
+        Thread.sleep((long) (o.warmupSeconds() * 1000));
+        generator.raisePriority();
+        Thread.sleep((long) (SETTLE_SECONDS * 1000));
     }
 
     private void progress(Layout layout, int number, String router, double rate, Tick a, Tick now) {
@@ -473,8 +485,7 @@ public final class VsKernel {
         router.start();
         try {
             place(layout, router.name());
-            generator.start();
-            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            warmUp(0);
             System.err.printf("\rprofile %s %s: perf record for %.0f s ", layout.label(), router.name(), o.profileSeconds());
             Shell.run("taskset", "-c", String.valueOf(o.generatorCpu()), "perf", "record", "-q", "-e", "cpu-clock", "-a", "-g",
                     "-o", data.toString(), "--", "sleep", String.valueOf(o.profileSeconds()));
@@ -504,8 +515,7 @@ public final class VsKernel {
         router.start();
         try {
             place(Layout.A, router.name());
-            generator.start();
-            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            warmUp(0);
             Snapshot a = snapshot();
             Thread.sleep((long) (o.seconds() * 500));
             Snapshot b = snapshot();

@@ -112,4 +112,31 @@ class TrafficProgramsTest {
             Libc.close(genMap);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aPacedRunWaitsForItsSendTimeAndIsSkippedOnlyWhenThatIsBeyondTheSpinLimit() throws Exception {
+        VsKernelSmokeTest.assumeRoot();
+        byte[] template = TrafficGenerator.template(4, 64, BenchTopology.GEN_MAC, BenchTopology.ROUTER_IN_MAC,
+                InetAddress.getByName(BenchTopology.SRC4), InetAddress.getByName(BenchTopology.DST4));
+        int map = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "t_gen");
+        int gen = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(4, FLOWS, map, template), "GPL", "t_gen");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_INT, 0);
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
+            long interval = 10_000_000_000L; // 10 s: far beyond the ~200 us the program waits
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, interval);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_MAX_LAG, interval * TrafficGenerator.MAX_CATCH_UP_FRAMES);
+            Bpf.mapUpdate(map, key, v, "pacing");
+            byte[] out = new byte[template.length];
+            assertEquals(Bpf.XDP_TX, Bpf.testRun(gen, template, out), "the first frame is due at once");
+            assertEquals(Bpf.XDP_DROP, Bpf.testRun(gen, template, out), "the next is due in 10 s: skipped");
+            Bpf.mapLookup(map, key, v, "pacing");
+            assertEquals(1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SENT), "one frame sent");
+            assertEquals(1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SKIPPED), "one run skipped, and counted");
+            assertTrue(v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT) > interval, "the schedule starts from the first send");
+        } finally {
+            Libc.close(gen);
+            Libc.close(map);
+        }
+    }
 }

@@ -41,7 +41,7 @@ class VsKernelSmokeTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            rc = VsKernel.execute(out, "--seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
+            rc = VsKernel.execute(out, "--seconds", "1", "--warmup-seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
                     "--flows", "256", "--out", dir.toString());
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
