@@ -472,7 +472,9 @@ public final class VsKernel {
 
     /**
      * One unmeasured saturated round under {@code perf record -e cpu-clock -a -g}: where each
-     * CPU's time goes (worker, NAPI thread, sinks, generator), written as text next to the report.
+     * CPU's time goes by thread, then the contender's and the NAPI threads' time by symbol (Java
+     * frames named through the JVM's perf map, written by {@code jcmd Compiler.perfmap}), as text
+     * next to the report.
      */
     private void profile(Layout layout, RouterUnderTest router) throws Exception {
         Files.createDirectories(o.out());
@@ -483,12 +485,19 @@ public final class VsKernel {
         }
         place(layout, router.name());
         router.start();
+        ThreadScan.Usage usage;
         try {
             place(layout, router.name());
             warmUp(0);
             System.err.printf("\rprofile %s %s: perf record for %.0f s ", layout.label(), router.name(), o.profileSeconds());
+            ThreadScan before = ThreadScan.read();
             Shell.run("taskset", "-c", String.valueOf(o.generatorCpu()), "perf", "record", "-q", "-e", "cpu-clock", "-a", "-g",
                     "-o", data.toString(), "--", "sleep", String.valueOf(o.profileSeconds()));
+            usage = ThreadScan.read().since(before, o.routerCpu(), processesOf(router), (int) ProcessHandle.current().pid());
+            for (int pid : processesOf(router)) {
+                Shell.runQuietly(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), String.valueOf(pid),
+                        "Compiler.perfmap"); // /tmp/perf-<pid>.map for JIT frames
+            }
         } catch (BenchException e) {
             out.println("profile " + layout.label() + " " + router.name() + " failed (is 'perf' installed?): " + e.getMessage());
             return;
@@ -496,10 +505,16 @@ public final class VsKernel {
             generator.stop();
             router.stop();
         }
-        String report = Shell.run("perf", "report", "-i", data.toString(), "--stdio", "--no-children", "--sort", "cpu,comm,sym",
+        String byThread = Shell.run("perf", "report", "-i", data.toString(), "--stdio", "--no-children", "--sort", "cpu,comm",
                 "--percent-limit", "0.5", "-g", "none");
+        String comms = usage.threads().keySet().stream().map(k -> k.substring(0, k.lastIndexOf(" on ")))
+                .filter(c -> !c.startsWith("C1 ") && !c.startsWith("C2 ")).distinct().collect(Collectors.joining(","));
+        String bySymbol = comms.isEmpty() ? "" : Shell.run("perf", "report", "-i", data.toString(), "--stdio", "--no-children",
+                "--comms", comms, "--percentage", "relative", "--sort", "comm,dso,sym", "--percent-limit", "0.5", "-g", "none");
         Files.writeString(text, "# perf record -e cpu-clock -a -g, layout " + layout.label() + ", " + router.name()
-                + ", saturated, " + o.profileSeconds() + " s\n" + report);
+                + ", saturated, " + o.profileSeconds() + " s; threads in cores: " + BenchReport.threadsText(usage.threads(),
+                        o.profileSeconds()) + "\n\n## by CPU and thread (% of all samples, both CPUs)\n" + byThread + "\n## " + comms
+                + " by symbol (% of these threads' samples)\n" + bySymbol);
         Files.deleteIfExists(data);
         System.err.print("\r" + " ".repeat(100) + "\r");
         out.println("profile " + layout.label() + " " + router.name() + ": " + text);
