@@ -299,13 +299,16 @@ final class BenchReport {
         sb.append("## Layout ").append(l.label()).append("\n\n");
         sb.append(capitalised(l.description)).append(".\n\n");
         sb.append("On a real NIC: ").append(l.realNic).append(".\n\n");
-        sb.append("| router | forwarded Mpps | offered Mpps | loss | router core | ns/pkt | bad frames | split deviation | reorders"
-                + " | p99 us | others on router core s | disturbed s | round trip ns |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| router | forwarded Mpps | offered Mpps | loss | router core | ns/pkt | r0 NAPI on generator CPU (cores, ns/pkt)"
+                + " | bad frames | split deviation | reorders | p99 us | others on router core s | disturbed s | round trip ns |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String r : contenders(l)) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f %% | %.2f | %.0f | %d | %.3f | %.0f | %.1f | %.2f | %d | %.0f |%n",
+            double napi = median(l, r, x -> napiShare(x, o.generatorCpu()));
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f %% | %.2f | %.0f | %.2f, %.0f | %d | %.3f | %.0f | %.1f | %.2f | %d | %.0f |%n",
                     r, pps(l, r) / 1e6, median(l, r, RoundResult::offeredPps) / 1e6, median(l, r, RoundResult::loss) * 100,
-                    median(l, r, RoundResult::routerCores), median(l, r, RoundResult::nsPerPacket),
+                    median(l, r, RoundResult::routerCores), median(l, r, RoundResult::nsPerPacket), napi,
+                    median(l, r, x -> x.forwarded() == 0 ? Double.NaN : napiShare(x, o.generatorCpu()) * x.seconds() * 1e9
+                            / x.forwarded()),
                     of(l, r).stream().mapToLong(RoundResult::bad).sum(), median(l, r, x -> x.splitDeviation(o.weights())),
                     median(l, r, x -> x.regressions()), median(l, r, x -> x.latencyUs(99)),
                     median(l, r, x -> x.usage().foreign()), of(l, r).stream().mapToInt(RoundResult::disturbedSeconds).sum(),
