@@ -109,13 +109,19 @@ int main(int argc, char **argv) {
     struct xsk_socket *rxs, *txs;
     struct xsk_socket_config rcfg = {.rx_size = RING_SIZE, .xdp_flags = XDP_FLAGS_DRV_MODE,
                                      .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP};
-    err = xsk_socket__create(&rxs, in, 0, umem, &rx, NULL, &rcfg);
+    // The socket of a forwarder that just exited may still hold the queue for a moment: EBUSY.
+    for (int tries = 0; (err = xsk_socket__create(&rxs, in, 0, umem, &rx, NULL, &rcfg)) == -EBUSY && tries < 50; tries++) {
+        usleep(100000);
+    }
     if (err) die("xsk_socket__create (receive side)", err);
     // The transmit socket shares the UMEM; on another device it needs its own fill and completion
     // rings. It receives nothing, so it gets no XDP program.
     struct xsk_socket_config tcfg = {.tx_size = RING_SIZE, .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
                                      .xdp_flags = XDP_FLAGS_DRV_MODE, .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP};
-    err = xsk_socket__create_shared(&txs, out, 0, umem, NULL, &tx, &fq_out, &cq, &tcfg);
+    for (int tries = 0; (err = xsk_socket__create_shared(&txs, out, 0, umem, NULL, &tx, &fq_out, &cq, &tcfg)) == -EBUSY
+            && tries < 50; tries++) {
+        usleep(100000);
+    }
     if (err) die("xsk_socket__create_shared (transmit side)", err);
 
     __u32 idx;

@@ -238,7 +238,7 @@ final class BenchReport {
         described.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append("\n"));
         sb.append(String.format(Locale.ROOT, "- Generator: XDP program run by BPF_PROG_TEST_RUN with live frames (XDP_TX out"
                 + " of the generator's veth), SCHED_FIFO %d on CPU %d; paced, each run waits in the kernel for its frame's send"
-                + " time and frames leave one at a time (never paced by dropping frames); alone it offers **%.2f Mpps**. It"
+                + " time and frames leave in bursts of " + TrafficGenerator.PACED_BATCH + " (never paced by dropping frames); alone it offers **%.2f Mpps**. It"
                 + " fills in the IPv4 header and the UDP checksums%n", o.generatorPriority(), o.generatorCpu(),
                 generatorAlone / 1e6));
         sb.append(String.format(Locale.ROOT, "- Sinks: an XDP program on each sink veth, run by that veth's threaded NAPI on"

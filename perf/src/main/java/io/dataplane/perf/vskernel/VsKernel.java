@@ -206,7 +206,10 @@ public final class VsKernel {
             totalRounds = o.rounds() * here.size();
             out.printf("%nlayout %s: %s%n", layout.label(), layout.description);
             for (int r = 0; r < totalRounds; r++) {
-                rounds.add(round(layout, r + 1, here.get(r % here.size()), 0, o.seconds()));
+                RoundResult x = tryRound(layout, r + 1, here.get(r % here.size()), 0, o.seconds());
+                if (x != null) {
+                    rounds.add(x);
+                }
             }
             if (o.curveSeconds() > 0) {
                 for (RouterUnderTest c : here) {
@@ -217,7 +220,10 @@ public final class VsKernel {
                         continue;
                     }
                     for (double f : o.curve()) {
-                        curve.add(round(layout, 0, c, f * saturated, o.curveSeconds()));
+                        RoundResult x = tryRound(layout, 0, c, f * saturated, o.curveSeconds());
+                        if (x != null) {
+                            curve.add(x);
+                        }
                     }
                 }
             }
@@ -226,7 +232,11 @@ public final class VsKernel {
             for (Layout layout : o.layouts()) {
                 for (RouterUnderTest c : contenders) {
                     if (layout.runs(c.name())) {
-                        profile(layout, c);
+                        try {
+                            profile(layout, c);
+                        } catch (BenchException e) {
+                            out.println("profile " + layout.label() + " " + c.name() + " failed: " + e.getMessage());
+                        }
                     }
                 }
             }
@@ -403,6 +413,24 @@ public final class VsKernel {
         Thread.sleep((long) (o.warmupSeconds() * 1000));
         generator.raisePriority();
         Thread.sleep((long) (SETTLE_SECONDS * 1000));
+    }
+
+    /**
+     * A round whose contender failed to start or stopped is reported and left out (null), so that
+     * one contender's failure does not cost the whole run; a generator failure still ends it.
+     */
+    private RoundResult tryRound(Layout layout, int number, RouterUnderTest router, double rate, double seconds)
+            throws InterruptedException {
+        try {
+            return round(layout, number, router, rate, seconds);
+        } catch (BenchException e) {
+            if (generator.failure() != null) {
+                throw e;
+            }
+            System.err.print("\r" + " ".repeat(100) + "\r");
+            out.printf("%s %s %-11s FAILED, left out: %s%n", layout.label(), roundName(number, rate), router.name(), e.getMessage());
+            return null;
+        }
     }
 
     private void progress(Layout layout, int number, String router, double rate, Tick a, Tick now) {
