@@ -10,21 +10,27 @@ import java.util.List;
 
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
-        int routes, double seconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Workers.Idle idle, boolean testpmd, long latencyRate, int napiPriority, double searchSeconds, boolean inProcess, List<String> commandLine) {
+        int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
+        long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo,
+        List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
+        double profileSeconds, boolean inProcess, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
 
-            Kernel forwarding against our dataplane on this machine, same traffic, same routes, same CPU
-            budget, rounds alternating kernel, dataplane, kernel, ... Needs root (network namespaces,
-            bpf(2), AF_XDP) and Linux 5.18+ (BPF_PROG_TEST_RUN live frames). Builds namespaces
-            vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C. Our
-            router runs as 'bin/dataplane run --config FILE' in the router namespace.
+            Kernel forwarding against our dataplane and a C AF_XDP forwarder on this machine: same
+            traffic, routes, sinks and CPU budget, in up to three layouts of the work on the two CPUs,
+            rounds interleaved kernel, dataplane, c-forwarder, testpmd, kernel, ... Needs root (network
+            namespaces, bpf(2), AF_XDP) and Linux 5.18+ (BPF_PROG_TEST_RUN live frames). Builds
+            namespaces vsk-<pid>-gen, -router, -sink1..N and removes them at the end, also on Ctrl-C.
+            Our router runs as 'bin/dataplane run --config FILE' in the router namespace.
 
-            Per contender: saturated rounds (forwarded pps, loss, CPU per packet, split against the
-            weights, reordering, latency), a no-drop rate search, a paced latency round; then one
-            round per router that removes a nexthop half way (flows moved against RFC 2992).
+            Per layout and contender: saturated rounds sampled every second (forwarded pps counting
+            only frames whose IPv4 and UDP checksums verify at the sink, loss, router-core time per
+            packet from per-thread schedstat, split against the weights, reordering, latency, other
+            processes' time on the router core, steal, the CPU-to-CPU round trip), medians of the
+            per-round medians over undisturbed seconds; then a loss-versus-rate curve from paced
+            trials; then one round per router that removes a nexthop half way (flows moved).
 
               --family 4|6            IP version of the traffic (default 4)
               --flows N               distinct UDP flows, 1..64512 (default 8192)
@@ -37,27 +43,40 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       the kernel has no per-packet multipath to compare with
               --routes N              routes installed in both routers, all via the multipath group;
                                       the traffic goes to the first (default 1)
-              --seconds S             measured seconds per round (default 5)
-              --rounds R              rounds per contender, taken in turns: kernel, dataplane,
-                                      testpmd, kernel, ... (default 3)
-              --no-testpmd            leave out the third contender, dpdk-testpmd forwarding r0 -> r1
-                                      over net_af_xdp (an I/O ceiling, no routing; it is left out
-                                      anyway when dpdk-testpmd is not installed)
-              --cpus G,R              generator CPU and router CPU (default 0,1): the router's
-                                      forwarding work is confined to R in both rounds
-              --remove-nexthop K      after the rounds, one extra round per router that removes
-                                      nexthop K (0-based) half way and counts the flows that moved
-                                      (default 0; -1 skips it)
-              --search-seconds S      after the rounds, a binary search per contender for its no-drop
-                                      rate (loss <= 0.1%, RFC 2544 style) with trials of S seconds
-                                      (default 1; 0 skips it)
-              --latency-rate PPS      after the rounds, one round per contender at this paced rate,
-                                      below every contender's limit, for latency without queueing
-                                      (default 100000; 0 skips it)
-              --napi-priority P       SCHED_FIFO priority of r0's NAPI thread on the router CPU, so that
-                                      receive work preempts user threads as softirq would (default 0:
-                                      SCHED_OTHER, time-sliced like ksoftirqd under overload; FIFO
-                                      starves an AF_XDP worker behind it when overloaded)
+              --layouts L,...         a: everything the router does on the router CPU; b: receive
+                                      (r0's NAPI thread) on the generator CPU, forwarding on the router
+                                      CPU (kernel: RPS); c: the kernel alone, veth's receive softirq
+                                      where veth puts it plus RPS (default a,b,c)
+              --seconds S             measured seconds per round, sampled every second (default 10)
+              --warmup-seconds S      traffic before each round's measurement, with the generator at
+                                      SCHED_OTHER so that the contenders' JIT compilers (on the
+                                      generator CPU) get to compile (default 3)
+              --rounds R              rounds per contender and layout, interleaved (default 5)
+              --curve F1,F2,...       paced trials at these fractions of each contender's saturated
+                                      rate, for the loss-versus-rate curve and ns/packet below
+                                      saturation (default 0.25,0.5,0.75,0.9,1.1)
+              --curve-seconds S       seconds per paced trial (default 5; 0 skips the curve)
+              --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
+                                      out anyway when dpdk-testpmd is not installed)
+              --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
+                                      built with gcc against libxdp; left out when it cannot be built)
+              --c-idle poll|busy-spin the C forwarder's empty-ring behaviour (default poll)
+              --c-fifo PRIO           its SCHED_FIFO priority, 0 for SCHED_OTHER (default 1: sleeping
+                                      in poll() it lets r0's NAPI thread batch, and preempts it when
+                                      frames are ready)
+              --cpus G,R              generator CPU and router CPU (default 0,1)
+              --generator-priority P  the generator's SCHED_FIFO priority (default 10; 0: SCHED_OTHER).
+                                      The sinks' NAPI threads run on the generator CPU at P+10, r0's
+                                      NAPI thread in layout b at P+5
+              --napi-priority P       layout a: SCHED_FIFO priority of r0's NAPI thread on the router
+                                      CPU (default 0: SCHED_OTHER; FIFO starves an AF_XDP worker behind
+                                      it when overloaded)
+              --remove-nexthop K      after the rounds, one extra round per router (layout a) that
+                                      removes nexthop K (0-based) half way and counts the flows that
+                                      moved (default 0; -1 skips it)
+              --profile-seconds S     after the rounds, one unmeasured saturated round per contender and
+                                      layout under 'perf record -e cpu-clock -a -g' for S seconds;
+                                      writes DIR/profile-<layout>-<contender>.txt (default 0: none)
               --min-rate PPS          refuse to run when the generator alone offers less (default 0)
               --in-process            run our router inside the harness JVM (Workers + AfXdpPort)
                                       instead of 'bin/dataplane run --config FILE' in the router
@@ -66,18 +85,21 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --out DIR               results folder (default results/vs-kernel-<timestamp>)
               -h, --help              this text
 
-            Writes DIR/report.md and DIR/chart.svg. The last line printed is
-              vs-kernel pps median: kernel <pps> dataplane <pps> ratio <dataplane/kernel>
+            Writes DIR/report.md and DIR/chart.svg. The last line printed is (layout a, or the first
+            layout run)
+              vs-kernel pps median: kernel <pps> dataplane <pps> ratio <dataplane/kernel> c-forwarder <pps> ratio-c <dataplane/c-forwarder>
             """;
 
     static BenchOptions parse(String[] args) {
-        int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 3, removeNexthop = 0;
-        boolean testpmd = true, inProcess = false;
+        int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
+        boolean testpmd = true, cForwarder = true, inProcess = false;
         int generatorCpu = 0, routerCpu = 1;
-        double seconds = 5;
-        long minRate = 0, latencyRate = 100_000;
-        int napiPriority = 0;
-        double searchSeconds = 1;
+        double seconds = 10, warmupSeconds = 3, curveSeconds = 5, profileSeconds = 0;
+        long minRate = 0;
+        int napiPriority = 0, generatorPriority = 10, cFifo = 1;
+        String cIdle = "poll";
+        List<Layout> layouts = List.of(Layout.A, Layout.B, Layout.C);
+        double[] curve = {0.25, 0.5, 0.75, 0.9, 1.1};
         String weightText = null;
         MultipathAlgorithm algorithm = MultipathAlgorithm.L4;
         Workers.Idle idle = Workers.Idle.BACKOFF;
@@ -89,6 +111,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             }
             if (a.equals("--no-testpmd")) {
                 testpmd = false;
+                continue;
+            }
+            if (a.equals("--no-c-forwarder")) {
+                cForwarder = false;
                 continue;
             }
             if (a.equals("--in-process")) {
@@ -114,17 +140,27 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                     default -> throw new BenchException("--mpalgo must be l3 or l4, was '" + v + "'");
                 };
                 case "--routes" -> routes = number(a, v, 1, 65536);
-                case "--seconds" -> {
-                    try {
-                        seconds = Double.parseDouble(v);
-                    } catch (NumberFormatException e) {
-                        seconds = -1;
-                    }
-                    if (!(seconds >= 1 && seconds <= 3600)) {
-                        throw new BenchException("--seconds must be 1..3600, was '" + v + "'");
+                case "--seconds" -> seconds = decimal(a, v, 1, 3600);
+                case "--rounds" -> rounds = number(a, v, 1, 1000);
+                case "--warmup-seconds" -> warmupSeconds = decimal(a, v, 0.1, 600);
+                case "--layouts" -> layouts = Layout.parse(v);
+                case "--curve" -> {
+                    String[] p = v.split(",");
+                    curve = new double[p.length];
+                    for (int k = 0; k < p.length; k++) {
+                        curve[k] = decimal(a, p[k].strip(), 0.01, 2);
                     }
                 }
-                case "--rounds" -> rounds = number(a, v, 1, 1000);
+                case "--curve-seconds" -> curveSeconds = v.equals("0") ? 0 : decimal(a, v, 1, 600);
+                case "--profile-seconds" -> profileSeconds = v.equals("0") ? 0 : decimal(a, v, 1, 600);
+                case "--c-idle" -> {
+                    if (!v.equals("poll") && !v.equals("busy-spin")) {
+                        throw new BenchException("--c-idle must be poll or busy-spin, was '" + v + "'");
+                    }
+                    cIdle = v;
+                }
+                case "--c-fifo" -> cFifo = number(a, v, 0, 99);
+                case "--generator-priority" -> generatorPriority = number(a, v, 0, 80);
                 case "--cpus" -> {
                     String[] p = v.split(",");
                     if (p.length != 2) {
@@ -135,9 +171,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 }
                 case "--remove-nexthop" -> removeNexthop = number(a, v, -1, 31);
                 case "--min-rate" -> minRate = number(a, v, 0, Integer.MAX_VALUE);
-                case "--latency-rate" -> latencyRate = number(a, v, 0, 100_000_000);
                 case "--napi-priority" -> napiPriority = number(a, v, 0, 99);
-                case "--search-seconds" -> searchSeconds = number(a, v, 0, 60);
                 case "--idle" -> {
                     try {
                         idle = Workers.Idle.parse(v);
@@ -171,7 +205,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         if (generatorCpu == routerCpu) {
             throw new BenchException("--cpus: the generator and the router need different CPUs, both were " + routerCpu);
         }
-        int cpus = CpuTimes.read().busyTicks().length; // online CPUs, whatever this JVM's affinity
+        int cpus = CpuTimes.read().cpus(); // online CPUs, whatever this JVM's affinity
         if (Math.max(generatorCpu, routerCpu) >= cpus) {
             throw new BenchException("--cpus " + generatorCpu + "," + routerCpu + ": this machine has CPUs 0.." + (cpus - 1)
                     + (cpus < 2 ? "; the harness needs two (one generates, one forwards)" : ""));
@@ -187,8 +221,21 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         if (out == null) {
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, latencyRate, napiPriority, searchSeconds, inProcess, List.of(args));
+        return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, layouts, curve,
+                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args));
+    }
+
+    private static double decimal(String option, String v, double min, double max) {
+        try {
+            double d = Double.parseDouble(v.strip());
+            if (d >= min && d <= max) {
+                return d;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new BenchException(option + " must be a number in " + min + ".." + max + ", was '" + v + "'");
     }
 
     private static int number(String option, String v, int min, int max) {

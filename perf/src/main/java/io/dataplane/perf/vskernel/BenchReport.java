@@ -1,49 +1,58 @@
 package io.dataplane.perf.vskernel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
-/** Turns the rounds into the Markdown report, the SVG chart, the terminal summary and the last line. */
+/**
+ * Turns the rounds and paced trials into the Markdown report (one section per layout), the SVG
+ * chart, the terminal summary and the last line.
+ */
 final class BenchReport {
     private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
         "#ff9da7", "#9c755f", "#bab0ac"};
+    private static final List<String> ORDER = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
 
     private final BenchOptions o;
     private final List<RoundResult> rounds;
+    private final List<RoundResult> curve;
     private final List<RemovalResult> removals;
-    private final List<RoundResult> paced;
-    private final List<double[]> noDrop;
     private final double generatorAlone;
     private final String loadBefore;
     private final String loadAfter;
-    private final String kernelText;
-    private final String dataplaneText;
-    private final String testpmdText;
+    private final Map<String, String> described;
 
-    BenchReport(BenchOptions o, List<RoundResult> rounds, List<double[]> noDrop, List<RoundResult> paced, List<RemovalResult> removals, double generatorAlone,
-            String loadBefore, String loadAfter, String kernelText, String dataplaneText, String testpmdText) {
+    BenchReport(BenchOptions o, List<RoundResult> rounds, List<RoundResult> curve, List<RemovalResult> removals,
+            double generatorAlone, String loadBefore, String loadAfter, Map<String, String> described) {
         this.o = o;
         this.rounds = rounds;
+        this.curve = curve;
         this.removals = removals;
-        this.paced = paced;
-        this.noDrop = noDrop;
         this.generatorAlone = generatorAlone;
         this.loadBefore = loadBefore;
         this.loadAfter = loadAfter;
-        this.kernelText = kernelText;
-        this.dataplaneText = dataplaneText;
-        this.testpmdText = testpmdText;
+        this.described = described;
     }
 
-    double median(String router, ToDoubleFunction<RoundResult> f) {
-        double[] v = rounds.stream().filter(r -> r.router().equals(router)).mapToDouble(f).filter(d -> !Double.isNaN(d))
-                .sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    private List<RoundResult> of(Layout layout, String router) {
+        return rounds.stream().filter(r -> r.layout() == layout && r.router().equals(router)).toList();
+    }
+
+    /** The median over this layout's rounds of {@code f} (for rates: the median of the per-round medians). */
+    double median(Layout layout, String router, ToDoubleFunction<RoundResult> f) {
+        return RoundResult.median(of(layout, router).stream().mapToDouble(f).toArray());
+    }
+
+    private List<Layout> layouts() {
+        return o.layouts().stream().filter(l -> rounds.stream().anyMatch(r -> r.layout() == l)).toList();
+    }
+
+    private List<String> contenders(Layout layout) {
+        return ORDER.stream().filter(c -> !of(layout, c).isEmpty()).toList();
     }
 
     static String splitText(RoundResult r) {
@@ -52,6 +61,14 @@ final class BenchReport {
             sb.append(i == 0 ? "" : ":").append(String.format(Locale.ROOT, "%.1f", r.share(i) * 100));
         }
         return sb.append(" %").toString();
+    }
+
+    /** "napi/r0-5 on 1 0.45, dataplane-worker on 1 0.55" in cores (seconds per second). */
+    static String threadsText(Map<String, Double> threads, double seconds) {
+        StringBuilder sb = new StringBuilder();
+        threads.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ')
+                .append(String.format(Locale.ROOT, "%.2f", v / seconds)));
+        return sb.isEmpty() ? "-" : sb.toString();
     }
 
     private String weightShares() {
@@ -63,69 +80,130 @@ final class BenchReport {
         return sb.append(" %").toString();
     }
 
-    /** A plain-words reading of what held a contender back in the saturated rounds. */
-    String limit(String router) {
-        double loss = median(router, RoundResult::loss);
-        double own = median(router, r -> (r.routerCpuSeconds() - r.foreignRouterCpuSeconds()) / r.seconds());
-        double foreign = median(router, r -> r.foreignRouterCpuSeconds() / r.seconds());
-        String others = foreign > 0.05 ? String.format(Locale.ROOT, "; other people's threads took %.0f %% of the router CPU",
-                foreign * 100) : "";
-        if (loss < 0.01) {
-            return "the generator: it forwarded everything offered, so its own limit is higher" + others;
-        }
-        boolean fillEmpty = rounds.stream().anyMatch(r -> r.router().equals(router) && r.notes().contains("rx_fill_ring_empty"));
-        String cpu = String.format(Locale.ROOT, "the router CPU (%.0f %% busy with its work)", own * 100);
-        boolean cpuBound = own + foreign > 0.85;
-        return switch (router) {
-            case "kernel" -> (cpuBound ? cpu + ": r0's NAPI thread receives, routes and transmits every frame"
-                    : "not its CPU alone: frames overflowed r0's 256-entry veth ring while its NAPI thread waited to run") + others;
-            case "dataplane" -> (fillEmpty ? cpu + ": r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker"
-                    + " (pipeline, copy-mode transmit) share it; the fill ring ran empty, so the kernel dropped frames it had"
-                    + " already paid to receive" : cpu) + others;
-            default -> cpu + ": testpmd's polling lcore and r0's NAPI thread share it" + others;
-        };
+    /** The round whose forwarded rate is the median one (for its counters and thread times). */
+    private RoundResult medianRound(Layout layout, String router) {
+        List<RoundResult> l = new ArrayList<>(of(layout, router));
+        l.sort(Comparator.comparingDouble(RoundResult::forwardedPps));
+        return l.isEmpty() ? null : l.get(l.size() / 2);
     }
 
-    private String[] contenders() {
-        return testpmdText == null ? new String[] {"kernel", "dataplane"} : new String[] {"kernel", "dataplane", "testpmd"};
+    /** The NAPI thread of r0 and its CPU share in this round, if it ran. */
+    private static double napiShare(RoundResult r, int cpu) {
+        return r.usage().threads().entrySet().stream().filter(e -> e.getKey().startsWith("napi/r0-")
+                && e.getKey().endsWith(" on " + cpu)).mapToDouble(Map.Entry::getValue).sum() / r.seconds();
+    }
+
+    /** A plain-words reading of what held a contender back in a layout's saturated rounds. */
+    String limit(Layout layout, String router) {
+        RoundResult m = medianRound(layout, router);
+        if (m == null) {
+            return "not run";
+        }
+        double loss = median(layout, router, RoundResult::loss);
+        double cores = median(layout, router, RoundResult::routerCores);
+        double foreign = median(layout, router, r -> r.usage().foreign() / r.seconds());
+        String others = foreign > 0.05 ? String.format(Locale.ROOT, "; other people's processes took %.0f %% of the"
+                + " router core", foreign * 100) : "";
+        String bad = m.bad() > 0 ? String.format(Locale.ROOT, "; %d frames failed the sinks' checksum checks in the median"
+                + " round", m.bad()) : "";
+        if (loss < 0.01) {
+            return "the generator: it forwarded everything offered, so its own limit is higher"
+                    + (receiveOnGenerator(layout) ? " (in this layout the generator's CPU also runs r0's NAPI thread and the sinks, above"
+                            + " the generator's priority, so it offers less than alone)" : "") + others + bad;
+        }
+        double napiGen = napiShare(m, o.generatorCpu());
+        double napiRouter = napiShare(m, o.routerCpu());
+        String where = String.format(Locale.ROOT, "router core %.0f %% busy with its work (%s)", cores * 100,
+                threadsText(m.usage().threads(), m.seconds()));
+        String reason;
+        if (napiGen > 0.85) {
+            reason = String.format(Locale.ROOT, "r0's NAPI thread on the generator CPU (%.0f %% of it): receive is the"
+                    + " bottleneck in this layout; %s", napiGen * 100, where);
+        } else if (cores > 0.9) {
+            reason = "the router CPU: " + where + switch (router) {
+                case "kernel" -> layout == Layout.A ? "; r0's NAPI thread receives, routes and transmits every frame"
+                        : "; RPS makes it route and transmit every frame";
+                case "dataplane", "c-forwarder" -> layout == Layout.A && napiRouter > 0.2
+                        ? "; r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker (copy-mode transmit) share it"
+                        : "; the worker's copy-mode transmit (sendto builds an skb per frame)";
+                default -> "";
+            };
+        } else {
+            reason = "not the router CPU alone (" + where + "): frames overflowed a ring (r0's 256-entry veth ring or the"
+                    + " AF_XDP rings) while the thread that empties it waited to run";
+        }
+        if (m.notes().contains("rx_fill_ring_empty") || m.notes().contains("fill_ring_empty")) {
+            reason += "; the fill ring ran empty, so the kernel dropped frames it had already paid to receive";
+        }
+        return reason + others + bad;
+    }
+
+    private static boolean receiveOnGenerator(Layout layout) {
+        return layout == Layout.B || layout == Layout.C;
+    }
+
+    private double pps(Layout layout, String router) {
+        return median(layout, router, RoundResult::forwardedPps);
+    }
+
+    /** The layout the last line describes: a when run, else the first one run. */
+    private Layout headline() {
+        List<Layout> l = layouts();
+        return l.contains(Layout.A) || l.isEmpty() ? Layout.A : l.getFirst();
     }
 
     String lastLine() {
-        double k = median("kernel", RoundResult::forwardedPps);
-        double d = median("dataplane", RoundResult::forwardedPps);
-        return String.format(Locale.ROOT, "vs-kernel pps median: kernel %d dataplane %d ratio %.2f", Math.round(k),
-                Math.round(d), k > 0 ? d / k : 0.0);
+        Layout l = headline();
+        double k = orZero(pps(l, "kernel"));
+        double d = orZero(pps(l, "dataplane"));
+        double c = orZero(pps(l, "c-forwarder"));
+        return String.format(Locale.ROOT, "vs-kernel pps median: kernel %d dataplane %d ratio %.2f c-forwarder %d ratio-c %.2f",
+                Math.round(k), Math.round(d), k > 0 ? d / k : 0.0, Math.round(c), c > 0 ? d / c : 0.0);
     }
 
-    private String medianLine(String router) {
-        return String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f %% | %.2f | %.0f | %.3f | %.0f | %.1f | %.1f | %.1f |",
-                router, median(router, RoundResult::offeredPps) / 1e6, median(router, RoundResult::forwardedPps) / 1e6,
-                median(router, RoundResult::loss) * 100, median(router, r -> r.routerCpuSeconds() / r.seconds()),
-                median(router, RoundResult::cpuNsPerPacket), median(router, r -> r.splitDeviation(o.weights())),
-                median(router, r -> r.regressions()), median(router, r -> r.latencyUs(50)),
-                median(router, r -> r.latencyUs(99)), median(router, r -> r.latencyUs(99.9)));
+    private static double orZero(double v) {
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    private String ratios(Layout l) {
+        double k = pps(l, "kernel"), d = pps(l, "dataplane"), c = pps(l, "c-forwarder"), t = pps(l, "testpmd");
+        StringBuilder sb = new StringBuilder();
+        if (d > 0 && k > 0) {
+            sb.append(String.format(Locale.ROOT, "dataplane/kernel %.2f", d / k));
+        }
+        if (d > 0 && c > 0) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane/c-forwarder %.2f", d / c));
+        }
+        if (d > 0 && t > 0) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane/testpmd %.2f", d / t));
+        }
+        return sb.isEmpty() ? "no ratios (a contender is missing or forwarded nothing)" : sb.toString();
     }
 
     String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "generator offered (alone) %.2f Mpps; weights %s%n", generatorAlone / 1e6, weightShares()));
-        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %7s %6s %7s %7s %8s %8s%n", "median of " + o.rounds(), "fwd Mpps", "offered",
-                "loss", "cores", "ns/pkt", "split", "reorder", "p99 us"));
-        for (String r : contenders()) {
-            sb.append(String.format(Locale.ROOT, "%-12s %9.3f %9.3f %6.1f%% %6.2f %7.0f %6.1f%% %8.0f %8.1f%n", r,
-                    median(r, RoundResult::forwardedPps) / 1e6, median(r, RoundResult::offeredPps) / 1e6,
-                    median(r, RoundResult::loss) * 100, median(r, x -> x.routerCpuSeconds() / x.seconds()),
-                    median(r, RoundResult::cpuNsPerPacket), median(r, x -> x.splitDeviation(o.weights())) * 100,
-                    median(r, x -> x.regressions()), median(r, x -> x.latencyUs(99))));
-        }
-        String[] names = contenders();
-        for (int i = 0; i < noDrop.size(); i++) {
-            sb.append(String.format(Locale.ROOT, "no-drop %-9s %.3f Mpps (loss <= %.1f%%)%n", names[i], noDrop.get(i)[0] / 1e6,
-                    VsKernel.NO_DROP_LOSS * 100));
-        }
-        for (RoundResult r : paced) {
-            sb.append(String.format(Locale.ROOT, "paced %-6s %9.0f pps fwd, latency p50 %.1f p99 %.1f p99.9 %.1f us%n",
-                    r.router(), r.forwardedPps(), r.latencyUs(50), r.latencyUs(99), r.latencyUs(99.9)));
+        for (Layout l : layouts()) {
+            sb.append(String.format(Locale.ROOT, "layout %s, median of %d %-5s %9s %9s %7s %6s %7s %6s %8s %9s%n", l.label(),
+                    o.rounds(), "", "fwd Mpps", "offered", "loss", "cores", "ns/pkt", "bad", "others s", "disturbed"));
+            for (String r : contenders(l)) {
+                sb.append(String.format(Locale.ROOT, "  %-24s %9.3f %9.3f %6.1f%% %6.2f %7.0f %6d %8.2f %9d%n", r,
+                        pps(l, r) / 1e6, median(l, r, RoundResult::offeredPps) / 1e6, median(l, r, RoundResult::loss) * 100,
+                        median(l, r, RoundResult::routerCores), median(l, r, RoundResult::nsPerPacket),
+                        of(l, r).stream().mapToLong(RoundResult::bad).sum(),
+                        median(l, r, x -> x.usage().foreign()), of(l, r).stream().mapToInt(RoundResult::disturbedSeconds).sum()));
+            }
+            sb.append("  ").append(ratios(l)).append('\n');
+            for (String r : contenders(l)) {
+                List<RoundResult> c = curve(l, r);
+                if (!c.isEmpty()) {
+                    sb.append(String.format(Locale.ROOT, "  loss curve %-11s", r));
+                    for (RoundResult p : c) {
+                        sb.append(String.format(Locale.ROOT, " %.3f:%.1f%%", p.rate() / 1e6, p.loss() * 100));
+                    }
+                    sb.append('\n');
+                }
+            }
         }
         for (RemovalResult r : removals) {
             sb.append(String.format(Locale.ROOT, "removal %-9s nexthop %d: %.3f of flows moved, hash-threshold expects %.3f%n",
@@ -134,9 +212,14 @@ final class BenchReport {
         return sb.toString();
     }
 
+    private List<RoundResult> curve(Layout l, String router) {
+        return curve.stream().filter(r -> r.layout() == l && r.router().equals(router))
+                .sorted(Comparator.comparingDouble(RoundResult::rate)).toList();
+    }
+
     String markdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("# vs-kernel: kernel forwarding against the dataplane\n\n");
+        sb.append("# vs-kernel: kernel forwarding, the dataplane and a C AF_XDP forwarder\n\n");
         sb.append("Command: `bin/bench vs-kernel ").append(String.join(" ", o.commandLine())).append("`\n\n");
         sb.append(String.format(Locale.ROOT, "- Traffic: IPv%d UDP, %d flows, %d-byte frames (no FCS), to %s; %d route(s)"
                 + " installed in each router, all via one multipath group\n", o.family(), o.flows(), o.frameSize(),
@@ -144,97 +227,48 @@ final class BenchReport {
         sb.append("- Nexthops: ").append(o.nexthops()).append(", weights ").append(Arrays.toString(o.weights()))
                 .append(" (shares ").append(weightShares()).append("), hash ").append(o.algorithm().name().toLowerCase())
                 .append(" (kernel fib_multipath_hash_policy=").append(o.policy()).append(")\n");
-        sb.append(String.format(Locale.ROOT, "- Rounds: %d per contender of %.0f s each, taken in turns (kernel, dataplane%s,"
-                + " kernel, ...), after %.1f s warm-up each%n", o.rounds(), o.seconds(), testpmdText == null ? "" : ", testpmd", 0.5));
-        sb.append("- Machine: ").append(CpuTimes.read().busyTicks().length).append(" CPUs, Linux ")
+        sb.append(String.format(Locale.ROOT, "- Rounds: %d per contender and layout of %.0f s each, interleaved, sampled every"
+                + " second; paced trials of %.0f s at %s of each contender's saturated rate%n", o.rounds(), o.seconds(),
+                o.curveSeconds(), Arrays.toString(o.curve())));
+        sb.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPU(s) visible to the harness, Linux ")
                 .append(System.getProperty("os.version")).append("; load average before ").append(loadBefore)
                 .append(", after ").append(loadAfter)
-                .append(loadBefore.startsWith("0.") ? "" : " (**other work was running: figures are low and noisy**)")
+                .append(loadBefore.startsWith("0.") ? "" : " (**other work was running**: see 'others' per round)")
                 .append("\n");
-        sb.append("- Kernel router: ").append(kernelText).append("\n");
-        sb.append("- Dataplane router: ").append(dataplaneText).append("\n");
-        if (testpmdText != null) {
-            sb.append("- Third contender: ").append(testpmdText).append(" (its split and reorder figures only say that"
-                    + " everything went to nexthop 0)\n");
-        }
+        described.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append("\n"));
         sb.append(String.format(Locale.ROOT, "- Generator: XDP program run by BPF_PROG_TEST_RUN with live frames (XDP_TX out"
-                + " of the generator's veth), pinned to CPU %d; alone it offers **%.2f Mpps**%n%n", o.generatorCpu(),
+                + " of the generator's veth), SCHED_FIFO %d on CPU %d; paced, each run waits in the kernel for its frame's send"
+                + " time and frames leave in bursts of " + TrafficGenerator.PACED_BATCH + " (never paced by dropping frames); alone it offers **%.2f Mpps**. It"
+                + " fills in the IPv4 header and the UDP checksums%n", o.generatorPriority(), o.generatorCpu(),
                 generatorAlone / 1e6));
-        sb.append("## CPU budget\n\n");
-        sb.append(String.format(Locale.ROOT, "Every contender gets CPU %1$d and only that for forwarding. veth would run the"
-                + " router's receive NAPI on the CPU that sent into it (the generator's), so r0 runs threaded NAPI (GRO on,"
-                + " /sys/class/net/r0/threaded = 1) and its napi/r0 kernel thread is pinned to CPU %1$d. There the kernel"
-                + " round builds skbs, routes and transmits; the dataplane round runs its XDP redirect and the copy into the"
-                + " UMEM (copy mode), while its worker, pinned to CPU %1$d as well, does the pipeline and the copy-mode transmit;"
-                + " testpmd's forwarding lcore is CPU %1$d. The sinks' XDP runs on the transmitting CPU, CPU %1$d, for all."
-                + " CPU %2$d runs only the generator. 'router CPU' is CPU %1$d's busy share from /proc/stat"
-                + " (user+system+irq+softirq+steal); in brackets the part other people's threads took there (from"
-                + " /proc/*/task/*/stat, by the CPU each last ran on); ns/pkt divides the rest by forwarded packets. A"
-                + " polling thread (testpmd's lcore) counts as busy even when idle. perf stat cycles/instructions are not"
-                + " available in this VM (no PMU), so none are reported.%n%n", o.routerCpu(), o.generatorCpu()));
-        sb.append("## Medians\n\n");
-        sb.append("| router | offered Mpps | forwarded Mpps | loss | router CPU cores | ns/pkt | split deviation | reorders | p50 us | p99 us | p99.9 us |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (String r : contenders()) {
-            sb.append(medianLine(r)).append("\n");
-        }
-        sb.append("\n");
-        sb.append("What limited each (read from the medians and the counters below):\n\n");
-        for (String r : contenders()) {
-            sb.append("- ").append(r).append(": ").append(limit(r)).append("\n");
-        }
-        sb.append("\n");
-        sb.append("Split deviation: the largest |share/weight share - 1| over the sinks; the kernel selftests pass at 0.15."
-                + " Reorders: frames whose per-flow sequence number was lower than one already received.\n\n");
-        sb.append("## Rounds\n\n");
-        sb.append("| # | router | offered Mpps | forwarded Mpps | loss | gen CPU | router CPU (of it others') | ns/pkt | split % (weights ")
-                .append(weightShares()).append(") | reorders | p50 / p99 / p99.9 / max us |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (RoundResult r : rounds) {
-            sb.append(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.1f %% | %.2f | %.2f (%.2f) | %.0f | %s | %d | %.1f / %.1f / %.1f / %.1f |%n",
-                    r.number(), r.router(), r.offeredPps() / 1e6, r.forwardedPps() / 1e6, r.loss() * 100,
-                    r.generatorCpuSeconds() / r.seconds(), r.routerCpuSeconds() / r.seconds(),
-                    r.foreignRouterCpuSeconds() / r.seconds(),
-                    r.cpuNsPerPacket(), splitText(r), r.regressions(), r.latencyUs(50), r.latencyUs(99), r.latencyUs(99.9),
-                    r.latencyUs(100)));
-        }
-        sb.append("\nRouter counters per round (the dataplane's own: received, sent per nexthop port, drops by reason,"
-                + " the AF_XDP socket's kernel statistics; the kernel's: softnet counters of the router CPU in hex):\n\n");
-        for (RoundResult r : rounds) {
-            sb.append("- ").append(r.number()).append(' ').append(r.router()).append(": ").append(r.notes()).append('\n');
-        }
-        sb.append("\n![packets per second per round, split per nexthop](chart.svg)\n\n");
-        if (!noDrop.isEmpty()) {
-            sb.append("## No-drop rate\n\n");
-            sb.append(String.format(Locale.ROOT, "The highest paced rate each contender forwarded with at most %.1f %% loss"
-                    + " (RFC 2544 throughput, binary search, %d trials of %.0f s each with the router up throughout). Saturated"
-                    + " rounds above measure what is left when the router drowns; this is what it carries without loss.%n%n",
-                    VsKernel.NO_DROP_LOSS * 100, (int) noDrop.getFirst()[2], o.searchSeconds()));
-            sb.append("| router | no-drop Mpps | vs kernel |\n|---|---|---|\n");
-            String[] names = contenders();
-            for (int i = 0; i < noDrop.size(); i++) {
-                sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f |%n", names[i], noDrop.get(i)[0] / 1e6,
-                        noDrop.getFirst()[0] > 0 ? noDrop.get(i)[0] / noDrop.getFirst()[0] : Double.NaN));
-            }
-            sb.append("\n");
-        }
-        if (!paced.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "## Latency at a paced %d pps%n%n", o.latencyRate()));
-            sb.append("One round per contender with the generator paced one frame at a time, so queues stay short and the"
-                    + " figures are the forwarding path's own delay (plus the sinks' and the generator's, the same for all).\n\n");
-            sb.append("| router | offered pps | forwarded pps | loss | router CPU | ns/pkt | reorders | p50 / p90 / p99 / p99.9 / max us |\n");
-            sb.append("|---|---|---|---|---|---|---|---|\n");
-            for (RoundResult r : paced) {
-                sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f %% | %.2f | %.0f | %d | %.1f / %.1f / %.1f / %.1f / %.1f |%n",
-                        r.router(), r.offeredPps(), r.forwardedPps(), r.loss() * 100, r.routerCpuSeconds() / r.seconds(),
-                        r.cpuNsPerPacket(), r.regressions(), r.latencyUs(50), r.latencyUs(90), r.latencyUs(99),
-                        r.latencyUs(99.9), r.latencyUs(100)));
-            }
-            sb.append("\n");
+        sb.append(String.format(Locale.ROOT, "- Sinks: an XDP program on each sink veth, run by that veth's threaded NAPI on"
+                + " CPU %d (SCHED_FIFO %d, above the generator), so no sink work lands on the router core. It counts a frame"
+                + " as forwarded only if its IPv4 header checksum and its UDP checksum verify; the others are counted as"
+                + " 'bad' and dropped%n%n", o.generatorCpu(), o.generatorPriority() + 10));
+        sb.append("## Method\n\n");
+        sb.append(String.format(Locale.ROOT, "Each round starts with %.0f s of traffic from a SCHED_OTHER generator (the"
+                + " contenders' JIT compilers run on the generator CPU and must get to compile), then the generator turns"
+                + " SCHED_FIFO and the measurement starts.%n%n", o.warmupSeconds()));
+        sb.append(String.format(Locale.ROOT, "Every round samples every second: frames offered, frames forwarded (verified),"
+                + " bad frames, and every thread's run time from /proc/<pid>/task/<tid>/schedstat (exact nanoseconds, not"
+                + " /proc/stat's tick samples), attributed to the CPU it last ran on. The router core's time is split into"
+                + " the contender's (its processes and the kernel's threads there: NAPI, softirq, workqueues), the harness's"
+                + " (kept off it: bin/bench starts the JVM on CPU %1$d) and other people's processes. A second is"
+                + " **disturbed** and left out when others took more than 5 %% of the router core, the harness did, steal"
+                + " on either CPU was above 5 %%, or the generator offered less than half its round median; the count is"
+                + " reported. A round's rate is the median of its undisturbed seconds; a layout's is the median of those"
+                + " round medians. ns/pkt is the contender's router-core time over the frames it forwarded. Before each"
+                + " round the CPU %1$d-CPU %2$d cache-line round trip is measured (two pinned threads handing a counter"
+                + " back and forth): in a VM it says whether the two virtual CPUs run at the same time. No PMU here, so no"
+                + " cycles. Softirq work that interrupts the idle task (RPS in layouts b and c) is charged to no thread, so"
+                + " the kernel's router-core time there is a lower bound; the idle column (NO_HZ idle time from /proc/stat,"
+                + " measured at idle entry and exit) bounds it from the other side.%n%n", o.generatorCpu(), o.routerCpu()));
+        for (Layout l : layouts()) {
+            layoutSection(sb, l);
         }
         if (!removals.isEmpty()) {
             int k = removals.getFirst().removed();
-            sb.append("## Nexthop removed mid-round\n\n");
+            sb.append("## Nexthop removed mid-round (layout a)\n\n");
             sb.append(String.format(Locale.ROOT, "Nexthop %d of %d leaves half way through one extra round per router. A flow moved"
                     + " when the sink that got most of its packets before differs from the one after. Hash-threshold with these"
                     + " weights moves %.3f of the hash space", k, o.nexthops(), removals.getFirst().expected()));
@@ -249,17 +283,84 @@ final class BenchReport {
             sb.append("\n");
         }
         sb.append("## What the figures can and cannot say\n\n");
-        sb.append("- Offered is what the generator produced during the round; frames the router's ingress veth could not take"
-                + " count as loss, which is the router's limit. If a router's loss is near 0, the generator, not the router, may"
-                + " be the limit: compare its forwarded rate with the generator-alone rate above.\n");
-        sb.append("- Sequence numbers and send times are written by the generator program on every frame (flow = counter mod"
-                + " flows, sequence = counter div flows, time = bpf_ktime_get_ns at send). Latency is one-way, CLOCK_MONOTONIC on"
-                + " both ends, sampled on every 64th frame (ring of the last 65536 samples per sink), and includes the time a frame"
-                + " waits in full queues when the router is saturated.\n");
-        sb.append("- The UDP checksum is 0 (the generator does not compute it); IPv6 receivers would reject that, routers do"
-                + " not look.\n");
-        sb.append("- Medians, not means; one run on one machine. Re-run when the load average was high.\n");
+        sb.append("- Offered is what the generator produced; frames the router's ingress could not take count as loss, which"
+                + " is the router's limit. A contender with loss near 0 was limited by the generator, not by itself.\n");
+        sb.append("- The C forwarder and testpmd do no routing and no multipath (everything to nexthop 0): they are the I/O"
+                + " ceilings of this AF_XDP path in C, not routers; their split and reorder figures only say that.\n");
+        sb.append("- Latency is one-way, CLOCK_MONOTONIC on both ends, sampled on every 64th frame, and includes the time a"
+                + " frame waits in full queues when the router is saturated; the paced trials show it without queueing.\n");
+        sb.append("- This is a 2-vCPU VM with veth: every contender forwards several times fewer packets than on a real NIC;"
+                + " the ratios, not the absolute rates, carry over, and only for copy-mode AF_XDP.\n");
+        sb.append("\n![packets per second per round, split per nexthop](chart.svg)\n");
         return sb.toString();
+    }
+
+    private void layoutSection(StringBuilder sb, Layout l) {
+        sb.append("## Layout ").append(l.label()).append("\n\n");
+        sb.append(capitalised(l.description)).append(".\n\n");
+        sb.append("On a real NIC: ").append(l.realNic).append(".\n\n");
+        sb.append("| router | forwarded Mpps | offered Mpps | loss | router core | ns/pkt | r0 NAPI on generator CPU (cores, ns/pkt)"
+                + " | bad frames | split deviation | reorders | p99 us | others on router core s | disturbed s | round trip ns |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String r : contenders(l)) {
+            double napi = median(l, r, x -> napiShare(x, o.generatorCpu()));
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f %% | %.2f | %.0f | %.2f, %.0f | %d | %.3f | %.0f | %.1f | %.2f | %d | %.0f |%n",
+                    r, pps(l, r) / 1e6, median(l, r, RoundResult::offeredPps) / 1e6, median(l, r, RoundResult::loss) * 100,
+                    median(l, r, RoundResult::routerCores), median(l, r, RoundResult::nsPerPacket), napi,
+                    median(l, r, x -> x.forwarded() == 0 ? Double.NaN : napiShare(x, o.generatorCpu()) * x.seconds() * 1e9
+                            / x.forwarded()),
+                    of(l, r).stream().mapToLong(RoundResult::bad).sum(), median(l, r, x -> x.splitDeviation(o.weights())),
+                    median(l, r, x -> x.regressions()), median(l, r, x -> x.latencyUs(99)),
+                    median(l, r, x -> x.usage().foreign()), of(l, r).stream().mapToInt(RoundResult::disturbedSeconds).sum(),
+                    median(l, r, RoundResult::roundTripNs)));
+        }
+        sb.append("\nRatios: ").append(ratios(l)).append(".\n\n");
+        sb.append("What limited each:\n\n");
+        for (String r : contenders(l)) {
+            sb.append("- ").append(r).append(": ").append(limit(l, r)).append("\n");
+        }
+        sb.append("\n");
+        if (curve.stream().anyMatch(r -> r.layout() == l)) {
+            sb.append("Loss versus offered rate (paced trials; rates as fractions of each contender's saturated rate),"
+                    + " with router-core ns/packet below saturation:\n\n");
+            sb.append("| router | asked Mpps | offered Mpps | forwarded Mpps | loss | router core | ns/pkt | p50 / p99 us | bad | disturbed s |\n");
+            sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+            for (String r : contenders(l)) {
+                for (RoundResult p : curve(l, r)) {
+                    sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.2f %% | %.2f | %.0f | %.1f / %.1f | %d | %d |%n",
+                            r, p.rate() / 1e6, p.offeredPps() / 1e6, p.forwardedPps() / 1e6, p.loss() * 100,
+                            p.routerCores(), p.nsPerPacket(), p.latencyUs(50), p.latencyUs(99), p.bad(), p.disturbedSeconds()));
+                }
+            }
+            sb.append("\n");
+        }
+        sb.append("Rounds (threads: the contender's and the NAPI threads, 'on CPU', in cores):\n\n");
+        sb.append("| # | router | fwd Mpps | offered | loss | router core | idle | ns/pkt | bad | split % (weights ")
+                .append(weightShares()).append(") | reorders | others s | steal s | disturbed | round trip ns | threads |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (RoundResult r : rounds) {
+            if (r.layout() != l) {
+                continue;
+            }
+            double steal = r.samples().stream().mapToDouble(s -> s.stealGenerator() + s.stealRouter()).sum();
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.1f %% | %.2f | %.2f | %.0f | %d | %s | %d | %.2f%s | %.2f | %d/%d%s | %.0f | %s |%n",
+                    r.number(), r.router(), r.forwardedPps() / 1e6, r.offeredPps() / 1e6, r.loss() * 100, r.routerCores(),
+                    r.routerIdleSeconds() / r.seconds(), r.nsPerPacket(), r.bad(), splitText(r), r.regressions(),
+                    r.usage().foreign(), r.usage().foreignTop().isEmpty() ? "" : " (" + r.usage().foreignTop() + ")", steal,
+                    r.disturbedSeconds(), r.samples().size(), r.allDisturbed() ? " (all: kept)" : "", r.roundTripNs(),
+                    threadsText(r.usage().threads(), r.seconds())));
+        }
+        sb.append("\nCounters per round (the contender's own, or the kernel's softnet counters in hex):\n\n");
+        for (RoundResult r : rounds) {
+            if (r.layout() == l) {
+                sb.append("- ").append(r.number()).append(' ').append(r.router()).append(": ").append(r.notes()).append('\n');
+            }
+        }
+        sb.append("\n");
+    }
+
+    private static String capitalised(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     String svg() {
@@ -267,13 +368,13 @@ final class BenchReport {
         int w = 120 + n * 70, h = 360, top = 40, bottom = 300, left = 70;
         double max = 1;
         for (RoundResult r : rounds) {
-            max = Math.max(max, r.forwardedPps());
+            max = Math.max(max, orZero(r.forwardedPps()));
         }
         max = niceCeiling(max);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", w + 120, h));
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\">Forwarded packets/s per round (stacked by nexthop), IPv%d, %d nexthops, %s</text>%n",
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\">Forwarded packets/s per round (median second, stacked by nexthop), IPv%d, %d nexthops, %s</text>%n",
                 left, o.family(), o.nexthops(), o.algorithm().name().toLowerCase()));
         for (int i = 0; i <= 4; i++) {
             double v = max * i / 4;
@@ -285,14 +386,16 @@ final class BenchReport {
             RoundResult r = rounds.get(i);
             double x = left + 10 + i * 70;
             double y = bottom;
+            double pps = orZero(r.forwardedPps());
             for (int s = 0; s < r.perSink().length; s++) {
-                double hh = (bottom - top) * (r.perSink()[s] / r.seconds()) / max;
+                double hh = (bottom - top) * (pps * r.share(s)) / max;
                 y -= hh;
                 sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"50\" height=\"%.1f\" fill=\"%s\" stroke=\"%s\"/>%n",
                         x, y, hh, COLOURS[s % COLOURS.length], r.router().equals("dataplane") ? "none" : "#333"));
             }
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.2f</text>%n", x + 25, y - 4, r.forwardedPps() / 1e6));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d %s</text>%n", x + 25, bottom + 16, r.number(), r.router()));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.2f</text>%n", x + 25, y - 4, pps / 1e6));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s%d %s</text>%n", x + 25, bottom + 16,
+                    r.layout().label(), r.number(), r.router()));
         }
         int lx = left + n * 70 + 20;
         for (int s = 0; s < o.nexthops(); s++) {

@@ -144,48 +144,91 @@ final class BenchTopology implements AutoCloseable {
     }
 
     private int napiThread = -1;
+    private final List<Integer> sinkNapiThreads = new ArrayList<>();
 
     /**
      * The CPU budget's cornerstone. veth runs its receive NAPI on the CPU that sent into it, which
-     * would put the router's receive work on the generator's CPU. GRO on gives r0 a NAPI instance
-     * without an XDP program (frames sent into a veth by XDP_TX need one, reference §2.4), and
-     * threaded NAPI moves it into a kernel thread, which is pinned to the router CPU. From then
-     * on every contender's receive work (the kernel's skb building and forwarding, the AF_XDP
-     * redirect and copy) runs on the router CPU.
+     * would put the router's receive work on the generator's CPU whatever the layout. GRO on gives
+     * r0 a NAPI instance without an XDP program (frames sent into a veth by XDP_TX need one,
+     * reference §2.4), and threaded NAPI moves it into a kernel thread, which each layout places.
      */
     private void ingressNapi(int cpu) {
-        java.util.Set<Long> before = napiThreads();
         exec(router, "ethtool", "-K", "r0", "gro", "on");
-        try {
-            exec(router, "sh", "-c", "echo 1 > /sys/class/net/r0/threaded");
-        } catch (BenchException e) {
-            throw new BenchException("cannot switch r0 to threaded NAPI (" + e.getMessage() + "); the harness needs"
-                    + " Linux 5.12+ with threaded NAPI on veth to give both routers the same CPU");
-        }
-        java.util.Set<Long> after = napiThreads();
-        after.removeAll(before);
-        if (after.size() != 1) {
-            throw new BenchException("expected one new napi/r0-* kernel thread after enabling threaded NAPI, found "
-                    + after + "; another run may be starting at the same moment, try again");
-        }
-        napiThread = after.iterator().next().intValue();
-        pinNapi(cpu, 0);
+        threadedReceive(true);
+        receiveOn(cpu, 0);
     }
 
     /**
-     * Pins r0's NAPI thread to {@code cpu} and, with {@code fifoPriority} > 0, makes it SCHED_FIFO
-     * so that it preempts user threads on that CPU the way softirq processing would; without it,
-     * CFS time-slices it against a polling worker and the receive ring overflows between slices.
-     * Called again each round in case the kernel replaced the thread.
+     * The sinks' receive work goes to the generator CPU: each sink veth's NAPI (GRO on, threaded,
+     * the sink's XDP program runs in it) is a kernel thread pinned there at SCHED_FIFO
+     * {@code fifoPriority}, above the generator so that the sinks never limit a round. Without
+     * this, every forwarded frame would cost the router core the sink's softirq as well.
      */
-    void pinNapi(int cpu, int fifoPriority) {
-        Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
-        if (fifoPriority > 0) {
-            Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(napiThread));
+    void sinksOn(int cpu, int fifoPriority) {
+        for (int i = 0; i < nexthops; i++) {
+            String dev = "s" + (i + 1);
+            java.util.Set<Long> before = napiThreads(dev);
+            exec(sinks.get(i), "ethtool", "-K", dev, "gro", "on");
+            exec(sinks.get(i), "sh", "-c", "echo 1 > /sys/class/net/" + dev + "/threaded");
+            sinkNapiThreads.add(newThread(dev, before));
+        }
+        for (int t : sinkNapiThreads) {
+            Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(t));
+            if (fifoPriority > 0) {
+                Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(t));
+            }
         }
     }
 
-    private static java.util.Set<Long> napiThreads() {
+    /** Turns r0's threaded NAPI on (its kernel thread appears) or off (veth's softirq on the sending CPU). */
+    void threadedReceive(boolean on) {
+        if (on == (napiThread >= 0)) {
+            return;
+        }
+        java.util.Set<Long> before = napiThreads("r0");
+        try {
+            exec(router, "sh", "-c", "echo " + (on ? 1 : 0) + " > /sys/class/net/r0/threaded");
+        } catch (BenchException e) {
+            throw new BenchException("cannot switch r0's threaded NAPI (" + e.getMessage() + "); the harness needs"
+                    + " Linux 5.12+ with threaded NAPI on veth to place the receive work");
+        }
+        napiThread = on ? newThread("r0", before) : -1;
+    }
+
+    private static int newThread(String dev, java.util.Set<Long> before) {
+        java.util.Set<Long> after = napiThreads(dev);
+        after.removeAll(before);
+        if (after.size() != 1) {
+            throw new BenchException("expected one new napi/" + dev + "-* kernel thread after enabling threaded NAPI, found "
+                    + after + "; another run may be starting at the same moment, try again");
+        }
+        return after.iterator().next().intValue();
+    }
+
+    /**
+     * Pins r0's NAPI thread to {@code cpu} and makes it SCHED_FIFO {@code fifoPriority} (> 0) or
+     * SCHED_OTHER (0). FIFO preempts user threads on that CPU the way softirq processing would;
+     * SCHED_OTHER lets CFS time-slice it against a worker on the same CPU.
+     */
+    void receiveOn(int cpu, int fifoPriority) {
+        if (napiThread < 0) {
+            return;
+        }
+        Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
+        if (fifoPriority > 0) {
+            Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(napiThread));
+        } else {
+            Shell.run("chrt", "-o", "-p", "0", String.valueOf(napiThread));
+        }
+    }
+
+    /** RPS on r0's receive queue: every frame's forwarding on {@code cpu} ({@code -1}: off). */
+    void rps(int cpu) {
+        String mask = cpu < 0 ? "0" : Long.toHexString(1L << cpu);
+        exec(router, "sh", "-c", "echo " + mask + " > /sys/class/net/r0/queues/rx-0/rps_cpus");
+    }
+
+    private static java.util.Set<Long> napiThreads(String dev) {
         java.util.Set<Long> pids = new java.util.HashSet<>();
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.toList()) {
@@ -194,7 +237,7 @@ final class BenchTopology implements AutoCloseable {
                     continue;
                 }
                 try {
-                    if (Files.readString(p.resolve("comm")).startsWith("napi/r0-")) {
+                    if (Files.readString(p.resolve("comm")).startsWith("napi/" + dev + "-")) {
                         pids.add(Long.parseLong(name));
                     }
                 } catch (IOException gone) {

@@ -5,11 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Busy time per CPU from {@code /proc/stat} (everything but idle and iowait, softirq included:
- * that is where the kernel forwards). Deltas between two readings say how much of each CPU a
- * round used, whoever used it.
+ * Steal and idle per CPU from {@code /proc/stat}. Steal is what the hypervisor took from this
+ * virtual CPU (it comes from the paravirtual steal clock); idle, on this NO_HZ kernel, is timed at
+ * idle entry and exit, not sampled at ticks. Busy time is never read from here: its user, system
+ * and softirq fields are tick samples, which is why the router core's time comes from
+ * {@link ThreadScan}. Used for steal (disturbed seconds) and as a cross-check of the busy time.
  */
-record CpuTimes(long[] busyTicks, long[] totalTicks) {
+record CpuTimes(long[] idleTicks, long[] stealTicks) {
     /** USER_HZ; 100 on every Linux ABI this runs on. */
     static final double TICKS_PER_SECOND = 100.0;
 
@@ -17,28 +19,34 @@ record CpuTimes(long[] busyTicks, long[] totalTicks) {
         try {
             var lines = Files.readAllLines(Path.of("/proc/stat")).stream()
                     .filter(l -> l.startsWith("cpu") && Character.isDigit(l.charAt(3))).toList();
-            long[] busy = new long[lines.size()];
-            long[] total = new long[lines.size()];
+            int n = 0;
+            for (String l : lines) {
+                n = Math.max(n, Integer.parseInt(l.trim().split("\\s+")[0].substring(3)) + 1);
+            }
+            long[] idle = new long[n];
+            long[] steal = new long[n];
             for (String l : lines) {
                 String[] f = l.trim().split("\\s+");
                 int cpu = Integer.parseInt(f[0].substring(3));
-                long sum = 0;
-                for (int i = 1; i < Math.min(f.length, 9); i++) { // user..steal; guest is inside user
-                    sum += Long.parseLong(f[i]);
-                }
-                if (cpu < busy.length) {
-                    total[cpu] = sum;
-                    busy[cpu] = sum - Long.parseLong(f[4]) - Long.parseLong(f[5]);
-                }
+                idle[cpu] = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
+                steal[cpu] = f.length > 8 ? Long.parseLong(f[8]) : 0;
             }
-            return new CpuTimes(busy, total);
+            return new CpuTimes(idle, steal);
         } catch (IOException | RuntimeException e) {
-            throw new BenchException("cannot read /proc/stat for CPU accounting: " + e.getMessage());
+            throw new BenchException("cannot read /proc/stat for steal and idle time: " + e.getMessage());
         }
     }
 
-    /** Seconds of CPU {@code cpu} busy between {@code before} and this reading. */
-    double busySecondsSince(CpuTimes before, int cpu) {
-        return (busyTicks[cpu] - before.busyTicks[cpu]) / TICKS_PER_SECOND;
+    /** Online CPUs (the highest number + 1), whatever this JVM's affinity. */
+    int cpus() {
+        return idleTicks.length;
+    }
+
+    double stealSecondsSince(CpuTimes before, int cpu) {
+        return (stealTicks[cpu] - before.stealTicks[cpu]) / TICKS_PER_SECOND;
+    }
+
+    double idleSecondsSince(CpuTimes before, int cpu) {
+        return (idleTicks[cpu] - before.idleTicks[cpu]) / TICKS_PER_SECOND;
     }
 }

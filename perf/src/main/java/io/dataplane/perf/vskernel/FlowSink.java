@@ -9,12 +9,13 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One sink: the {@link TrafficPrograms#sink} program attached natively (BPF link) to the sink
- * namespace's veth, and its counters. The link fd belongs to this JVM, so the program goes away
+ * namespace's veth, and its counters: frames whose checksums verified (per flow) and frames that
+ * failed. The link fd belongs to this JVM, so the program goes away
  * with it even on kill -9.
  */
 final class FlowSink implements AutoCloseable {
     /** What a sink had counted at one moment. */
-    record Counts(long total, long[] perFlow, long regressions, long[] latencySamples) {
+    record Counts(long total, long bad, long[] perFlow, long regressions, long[] latencySamples) {
     }
 
     private final int flows;
@@ -23,13 +24,13 @@ final class FlowSink implements AutoCloseable {
     private final int prog;
     private final int link;
 
-    FlowSink(int family, int flows, String namespace, String ifname) {
+    FlowSink(int family, int flows, int frameLength, String namespace, String ifname) {
         this.flows = flows;
         this.valueSize = TrafficPrograms.sinkValueSize(flows);
         map = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) valueSize, 1, "vsk_sink");
         int p = -1;
         try {
-            p = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.sink(family, flows, map), "GPL", "vsk_sink");
+            p = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.sink(family, flows, map, frameLength), "GPL", "vsk_sink");
             final int progFd = p;
             link = NetNamespace.call(namespace,
                     () -> Bpf.linkXdp(progFd, Libc.ifNameToIndex(ifname), Bpf.XDP_FLAGS_DRV_MODE, ifname));
@@ -68,7 +69,18 @@ final class FlowSink implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 samples[i] = v.get(ValueLayout.JAVA_LONG, base + i * 8L);
             }
-            return new Counts(v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_TOTAL), perFlow, regressions, samples);
+            return new Counts(v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_TOTAL),
+                    v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_BAD), perFlow, regressions, samples);
+        }
+    }
+
+    /** Just the two totals, {verified, failed}: the per-second reading. */
+    long[] totals() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(valueSize, 8);
+            Bpf.mapLookup(map, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "read sink counters");
+            return new long[] {v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_TOTAL),
+                v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_BAD)};
         }
     }
 

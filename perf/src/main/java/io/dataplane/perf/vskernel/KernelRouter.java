@@ -3,9 +3,9 @@ package io.dataplane.perf.vskernel;
 /**
  * Linux forwarding with its own ECMP: the routes the topology installed ({@code ip route ...
  * nexthop ... weight}), {@code fib_multipath_hash_policy} set from the algorithm, forwarding
- * switched on for the round. An XDP_PASS program on the ingress veth gives it the NAPI context
- * that frames sent into a veth by XDP_TX need (reference §2.4); the dataplane's round has its own
- * program there, so both routers receive through native XDP on that veth.
+ * switched on for the round. r0's GRO-enabled, threaded NAPI gives it the NAPI context that
+ * frames sent into a veth by XDP_TX need (reference §2.4); where that NAPI thread runs, and
+ * whether RPS hands the forwarding to the router CPU, is the layout's ({@link Layout}).
  */
 final class KernelRouter implements RouterUnderTest {
     private final BenchTopology topo;

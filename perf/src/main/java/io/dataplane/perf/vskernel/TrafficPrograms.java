@@ -40,12 +40,15 @@ import io.dataplane.ffi.BpfAssembler;
  * of the source address (so l3 and l4 hashing both see {@code flows} distinct flows); IPv4's
  * header checksum is patched incrementally. Live frames reuse pages without copying the template
  * again, and the kernel router rewrites frames in place (MACs, TTL, checksum) before their pages
- * return to the pool, so the program first writes all headers from the template on every run. The UDP checksum stays 0: valid for IPv4, not for
- * IPv6, but neither router nor sink verifies it (the kernel does not check L4 checksums when
- * forwarding), and computing it per frame would slow the generator down.
+ * return to the pool, so the program first writes all headers from the template on every run.
+ * It also fills in the UDP checksum, incrementally: the template's sum with every rewritten field
+ * at zero is a constant of the program, to which it adds the words it wrote.
  *
- * <p>Sink: counts frames per flow in one array map whose single value is laid out as
- * {@link #SINK_TOTAL}, {@link #SINK_SAMPLE_COUNT}, then {@code flows} entries of
+ * <p>Sink: verifies the IPv4 header checksum and the UDP checksum of every frame of the harness's
+ * and counts the frames that fail in {@link #SINK_BAD}, dropping them uncounted otherwise: a
+ * router that breaks either forwards nothing as far as the harness is concerned. The frames that
+ * pass are counted per flow in one array map whose single value is laid out as
+ * {@link #SINK_TOTAL}, {@link #SINK_SAMPLE_COUNT}, {@link #SINK_BAD}, then {@code flows} entries of
  * {packets, highest sequence seen, sequence regressions}, then a ring of {@link #SAMPLES}
  * one-way latencies (every 64th frame). Everything that is not the harness's UDP goes to the
  * kernel (ARP, ND), and the program being native XDP on the sink's veth is what lets frames
@@ -57,11 +60,21 @@ final class TrafficPrograms {
     static final int PAYLOAD_LENGTH = 16;
     static final int SAMPLES = 65536;
     static final int SAMPLE_EVERY_SHIFT = 6;
-    static final long SINK_TOTAL = 0, SINK_SAMPLE_COUNT = 8, SINK_HEADER = 32, FLOW_ENTRY = 24;
+    static final long SINK_TOTAL = 0, SINK_SAMPLE_COUNT = 8, SINK_BAD = 16, SINK_HEADER = 32, FLOW_ENTRY = 24;
     static final long FLOW_PACKETS = 0, FLOW_LAST_SEQ = 8, FLOW_REGRESSIONS = 16;
     static final int MAX_FLOWS = 65536 - 1024;
-    /** The generator's map value: frames sent, next send time, pacing interval (0 = unpaced), largest catch-up (ns). */
-    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_MAX_LAG = 24, GEN_VALUE_SIZE = 32;
+    /**
+     * The generator's map value: frames sent, next send time, pacing interval (0 = unpaced),
+     * largest lag before the schedule restarts (ns), runs skipped because the wait was too long.
+     */
+    static final long GEN_SENT = 0, GEN_NEXT = 8, GEN_INTERVAL = 16, GEN_MAX_LAG = 24, GEN_SKIPPED = 32, GEN_VALUE_SIZE = 40;
+    /**
+     * Paced, a run waits for its send time in a bounded loop of at most this many rounds of
+     * {@link #SPIN_CALLS} bpf_ktime_get_ns calls (a few hundred microseconds); only when a frame is
+     * due later than that (rates below a few kpps) is the run skipped. Frames are never dropped to
+     * pace. The verifier keeps one pending branch per round and refuses more than 8192.
+     */
+    static final int MAX_SPIN = 4000, SPIN_CALLS = 4;
 
     private TrafficPrograms() {
     }
@@ -116,14 +129,19 @@ final class TrafficPrograms {
                 .movReg(R2, R10).addImm(R2, -4).ldMap(R1, counterMapFd)
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "abort")
                 .movReg(R9, R0)
-                // Pacing: with an interval set, a run before the next send time drops its frame unsent.
-                // The next send time advances by the interval, so a late run catches up, but by at
-                // most GEN_MAX_LAG: after a longer stall (the CPU was taken away) it starts afresh.
+                // Pacing: with an interval set, the run spins until the next send time, then
+                // advances it by the interval; a run later than GEN_MAX_LAG (its CPU was taken
+                // away) restarts the schedule from now rather than sending a burst to catch up.
                 .ldx(DW, R1, R9, (int) GEN_INTERVAL).jeqImm(R1, 0, "send")
-                .call(Bpf.HELPER_KTIME_GET_NS)
-                .ldx(DW, R2, R9, (int) GEN_NEXT).jltReg(R0, R2, "skip")
-                .movReg(R3, R0).aluReg(SUB, R3, R2).ldx(DW, R4, R9, (int) GEN_MAX_LAG)
-                .ldx(DW, R1, R9, (int) GEN_INTERVAL).jgtReg(R3, R4, "resync")
+                .movImm(R6, 0)
+                .label("wait");
+        for (int i = 0; i < SPIN_CALLS; i++) {
+            a.call(Bpf.HELPER_KTIME_GET_NS);
+        }
+        a.ldx(DW, R2, R9, (int) GEN_NEXT).jgeReg(R0, R2, "due")
+                .addImm(R6, 1).jgeImm(R6, MAX_SPIN, "skip").ja("wait")
+                .label("due").ldx(DW, R1, R9, (int) GEN_INTERVAL)
+                .movReg(R3, R0).aluReg(SUB, R3, R2).ldx(DW, R4, R9, (int) GEN_MAX_LAG).jgtReg(R3, R4, "resync")
                 .aluReg(ADD, R2, R1).stx(DW, R9, (int) GEN_NEXT, R2).ja("send")
                 .label("resync").aluReg(ADD, R0, R1).stx(DW, R9, (int) GEN_NEXT, R0)
                 .label("send")
@@ -141,17 +159,34 @@ final class TrafficPrograms {
                     .movReg(R5, R4).aluImm(RSH, R5, 16).aluImm(AND, R4, 0xffff).aluReg(ADD, R4, R5)
                     .aluImm(XOR, R4, 0xffff).stx(H, R7, csum, R4);
         }
-        a.call(Bpf.HELPER_KTIME_GET_NS).stx(DW, R7, pay + 8, R0)
+        a.call(Bpf.HELPER_KTIME_GET_NS).stx(DW, R7, pay + 8, R0);
+        // UDP checksum: the template's sum with port, address low bits and payload at zero, plus
+        // the words just written (raw little-endian loads: one's-complement sums ignore byte order).
+        a.movImm(R4, udpSumWithoutRewrittenFields(family, template))
+                .ldx(H, R2, R7, udp).aluReg(ADD, R4, R2)
+                .ldx(H, R2, R7, srcLow).aluReg(ADD, R4, R2);
+        for (int off = 0; off < PAYLOAD_LENGTH; off += 4) {
+            a.ldx(W, R2, R7, pay + off).aluReg(ADD, R4, R2);
+        }
+        fold(a, R4, R5);
+        a.aluImm(XOR, R4, 0xffff).jneImm(R4, 0, "store_udp_csum").movImm(R4, 0xffff) // 0 means "no checksum"
+                .label("store_udp_csum").stx(H, R7, udp + 6, R4)
                 .movImm(R0, Bpf.XDP_TX).exit()
-                .label("skip").movImm(R0, Bpf.XDP_DROP).exit()
+                .label("skip").ldx(DW, R1, R9, (int) GEN_SKIPPED).addImm(R1, 1).stx(DW, R9, (int) GEN_SKIPPED, R1)
+                .movImm(R0, Bpf.XDP_DROP).exit()
                 .label("abort").movImm(R0, Bpf.XDP_ABORTED).exit();
         return a.assemble();
     }
 
-    /** A sink: counts the harness's frames per flow, notes sequence regressions and samples latency; drops them. */
-    static byte[] sink(int family, int flows, int mapFd) {
+    /**
+     * A sink for frames of {@code frameLength} bytes: verifies the IPv4 header checksum and the UDP
+     * checksum of the harness's frames, counts the ones that fail and drops them; counts the rest
+     * per flow, notes sequence regressions and samples latency; drops them too.
+     */
+    static byte[] sink(int family, int flows, int mapFd, int frameLength) {
         int pay = payloadOffset(family);
         int udp = udpOffset(family);
+        int udpLength = frameLength - udp;
         int ethertypeLe = family == 4 ? 0x0008 : 0xdd86;
         int protocol = family == 4 ? ETH_HLEN + 9 : ETH_HLEN + 6;
         int portLe = Short.reverseBytes((short) UDP_PORT) & 0xffff;
@@ -166,6 +201,35 @@ final class TrafficPrograms {
                 .stImm(W, R10, -4, 0).movReg(R2, R10).addImm(R2, -4).ldMap(R1, mapFd)
                 .call(Bpf.HELPER_MAP_LOOKUP_ELEM).jeqImm(R0, 0, "drop")
                 .movReg(R9, R0)
+                .movReg(R2, R7).addImm(R2, frameLength).jgtReg(R2, R8, "bad")
+                .ldx(H, R2, R7, udp + 4).jneImm(R2, Short.reverseBytes((short) udpLength) & 0xffff, "bad");
+        if (family == 4) {
+            a.movImm(R4, 0);
+            for (int off = ETH_HLEN; off < ETH_HLEN + 20; off += 4) {
+                a.ldx(W, R2, R7, off).aluReg(ADD, R4, R2);
+            }
+            fold(a, R4, R5);
+            a.jneImm(R4, 0xffff, "bad");
+        }
+        // UDP: pseudo-header (addresses, protocol, length), then the whole datagram.
+        int addresses = family == 4 ? ETH_HLEN + 12 : ETH_HLEN + 8;
+        a.movImm(R4, 0x1100 + (Short.reverseBytes((short) udpLength) & 0xffff));
+        for (int off = addresses; off < addresses + (family == 4 ? 8 : 32); off += 4) {
+            a.ldx(W, R2, R7, off).aluReg(ADD, R4, R2);
+        }
+        int off = udp;
+        for (; off + 4 <= frameLength; off += 4) {
+            a.ldx(W, R2, R7, off).aluReg(ADD, R4, R2);
+        }
+        if (off + 2 <= frameLength) {
+            a.ldx(H, R2, R7, off).aluReg(ADD, R4, R2);
+            off += 2;
+        }
+        if (off < frameLength) {
+            a.ldx(B, R2, R7, off).aluReg(ADD, R4, R2); // the odd last byte, padded with a zero
+        }
+        fold(a, R4, R5);
+        a.jneImm(R4, 0xffff, "bad")
                 .ldx(DW, R1, R9, (int) SINK_TOTAL).addImm(R1, 1).stx(DW, R9, (int) SINK_TOTAL, R1)
                 .ldx(W, R1, R7, pay).jgeImm(R1, flows, "drop")
                 .aluImm(MUL, R1, (int) FLOW_ENTRY).movReg(R2, R9).aluReg(ADD, R2, R1)
@@ -186,8 +250,64 @@ final class TrafficPrograms {
                 .movReg(R8, R9).aluReg(ADD, R8, R1)
                 .call(Bpf.HELPER_KTIME_GET_NS)
                 .ldx(DW, R1, R7, pay + 8).aluReg(SUB, R0, R1).stx(DW, R8, 0, R0)
+                .ja("drop")
+                .label("bad").ldx(DW, R1, R9, (int) SINK_BAD).addImm(R1, 1).stx(DW, R9, (int) SINK_BAD, R1)
                 .label("drop").movImm(R0, Bpf.XDP_DROP).exit()
                 .label("pass").movImm(R0, Bpf.XDP_PASS).exit();
         return a.assemble();
+    }
+
+    /** Folds the 64-bit one's-complement sum in {@code sum} to 16 bits ({@code scratch} is clobbered). */
+    private static void fold(BpfAssembler a, int sum, int scratch) {
+        for (int i = 0; i < 4; i++) {
+            a.movReg(scratch, sum).aluImm(RSH, scratch, 16).aluImm(AND, sum, 0xffff).aluReg(ADD, sum, scratch);
+        }
+    }
+
+    /** The one's-complement sum of little-endian 16-bit words of {@code b[from, to)}, an odd tail padded with 0. */
+    static long sumLe(byte[] b, int from, int to) {
+        long sum = 0;
+        for (int i = from; i < to; i += 2) {
+            sum += (b[i] & 0xff) | (i + 1 < to ? (b[i + 1] & 0xff) << 8 : 0);
+        }
+        return sum;
+    }
+
+    static int foldSum(long sum) {
+        while (sum >> 16 != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return (int) sum;
+    }
+
+    /** The UDP pseudo-header's sum (little-endian words) for a frame of this family. */
+    private static long pseudoHeaderSumLe(int family, byte[] frame) {
+        int udp = udpOffset(family);
+        int length = frame.length - udp;
+        int addresses = family == 4 ? ETH_HLEN + 12 : ETH_HLEN + 8;
+        return sumLe(frame, addresses, addresses + (family == 4 ? 8 : 32)) + 0x1100
+                + (Short.reverseBytes((short) length) & 0xffff);
+    }
+
+    /**
+     * The template's UDP sum with everything the generator rewrites at zero (source port, the
+     * source address's low 16 bits, the payload, the checksum itself), folded; little-endian words.
+     */
+    static int udpSumWithoutRewrittenFields(int family, byte[] template) {
+        byte[] t = template.clone();
+        int udp = udpOffset(family);
+        int srcLow = family == 4 ? ETH_HLEN + 12 + 2 : ETH_HLEN + 8 + 14;
+        t[udp] = t[udp + 1] = t[udp + 6] = t[udp + 7] = 0;
+        t[srcLow] = t[srcLow + 1] = 0;
+        java.util.Arrays.fill(t, payloadOffset(family), payloadOffset(family) + PAYLOAD_LENGTH, (byte) 0);
+        return foldSum(pseudoHeaderSumLe(family, t) + sumLe(t, udp, t.length));
+    }
+
+    /** True when the frame's IPv4 header checksum (IPv4 only) and its UDP checksum verify: what the sink checks. */
+    static boolean checksumsVerify(int family, byte[] frame) {
+        if (family == 4 && foldSum(sumLe(frame, ETH_HLEN, ETH_HLEN + 20)) != 0xffff) {
+            return false;
+        }
+        return foldSum(pseudoHeaderSumLe(family, frame) + sumLe(frame, udpOffset(family), frame.length)) == 0xffff;
     }
 }

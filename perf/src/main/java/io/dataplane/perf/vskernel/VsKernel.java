@@ -10,19 +10,27 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
- * {@code bin/bench vs-kernel}: the head-to-head of kernel forwarding and our dataplane. Builds
- * the namespaces, loads the generator and the sinks, then alternates rounds (kernel, dataplane,
- * ...) so that a machine drifting during the run hurts both alike, optionally measures flow
- * disruption when a nexthop leaves, and writes the report. Everything it creates is registered
+ * {@code bin/bench vs-kernel}: the head-to-head of kernel forwarding, our dataplane and a C AF_XDP
+ * forwarder (and testpmd). Builds the namespaces, loads the generator and the checking sinks,
+ * then, per layout of the work on the two CPUs, interleaves rounds (kernel, dataplane,
+ * c-forwarder, ...) so that a machine drifting during the run hurts all alike, each sampled every
+ * second; then paced trials for the loss-versus-rate curve; optionally measures flow disruption
+ * when a nexthop leaves, and writes the report. Everything it creates is registered
  * for removal, and a shutdown hook removes it also on Ctrl-C or SIGTERM.
  */
 public final class VsKernel {
-    private static final double WARMUP_SECONDS = 0.5;
+    /** The generator's FIFO priority takes effect this long after the warm-up, before the measurement. */
+    private static final double SETTLE_SECONDS = 0.3;
     private static final java.util.logging.Logger PORT_LOG = java.util.logging.Logger.getLogger("io.dataplane.port.AfXdpPort");
     private static final double CALIBRATION_SECONDS = 1.0;
 
@@ -119,9 +127,9 @@ public final class VsKernel {
             throw new BenchException("needs root: it creates network namespaces, loads XDP programs (bpf(2)) and binds"
                     + " AF_XDP sockets. Run it as root, e.g. 'sudo bin/bench vs-kernel ...'");
         }
-        // Every thread of this JVM (compiler, GC, the generator, this one) stays off the router CPU;
-        // the dataplane's worker pins itself there. Otherwise the harness would bill its own work
-        // to whichever router is on.
+        // Every thread of this JVM (compiler, GC, the generator, this one) stays off the router CPU
+        // (bin/bench starts it there already); the contenders pin themselves. Otherwise the harness
+        // would bill its own work to whichever router is on.
         String pid = String.valueOf(ProcessHandle.current().pid());
         String allowed = CpuAffinity.allowed().stream().mapToObj(Integer::toString).collect(Collectors.joining(","));
         owned(() -> Shell.runQuietly("taskset", "-a", "-p", "-c", allowed, pid)); // back as it was (in-process runs, tests)
@@ -129,26 +137,28 @@ public final class VsKernel {
         String load0 = loadAverage();
         double busy = Double.parseDouble(load0.split(" ")[0]);
         if (busy > 1.0) {
-            out.printf("warning: load average %s before the run: other work competes for the generator and router CPUs,"
-                    + " so the figures will be low and noisy; re-run when the machine is quiet%n", load0);
+            out.printf("warning: load average %s before the run: other work competes for the generator and router CPUs;"
+                    + " every round reports how much of the router core it took, and drops the disturbed seconds%n", load0);
         }
         String leftovers = BenchTopology.removeLeftovers();
         if (!leftovers.isEmpty()) {
             out.println("removed namespaces left behind by an earlier run that did not finish: " + leftovers);
         }
-        out.printf("vs-kernel: IPv%d, %d flows, %d-byte frames, %d nexthops weights %s, %s, %d route(s), %d round(s) per contender of %.0f s;"
-                + " generator CPU %d, router CPU %d; load %s%n", o.family(), o.flows(), o.frameSize(), o.nexthops(),
-                weightsText(), o.algorithm().name().toLowerCase(), o.routes(), o.rounds(), o.seconds(), o.generatorCpu(),
-                o.routerCpu(), load0);
+        out.printf("vs-kernel: IPv%d, %d flows, %d-byte frames, %d nexthops weights %s, %s, %d route(s), layouts %s,"
+                + " %d round(s) per contender of %.0f s; generator CPU %d (SCHED_FIFO %d), router CPU %d; load %s%n",
+                o.family(), o.flows(), o.frameSize(), o.nexthops(), weightsText(), o.algorithm().name().toLowerCase(),
+                o.routes(), o.layouts().stream().map(Layout::label).collect(Collectors.joining(",")), o.rounds(),
+                o.seconds(), o.generatorCpu(), o.generatorPriority(), o.routerCpu(), load0);
         topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu()));
         for (int i = 0; i < o.nexthops(); i++) {
-            sinks.add(owned(new FlowSink(o.family(), o.flows(), topo.sinks.get(i), "s" + (i + 1))));
+            sinks.add(owned(new FlowSink(o.family(), o.flows(), o.frameSize(), topo.sinks.get(i), "s" + (i + 1))));
         }
+        topo.sinksOn(o.generatorCpu(), o.generatorPriority() > 0 ? o.generatorPriority() + 10 : 0);
         String src = o.family() == 4 ? BenchTopology.SRC4 : BenchTopology.SRC6;
         String dst = o.family() == 4 ? BenchTopology.DST4 : BenchTopology.DST6;
         generator = owned(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
                 BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
-                o.generatorCpu()));
+                o.generatorCpu(), o.generatorPriority()));
 
         double calibration = calibrate();
         out.printf("generator alone (no router running; r0's kernel stack drops the frames): %.2f Mpps on CPU %d%n",
@@ -159,7 +169,7 @@ public final class VsKernel {
                     calibration, o.minRate(), o.generatorCpu(), loadAverage()));
         }
 
-        KernelRouter kernel = new KernelRouter(topo, o.routes(), o.weights());
+        KernelRouter kernel = owned(new KernelRouter(topo, o.routes(), o.weights()));
         RouterUnderTest dataplane;
         if (o.inProcess() || !DaemonRouter.available()) {
             dataplane = new DataplaneRouter(topo, o.routes(), o.weights(), o.algorithm(), o.routerCpu(), o.idle());
@@ -169,31 +179,66 @@ public final class VsKernel {
             dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu());
             out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
         }
-        owned(kernel);
         owned(dataplane);
         List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
-        TestpmdRouter testpmd = null;
-        if (o.testpmd() && TestpmdRouter.available()) {
-            testpmd = owned(new TestpmdRouter(topo, o.generatorCpu(), o.routerCpu()));
-            contenders.add(testpmd);
-        } else if (o.testpmd()) {
-            out.println("dpdk-testpmd not found (Debian package dpdk-dev): the third contender is left out");
-        }
-        totalRounds = o.rounds() * contenders.size();
-        List<RoundResult> rounds = new ArrayList<>();
-        for (int r = 0; r < totalRounds; r++) {
-            rounds.add(round(r + 1, contenders.get(r % contenders.size())));
-        }
-        List<double[]> noDrop = new ArrayList<>();
-        if (o.searchSeconds() > 0) {
-            for (RouterUnderTest c : contenders) {
-                noDrop.add(noDropRate(c, calibration, rounds));
+        Map<String, String> described = new LinkedHashMap<>();
+        if (o.cForwarder()) {
+            String[] why = new String[1];
+            CForwarderRouter c = CForwarderRouter.build(topo, o.routerCpu(), o.cIdle(), o.cFifo(), why);
+            if (c != null) {
+                contenders.add(owned(c));
+            } else {
+                out.println("C forwarder left out: " + why[0]);
             }
         }
-        List<RoundResult> paced = new ArrayList<>();
-        if (o.latencyRate() > 0) {
-            for (RouterUnderTest c : contenders) {
-                paced.add(round(0, c, o.latencyRate()));
+        if (o.testpmd() && TestpmdRouter.available()) {
+            contenders.add(owned(new TestpmdRouter(topo, o.generatorCpu(), o.routerCpu())));
+        } else if (o.testpmd()) {
+            out.println("dpdk-testpmd not found (Debian package dpdk-dev): left out");
+        }
+        for (RouterUnderTest c : contenders) {
+            described.put(c.name(), c.describe());
+        }
+        List<RoundResult> rounds = new ArrayList<>();
+        List<RoundResult> curve = new ArrayList<>();
+        for (Layout layout : o.layouts()) {
+            List<RouterUnderTest> here = contenders.stream().filter(c -> layout.runs(c.name())).toList();
+            totalRounds = o.rounds() * here.size();
+            out.printf("%nlayout %s: %s%n", layout.label(), layout.description);
+            for (int r = 0; r < totalRounds; r++) {
+                RoundResult x = tryRound(layout, r + 1, here.get(r % here.size()), 0, o.seconds());
+                if (x != null) {
+                    rounds.add(x);
+                }
+            }
+            if (o.curveSeconds() > 0) {
+                for (RouterUnderTest c : here) {
+                    double saturated = RoundResult.median(rounds.stream()
+                            .filter(x -> x.layout() == layout && x.router().equals(c.name()))
+                            .mapToDouble(RoundResult::forwardedPps).toArray());
+                    if (!(saturated > 0)) {
+                        continue;
+                    }
+                    for (double f : o.curve()) {
+                        RoundResult x = tryRound(layout, 0, c, f * saturated, o.curveSeconds());
+                        if (x != null) {
+                            curve.add(x);
+                        }
+                    }
+                }
+            }
+        }
+        if (o.profileSeconds() > 0) {
+            for (Layout layout : o.layouts()) {
+                for (RouterUnderTest c : contenders) {
+                    if (layout.runs(c.name())) {
+                        try {
+                            profile(layout, c);
+                        } catch (BenchException e) {
+                            out.println("profile " + layout.label() + " " + c.name() + " failed: " + e.getMessage());
+                        }
+                    }
+                }
             }
         }
         List<RemovalResult> removals = new ArrayList<>();
@@ -202,8 +247,7 @@ public final class VsKernel {
             removals.add(removal(dataplane));
         }
         String load1 = loadAverage();
-        BenchReport report = new BenchReport(o, rounds, noDrop, paced, removals, calibration, load0, load1, kernel.describe(),
-                dataplane.describe(), testpmd == null ? null : testpmd.describe());
+        BenchReport report = new BenchReport(o, rounds, curve, removals, calibration, load0, load1, described);
         Files.createDirectories(o.out());
         Path md = o.out().resolve("report.md");
         Path svg = o.out().resolve("chart.svg");
@@ -215,11 +259,13 @@ public final class VsKernel {
         out.println(report.lastLine());
     }
 
-    /** The generator alone for a second, forwarding off (r0's stack drops the frames on the router CPU): its ceiling. */
+    /** The generator alone for a second, forwarding off (r0's stack drops the frames): its ceiling. */
     private double calibrate() throws InterruptedException {
+        place(Layout.A, "kernel");
+        generator.start();
+        generator.raisePriority();
         long before = generator.framesSent();
         long t0 = System.nanoTime();
-        generator.start();
         Thread.sleep((long) (CALIBRATION_SECONDS * 1000));
         long after = generator.framesSent();
         long t1 = System.nanoTime();
@@ -237,85 +283,161 @@ public final class VsKernel {
         }
     }
 
-    private record Snapshot(long generated, FlowSink.Counts[] sinks, CpuTimes cpu, long nanos, ForeignLoad tasks) {
+    /** Puts r0's receive work where the layout wants it, for this contender. */
+    private void place(Layout layout, String contender) {
+        int fifo = o.generatorPriority() > 0 ? o.generatorPriority() + 5 : 0;
+        switch (layout) {
+            case A -> {
+                topo.threadedReceive(true);
+                topo.receiveOn(o.routerCpu(), o.napiPriority());
+                topo.rps(-1);
+            }
+            case B -> {
+                topo.threadedReceive(true);
+                topo.receiveOn(o.generatorCpu(), fifo);
+                topo.rps(contender.equals("kernel") ? o.routerCpu() : -1);
+            }
+            case C -> {
+                topo.threadedReceive(false);
+                topo.rps(o.routerCpu());
+            }
+        }
+    }
+
+    private record Snapshot(long generated, FlowSink.Counts[] sinks, long nanos) {
     }
 
     private Snapshot snapshot() {
-        return snapshot(false);
-    }
-
-    private Snapshot snapshot(boolean withTasks) {
         FlowSink.Counts[] c = new FlowSink.Counts[sinks.size()];
         long g = generator.framesSent();
-        CpuTimes cpu = CpuTimes.read();
         long t = System.nanoTime();
         for (int i = 0; i < c.length; i++) {
             c[i] = sinks.get(i).read();
         }
-        return new Snapshot(g, c, cpu, t, withTasks ? ForeignLoad.read() : null);
+        return new Snapshot(g, c, t);
     }
 
-    private RoundResult round(int number, RouterUnderTest router) throws InterruptedException {
-        return round(number, router, 0);
+    /** The contender's processes, whose threads' time on the router core is its own. */
+    private Set<Integer> processesOf(RouterUnderTest router) {
+        Set<Integer> own = new HashSet<>();
+        if (router instanceof DataplaneRouter) {
+            own.add((int) ProcessHandle.current().pid()); // the worker is one of this JVM's threads
+        }
+        if (router instanceof TestpmdRouter t) {
+            own.addAll(t.processIds());
+        }
+        if (router instanceof DaemonRouter d) {
+            own.addAll(d.processIds());
+        }
+        if (router instanceof CForwarderRouter c) {
+            own.addAll(c.processIds());
+        }
+        return own;
     }
 
-    /** One round; {@code number} 0 marks a paced latency round at {@code rate} pps. */
-    private RoundResult round(int number, RouterUnderTest router, double rate) throws InterruptedException {
+    /** One second's reading: generator, sinks' totals, CPU steal and every thread's run time. */
+    private record Tick(long nanos, long generated, long good, long bad, CpuTimes cpu, ThreadScan threads) {
+    }
+
+    private Tick tick() {
+        long good = 0, bad = 0;
+        long g = generator.framesSent();
+        for (FlowSink s : sinks) {
+            long[] t = s.totals();
+            good += t[0];
+            bad += t[1];
+        }
+        return new Tick(System.nanoTime(), g, good, bad, CpuTimes.read(), ThreadScan.read());
+    }
+
+    /**
+     * One round of {@code seconds} in {@code layout}, saturated ({@code rate} 0) or paced;
+     * {@code number} 0 marks a paced trial. Samples every second.
+     */
+    private RoundResult round(Layout layout, int number, RouterUnderTest router, double rate, double seconds)
+            throws InterruptedException {
         for (FlowSink s : sinks) {
             s.reset();
         }
+        place(layout, router.name());
+        double roundTrip = RoundTrip.medianNanos(o.generatorCpu(), o.routerCpu());
         router.start();
         try {
-            topo.pinNapi(o.routerCpu(), o.napiPriority());
-            generator.start(rate);
-            Thread.sleep((long) (WARMUP_SECONDS * 1000));
-            Snapshot a = snapshot(true);
-            long end = a.nanos() + (long) (o.seconds() * 1e9);
-            while (System.nanoTime() < end) {
-                Thread.sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                progress(number, router.name(), a);
+            place(layout, router.name()); // again: attaching XDP programs may have replaced r0's NAPI thread
+            Set<Integer> own = processesOf(router);
+            int harness = (int) ProcessHandle.current().pid();
+            warmUp(rate);
+            Snapshot a = snapshot();
+            Tick first = tick();
+            Tick prev = first;
+            List<SecondSample> samples = new ArrayList<>();
+            long end = first.nanos() + (long) (seconds * 1e9);
+            while (prev.nanos() < end - 50_000_000L) {
+                long next = Math.min(end, prev.nanos() + 1_000_000_000L);
+                Thread.sleep(Math.max(1, (next - System.nanoTime()) / 1_000_000));
+                Tick now = tick();
+                ThreadScan.Usage u = now.threads().since(prev.threads(), o.routerCpu(), own, harness);
+                samples.add(new SecondSample((now.nanos() - prev.nanos()) / 1e9, now.generated() - prev.generated(),
+                        now.good() - prev.good(), now.bad() - prev.bad(), u.contender(), u.foreign(), u.harness(),
+                        now.cpu().stealSecondsSince(prev.cpu(), o.generatorCpu()),
+                        now.cpu().stealSecondsSince(prev.cpu(), o.routerCpu()), null));
+                progress(layout, number, router.name(), rate, first, now);
                 checkGenerator();
+                prev = now;
             }
-            Snapshot b = snapshot(true);
+            Snapshot b = snapshot();
             generator.stop();
-            java.util.Set<Integer> own = new java.util.HashSet<>();
-            if (router instanceof DataplaneRouter) {
-                own.add((int) ProcessHandle.current().pid()); // the worker is one of this JVM's threads
-            }
-            if (router instanceof TestpmdRouter t) {
-                own.addAll(t.processIds());
-            }
-            if (router instanceof DaemonRouter d) {
-                own.addAll(d.processIds());
-            }
-            double[] foreign = new double[1];
-            String thieves = b.tasks().foreignSince(a.tasks(), o.routerCpu(), own, foreign);
+            ThreadScan.Usage usage = prev.threads().since(first.threads(), o.routerCpu(), own, harness);
+            double idle = prev.cpu().idleSecondsSince(first.cpu(), o.routerCpu());
             router.stop();
             String notes = router instanceof DataplaneRouter d ? d.lastCounters()
                     : router instanceof DaemonRouter d ? d.lastCounters()
-                    : router instanceof TestpmdRouter t ? t.lastLog() : kernelCounters();
-            if (foreign[0] > 0.05 * (b.nanos() - a.nanos()) / 1e9) {
-                notes += String.format(java.util.Locale.ROOT, "; OTHER WORK on router CPU %d: %.2f s (%s)", o.routerCpu(),
-                        foreign[0], thieves);
+                    : router instanceof TestpmdRouter t ? t.lastLog()
+                    : router instanceof CForwarderRouter c ? c.lastLog() : kernelCounters();
+            if (rate > 0 && generator.skipped() > 0) {
+                notes += "; the paced generator skipped " + generator.skipped() + " runs (frames due too far ahead)";
             }
-            return result(number, router.name(), a, b, notes, foreign[0]);
+            return result(layout, number, router.name(), rate, a, b, samples, usage, roundTrip, idle, notes);
         } finally {
             generator.stop();
             router.stop();
         }
     }
 
-    private void progress(int number, String router, Snapshot a) {
-        long fwd = 0;
-        for (FlowSink s : sinks) {
-            fwd += s.read().total();
+    /**
+     * Starts the generator at SCHED_OTHER for the warm-up, so that the router's JIT (its compiler
+     * threads share the generator's CPU) compiles the forwarding path, then raises it to FIFO.
+     */
+    private void warmUp(double rate) throws InterruptedException {
+        generator.start(rate);
+        Thread.sleep((long) (o.warmupSeconds() * 1000));
+        generator.raisePriority();
+        Thread.sleep((long) (SETTLE_SECONDS * 1000));
+    }
+
+    /**
+     * A round whose contender failed to start or stopped is reported and left out (null), so that
+     * one contender's failure does not cost the whole run; a generator failure still ends it.
+     */
+    private RoundResult tryRound(Layout layout, int number, RouterUnderTest router, double rate, double seconds)
+            throws InterruptedException {
+        try {
+            return round(layout, number, router, rate, seconds);
+        } catch (BenchException e) {
+            if (generator.failure() != null) {
+                throw e;
+            }
+            System.err.print("\r" + " ".repeat(100) + "\r");
+            out.printf("%s %s %-11s FAILED, left out: %s%n", layout.label(), roundName(number, rate), router.name(), e.getMessage());
+            return null;
         }
-        for (FlowSink.Counts c : a.sinks()) {
-            fwd -= c.total();
-        }
-        double secs = (System.nanoTime() - a.nanos()) / 1e9;
-        System.err.printf("\r%s %-9s %4.1f/%.0f s  offered %6.2f Mpps  forwarded %6.2f Mpps ", roundName(number),
-                router, secs, o.seconds(), (generator.framesSent() - a.generated()) / secs / 1e6, fwd / secs / 1e6);
+    }
+
+    private void progress(Layout layout, int number, String router, double rate, Tick a, Tick now) {
+        double secs = (now.nanos() - a.nanos()) / 1e9;
+        System.err.printf("\r%s %s %-11s %4.1f s  offered %6.3f Mpps  forwarded %6.3f Mpps ", layout.label(),
+                roundName(number, rate), router, secs, (now.generated() - a.generated()) / secs / 1e6,
+                (now.good() - a.good()) / secs / 1e6);
         System.err.flush();
     }
 
@@ -325,12 +447,14 @@ public final class VsKernel {
         try {
             String dev = topo.exec(topo.router, "cat", "/proc/net/softnet_stat");
             String[] lines = dev.strip().split("\n");
-            if (lines.length > o.routerCpu()) {
-                String[] f = lines[o.routerCpu()].trim().split("\\s+");
-                sb.append("router CPU softnet processed 0x").append(f[0]).append(" dropped 0x").append(f[1])
-                        .append(" squeezed 0x").append(f[2]);
+            for (int cpu : new int[] {o.generatorCpu(), o.routerCpu()}) {
+                if (lines.length > cpu) {
+                    String[] f = lines[cpu].trim().split("\\s+");
+                    sb.append("CPU ").append(cpu).append(" softnet processed 0x").append(f[0]).append(" dropped 0x")
+                            .append(f[1]).append(" squeezed 0x").append(f[2]).append("; ");
+                }
             }
-            sb.append("; r0 (cumulative) ").append(topo.exec(topo.router, "sh", "-c",
+            sb.append("r0 (cumulative) ").append(topo.exec(topo.router, "sh", "-c",
                     "cd /sys/class/net/r0/statistics && echo rx_packets $(cat rx_packets) rx_dropped $(cat rx_dropped)").strip());
         } catch (RuntimeException e) {
             sb.append("counters unavailable: ").append(e.getMessage());
@@ -338,18 +462,20 @@ public final class VsKernel {
         return sb.toString();
     }
 
-    private String roundName(int number) {
-        return number == 0 ? "paced    " : String.format("round %d/%d", number, totalRounds);
+    private String roundName(int number, double rate) {
+        return number == 0 ? String.format(Locale.ROOT, "paced %.3f Mpps", rate / 1e6)
+                : String.format("round %d/%d", number, totalRounds);
     }
 
-    private RoundResult result(int number, String router, Snapshot a, Snapshot b, String notes, double foreign) {
-        double secs = (b.nanos() - a.nanos()) / 1e9;
+    private RoundResult result(Layout layout, int number, String router, double rate, Snapshot a, Snapshot b,
+            List<SecondSample> raw, ThreadScan.Usage usage, double roundTrip, double idle, String notes) {
         long[] perSink = new long[sinks.size()];
-        long forwarded = 0, regressions = 0;
+        long forwarded = 0, bad = 0, regressions = 0;
         Histogram h = new Histogram(60_000_000_000L, 3);
         for (int i = 0; i < perSink.length; i++) {
             perSink[i] = b.sinks()[i].total() - a.sinks()[i].total();
             forwarded += perSink[i];
+            bad += b.sinks()[i].bad() - a.sinks()[i].bad();
             regressions += b.sinks()[i].regressions() - a.sinks()[i].regressions();
             for (long v : b.sinks()[i].latencySamples()) {
                 if (v > 0) {
@@ -357,81 +483,69 @@ public final class VsKernel {
                 }
             }
         }
-        double gen = b.cpu().busySecondsSince(a.cpu(), o.generatorCpu());
-        double rtr = b.cpu().busySecondsSince(a.cpu(), o.routerCpu());
-        double other = 0;
-        for (int c = 0; c < b.cpu().busyTicks().length; c++) {
-            if (c != o.generatorCpu() && c != o.routerCpu()) {
-                other += b.cpu().busySecondsSince(a.cpu(), c);
-            }
-        }
-        RoundResult r = new RoundResult(number, router, secs, b.generated() - a.generated(), forwarded, perSink,
-                regressions, h, gen, rtr, other, foreign, notes);
-        System.err.print("\r" + " ".repeat(78) + "\r");
-        out.printf("%s %-9s offered %6.2f Mpps  forwarded %6.2f Mpps  loss %5.1f%%  router CPU %.2f cores"
-                + "  %5.0f ns/pkt  split %s%s%n", roundName(number), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6,
-                r.loss() * 100, rtr / secs, r.cpuNsPerPacket(), BenchReport.splitText(r),
-                number == 0 ? String.format("  latency p50 %.1f p99 %.1f us", r.latencyUs(50), r.latencyUs(99)) : "");
-        out.println("          " + notes);
+        double medianOffered = RoundResult.median(raw.stream().mapToDouble(SecondSample::offeredPps).toArray());
+        List<SecondSample> samples = raw.stream().map(s -> s.withDisturbed(s.disturbance(medianOffered))).toList();
+        RoundResult r = new RoundResult(layout, number, router, rate, samples, b.generated() - a.generated(), forwarded,
+                bad, perSink, regressions, h, usage, roundTrip, idle, notes);
+        System.err.print("\r" + " ".repeat(100) + "\r");
+        out.printf(Locale.ROOT, "%s %s %-11s offered %6.3f fwd %6.3f Mpps  loss %5.1f%%  router core %.2f  %5.0f ns/pkt"
+                + "  bad %d  others %.2f s  disturbed %d/%d s  round trip %.0f ns  split %s%n", layout.label(),
+                roundName(number, rate), router, r.offeredPps() / 1e6, r.forwardedPps() / 1e6, r.loss() * 100,
+                r.routerCores(), r.nsPerPacket(), bad, usage.foreign(), r.disturbedSeconds(), samples.size(), roundTrip,
+                BenchReport.splitText(r));
+        out.println("          " + notes + (usage.foreign() > 0 ? "; others on the router core: " + usage.foreignTop() : "")
+                + "; threads " + BenchReport.threadsText(usage.threads(), r.seconds()));
         return r;
     }
 
-    /** Loss at or below this counts as no drop (RFC 2544 asks for zero; a few frames lost to warm-up are tolerated). */
-    static final double NO_DROP_LOSS = 0.001;
-    private static final int SEARCH_STEPS = 7;
-
     /**
-     * RFC 2544-style throughput: a binary search over paced rates for the highest one the router
-     * forwards with loss at most {@link #NO_DROP_LOSS}, the router up for the whole search. Returns
-     * {rate offered, rate forwarded, trials}.
+     * One unmeasured saturated round under {@code perf record -e cpu-clock -a -g}: where each
+     * CPU's time goes by thread, then the contender's and the NAPI threads' time by symbol (Java
+     * frames named through the JVM's perf map, written by {@code jcmd Compiler.perfmap}), as text
+     * next to the report.
      */
-    private double[] noDropRate(RouterUnderTest router, double ceiling, List<RoundResult> rounds) throws InterruptedException {
-        double lo = 0, hi = ceiling, best = 0, bestFwd = 0;
-        double guess = rounds.stream().filter(r -> r.router().equals(router.name())).mapToDouble(RoundResult::forwardedPps)
-                .max().orElse(ceiling / 2);
-        double rate = Math.min(guess, hi);
-        int trials = 0;
+    private void profile(Layout layout, RouterUnderTest router) throws Exception {
+        Files.createDirectories(o.out());
+        Path data = o.out().resolve("perf-" + layout.label() + "-" + router.name() + ".data");
+        Path text = o.out().resolve("profile-" + layout.label() + "-" + router.name() + ".txt");
+        for (FlowSink s : sinks) {
+            s.reset();
+        }
+        place(layout, router.name());
         router.start();
+        ThreadScan.Usage usage;
         try {
-            topo.pinNapi(o.routerCpu(), o.napiPriority());
-            for (int step = 0; step < SEARCH_STEPS; step++) {
-                generator.start(rate);
-                Thread.sleep(300);
-                Snapshot a = snapshot();
-                Thread.sleep((long) (o.searchSeconds() * 1000));
-                Snapshot b = snapshot();
-                generator.stop();
-                checkGenerator();
-                trials++;
-                long offered = b.generated() - a.generated();
-                long fwd = 0;
-                for (int i = 0; i < sinks.size(); i++) {
-                    fwd += b.sinks()[i].total() - a.sinks()[i].total();
-                }
-                double secs = (b.nanos() - a.nanos()) / 1e9;
-                double loss = offered == 0 ? 1 : Math.max(0, 1 - fwd / (double) offered);
-                System.err.printf("\rno-drop search %-9s trial %d: %.3f Mpps offered, loss %.3f%%        ", router.name(),
-                        trials, offered / secs / 1e6, loss * 100);
-                if (loss <= NO_DROP_LOSS) {
-                    if (offered / secs > best) {
-                        best = offered / secs;
-                        bestFwd = fwd / secs;
-                    }
-                    lo = rate;
-                } else {
-                    hi = rate;
-                }
-                rate = (lo + hi) / 2;
-                Thread.sleep(200); // queues drain before the next trial
+            place(layout, router.name());
+            warmUp(0);
+            System.err.printf("\rprofile %s %s: perf record for %.0f s ", layout.label(), router.name(), o.profileSeconds());
+            ThreadScan before = ThreadScan.read();
+            Shell.run("taskset", "-c", String.valueOf(o.generatorCpu()), "perf", "record", "-q", "-e", "cpu-clock", "-a", "-g",
+                    "-o", data.toString(), "--", "sleep", String.valueOf(o.profileSeconds()));
+            usage = ThreadScan.read().since(before, o.routerCpu(), processesOf(router), (int) ProcessHandle.current().pid());
+            for (int pid : processesOf(router)) {
+                Shell.runQuietly(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), String.valueOf(pid),
+                        "Compiler.perfmap"); // /tmp/perf-<pid>.map for JIT frames
             }
+        } catch (BenchException e) {
+            out.println("profile " + layout.label() + " " + router.name() + " failed (is 'perf' installed?): " + e.getMessage());
+            return;
         } finally {
             generator.stop();
             router.stop();
         }
-        System.err.print("\r" + " ".repeat(78) + "\r");
-        out.printf("no-drop   %-9s %.3f Mpps (loss <= %.1f%%, %d trials of %.0f s)%n", router.name(), best / 1e6,
-                NO_DROP_LOSS * 100, trials, o.searchSeconds());
-        return new double[] {best, bestFwd, trials};
+        String byThread = Shell.run("perf", "report", "-i", data.toString(), "--stdio", "--no-children", "--sort", "cpu,comm",
+                "--percent-limit", "0.5", "-g", "none");
+        String comms = usage.threads().keySet().stream().map(k -> k.substring(0, k.lastIndexOf(" on ")))
+                .filter(c -> !c.startsWith("C1 ") && !c.startsWith("C2 ")).distinct().collect(Collectors.joining(","));
+        String bySymbol = comms.isEmpty() ? "" : Shell.run("perf", "report", "-i", data.toString(), "--stdio", "--no-children",
+                "--comms", comms, "--percentage", "relative", "--sort", "comm,dso,sym", "--percent-limit", "0.5", "-g", "none");
+        Files.writeString(text, "# perf record -e cpu-clock -a -g, layout " + layout.label() + ", " + router.name()
+                + ", saturated, " + o.profileSeconds() + " s; threads in cores: " + BenchReport.threadsText(usage.threads(),
+                        o.profileSeconds()) + "\n\n## by CPU and thread (% of all samples, both CPUs)\n" + byThread + "\n## " + comms
+                + " by symbol (% of these threads' samples)\n" + bySymbol);
+        Files.deleteIfExists(data);
+        System.err.print("\r" + " ".repeat(100) + "\r");
+        out.println("profile " + layout.label() + " " + router.name() + ": " + text);
     }
 
     private RemovalResult removal(RouterUnderTest router) throws InterruptedException {
@@ -440,10 +554,11 @@ public final class VsKernel {
             s.reset();
         }
         System.err.printf("\rremoval round %-9s: nexthop %d leaves half way ", router.name(), k);
+        place(Layout.A, router.name());
         router.start();
         try {
-            generator.start();
-            Thread.sleep((long) (WARMUP_SECONDS * 1000));
+            place(Layout.A, router.name());
+            warmUp(0);
             Snapshot a = snapshot();
             Thread.sleep((long) (o.seconds() * 500));
             Snapshot b = snapshot();

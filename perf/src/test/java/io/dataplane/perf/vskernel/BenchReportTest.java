@@ -9,41 +9,67 @@ import org.junit.jupiter.api.Test;
 
 /** The report's arithmetic and formats, on made-up rounds (no root needed). */
 class BenchReportTest {
-    private static RoundResult round(int n, String router, long forwarded, long[] perSink) {
+    /** A round of one-second samples forwarding {@code perSecond[i]} each, half of what was offered. */
+    private static RoundResult round(int n, String router, long[] perSink, long... perSecond) {
         Histogram h = new Histogram(60_000_000_000L, 3);
         h.recordValue(20_000);
-        return new RoundResult(n, router, 1.0, forwarded * 2, forwarded, perSink, 0, h, 1, 1, 0, 0, "");
+        List<SecondSample> s = java.util.Arrays.stream(perSecond)
+                .mapToObj(f -> new SecondSample(1.0, 2 * f, f, 0, 1, 0, 0, 0, 0, null)).toList();
+        long total = java.util.Arrays.stream(perSecond).sum();
+        ThreadScan.Usage u = new ThreadScan.Usage(perSecond.length, 0, 0, "", java.util.Map.of());
+        return new RoundResult(Layout.A, n, router, 0, s, 2 * total, total, 0, perSink, 0, h, u, 100, 0, "");
     }
 
     private static BenchReport report(List<RoundResult> rounds) {
         BenchOptions o = BenchOptions.parse(new String[] {"--cpus", "0,1", "--no-testpmd"});
-        return new BenchReport(o, rounds, List.of(), List.of(), List.of(), 5e6, "0.10 0.10 0.10", "0.20 0.10 0.10",
-                "kernel", "dataplane", null);
+        return new BenchReport(o, rounds, List.of(), List.of(), 5e6, "0.10 0.10 0.10", "0.20 0.10 0.10",
+                java.util.Map.of("kernel", "kernel", "dataplane", "dataplane"));
     }
 
     @Test
-    void lastLineHasTheDocumentedFormWithMediansAndTheirRatio() {
-        BenchReport r = report(List.of(round(1, "kernel", 1_000_000, new long[] {333_333, 666_667}),
-                round(2, "dataplane", 2_000_000, new long[] {666_667, 1_333_333}),
-                round(3, "kernel", 3_000_000, new long[] {1_000_000, 2_000_000}),
-                round(4, "dataplane", 4_000_000, new long[] {1_333_333, 2_666_667})));
-        assertEquals("vs-kernel pps median: kernel 2000000 dataplane 3000000 ratio 1.50", r.lastLine());
+    void lastLineHasTheDocumentedFormWithMediansOfPerRoundMediansAndTheirRatios() {
+        long[] split = {1, 2};
+        BenchReport r = report(List.of(round(1, "kernel", split, 1_000_000, 900_000, 5_000_000),
+                round(2, "dataplane", split, 2_000_000),
+                round(3, "c-forwarder", split, 4_000_000),
+                round(4, "kernel", split, 3_000_000, 3_000_000, 100),
+                round(5, "dataplane", split, 4_000_000),
+                round(6, "c-forwarder", split, 4_000_000)));
+        // kernel: round medians 1.0 M and 3.0 M -> 2.0 M; dataplane 3.0 M; c-forwarder 4.0 M.
+        assertEquals("vs-kernel pps median: kernel 2000000 dataplane 3000000 ratio 1.50 c-forwarder 4000000 ratio-c 0.75",
+                r.lastLine());
+    }
+
+    @Test
+    void disturbedSecondsAreLeftOutOfTheRoundMedian() {
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        List<SecondSample> s = List.of(new SecondSample(1, 200, 100, 0, 1, 0, 0, 0, 0, null),
+                new SecondSample(1, 200, 110, 0, 1, 0, 0, 0, 0, null),
+                new SecondSample(1, 200, 5, 0, 1, 0.5, 0, 0, 0, "other processes on the router core"));
+        RoundResult r = new RoundResult(Layout.A, 1, "kernel", 0, s, 600, 215, 0, new long[] {215}, 0, h,
+                new ThreadScan.Usage(3, 0, 0.5, "", java.util.Map.of()), 100, 0, "");
+        assertEquals(105, r.forwardedPps(), 1e-9);
+        assertEquals(1, r.disturbedSeconds());
+        assertEquals("other processes on the router core",
+                new SecondSample(1, 200, 5, 0, 1, 0.5, 0, 0, 0, null).disturbance(200));
+        assertEquals("steal", new SecondSample(1, 200, 5, 0, 1, 0, 0, 0.2, 0, null).disturbance(200));
+        assertEquals("the generator stalled", new SecondSample(1, 50, 5, 0, 1, 0, 0, 0, 0, null).disturbance(200));
     }
 
     @Test
     void splitDeviationIsMeasuredAgainstTheWeights() {
-        RoundResult r = round(1, "kernel", 300, new long[] {110, 190});
+        RoundResult r = round(1, "kernel", new long[] {110, 190}, 300);
         assertEquals(0.1, r.splitDeviation(new long[] {1, 2}), 1e-9); // 110/100 - 1
     }
 
     @Test
     void markdownAndChartNameEveryRound() {
-        BenchReport r = report(List.of(round(1, "kernel", 1_000_000, new long[] {333_333, 666_667}),
-                round(2, "dataplane", 2_000_000, new long[] {666_667, 1_333_333})));
+        BenchReport r = report(List.of(round(1, "kernel", new long[] {333_333, 666_667}, 1_000_000),
+                round(2, "dataplane", new long[] {666_667, 1_333_333}, 2_000_000)));
         String md = r.markdown();
         assertTrue(md.contains("| 1 | kernel |") && md.contains("| 2 | dataplane |"), md);
         assertTrue(md.contains("What limited each"), md);
         String svg = r.svg();
-        assertTrue(svg.startsWith("<svg") && svg.contains("1 kernel") && svg.contains("2 dataplane"), svg);
+        assertTrue(svg.startsWith("<svg") && svg.contains("a1 kernel") && svg.contains("a2 dataplane"), svg);
     }
 }

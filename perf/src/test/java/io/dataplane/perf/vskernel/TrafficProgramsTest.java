@@ -1,6 +1,8 @@
 package io.dataplane.perf.vskernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.ffi.Bpf;
 import io.dataplane.ffi.Libc;
@@ -11,28 +13,29 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The generator and sink programs run through BPF_PROG_TEST_RUN (not live): the frames the
- * generator writes carry the flow in the source port and address, a valid IPv4 header checksum,
- * per-flow sequence numbers and a send time, also when the input frame is a forwarded copy
- * (other MACs, lower TTL); the sink counts them per flow. Needs root.
+ * generator writes carry the flow in the source port and address, valid IPv4 header and UDP
+ * checksums, per-flow sequence numbers and a send time, also when the input frame is a forwarded
+ * copy (other MACs, lower TTL); the sink counts them per flow, and counts as bad, not forwarded,
+ * frames whose IPv4 header or UDP checksum does not verify. Needs root.
  */
 class TrafficProgramsTest {
     private static final int FLOWS = 5;
 
     @ParameterizedTest
-    @ValueSource(ints = {4, 6})
-    void generatedFramesCarryFlowSequenceAndTimeAndTheSinkCountsThem(int family) throws Exception {
+    @CsvSource({"4, 80", "4, 81", "6, 80", "6, 79"}) // even and odd UDP lengths: every tail of the sink's checksum loop
+    void generatedFramesCarryFlowSequenceTimeAndChecksumsAndTheSinkCountsThem(int family, int length) throws Exception {
         VsKernelSmokeTest.assumeRoot();
-        byte[] template = TrafficGenerator.template(family, 80, BenchTopology.GEN_MAC, BenchTopology.ROUTER_IN_MAC,
+        byte[] template = TrafficGenerator.template(family, length, BenchTopology.GEN_MAC, BenchTopology.ROUTER_IN_MAC,
                 InetAddress.getByName(family == 4 ? BenchTopology.SRC4 : BenchTopology.SRC6),
                 InetAddress.getByName(family == 4 ? BenchTopology.DST4 : BenchTopology.DST6));
         int genMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "t_gen");
         int gen = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(family, FLOWS, genMap, template), "GPL", "t_gen");
         int sinkMap = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.sinkValueSize(FLOWS), 1, "t_sink");
-        int sink = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.sink(family, FLOWS, sinkMap), "GPL", "t_sink");
+        int sink = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.sink(family, FLOWS, sinkMap, length), "GPL", "t_sink");
         try {
             // A forwarded copy of the template: next hop's MACs, TTL 63, stale checksum and ports.
             byte[] in = template.clone();
@@ -68,12 +71,31 @@ class TrafficProgramsTest {
                     }
                     assertEquals(0xffff, sum, "IPv4 header checksum verifies");
                 }
+                assertTrue(b.getShort(udp + 6) != 0, "the UDP checksum is filled in");
+                assertTrue(TrafficPrograms.checksumsVerify(family, out), "IPv4 header and UDP checksums verify");
                 assertEquals(Bpf.XDP_DROP, Bpf.testRun(sink, out));
+            }
+            // A frame whose UDP checksum (or, for IPv4, header checksum) is wrong is counted as bad, not forwarded.
+            byte[] broken = out.clone();
+            broken[TrafficPrograms.payloadOffset(family) + 9] ^= 0x40; // a bit of the send time
+            assertFalse(TrafficPrograms.checksumsVerify(family, broken));
+            assertEquals(Bpf.XDP_DROP, Bpf.testRun(sink, broken));
+            byte[] wrongUdp = out.clone();
+            wrongUdp[TrafficPrograms.udpOffset(family) + 7] ^= 1; // the checksum off by one
+            assertEquals(Bpf.XDP_DROP, Bpf.testRun(sink, wrongUdp));
+            int bad = 2;
+            if (family == 4) {
+                byte[] header = out.clone();
+                header[TrafficPrograms.ETH_HLEN + 8] = 63; // TTL lowered without updating the header checksum
+                assertFalse(TrafficPrograms.checksumsVerify(family, header));
+                assertEquals(Bpf.XDP_DROP, Bpf.testRun(sink, header));
+                bad++;
             }
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment v = a.allocate(TrafficPrograms.sinkValueSize(FLOWS), 8);
                 Bpf.mapLookup(sinkMap, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "sink");
-                assertEquals(2 * FLOWS + 1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_TOTAL));
+                assertEquals(2 * FLOWS + 1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_TOTAL), "verified frames");
+                assertEquals(bad, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_BAD), "frames that failed a checksum");
                 assertEquals(3, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_HEADER), "flow 0 got three frames");
                 assertEquals(2, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.SINK_HEADER + TrafficPrograms.FLOW_LAST_SEQ),
                         "flow 0's highest sequence");
@@ -88,6 +110,33 @@ class TrafficProgramsTest {
             Libc.close(sinkMap);
             Libc.close(gen);
             Libc.close(genMap);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPacedRunWaitsForItsSendTimeAndIsSkippedOnlyWhenThatIsBeyondTheSpinLimit() throws Exception {
+        VsKernelSmokeTest.assumeRoot();
+        byte[] template = TrafficGenerator.template(4, 64, BenchTopology.GEN_MAC, BenchTopology.ROUTER_IN_MAC,
+                InetAddress.getByName(BenchTopology.SRC4), InetAddress.getByName(BenchTopology.DST4));
+        int map = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) TrafficPrograms.GEN_VALUE_SIZE, 1, "t_gen");
+        int gen = Bpf.progLoad(Bpf.PROG_TYPE_XDP, TrafficPrograms.generator(4, FLOWS, map, template), "GPL", "t_gen");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocateFrom(ValueLayout.JAVA_INT, 0);
+            MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
+            long interval = 10_000_000_000L; // 10 s: far beyond the ~200 us the program waits
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_INTERVAL, interval);
+            v.set(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_MAX_LAG, interval * TrafficGenerator.MAX_CATCH_UP_FRAMES);
+            Bpf.mapUpdate(map, key, v, "pacing");
+            byte[] out = new byte[template.length];
+            assertEquals(Bpf.XDP_TX, Bpf.testRun(gen, template, out), "the first frame is due at once");
+            assertEquals(Bpf.XDP_DROP, Bpf.testRun(gen, template, out), "the next is due in 10 s: skipped");
+            Bpf.mapLookup(map, key, v, "pacing");
+            assertEquals(1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SENT), "one frame sent");
+            assertEquals(1, v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_SKIPPED), "one run skipped, and counted");
+            assertTrue(v.get(ValueLayout.JAVA_LONG, TrafficPrograms.GEN_NEXT) > interval, "the schedule starts from the first send");
+        } finally {
+            Libc.close(gen);
+            Libc.close(map);
         }
     }
 }

@@ -17,13 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The harness end to end in a few seconds (two rounds), so that it cannot rot: the report, the
- * chart and the last line exist, and both routers forwarded something. No performance threshold:
- * this machine is shared. Needs root; CI runs it as root, elsewhere it skips saying why.
+ * The harness end to end in a few seconds (one short round per contender, layout a), so that it
+ * cannot rot: the report, the chart and the last line exist, every contender forwarded something
+ * and the kernel's frames all passed the sinks' checksum checks. No performance threshold: this
+ * machine is shared. Needs root; CI runs it as root, elsewhere it skips saying why.
  */
 class VsKernelSmokeTest {
     private static final Pattern LAST_LINE =
-            Pattern.compile("vs-kernel pps median: kernel (\\d+) dataplane (\\d+) ratio (\\d+\\.\\d\\d)");
+            Pattern.compile("vs-kernel pps median: kernel (\\d+) dataplane (\\d+) ratio (\\d+\\.\\d\\d)"
+                    + " c-forwarder (\\d+) ratio-c (\\d+\\.\\d\\d)");
 
     static void assumeRoot() {
         boolean root = Libc.geteuid() == 0;
@@ -39,7 +41,7 @@ class VsKernelSmokeTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            rc = VsKernel.execute(out, "--seconds", "1", "--rounds", "1", "--no-testpmd", "--latency-rate", "0", "--search-seconds", "0",
+            rc = VsKernel.execute(out, "--seconds", "1", "--warmup-seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
                     "--flows", "256", "--out", dir.toString());
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
@@ -50,8 +52,15 @@ class VsKernelSmokeTest {
         assertTrue(m.matches(), "last line has the documented form: " + lines[lines.length - 1]);
         assertTrue(Long.parseLong(m.group(1)) > 0, "the kernel forwarded something");
         assertTrue(Long.parseLong(m.group(2)) > 0, "the dataplane forwarded something");
+        if (!text.contains("C forwarder left out")) {
+            assertTrue(Long.parseLong(m.group(4)) > 0, "the C forwarder forwarded something");
+        }
         String report = Files.readString(dir.resolve("report.md"));
-        assertTrue(report.contains("## Rounds") && report.contains("| 1 | kernel |") && report.contains("| 2 | dataplane |"), report);
+        assertTrue(report.contains("## Layout a") && report.contains("| 1 | kernel |") && report.contains("| 2 | dataplane |"), report);
+        Matcher kernelRow = Pattern.compile("\\| kernel \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ % \\| [0-9.]+ \\| [0-9NaN]+ \\| [0-9.]+, [0-9NaN]+ \\| (\\d+) \\|")
+                .matcher(report);
+        assertTrue(kernelRow.find(), "the layout's medians table has a kernel row: " + report);
+        assertEquals("0", kernelRow.group(1), "every frame the kernel forwarded passed the sinks' IPv4 and UDP checksum checks");
         assertTrue(Files.readString(dir.resolve("chart.svg")).startsWith("<svg"), "chart written");
         String leftovers = io.dataplane.perf.vskernel.Shell.run("ip", "netns", "list");
         assertFalse(leftovers.contains("vsk-" + ProcessHandle.current().pid() + "-"), "namespaces removed: " + leftovers);

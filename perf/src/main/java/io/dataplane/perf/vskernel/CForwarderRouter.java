@@ -1,0 +1,159 @@
+package io.dataplane.perf.vskernel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The C reference: {@code perf/src/main/c/xsk_fwd.c}, compiled by the harness with gcc against
+ * libxdp and libbpf, run in the router namespace on the router core. It receives on r0 and
+ * transmits every frame on r1 with the sink's MAC (no routing, no multipath): AF_XDP copy mode
+ * with need_wakeup, sleeping in poll() or spinning when its receive ring is empty, optionally
+ * SCHED_FIFO. What it forwards is what this AF_XDP path costs in C.
+ */
+final class CForwarderRouter implements RouterUnderTest {
+    static final String SOURCE = "perf/src/main/c/xsk_fwd.c";
+
+    private final BenchTopology topo;
+    private final int routerCpu;
+    private final String idle;
+    private final int fifo;
+    private final Path binary;
+    private Process process;
+    private Path log;
+    private String lastLog = "";
+
+    private CForwarderRouter(BenchTopology topo, int routerCpu, String idle, int fifo, Path binary) {
+        this.topo = topo;
+        this.routerCpu = routerCpu;
+        this.idle = idle;
+        this.fifo = fifo;
+        this.binary = binary;
+    }
+
+    /**
+     * Compiles the forwarder into a temporary directory and returns the contender, or null with
+     * the reason in {@code why[0]} when it cannot be built here (no source, gcc, libxdp or libbpf).
+     */
+    static CForwarderRouter build(BenchTopology topo, int routerCpu, String idle, int fifo, String[] why) {
+        Path home = DaemonRouter.home();
+        Path source = home == null ? null : home.resolve(SOURCE);
+        if (source == null || !Files.isReadable(source)) {
+            why[0] = "its source " + SOURCE + " is not under DATAPLANE_HOME (bin/bench sets it)";
+            return null;
+        }
+        if (!Files.exists(Path.of("/usr/include/xdp/xsk.h")) || !Files.exists(Path.of("/usr/include/bpf/libbpf.h"))) {
+            why[0] = "libxdp or libbpf headers missing (Debian packages libxdp-dev and libbpf-dev; bin/test installs them)";
+            return null;
+        }
+        try {
+            Path dir = Files.createTempDirectory("vsk-xskfwd");
+            Path bin = dir.resolve("xsk_fwd");
+            Shell.run("gcc", "-O2", "-Wall", "-o", bin.toString(), source.toString(), "-lxdp", "-lbpf");
+            bin.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            return new CForwarderRouter(topo, routerCpu, idle, fifo, bin);
+        } catch (IOException | BenchException e) {
+            why[0] = "gcc could not build " + SOURCE + ": " + e.getMessage();
+            return null;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "c-forwarder";
+    }
+
+    @Override
+    public void start() {
+        List<String> cmd = List.of("taskset", "-c", String.valueOf(routerCpu), "ip", "netns", "exec", topo.router,
+                binary.toString(), "--in", "r0", "--out", BenchTopology.routerPort(0),
+                "--dst-mac", BenchTopology.macText(BenchTopology.sinkMac(0)),
+                "--src-mac", BenchTopology.macText(BenchTopology.routerOutMac(0)),
+                "--cpu", String.valueOf(routerCpu), "--idle", idle, "--fifo", String.valueOf(fifo));
+        try {
+            log = Files.createTempFile("vsk-xskfwd", ".log");
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (Files.readString(log).contains("ready")) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            String text = Files.readString(log).strip();
+            stop();
+            throw new BenchException("the C forwarder did not start: " + text + "; run with --no-c-forwarder to leave it out");
+        } catch (IOException e) {
+            throw new BenchException("cannot start the C forwarder: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+            throw new BenchException("interrupted while starting the C forwarder");
+        }
+    }
+
+    @Override
+    public void removeNexthop(int index) {
+        throw new UnsupportedOperationException("the C forwarder does not route");
+    }
+
+    /** Its pid and that of the {@code ip netns exec} around it. */
+    Set<Integer> processIds() {
+        Set<Integer> ids = new HashSet<>();
+        if (process != null) {
+            ids.add((int) process.pid());
+            process.descendants().forEach(h -> ids.add((int) h.pid()));
+        }
+        return ids;
+    }
+
+    /** Its counters line of the last round. */
+    String lastLog() {
+        return lastLog;
+    }
+
+    @Override
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        for (ProcessHandle h : process.descendants().toList()) {
+            Shell.runQuietly("kill", "-TERM", String.valueOf(h.pid()));
+        }
+        process.destroy(); // taskset and ip netns exec exec the forwarder: usually this is it
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+        process = null;
+        try {
+            lastLog = Files.readString(log).lines().filter(l -> l.startsWith("xsk_fwd:")).collect(Collectors.joining("; "));
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // the log is only for the report
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "perf/src/main/c/xsk_fwd.c (gcc -O2, libxdp): AF_XDP copy mode, need_wakeup, r0 -> r1 only with the sink's"
+                + " MAC, one UMEM for both sockets, batches of 64, CPU " + routerCpu + ", idle " + idle
+                + (fifo > 0 ? ", SCHED_FIFO " + fifo : ", SCHED_OTHER") + ": the I/O ceiling in C, no routing or multipath";
+    }
+}
