@@ -61,50 +61,66 @@ public final class Demo {
         System.exit(run(args));
     }
 
+    static final String USAGE = """
+            usage: bin/dataplane demo [--packets N] [--flows N] [--cpu N]
+
+            Runs the built-in weighted-ECMP example in memory: one pinned worker forwards
+            synthetic flows from a client port to two server ports, then a group's weights
+            are replaced while traffic runs. Prints the split per route and phase.
+
+              --packets N  packets per route and phase, 1 or more (default 1000000)
+              --flows N    flows per route, 1 or more (default 8192)
+              --cpu N      CPU to pin the worker to, -1 for none (default: the last usable CPU)
+            Exit status: 0 when no packet was lost or dropped, 1 otherwise, 2 on bad usage.""";
+
     /** Runs the demo with command-line options; returns the exit status. */
     public static int run(String[] args) {
+        return run(args, UsableCpus.ofThisProcess());
+    }
+
+    /** As {@link #run(String[])}, with the CPUs a worker may be pinned to (a test's choice). */
+    static int run(String[] args, UsableCpus cpus) {
         int packets = 1_000_000;
         int flows = 8192;
-        int cpu = Runtime.getRuntime().availableProcessors() - 1;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--packets" -> packets = positive(args, ++i, "--packets");
-                case "--flows" -> flows = positive(args, ++i, "--flows");
-                case "--cpu" -> cpu = Integer.parseInt(value(args, ++i, "--cpu"));
-                case "-h", "--help" -> {
-                    System.out.println("""
-                            usage: bin/dataplane demo [--packets N] [--flows N] [--cpu N]
-
-                            Runs the built-in weighted-ECMP example in memory: one pinned worker forwards
-                            synthetic flows from a client port to two server ports, then a group's weights
-                            are replaced while traffic runs. Prints the split per route and phase.
-
-                              --packets N  packets per route and phase (default 1000000)
-                              --flows N    flows per route (default 8192)
-                              --cpu N      CPU to pin the worker to, -1 for none (default: the last CPU)
-                            Exit status: 0 when no packet was lost or dropped, 1 otherwise, 2 on bad usage.""");
-                    return 0;
-                }
-                default -> {
-                    System.err.println("demo: unknown option '" + args[i] + "'; see 'bin/dataplane demo --help'");
-                    return 2;
+        int cpu = cpus.last();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--packets" -> packets = number(args, ++i, "--packets", 1);
+                    case "--flows" -> flows = number(args, ++i, "--flows", 1);
+                    case "--cpu" -> cpu = number(args, ++i, "--cpu", -1);
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
                 }
             }
+            // A worker pinned to a CPU it may not use never starts, and the demo would wait for it forever.
+            String refusal = cpu < 0 ? null : cpus.refusal(cpu, 1);
+            if (refusal != null) {
+                throw new IllegalArgumentException("--cpu " + cpu + ": " + refusal);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("dataplane demo: " + e.getMessage() + "\n" + USAGE);
+            return 2;
         }
         return new Demo(packets, flows, cpu).run();
     }
 
-    private static String value(String[] args, int i, String option) {
+    /** The integer after {@code option}, at least {@code min}. */
+    private static int number(String[] args, int i, String option, int min) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
-        return args[i];
-    }
-
-    private static int positive(String[] args, int i, String option) {
-        int v = Integer.parseInt(value(args, i, option));
-        if (v <= 0) {
-            throw new IllegalArgumentException(option + " must be positive");
+        int v;
+        try {
+            v = Integer.parseInt(args[i]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a whole number, not '" + args[i] + "'");
+        }
+        if (v < min) {
+            throw new IllegalArgumentException(option + " must be " + min + " or more, not " + v);
         }
         return v;
     }

@@ -18,6 +18,16 @@ import java.util.function.Consumer;
 public final class PortConfiguration implements ConfigurationLines {
     private final Map<String, PortSpec> specs = new HashMap<>();
     private EalOptions dpdkEal;
+    private final UsableCpus cpus;
+
+    /** Refuses a {@code cpu N} this process cannot run on (see {@link UsableCpus}). */
+    public PortConfiguration() {
+        this(UsableCpus.ofThisProcess());
+    }
+
+    PortConfiguration(UsableCpus cpus) {
+        this.cpus = cpus;
+    }
 
     @Override
     public String command(String line) {
@@ -36,6 +46,11 @@ public final class PortConfiguration implements ConfigurationLines {
             };
         }
         PortSpec spec = PortGrammar.portAdd(line);
+        // Checked here, not when the workers start: a worker pinned to a missing CPU never runs.
+        String refusal = spec.cpu() < 0 ? null : cpus.refusal(spec.cpu(), spec.queues());
+        if (refusal != null) {
+            throw new CommandException("port " + spec.name() + ": " + refusal);
+        }
         return rib -> {
             int index = rib.ports().size();
             // Memory ports have no device to ask for a MAC: a locally administered one per index.

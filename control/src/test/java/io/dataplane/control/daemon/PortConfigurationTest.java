@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** The port grammar in a configuration file: read in the file's one batch, registered in the RIB, refused on the socket. */
 class PortConfigurationTest {
-    private final PortConfiguration config = new PortConfiguration();
+    /** The grammar's whole CPU range, so these tests do not depend on the machine's CPU count. */
+    private final PortConfiguration config = new PortConfiguration(new UsableCpus(allCpus()));
     private final ControlPlane plane = new ControlPlane(new Rib(64, 16), null, config);
 
     @Test
@@ -113,5 +114,28 @@ class PortConfigurationTest {
         assertEquals("'port add' is configuration-only: put it in the --config file and restart the daemon", r.error());
         r = plane.execute(new Object(), "dpdk eal --no-huge");
         assertTrue(r.error().startsWith("'dpdk eal' is configuration-only"), r.error());
+    }
+
+    private static java.util.BitSet allCpus() {
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, 4096);
+        return all;
+    }
+
+    @Test
+    void aCpuTheMachineDoesNotHaveIsRefusedWithItsLineAndNothingIsDeclared() {
+        java.util.BitSet two = new java.util.BitSet();
+        two.set(0, 2);
+        PortConfiguration twoCpus = new PortConfiguration(new UsableCpus(two));
+        ControlPlane p = new ControlPlane(new Rib(64, 16), null, twoCpus);
+        CommandException e = assertThrows(CommandException.class, () -> p.loadConfiguration(List.of(
+                "port add dev p0 type memory", "port add dev eth0 mode copy cpu 7"), "two.conf"));
+        assertEquals("two.conf:2: port eth0: CPU 7 does not exist or is not usable by this process (usable: 0-1)", e.getMessage());
+        assertTrue(p.rib().ports().isEmpty(), "a refused file declares no port");
+        e = assertThrows(CommandException.class, () -> p.loadConfiguration(List.of("port add dev eth0 queues 2 cpu 1"), "q.conf"));
+        assertEquals("q.conf:1: port eth0: 2 queues need CPUs 1-2, and CPU 2 does not exist or is not usable by this process (usable: 0-1)",
+                e.getMessage());
+        p.loadConfiguration(List.of("port add dev eth0 queues 2 cpu 0"), "ok.conf");
+        assertEquals(1, p.rib().ports().size());
     }
 }
