@@ -1,16 +1,21 @@
 package io.dataplane.control.daemon;
 
+import static java.lang.System.Logger.Level.ERROR;
+import static java.lang.System.Logger.Level.INFO;
+
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.control.rib.Rib;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
 
 /**
  * Entry point of {@code bin/dataplane}: a plain switch over the sub-command ({@code run} the
@@ -19,9 +24,9 @@ import java.util.concurrent.CountDownLatch;
 public final class DataplaneMain {
 
     static final String USAGE = """
-            usage: dataplane run [--config FILE] [--socket PATH] [--group NAME]
+            usage: dataplane run [--config FILE] [--socket PATH] [--group NAME] [--log-level LEVEL]
                    dataplane demo [ARGS...]
-                   dataplane --help
+                   dataplane --help | --version
 
               run     start the daemon: load FILE (the control commands, one per line, applied as
                       one batch: a bad line names its number and nothing is loaded), start the
@@ -30,10 +35,18 @@ public final class DataplaneMain {
                         --socket PATH   command socket (default /run/dataplane/dataplane.sock);
                                         created mode 0660, owner root, group NAME
                         --group NAME    group allowed to use the socket besides root (default root)
+                        --log-level L   error, warn, info (default) or debug; the log goes to stderr,
+                                        one line each: UTC time, level, component, message
+                      exit status: 1 when it cannot start, 2 on bad usage; stopped by SIGTERM or
+                                   SIGINT it exits 143 or 130 (128 + the signal), as the JVM does
               demo    run the built-in weighted-ECMP example in memory (see 'dataplane demo --help')
 
             Configuration and socket commands (also: dpctl --help):
             """;
+
+    /** The component name of the daemon's own log lines. */
+    private static final String COMPONENT = "dataplane";
+    private static final System.Logger LOG = System.getLogger("io.dataplane." + COMPONENT);
 
     private DataplaneMain() {
     }
@@ -45,6 +58,7 @@ public final class DataplaneMain {
             case "run" -> System.exit(run(rest, System.out, System.err));
             case "demo" -> System.exit(Demo.run(rest));
             case "--help", "-h", "help" -> System.out.println(USAGE + CommandReference.text());
+            case "--version", "-V" -> System.out.println("dataplane " + Version.number());
             default -> {
                 System.err.println("dataplane: unknown command '" + sub + "'\n" + USAGE);
                 System.exit(2);
@@ -52,14 +66,22 @@ public final class DataplaneMain {
         }
     }
 
-    /** {@code dataplane run}: returns the exit status (0 after a clean stop). */
-    static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws IOException {
+    /**
+     * {@code dataplane run}: returns 2 on bad usage, 1 when the daemon cannot start; a serving daemon
+     * returns only after SIGTERM/SIGINT, and then the JVM exits with the signal's status (143, 130).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Path config = null;
         Path socket = CommandServer.DEFAULT_SOCKET;
         String group = "root";
+        Level logLevel = Level.INFO;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!(a.equals("--config") || a.equals("--socket") || a.equals("--group"))) {
+            if (a.equals("--help") || a.equals("-h")) {
+                out.println(USAGE + CommandReference.text());
+                return 0;
+            }
+            if (!(a.equals("--config") || a.equals("--socket") || a.equals("--group") || a.equals("--log-level"))) {
                 err.println("dataplane run: unknown option '" + a + "'\n" + USAGE);
                 return 2;
             }
@@ -71,9 +93,23 @@ public final class DataplaneMain {
             switch (a) {
                 case "--config" -> config = Path.of(v);
                 case "--socket" -> socket = Path.of(v);
-                default -> group = v;
+                case "--group" -> group = v;
+                default -> {
+                    try {
+                        logLevel = LogLine.level(v);
+                    } catch (IllegalArgumentException e) {
+                        err.println("dataplane run: " + e.getMessage());
+                        return 2;
+                    }
+                }
             }
         }
+        try (AutoCloseable log = LogLine.install(err, logLevel)) {
+            return run(config, socket, group, err);
+        }
+    }
+
+    private static int run(Path config, Path socket, String group, PrintStream err) throws IOException {
         Daemon daemon = new Daemon();
         PortConfiguration ports = new PortConfiguration();
         ControlPlane plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null, ports);
@@ -82,13 +118,13 @@ public final class DataplaneMain {
             try {
                 lines = Files.readAllLines(config);
             } catch (NoSuchFileException e) {
-                err.println("dataplane: configuration file " + config + " does not exist");
+                LOG.log(ERROR, "configuration file " + config + " does not exist");
                 return 1;
             }
             try {
                 plane.loadConfiguration(lines, config.toString());
             } catch (CommandException e) {
-                err.println("dataplane: configuration not loaded, nothing applied: " + e.getMessage());
+                LOG.log(ERROR, "configuration not loaded, nothing applied: " + e.getMessage());
                 return 1;
             }
         }
@@ -96,7 +132,7 @@ public final class DataplaneMain {
         try {
             server = CommandServer.open(socket, group, plane, CommandServer.Limits.defaults());
         } catch (IOException e) {
-            err.println("dataplane: cannot serve " + socket + ": " + e.getMessage());
+            LOG.log(ERROR, "cannot serve " + socket + ": " + e.getMessage());
             return 1;
         }
         // The counter file lives next to the socket, in the run directory: dataplane.sock -> dataplane.counters.
@@ -105,15 +141,15 @@ public final class DataplaneMain {
             daemon.start(plane, ports, server::submit);
         } catch (RuntimeException e) {
             server.close();
-            err.println("dataplane: cannot start the dataplane: " + e.getMessage());
+            LOG.log(ERROR, "cannot start the dataplane: " + e.getMessage());
             return 1;
         }
         for (Rib.PortEntry p : plane.rib().ports()) {
             String how = daemon.bound(p.index());
-            out.println("dataplane: port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
+            LOG.log(INFO, "port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
                     + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu() + ", address " + MacAddress.format(p.mac()));
         }
-        out.println("dataplane: " + plane.rib() + "; serving " + socket + " (group " + group + ")");
+        LOG.log(INFO, plane.rib() + "; serving " + socket + " (group " + group + ")");
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.stop();
@@ -130,7 +166,7 @@ public final class DataplaneMain {
         } finally {
             server.close();
             daemon.stop();
-            out.println("dataplane: stopped");
+            LogLine.print(err, Level.INFO, COMPONENT, "stopped");
             done.countDown();
         }
         return 0;

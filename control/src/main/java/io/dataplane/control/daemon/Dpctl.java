@@ -28,7 +28,7 @@ public final class Dpctl {
     static final String USAGE = """
             usage: dpctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]
                    dpctl [--socket PATH] -batch FILE|-
-                   dpctl --help
+                   dpctl --help | --version
 
               Sends the command to the dataplane daemon and prints the reply.
               -batch FILE  reads commands from FILE ('-' for stdin), one per line as 'ip -batch';
@@ -58,6 +58,9 @@ public final class Dpctl {
             String a = args[i];
             if (words.isEmpty() && (a.equals("--help") || a.equals("-h") || a.equals("help"))) {
                 out.println(USAGE + CommandReference.text());
+                return 0;
+            } else if (words.isEmpty() && (a.equals("--version") || a.equals("-V"))) {
+                out.println("dpctl " + Version.number());
                 return 0;
             } else if (words.isEmpty() && (a.equals("--socket") || a.equals("-batch") || a.equals("--batch"))) {
                 if (i + 1 >= args.length) {

@@ -21,6 +21,11 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon with {@code config} as its configuration file, in {@code namespace} (null: this one). */
     DaemonProcess(String namespace, List<String> config) throws IOException {
+        this(namespace, config, List.of());
+    }
+
+    /** As above, with more {@code dataplane run} options (e.g. {@code --log-level debug}). */
+    DaemonProcess(String namespace, List<String> config, List<String> options) throws IOException {
         dir = Files.createTempDirectory("dp-daemon");
         Path file = dir.resolve("router.conf");
         Files.write(file, config);
@@ -33,6 +38,7 @@ final class DaemonProcess implements AutoCloseable {
         command.addAll(jvmArgs());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), DataplaneMain.class.getName(),
                 "run", "--config", file.toString(), "--socket", socket().toString()));
+        command.addAll(options);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
@@ -70,6 +76,16 @@ final class DaemonProcess implements AutoCloseable {
     /** Sends SIGTERM and waits; true when the daemon exited within 20 s. */
     boolean terminate() throws InterruptedException {
         process.destroy();
+        return process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** The exit status, once {@link #terminate} returned true or the daemon exited by itself. */
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    /** Waits up to 20 s for the daemon to exit by itself; true when it did. */
+    boolean awaitExit() throws InterruptedException {
         return process.waitFor(20, TimeUnit.SECONDS);
     }
 

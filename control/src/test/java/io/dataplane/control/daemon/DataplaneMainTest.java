@@ -64,4 +64,68 @@ class DataplaneMainTest {
         assertEquals(1, run("--config", dir.resolve("nope.conf").toString(), "--socket", dir.resolve("s").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("nope.conf does not exist"));
     }
+
+    @Test
+    void runHelpPrintsTheUsageWithEveryOption() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, DataplaneMain.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        String u = out.toString(StandardCharsets.UTF_8);
+        for (String option : new String[] {"--config FILE", "--socket PATH", "--group NAME", "--log-level", "--version", "route add"}) {
+            assertTrue(u.contains(option), option + " in:\n" + u);
+        }
+    }
+
+    @Test
+    void anUnknownLogLevelIsAUsageError() throws Exception {
+        assertEquals(2, run("--log-level", "loud"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown log level 'loud'; use error, warn, info or debug"));
+    }
+
+    @Test
+    void bothCommandsPrintTheProjectVersion() throws Exception {
+        assertTrue(Version.number().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), Version.number());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, Dpctl.run(new String[] {"--version"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        assertEquals("dpctl " + Version.number(), out.toString(StandardCharsets.UTF_8).strip());
+        PrintStream original = System.out;
+        out.reset();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            DataplaneMain.main(new String[] {"--version"});
+        } finally {
+            System.setOut(original);
+        }
+        assertEquals("dataplane " + Version.number(), out.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    @Test
+    void aCpuThisMachineDoesNotHaveIsRefusedAtLoadWithItsLineInTheLogFormat() throws Exception {
+        Path conf = dir.resolve("cpu.conf");
+        Files.write(conf, List.of("port add dev p0 type memory", "port add dev p1 type memory cpu 4095"));
+        Path sock = dir.resolve("c.sock");
+        assertEquals(1, run("--config", conf.toString(), "--socket", sock.toString()));
+        String e = err.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(e.matches(LogLineTest.LINE), e);
+        assertTrue(e.contains(" ERROR dataplane: configuration not loaded, nothing applied: " + conf
+                + ":2: port p1: CPU 4095 does not exist or is not usable by this process (usable: "), e);
+        assertFalse(Files.exists(sock), "no socket for a daemon that did not start");
+    }
+
+    @Test
+    void aRunningDaemonLogsEveryLineInTheOneFormatAndStopsOnSigterm() throws Exception {
+        try (DaemonProcess d = new DaemonProcess(null, List.of("port add dev p0 type memory", "port add dev p1 type memory"),
+                List.of("--log-level", "debug"))) {
+            d.awaitServing();
+            assertTrue(d.terminate(), d.output());
+            assertEquals(143, d.exitValue(), "128 + SIGTERM, as the JVM exits on it: " + d.output());
+            List<String> lines = d.output().lines().toList();
+            for (String l : lines) {
+                assertTrue(l.matches(LogLineTest.LINE), "not in the log format: " + l + "\nin:\n" + d.output());
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.endsWith(" INFO dataplane: port 1 p1: type memory, mtu 1500, address 02:00:00:00:00:02")),
+                    d.output());
+            assertTrue(lines.getLast().endsWith(" INFO dataplane: stopped"), d.output());
+        }
+    }
 }
