@@ -210,6 +210,21 @@ public final class Workers implements AutoCloseable {
         portStates.set(port, up);
     }
 
+    /**
+     * The first worker whose thread has ended although the dataplane was not stopped (its start
+     * failed, e.g. its CPU could not be pinned, or an error ended it), or -1 when every started
+     * worker runs. Not for the hot path: the control plane polls it.
+     */
+    public synchronized int stoppedWorker() {
+        for (int w = 0; w < runners.size(); w++) {
+            Thread t = runners.get(w).thread();
+            if (t != null && t != AgentRunner.TOMBSTONE && !t.isAlive()) {
+                return w;
+            }
+        }
+        return -1;
+    }
+
     /** The last exception a worker reported, or null. A worker keeps running after one. */
     public Throwable lastError() {
         return lastError;

@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The running dataplane behind the control plane: opens the declared ports ({@link PortFactory}),
@@ -32,12 +33,24 @@ final class Daemon {
     private Fib tablesOnly;
     private KernelFollower follower;
     private ScheduledExecutorService resolver;
+    /** Told once, from a watch thread, when a worker stops by itself; null: nobody is told. */
+    private Consumer<String> workerStopped;
+    private ScheduledExecutorService workerWatch;
     /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
     private Path countersFile;
 
     /** Puts the counter file at {@code path} (call before {@link #start}). */
     void countersFile(Path path) {
         countersFile = path;
+    }
+
+    /**
+     * Has {@code action} told (once, from a watch thread, with the reason) when a worker's thread
+     * ends although the daemon did not stop it: it could not start, or an error ended it. Call
+     * before {@link #start}.
+     */
+    void onWorkerStopped(Consumer<String> action) {
+        workerStopped = action;
     }
 
     int nexthopSlots() {
@@ -74,6 +87,9 @@ final class Daemon {
                 followKernel(plane, controlThread);
             }
             dataplane.start();
+            if (workerStopped != null) {
+                watchWorkers(dataplane);
+            }
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -112,8 +128,26 @@ final class Daemon {
         }), 0, 1, TimeUnit.SECONDS);
     }
 
+    /** Polls the workers four times a second (control path, nothing on the hot path) and tells {@link #workerStopped} once. */
+    private void watchWorkers(Workers running) {
+        workerWatch = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("worker-watch").unstarted(r));
+        workerWatch.scheduleWithFixedDelay(() -> {
+            int w = running.stoppedWorker();
+            if (w < 0) {
+                return;
+            }
+            Throwable why = running.lastErrorWorker() == w ? running.lastError() : null;
+            workerWatch.shutdown(); // once: the action decides whether the daemon stops
+            workerStopped.accept("worker " + w + " stopped" + (why == null ? "" : ": " + why.getMessage()));
+        }, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
     /** Stops the workers and closes every port (which detaches the XDP programs); idempotent. */
     void stop() {
+        if (workerWatch != null) {
+            workerWatch.shutdownNow();
+            workerWatch = null;
+        }
         if (resolver != null) {
             resolver.shutdownNow();
             resolver = null;

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 
 /**
@@ -25,6 +26,7 @@ public final class DataplaneMain {
 
     static final String USAGE = """
             usage: dataplane run [--config FILE] [--socket PATH] [--group NAME] [--log-level LEVEL]
+                                 [--keep-running-on-worker-error]
                    dataplane demo [ARGS...]
                    dataplane --help | --version
 
@@ -37,7 +39,11 @@ public final class DataplaneMain {
                         --group NAME    group allowed to use the socket besides root (default root)
                         --log-level L   error, warn, info (default) or debug; the log goes to stderr,
                                         one line each: UTC time, level, component, message
-                      exit status: 1 when it cannot start, 2 on bad usage; stopped by SIGTERM or
+                        --keep-running-on-worker-error
+                                        when a worker cannot start or its thread ends, log it and
+                                        keep serving; by default the daemon then detaches every
+                                        port and exits 1, so a supervisor can restart it
+                      exit status: 1 when it cannot start or a worker stopped, 2 on bad usage; stopped by SIGTERM or
                                    SIGINT it exits 143 or 130 (128 + the signal), as the JVM does
               demo    run the built-in weighted-ECMP example in memory (see 'dataplane demo --help')
 
@@ -71,15 +77,25 @@ public final class DataplaneMain {
      * returns only after SIGTERM/SIGINT, and then the JVM exits with the signal's status (143, 130).
      */
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return run(args, out, err, new PortConfiguration());
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with the port configuration (a test's CPU set). */
+    static int run(String[] args, PrintStream out, PrintStream err, PortConfiguration ports) throws Exception {
         Path config = null;
         Path socket = CommandServer.DEFAULT_SOCKET;
         String group = "root";
         Level logLevel = Level.INFO;
+        boolean keepRunning = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
                 out.println(USAGE + CommandReference.text());
                 return 0;
+            }
+            if (a.equals("--keep-running-on-worker-error")) {
+                keepRunning = true;
+                continue;
             }
             if (!(a.equals("--config") || a.equals("--socket") || a.equals("--group") || a.equals("--log-level"))) {
                 err.println("dataplane run: unknown option '" + a + "'\n" + USAGE);
@@ -105,13 +121,13 @@ public final class DataplaneMain {
             }
         }
         try (AutoCloseable log = LogLine.install(err, logLevel)) {
-            return run(config, socket, group, err);
+            return run(config, socket, group, keepRunning, ports, err);
         }
     }
 
-    private static int run(Path config, Path socket, String group, PrintStream err) throws IOException {
+    private static int run(Path config, Path socket, String group, boolean keepRunning, PortConfiguration ports,
+                           PrintStream err) throws IOException {
         Daemon daemon = new Daemon();
-        PortConfiguration ports = new PortConfiguration();
         ControlPlane plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null, ports);
         if (config != null) {
             List<String> lines;
@@ -136,6 +152,16 @@ public final class DataplaneMain {
             return 1;
         }
         // The counter file lives next to the socket, in the run directory: dataplane.sock -> dataplane.counters.
+        AtomicInteger status = new AtomicInteger();
+        daemon.onWorkerStopped(reason -> {
+            if (keepRunning) {
+                LOG.log(ERROR, reason + "; serving on without it (--keep-running-on-worker-error)");
+                return;
+            }
+            LOG.log(ERROR, reason + "; stopping the daemon (--keep-running-on-worker-error would keep it serving)");
+            status.set(1);
+            server.stop();
+        });
         daemon.countersFile(socket.resolveSibling(socket.getFileName().toString().replaceFirst("\\.sock$", "") + ".counters"));
         try {
             daemon.start(plane, ports, server::submit);
@@ -169,6 +195,9 @@ public final class DataplaneMain {
             LogLine.print(err, Level.INFO, COMPONENT, "stopped");
             done.countDown();
         }
-        return 0;
+        if (status.get() != 0) {
+            Runtime.getRuntime().removeShutdownHook(hook); // stopped by a worker, not by the JVM's exit
+        }
+        return status.get();
     }
 }

@@ -128,4 +128,29 @@ class DataplaneMainTest {
             assertTrue(lines.getLast().endsWith(" INFO dataplane: stopped"), d.output());
         }
     }
+
+    @Test
+    void aWorkerThatCannotStartStopsTheDaemonWithStatus1AfterDetachingEverything() throws Exception {
+        java.util.BitSet any = new java.util.BitSet();
+        any.set(0, 4096);
+        // The configuration check is told every CPU exists, so the worker meets the missing CPU when it pins itself.
+        Path conf = dir.resolve("w.conf");
+        Files.write(conf, List.of("port add dev p0 type memory cpu 4095"));
+        Path sock = dir.resolve("w.sock");
+        int status = DataplaneMain.run(new String[] {"--config", conf.toString(), "--socket", sock.toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8),
+                new PortConfiguration(new UsableCpus(any)));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, status, e);
+        assertTrue(e.contains(" ERROR dataplane: worker 0 stopped: ") && e.contains("4095")
+                && e.contains("; stopping the daemon (--keep-running-on-worker-error would keep it serving)"), e);
+        assertTrue(e.strip().endsWith(" INFO dataplane: stopped"), e);
+        assertFalse(Files.exists(sock), "the socket is gone with the daemon");
+    }
+
+    @Test
+    void keepRunningOnWorkerErrorIsAnOptionWithoutValue() throws Exception {
+        assertEquals(2, run("--keep-running-on-worker-error", "--sockets"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown option '--sockets'"));
+    }
 }
