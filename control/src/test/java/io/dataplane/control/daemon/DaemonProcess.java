@@ -79,14 +79,9 @@ final class DaemonProcess implements AutoCloseable {
         return process.waitFor(20, TimeUnit.SECONDS);
     }
 
-    /** The exit status, once {@link #terminate} returned true or the daemon exited by itself. */
+    /** The exit status, once {@link #terminate} returned true. */
     int exitValue() {
         return process.exitValue();
-    }
-
-    /** Waits up to 20 s for the daemon to exit by itself; true when it did. */
-    boolean awaitExit() throws InterruptedException {
-        return process.waitFor(20, TimeUnit.SECONDS);
     }
 
     @Override
