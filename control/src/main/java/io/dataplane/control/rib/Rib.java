@@ -154,9 +154,9 @@ public final class Rib {
             }
         }
         if (!l4.isEmpty()) {
-            throw new CommandException("hash-function kernel refused: " + String.join(", ", l4)
-                    + " use mpalgo l4, and in kernel mode 'set hash-policy ipv4|ipv6 N' decides for every route; "
-                    + "replace them without mpalgo (routes and groups with the default l3 follow the policy)");
+            throw new CommandException("hash-function kernel refused: mpalgo l4 is set on " + String.join(", ", l4)
+                    + "; in kernel mode 'set hash-policy ipv4|ipv6 0..3' decides for every route, as in the kernel: "
+                    + "replace them without mpalgo first (routes and groups with the default l3 follow the policy)");
         }
     }
 
