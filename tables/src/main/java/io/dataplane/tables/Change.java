@@ -52,7 +52,11 @@ public final class Change {
 
     /** Sets the seed only, keeping the rest of the hash configuration. */
     public Change hashSeed(int seed) {
-        hashSeed = seed;
+        if (hash != null) {
+            hash = hash.withSeed(seed);
+        } else {
+            hashSeed = seed;
+        }
         return this;
     }
 

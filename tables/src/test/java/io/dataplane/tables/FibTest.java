@@ -123,6 +123,8 @@ class FibTest {
         f.change().hashSeed(8).commit(); // the seed alone keeps the rest
         assertEquals(kernel.withSeed(8), f.snapshot().hash);
         assertEquals(FlowKeys.key(8), f.snapshot().kernelKey);
+        f.change().hash(HashConfiguration.DEFAULT).hashSeed(9).commit(); // a later seed is not lost
+        assertEquals(HashConfiguration.DEFAULT.withSeed(9), f.snapshot().hash);
     }
 
     @Test
