@@ -11,6 +11,7 @@ import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.SlotNexthop;
 import io.dataplane.control.rib.Transaction;
 import io.dataplane.tables.Change;
+import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.RouteTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -339,6 +340,7 @@ public final class ControlPlane {
                 yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
             }
             case RouteGet g -> routeGet(json, g);
+            case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
     }
@@ -380,7 +382,15 @@ public final class ControlPlane {
         }
         ForwardingPlane.RouteTrace t = forwarding.trace(g);
         if (t.algorithm() != null && RouteTarget.isGroup(t.routeTarget())) {
-            m.put("mpalgo", t.algorithm());
+            boolean hashed = !t.algorithm().equals(MultipathAlgorithm.PER_PACKET.keyword());
+            if (hashed && t.kernelHash()) {
+                // kernel mode: the family's policy decides, the group's algorithm does not
+                m.put("hash_function", "kernel");
+                m.put("hash_policy", t.hashPolicy());
+            } else {
+                m.put("hash_function", "jenkins");
+                m.put("mpalgo", t.algorithm());
+            }
             m.put("hash", t.hash());
         }
         if (t.nexthop() >= 0) {
@@ -411,7 +421,9 @@ public final class ControlPlane {
             sb.append(" dev ").append(m.get("dev"));
         }
         sb.append(" route ").append(route.prefix());
-        if (m.containsKey("mpalgo")) {
+        if (m.containsKey("hash_policy")) {
+            sb.append(" hash-function kernel policy ").append(m.get("hash_policy")).append(" hash 0x").append(Integer.toHexString(t.hash()));
+        } else if (m.containsKey("mpalgo")) {
             sb.append(" mpalgo ").append(m.get("mpalgo")).append(" hash 0x").append(Integer.toHexString(t.hash()));
         }
         if (m.containsKey("nhid")) {

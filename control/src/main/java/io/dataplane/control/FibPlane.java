@@ -5,6 +5,7 @@ import io.dataplane.control.command.IpAddress;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.tables.Change;
 import io.dataplane.tables.Fib;
+import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Ethernet;
 import io.dataplane.tables.packet.Icmp;
 import io.dataplane.tables.packet.IpProtocol;
@@ -51,9 +52,10 @@ public class FibPlane implements ForwardingPlane {
     @Override
     public RouteTrace trace(RouteGet q) {
         MemorySegment frame = probe(q);
-        Pipeline.Trace t = tracer.trace(forwarding.snapshot(), frame, 0, (int) frame.byteSize());
+        Snapshot s = forwarding.snapshot();
+        Pipeline.Trace t = tracer.trace(s, frame, 0, (int) frame.byteSize());
         return new RouteTrace(t.verdict(), t.routeTarget(), t.algorithm() == null ? null : t.algorithm().keyword(),
-                t.hash(), t.nexthop(), t.egressPort());
+                t.hash(), t.nexthop(), t.egressPort(), s.kernelHash, q.dst().v6() ? s.policy6 : s.policy4);
     }
 
     /**

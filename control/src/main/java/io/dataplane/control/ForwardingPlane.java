@@ -11,8 +11,13 @@ import java.util.Map;
  */
 public interface ForwardingPlane {
 
-    /** The pipeline's decision for one packet, as {@code route get} reports it. */
-    record RouteTrace(int verdict, int routeTarget, String algorithm, int hash, int nexthop, int egressPort) {
+    /**
+     * The pipeline's decision for one packet, as {@code route get} reports it. {@code kernelHash}
+     * and {@code hashPolicy} are the hash configuration of the snapshot that decided it (the
+     * policy of the packet's family; meaningful in kernel mode only).
+     */
+    record RouteTrace(int verdict, int routeTarget, String algorithm, int hash, int nexthop, int egressPort,
+                      boolean kernelHash, int hashPolicy) {
     }
 
     /**

@@ -9,6 +9,8 @@ import io.dataplane.control.rib.Rib.PortEntry;
 import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.RouteHop;
 import io.dataplane.control.rib.SlotNexthop;
+import io.dataplane.tables.HashConfiguration;
+import io.dataplane.tables.HashField;
 import io.dataplane.tables.MacAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +28,33 @@ final class ShowOutput {
     ShowOutput(Rib rib, ForwardingPlane forwarding) {
         this.rib = rib;
         this.forwarding = forwarding;
+    }
+
+    // ---- the multipath hash
+
+    /** {@code show hash}: the function and seed, then one line per family (policy and fields are the kernel mode's). */
+    static List<String> hashText(HashConfiguration h) {
+        return List.of(
+                "hash-function " + h.function() + " seed " + Integer.toUnsignedString(h.seed()),
+                "ipv4 policy " + h.policy4() + " fields " + String.join(",", HashField.format(h.fields4()).split(" ")),
+                "ipv6 policy " + h.policy6() + " fields " + String.join(",", HashField.format(h.fields6()).split(" ")));
+    }
+
+    static Map<String, Object> hashJson(HashConfiguration h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("function", h.function());
+        m.put("seed", Integer.toUnsignedLong(h.seed()));
+        m.put("ipv4", family(h.policy4(), h.fields4()));
+        m.put("ipv6", family(h.policy6(), h.fields6()));
+        return m;
+    }
+
+    private static Map<String, Object> family(int policy, int fields) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("policy", policy);
+        String names = HashField.format(fields);
+        m.put("fields", names.isEmpty() ? List.of() : List.of(names.split(" ")));
+        return m;
     }
 
     // ---- routes

@@ -87,6 +87,22 @@ class MalformedCommandTest {
                 Arguments.of("link set dev p1 sideways", "expected 'up' or 'down'"),
                 Arguments.of("set hash-seed 4294967296", "bad hash seed"),
                 Arguments.of("set hash-seed", "expected a hash seed"),
+                Arguments.of("set hash-mode kernel", "expected 'hash-seed', 'hash-function', 'hash-policy' or 'hash-fields'"),
+                Arguments.of("set hash-function siphash", "expected 'jenkins' or 'kernel'"),
+                Arguments.of("set hash-function", "expected 'jenkins' or 'kernel'"),
+                Arguments.of("set hash-function kernel extra", "expected the end of the command"),
+                Arguments.of("set hash-function kernel", "mpalgo l4 is set on nexthop id 10"),
+                Arguments.of("set hash-policy ipv5 1", "expected 'ipv4' or 'ipv6'"),
+                Arguments.of("set hash-policy ipv4 4", "4 is out of range"),
+                Arguments.of("set hash-policy ipv6 l4", "bad hash-policy ipv6 'l4'"),
+                Arguments.of("set hash-policy ipv4", "expected a policy 0..3"),
+                Arguments.of("set hash-fields ipv6 src-ip,dst-mac", "unknown hash field 'dst-mac'; use src-ip, dst-ip"),
+                Arguments.of("set hash-fields ipv6 src-ip,,dst-ip", "empty field name"),
+                Arguments.of("set hash-fields ipv4 src-ip,src-ip", "field src-ip is named twice"),
+                Arguments.of("set hash-fields ipv4", "expected hash fields FIELD[,FIELD...]"),
+                Arguments.of("set hash-fields ipv4 src-ip dst-ip", "expected the end of the command"),
+                Arguments.of("show hash extra", "expected the end of the command"),
+                Arguments.of("show routes", "expected 'hash'"),
                 Arguments.of("stats everything", "'ports', 'drops', 'nexthops' or 'workers'"),
                 Arguments.of("port add dev p3 type memory", "configuration-only"),
                 Arguments.of("dpdk eal --no-huge", "configuration-only"),
@@ -119,7 +135,11 @@ class MalformedCommandTest {
                 "neigh add 192.0.2.3 lladdr 02:00:00:00:02:03 dev p2",
                 "neigh del 192.0.2.1 dev p1",
                 "link set dev p1 down",
-                "set hash-seed 7");
+                "set hash-seed 7",
+                "set hash-policy ipv4 1",
+                "set hash-policy ipv6 3",
+                "set hash-fields ipv4 src-ip,dst-port",
+                "set hash-fields ipv6 inner-flowlabel");
     }
 
     /** Without this, "changes nothing" above could hold only because the comparison misses the change. */

@@ -42,7 +42,7 @@ final class RibState {
                 seen++;
             }
         }
-        sb.append("\nhash seed ").append(rib.hashSeed()).append('\n');
+        sb.append("\nhash ").append(rib.hash()).append('\n');
         for (Route r : rib.routesSorted()) {
             sb.append("route ").append(r.prefix()).append(" -> ").append(RouteTarget.toString(r.target())).append('\n');
         }

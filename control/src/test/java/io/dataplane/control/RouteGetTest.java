@@ -6,6 +6,10 @@ import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.Command.RouteGet;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
+import io.dataplane.tables.FlowKeys;
+import io.dataplane.tables.IpAddresses;
+import io.dataplane.tables.KernelHash;
+import io.dataplane.tables.UpperBounds;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
@@ -42,6 +46,7 @@ class RouteGetTest {
     private static final Pattern NEXTHOP = Pattern.compile("\"nexthop_slot\":(\\d+)");
     private static final Pattern DEV = Pattern.compile("\"dev\":\"(\\w+)\"");
     private static final Pattern HASH = Pattern.compile("\"hash\":(-?\\d+)");
+    private static final Pattern GATEWAY = Pattern.compile("\"gateway\":\"([0-9a-f.:]+)\"");
 
     private static String field(Pattern p, String json) {
         Matcher m = p.matcher(json);
@@ -112,6 +117,70 @@ class RouteGetTest {
         multipath("l4");
         String line = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
         assertTrue(line.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ slot \\d+"), line);
+    }
+
+    /**
+     * Kernel mode: the nexthop is the one the kernel's hash-threshold bounds give for
+     * {@link KernelHash}'s hash, for every policy. IPv4 against {@link KernelHash#routeGet4} (what
+     * {@code ip route get} hashes); IPv6 against the forwarded packet's hash, and for policies 0 and
+     * 1 also against {@link KernelHash#routeGet6} ({@code ip -6 route get} hashes the flow
+     * descriptor, which differs from forwarding in policies 2 and 3).
+     */
+    @ParameterizedTest(name = "policy {0}")
+    @ValueSource(ints = {0, 1, 2, 3})
+    void kernelModeRouteGetPicksTheNexthopOfKernelHashAndTheKernelBounds(int policy) {
+        int seed = 0x1234abcd;
+        f.ok("set hash-function kernel");
+        f.ok("set hash-seed " + Integer.toUnsignedString(seed));
+        f.ok("set hash-policy ipv4 " + policy);
+        f.ok("set hash-policy ipv6 " + policy);
+        f.ok("set hash-fields ipv4 src-ip,dst-ip,ip-proto,src-port,dst-port");
+        f.ok("set hash-fields ipv6 src-ip,dst-ip,flowlabel,dst-port");
+        int fields4 = 0x0037;
+        int fields6 = 0x002b;
+        // no mpalgo: in kernel mode the policy decides
+        f.ok("route add 10.0.0.0/8 nexthop via 192.0.2.1 dev p1 weight 1 nexthop via 192.0.2.2 dev p2 weight 2 "
+                + "nexthop via 192.0.2.3 dev p3 weight 3");
+        f.ok("route add 2001:db8:100::/48 nexthop via 2001:db8::1 dev p1 weight 3 nexthop via 2001:db8::2 dev p2 weight 1 "
+                + "nexthop via 2001:db8::3 dev p3 weight 1");
+        boolean[] alive = {true, true, true};
+        int[] bounds4 = UpperBounds.compute(new int[] {1, 2, 3}, alive);
+        int[] bounds6 = UpperBounds.compute(new int[] {3, 1, 1}, alive);
+        Random rnd = new Random(policy);
+        int[] seen = new int[3];
+        for (int i = 0; i < 200; i++) {
+            boolean v6 = i % 2 == 1;
+            String dst = v6 ? "2001:db8:100::" + Integer.toHexString(rnd.nextInt(0xffff)) : "10." + rnd.nextInt(256) + "." + rnd.nextInt(256) + ".9";
+            String src = v6 ? "2001:db8:9::" + Integer.toHexString(rnd.nextInt(0xffff)) : "172.16." + rnd.nextInt(256) + "." + rnd.nextInt(256);
+            int proto = i % 3 == 0 ? 6 : 17;
+            int sport = rnd.nextInt(65536);
+            int dport = rnd.nextInt(65536);
+            int label = rnd.nextInt(0x100000);
+            String query = "route get " + dst + " from " + src + " ipproto " + proto + " sport " + sport + " dport " + dport
+                    + (v6 ? " flowlabel " + label : "");
+            int hash;
+            if (v6) {
+                MemorySegment frame = FibPlane.probe((RouteGet) CommandParser.parse(query).command());
+                hash = KernelHash.ipv6(frame, 14, (int) frame.byteSize() - 14, policy, fields6, FlowKeys.key(seed), new FlowKeys());
+                if (policy <= 1) {
+                    assertEquals(KernelHash.routeGet6(IpAddresses.parse6(src), IpAddresses.parse6(dst), proto, sport, dport, label,
+                            policy, fields6, seed), hash, query + ": ip -6 route get hashes the same");
+                }
+            } else {
+                hash = KernelHash.routeGet4(IpAddresses.parse4(src), IpAddresses.parse4(dst), proto, sport, dport, policy, fields4, seed);
+            }
+            int member = UpperBounds.select(v6 ? bounds6 : bounds4, hash);
+            String json = f.out("-j " + query).get(0);
+            assertEquals(String.valueOf(hash), field(HASH, json), query + " -> " + json);
+            assertEquals((v6 ? "2001:db8::" : "192.0.2.") + (member + 1), field(GATEWAY, json), query + " -> " + json);
+            assertTrue(json.contains("\"hash_function\":\"kernel\",\"hash_policy\":" + policy), json);
+            assertFalse(json.contains("mpalgo"), json);
+            seen[member]++;
+        }
+        assertTrue(seen[0] > 0 && seen[1] > 0 && seen[2] > 0, "flows spread over every member");
+        String text = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
+        assertTrue(text.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 hash-function kernel policy "
+                + policy + " hash 0x[0-9a-f]+ slot \\d+"), text);
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.dataplane.pipeline;
 
 import io.dataplane.tables.FlowHash;
+import io.dataplane.tables.FlowKeys;
 import io.dataplane.tables.GroupTable;
+import io.dataplane.tables.KernelHash;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.NexthopTable;
 import io.dataplane.tables.RouteTarget;
@@ -24,7 +26,7 @@ import java.lang.foreign.ValueLayout;
  * <p>What the pipeline learns about a frame goes into the batch's columns ({@link PacketBatch}):
  * {@link #process} decides every frame, then rewrites it from its columns alone. One instance per
  * thread: besides the ports it may send to, it keeps only the per-packet algorithm's positions
- * (so per-packet spreading needs no shared atomics). Hot path: no allocation, no exceptions, no
+ * (so per-packet spreading needs no shared atomics) and the kernel hash's scratch {@link FlowKeys}. Hot path: no allocation, no exceptions, no
  * locks; every read is bounded by lengths checked before it.
  */
 public final class Pipeline {
@@ -49,6 +51,8 @@ public final class Pipeline {
     private static final int MAX_PORTS = 64;
 
     private final int[] perPacketPosition;
+    /** The kernel hash's scratch flow keys (one per pipeline, so per worker: no allocation per packet). */
+    private final FlowKeys keys = new FlowKeys();
     /** Bit p set when this pipeline's worker can transmit on port p. */
     private final long egressPorts;
     /** Bit p set when port p is administratively down; read once per burst, like the snapshot. */
@@ -205,8 +209,11 @@ public final class Pipeline {
             if (alg == PER_PACKET) {
                 nh = nextPerPacket(groups, group, block);
             } else {
-                int h = FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
-                        Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
+                // In kernel mode the snapshot's policy decides, not the group's algorithm (the kernel has none per route).
+                int h = s.kernelHash
+                        ? KernelHash.ipv4(m, ip, total, s.policy4, s.fields4, s.kernelKey, keys)
+                        : FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
+                                Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
                 b.hash[i] = h;
                 nh = groups.selectByHash(block, h);
             }
@@ -271,7 +278,9 @@ public final class Pipeline {
         if (alg == PER_PACKET) {
             nh = nextPerPacket(groups, group, block);
         } else {
-            int h = FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed);
+            int h = s.kernelHash
+                    ? KernelHash.ipv6(m, ip, ipLength, s.policy6, s.fields6, s.kernelKey, keys)
+                    : FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed);
             b.hash[i] = h;
             nh = groups.selectByHash(block, h);
         }

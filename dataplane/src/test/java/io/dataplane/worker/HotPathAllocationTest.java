@@ -11,26 +11,31 @@ import io.dataplane.port.Port;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.HashConfiguration;
+import io.dataplane.tables.HashField;
 import io.dataplane.tables.IpAddresses;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The hot path allocates nothing per packet: a worker's duty cycle (receive, pipeline with every algorithm,
  * transmit, counters, ring housekeeping) is run on this thread over a million packets after
  * warm-up, and the thread's allocated bytes are read before and after: under 4 KiB in all, so
- * nothing is allocated per packet.
+ * nothing is allocated per packet. Once with the Jenkins hash, and once per policy of the kernel
+ * hash (its {@code FlowKeys} scratch is the pipeline's own).
  */
 class HotPathAllocationTest {
     private static final int WARM_UP = 300_000;
     private static final int MEASURED = 1_000_000;
 
-    @Test
-    void aMillionPacketsAllocateNothing() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"jenkins", "kernel 0", "kernel 1", "kernel 2", "kernel 3"})
+    void aMillionPacketsAllocateNothing(String hash) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported());
         try (MemoryUmem umem = new MemoryUmem(4096, 2048);
@@ -45,8 +50,16 @@ class HotPathAllocationTest {
                     .group(2, new GroupSpec(new int[] {1, 2}, new int[] {3, 1}, MultipathAlgorithm.PER_PACKET))
                     .route4(IpAddresses.parse4("198.51.100.0"), 24, RouteTarget.group(0))
                     .route4(IpAddresses.parse4("203.0.113.0"), 24, RouteTarget.group(1))
+                    .group(3, new GroupSpec(new int[] {1, 2}, new int[] {2, 1}, MultipathAlgorithm.L3))
                     .route6(IpAddresses.parse6("2001:db8:100::")[0], 0, 64, RouteTarget.group(2))
+                    .route6(IpAddresses.parse6("2001:db8:200::")[0], 0, 64, RouteTarget.group(3))
                     .commit();
+            if (hash.startsWith("kernel")) {
+                int policy = hash.charAt(hash.length() - 1) - '0';
+                int every = HashField.OUTER | HashField.INNER; // policy 3: both the outer and the inner dissection
+                f.change().hash(new HashConfiguration(true, 0x5eed, policy, every, policy, every)).commit();
+                assertTrue(f.snapshot().kernelHash);
+            }
             CounterFile counterFile = CounterFile.inMemory(WorkerCounters.countersFor(ports.length), CounterFile.nexthopTableBytes(1, 16));
             WorkerCounters counters = new WorkerCounters(counterFile, 0, ports, 16);
             Worker worker = new Worker(0, f, new Port[] {ports[0]}, ports, -1, 64, counters);
@@ -56,10 +69,14 @@ class HotPathAllocationTest {
                 Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).toSegment(),
                 Frames.ipv4("192.0.2.1", "203.0.113.7").tcp(40000, 80).toSegment(),
                 Frames.ipv6("2001:db8:1::2", "2001:db8:100::7").udp(1024, 53).toSegment(),
-                Frames.ipv4("192.0.2.1", "8.8.8.8").udp(1, 1).toSegment()}; // a drop, too
+                Frames.ipv4("192.0.2.1", "8.8.8.8").udp(1, 1).toSegment(), // a drop, too
+                Frames.ipv6("2001:db8:1::2", "2001:db8:200::7").flowLabel(0x12345).tcp(40000, 443).toSegment(),
+                Frames.ipv4("192.0.2.1", "203.0.113.7").icmp(3, 4, Frames.ipv4("203.0.113.7", "192.0.2.1").udp(53, 1024)).toSegment(),
+                Frames.ipv4("192.0.2.1", "198.51.100.7").fragmentField(0x00b9).udp(1024, 53).toSegment(),
+                Frames.ipv6("2001:db8:1::2", "2001:db8:200::7").icmp(1, 0, Frames.ipv6("2001:db8:200::7", "2001:db8:1::2").udp(53, 1024)).toSegment()};
             int[] next = {0};
             MemoryPort.FrameSource source = (m, at) -> {
-                MemorySegment t = templates[next[0]++ & 3];
+                MemorySegment t = templates[next[0]++ & 7];
                 MemorySegment.copy(t, 0, m, at, t.byteSize());
                 return (int) t.byteSize();
             };

@@ -19,6 +19,7 @@ public final class Change {
     final Map<Integer, GroupSpec> groups = new LinkedHashMap<>();
     final List<RouteOp> routes = new ArrayList<>();
     Integer hashSeed;
+    HashConfiguration hash;
     private boolean committed;
 
     Change(Fib forwarding) {
@@ -49,8 +50,20 @@ public final class Change {
         return this;
     }
 
+    /** Sets the seed only, keeping the rest of the hash configuration. */
     public Change hashSeed(int seed) {
-        hashSeed = seed;
+        if (hash != null) {
+            hash = hash.withSeed(seed);
+        } else {
+            hashSeed = seed;
+        }
+        return this;
+    }
+
+    /** Sets the whole hash configuration (seed included), published in the same snapshot as the rest of the change. */
+    public Change hash(HashConfiguration configuration) {
+        hash = Objects.requireNonNull(configuration, "configuration");
+        hashSeed = null;
         return this;
     }
 
@@ -77,7 +90,7 @@ public final class Change {
     }
 
     public boolean isEmpty() {
-        return nexthops.isEmpty() && groups.isEmpty() && routes.isEmpty() && hashSeed == null;
+        return nexthops.isEmpty() && groups.isEmpty() && routes.isEmpty() && hashSeed == null && hash == null;
     }
 
     /** Validates and applies everything, or throws with nothing changed. A change commits once. */

@@ -44,7 +44,7 @@ public final class Fib implements AutoCloseable {
         this.nexthopRoutes = new int[limits.nexthops()];
         this.groupRoutes = new int[limits.groups()];
         this.current = new AtomicReference<>(
-                new Snapshot(1, 0, NexthopTable.empty(), GroupTable.empty(), lpm4, lpm6));
+                new Snapshot(1, HashConfiguration.DEFAULT, NexthopTable.empty(), GroupTable.empty(), lpm4, lpm6));
     }
 
     public FibLimits limits() {
@@ -75,10 +75,11 @@ public final class Fib implements AutoCloseable {
             nexthops = nexthops.with(v.nexthopSets);
             groups = groups.with(v.groupSets, nexthops);
         }
-        int seed = c.hashSeed != null ? c.hashSeed : before.hashSeed;
+        HashConfiguration hash = c.hash != null ? c.hash
+                : c.hashSeed != null ? before.hash.withSeed(c.hashSeed) : before.hash;
         Snapshot added = before;
-        if (nexthops != before.nexthops || seed != before.hashSeed) {
-            added = publish(before, seed, nexthops, groups);
+        if (nexthops != before.nexthops || !hash.equals(before.hash)) {
+            added = publish(before, hash, nexthops, groups);
         }
         if (v.routesReachNewSlots) {
             quiescence.synchronize();
@@ -86,12 +87,12 @@ public final class Fib implements AutoCloseable {
         applyRoutes(c.routes, before, added);
         if (!v.nexthopRemovals.isEmpty() || !v.groupRemovals.isEmpty()) {
             NexthopTable fewer = nexthops.with(v.nexthopRemovals);
-            publish(added, seed, fewer, groups.with(v.groupRemovals, fewer));
+            publish(added, hash, fewer, groups.with(v.groupRemovals, fewer));
         }
     }
 
-    private Snapshot publish(Snapshot previous, int seed, NexthopTable nexthops, GroupTable groups) {
-        Snapshot next = new Snapshot(previous.version + 1, seed, nexthops, groups, lpm4, lpm6);
+    private Snapshot publish(Snapshot previous, HashConfiguration hash, NexthopTable nexthops, GroupTable groups) {
+        Snapshot next = new Snapshot(previous.version + 1, hash, nexthops, groups, lpm4, lpm6);
         current.setRelease(next);
         return next;
     }
@@ -120,7 +121,7 @@ public final class Fib implements AutoCloseable {
                 count(back.target(), +1);
             }
             if (added != before) {
-                publish(added, before.hashSeed, before.nexthops, before.groups);
+                publish(added, before.hash, before.nexthops, before.groups);
             }
             throw e;
         }

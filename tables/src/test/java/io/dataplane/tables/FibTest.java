@@ -108,6 +108,32 @@ class FibTest {
     }
 
     @Test
+    void theHashConfigurationIsPublishedWithTheRestOfTheChangeInOneVersion() {
+        long v = f.snapshot().version;
+        HashConfiguration kernel = new HashConfiguration(true, 7, KernelHash.POLICY_L4, HashField.DEFAULT, KernelHash.POLICY_CUSTOM, 0x0030);
+        f.change().nexthop(1, nh(1)).hash(kernel).commit();
+        Snapshot s = f.snapshot();
+        assertEquals(v + 1, s.version);
+        assertEquals(kernel, s.hash);
+        assertTrue(s.kernelHash);
+        assertEquals(7, s.hashSeed);
+        assertEquals(FlowKeys.key(7), s.kernelKey);
+        assertEquals(KernelHash.POLICY_L4, s.policy4);
+        assertEquals(0x0030, s.fields6);
+        f.change().hashSeed(8).commit(); // the seed alone keeps the rest
+        assertEquals(kernel.withSeed(8), f.snapshot().hash);
+        assertEquals(FlowKeys.key(8), f.snapshot().kernelKey);
+        f.change().hash(HashConfiguration.DEFAULT).hashSeed(9).commit(); // a later seed is not lost
+        assertEquals(HashConfiguration.DEFAULT.withSeed(9), f.snapshot().hash);
+    }
+
+    @Test
+    void aHashConfigurationOutOfRangeIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new HashConfiguration(true, 0, 4, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new HashConfiguration(true, 0, 0, 0x1000, 0, 0));
+    }
+
+    @Test
     void aChangeCommitsOnce() {
         Change c = f.change().hashSeed(1);
         c.commit();

@@ -115,6 +115,34 @@ public sealed interface Command {
         }
     }
 
+    /** {@code set hash-function jenkins|kernel}. */
+    record SetHashFunction(boolean kernel) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** {@code set hash-policy ipv4|ipv6 0..3}: the family's {@code fib_multipath_hash_policy}. */
+    record SetHashPolicy(boolean ipv6, int policy) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** {@code set hash-fields ipv4|ipv6 FIELD[,FIELD...]}: the family's {@code fib_multipath_hash_fields}. */
+    record SetHashFields(boolean ipv6, int fields) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /** {@code show hash}: the whole hash configuration. */
+    record ShowHash() implements Command {
+    }
+
     /** {@code stats [ports|drops|nexthops]}; {@code what} is null for all of them. */
     record Stats(String what) implements Command {
     }

@@ -2,6 +2,7 @@ package io.dataplane.control.command;
 
 import io.dataplane.tables.MacAddress;
 import io.dataplane.control.command.Command.*;
+import io.dataplane.tables.HashField;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,11 @@ public final class CommandParser {
             "neigh show [dev PORT]",
             "link show [dev PORT]",
             "link set dev PORT up|down",
-            "set hash-seed 0..4294967295",
+            "set hash-seed 0..4294967295   (in kernel mode: net.ipv4.fib_multipath_hash_seed)",
+            "set hash-function jenkins|kernel   (default jenkins; kernel: Linux 6.11+ SipHash, the policy decides, no mpalgo l3|l4)",
+            "set hash-policy ipv4|ipv6 0|1|2|3   (net.ipv4|ipv6.fib_multipath_hash_policy; kernel mode)",
+            "set hash-fields ipv4|ipv6 FIELD[,FIELD...]   (policy 3: " + String.join(",", hashFieldNames()) + ")",
+            "show hash",
             "stats [ports|drops|nexthops|workers]",
             "batch begin | batch commit | batch abort",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
@@ -66,19 +71,20 @@ public final class CommandParser {
             String opt = tokens.next();
             switch (opt) {
                 case "-j", "-json" -> json = true;
-                default -> throw tokens.error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, stats, batch)");
+                default -> throw tokens.error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, show, stats, batch)");
             }
         }
-        String object = tokens.expect("an object: route, nexthop, neigh, link, set, stats, batch");
+        String object = tokens.expect("an object: route, nexthop, neigh, link, set, show, stats, batch");
         Command c = switch (object) {
             case "route", "r", "ro" -> route();
             case "nexthop", "nh" -> nexthop();
             case "neigh", "neighbor", "neighbour", "n" -> neigh();
             case "link", "l" -> link();
             case "set" -> set();
+            case "show" -> show();
             case "stats" -> stats();
             case "batch" -> batch();
-            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, stats, batch");
+            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, batch");
         };
         return new Request(json, c);
     }
@@ -395,11 +401,73 @@ public final class CommandParser {
     }
 
     private Command set() {
-        tokens.keyword("hash-seed");
-        String t = tokens.expect("a hash seed 0..4294967295");
-        long v = Tokens.parseLong(t, 0, 0xFFFF_FFFFL, "bad hash seed '" + t + "' (token " + tokens.position() + "): expected a number 0..4294967295 (decimal or 0x hex)");
+        String what = tokens.expect("'hash-seed', 'hash-function', 'hash-policy' or 'hash-fields'");
+        Command c = switch (what) {
+            case "hash-seed" -> {
+                String t = tokens.expect("a hash seed 0..4294967295");
+                long v = Tokens.parseLong(t, 0, 0xFFFF_FFFFL, "bad hash seed '" + t + "' (token " + tokens.position() + "): expected a number 0..4294967295 (decimal or 0x hex)");
+                yield new SetHashSeed((int) v);
+            }
+            case "hash-function" -> {
+                String f = tokens.expect("'jenkins' or 'kernel'");
+                yield switch (f) {
+                    case "jenkins" -> new SetHashFunction(false);
+                    case "kernel" -> new SetHashFunction(true);
+                    default -> throw tokens.error(f, "'jenkins' or 'kernel'");
+                };
+            }
+            case "hash-policy" -> {
+                boolean v6 = family();
+                yield new SetHashPolicy(v6, tokens.number("hash-policy " + (v6 ? "ipv6" : "ipv4"),
+                        "a policy 0..3 (0 L3, 1 L4, 2 inner L3, 3 custom fields)", 0, 3));
+            }
+            case "hash-fields" -> {
+                boolean v6 = family();
+                yield new SetHashFields(v6, tokens.parseWith("hash-fields", "hash fields FIELD[,FIELD...]", CommandParser::hashFields));
+            }
+            default -> throw tokens.error(what, "'hash-seed', 'hash-function', 'hash-policy' or 'hash-fields'");
+        };
         tokens.end();
-        return new SetHashSeed((int) v);
+        return c;
+    }
+
+    /** {@code ipv4} or {@code ipv6}: true for IPv6. */
+    private boolean family() {
+        String f = tokens.expect("'ipv4' or 'ipv6'");
+        return switch (f) {
+            case "ipv4" -> false;
+            case "ipv6" -> true;
+            default -> throw tokens.error(f, "'ipv4' or 'ipv6'");
+        };
+    }
+
+    /** A comma-separated list of {@link HashField} keywords, each once, as their bit mask. */
+    private static int hashFields(String list) {
+        int mask = 0;
+        for (String name : list.split(",", -1)) {
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("empty field name; separate fields with single commas");
+            }
+            int bit = HashField.parse(name);
+            if ((mask & bit) != 0) {
+                throw new IllegalArgumentException("field " + name + " is named twice");
+            }
+            mask |= bit;
+        }
+        return mask;
+    }
+
+    private static List<String> hashFieldNames() {
+        return java.util.Arrays.stream(HashField.values()).map(HashField::keyword).toList();
+    }
+
+    private Command show() {
+        String what = tokens.expect("'hash'");
+        if (!what.equals("hash")) {
+            throw tokens.error(what, "'hash'");
+        }
+        tokens.end();
+        return new ShowHash();
     }
 
     private Command stats() {

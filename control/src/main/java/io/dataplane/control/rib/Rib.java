@@ -6,6 +6,7 @@ import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.HashConfiguration;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,14 +61,14 @@ public final class Rib {
     private final List<PortEntry> ports = new ArrayList<>();
     /** Ports whose device reported no carrier (link down in the kernel). */
     private final Set<Integer> noCarrier = new HashSet<>();
-    private int hashSeed;
+    private HashConfiguration hash = HashConfiguration.DEFAULT;
 
     public Rib(int nexthopSlots, int groupSlots) {
         slots = new TableSlots(journal, nexthopSlots, groupSlots);
         gateways = new GatewaySlots(journal, slots, this);
         objects = new NexthopObjects(journal, slots, this);
         routes = new Routes(journal, slots, gateways, objects, this);
-        transaction = new Transaction(journal, slots, routes.routes, () -> hashSeed);
+        transaction = new Transaction(journal, slots, routes.routes, () -> hash);
     }
 
     /** The open transaction: every {@link #apply} and device report changes the RIB inside it. */
@@ -81,9 +82,17 @@ public final class Rib {
      */
     public void apply(Command c) {
         switch (c) {
-            case RouteSet r -> routes.set(r);
+            case RouteSet r -> {
+                if (r.spec() instanceof Gateways g) {
+                    refuseHashAlgorithmInKernelMode(g.mpalgo(), "route " + r.prefix());
+                }
+                routes.set(r);
+            }
             case RouteDel r -> routes.delete(r);
-            case NexthopSet n -> objects.set(n);
+            case NexthopSet n -> {
+                refuseHashAlgorithmInKernelMode(n.mpalgo(), "nexthop id " + n.id());
+                objects.set(n);
+            }
             case NexthopDel n -> objects.delete(n.id(), routes);
             case NeighAdd n -> {
                 int port = portIndex(n.dev(), "neigh " + n.address());
@@ -96,13 +105,58 @@ public final class Rib {
                 refreshGateway(n.address(), port);
             }
             case LinkSet l -> linkSet(l);
-            case SetHashSeed s -> {
-                transaction.hashSeedChanging();
-                int before = hashSeed;
-                hashSeed = s.seed();
-                journal.undo(() -> hashSeed = before);
+            case SetHashSeed s -> setHash(hash.withSeed(s.seed()));
+            case SetHashFunction f -> {
+                if (f.kernel()) {
+                    refuseKernelModeWithL4();
+                }
+                setHash(hash.withKernel(f.kernel()));
             }
+            case SetHashPolicy p -> setHash(hash.withPolicy(p.ipv6(), p.policy()));
+            case SetHashFields f -> setHash(hash.withFields(f.ipv6(), f.fields()));
             default -> throw new IllegalArgumentException(c + " does not change the RIB");
+        }
+    }
+
+    // ---------------------------------------------------------------- the multipath hash
+
+    private void setHash(HashConfiguration next) {
+        transaction.hashChanging();
+        HashConfiguration before = hash;
+        hash = next;
+        journal.undo(() -> hash = before);
+    }
+
+    /** In kernel mode the family's policy picks the hash: a named l3 or l4 would be a promise not kept. */
+    private void refuseHashAlgorithmInKernelMode(MultipathAlgorithm named, String what) {
+        if (hash.kernel() && named != null && named != MultipathAlgorithm.PER_PACKET) {
+            throw new CommandException(what + ": mpalgo " + named.keyword() + " is refused with hash-function kernel: "
+                    + "like the kernel, which has no per-route algorithm, 'set hash-policy ipv4|ipv6 0..3' decides; "
+                    + "leave mpalgo out (or use per-packet)");
+        }
+    }
+
+    /**
+     * Switching to the kernel hash while routes or groups ask for mpalgo l4 is refused, naming
+     * them: the policy would silently override what they asked for. l3 is the default every
+     * multipath route gets when it names none, so those follow the policy.
+     */
+    private void refuseKernelModeWithL4() {
+        List<String> l4 = new ArrayList<>();
+        for (Route r : routes.sorted()) {
+            if (r.mpalgo() == MultipathAlgorithm.L4) {
+                l4.add("route " + r.prefix());
+            }
+        }
+        for (NexthopObject o : objects.byId().values()) {
+            if (o instanceof NexthopObject.GroupObject g && g.mpalgo() == MultipathAlgorithm.L4) {
+                l4.add("nexthop id " + g.id());
+            }
+        }
+        if (!l4.isEmpty()) {
+            throw new CommandException("hash-function kernel refused: mpalgo l4 is set on " + String.join(", ", l4)
+                    + "; in kernel mode 'set hash-policy ipv4|ipv6 0..3' decides for every route, as in the kernel: "
+                    + "replace them without mpalgo first (routes and groups with the default l3 follow the policy)");
         }
     }
 
@@ -225,7 +279,12 @@ public final class Rib {
     }
 
     public int hashSeed() {
-        return hashSeed;
+        return hash.seed();
+    }
+
+    /** The whole multipath hash configuration ({@code show hash}). */
+    public HashConfiguration hash() {
+        return hash;
     }
 
     /** Gateways in use whose link-layer address is unknown: the daemon asks the kernel to resolve them. */

@@ -3,8 +3,9 @@ package io.dataplane.control.rib;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.tables.Change;
+import io.dataplane.tables.HashConfiguration;
 import io.dataplane.tables.RouteTarget;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The open transaction of the RIB: one command, a batch, or a change the devices reported. Every
@@ -18,20 +19,20 @@ public final class Transaction {
     private final Journal journal;
     private final TableSlots slots;
     private final TableEntries<Prefix, Route> routes;
-    private final IntSupplier hashSeed;
-    private Integer hashSeedBefore;
+    private final Supplier<HashConfiguration> hash;
+    private HashConfiguration hashBefore;
 
-    Transaction(Journal journal, TableSlots slots, TableEntries<Prefix, Route> routes, IntSupplier hashSeed) {
+    Transaction(Journal journal, TableSlots slots, TableEntries<Prefix, Route> routes, Supplier<HashConfiguration> hash) {
         this.journal = journal;
         this.slots = slots;
         this.routes = routes;
-        this.hashSeed = hashSeed;
+        this.hash = hash;
     }
 
-    /** The hash seed is about to change in this transaction (remembers what the tables hold). */
-    void hashSeedChanging() {
-        if (hashSeedBefore == null) {
-            hashSeedBefore = hashSeed.getAsInt();
+    /** The hash configuration (or seed) is about to change in this transaction (remembers what the tables hold). */
+    void hashChanging() {
+        if (hashBefore == null) {
+            hashBefore = hash.get();
         }
     }
 
@@ -44,9 +45,9 @@ public final class Transaction {
         slots.nexthops.changes((slot, s) -> change.nexthop(slot, s.nexthop()), change::removeNexthop);
         slots.groups.changes(change::group, change::removeGroup);
         routes.changes((prefix, r) -> route(change, prefix, r.target()), prefix -> route(change, prefix, RouteTarget.NONE));
-        int seed = hashSeed.getAsInt();
-        if (hashSeedBefore != null && hashSeedBefore != seed) {
-            change.hashSeed(seed);
+        HashConfiguration now = hash.get();
+        if (hashBefore != null && !hashBefore.equals(now)) {
+            change.hash(now);
         }
     }
 
@@ -55,7 +56,7 @@ public final class Transaction {
         slots.nexthops.forEach((slot, s) -> change.nexthop(slot, s.nexthop()));
         slots.groups.forEach(change::group);
         routes.forEach((prefix, r) -> route(change, prefix, r.target()));
-        change.hashSeed(hashSeed.getAsInt());
+        change.hash(hash.get());
     }
 
     private static void route(Change change, Prefix p, int target) {
@@ -90,6 +91,6 @@ public final class Transaction {
         slots.nexthops.endTransaction();
         slots.groups.endTransaction();
         routes.endTransaction();
-        hashSeedBefore = null;
+        hashBefore = null;
     }
 }
