@@ -154,16 +154,20 @@ int main(int argc, char **argv) {
         __u32 ir = 0, it = 0;
         unsigned n = xsk_ring_cons__peek(&rx, batch, &ir);
         if (!n) {
-            if (outstanding) {
+            // Descriptors the kernel has not taken yet need a kick; frames merely waiting for their
+            // completion do not: spinning on those would keep r0's NAPI thread off a shared core.
+            if (__atomic_load_n(tx.consumer, __ATOMIC_ACQUIRE) != tx.cached_prod) {
                 kick_tx(txfd);
-            } else if (spin) {
+            }
+            if (spin) {
                 if (xsk_ring_prod__needs_wakeup(&fq)) {
                     recvfrom(rxfd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
                     wakeups++;
                 }
             } else {
+                // Completions still due come back within a millisecond; then nothing is pending.
                 struct pollfd p = {.fd = rxfd, .events = POLLIN};
-                poll(&p, 1, 100);
+                poll(&p, 1, outstanding ? 1 : 100);
                 polls++;
             }
             continue;

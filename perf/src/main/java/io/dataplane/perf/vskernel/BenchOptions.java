@@ -11,7 +11,7 @@ import java.util.List;
 /** The command line of {@code bin/bench vs-kernel}, checked; {@link #USAGE} is its {@code --help}. */
 record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] weights, MultipathAlgorithm algorithm,
         int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
-        long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo,
+        long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo, List<String> contenders,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
         double profileSeconds, boolean inProcess, List<String> commandLine) {
 
@@ -56,6 +56,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       rate, for the loss-versus-rate curve and ns/packet below
                                       saturation (default 0.25,0.5,0.75,0.9,1.1)
               --curve-seconds S       seconds per paced trial (default 5; 0 skips the curve)
+              --contenders C,...      run only these of kernel, dataplane, c-forwarder, testpmd
+                                      (default all)
               --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
                                       out anyway when dpdk-testpmd is not installed)
               --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
@@ -98,6 +100,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         long minRate = 0;
         int napiPriority = 0, generatorPriority = 10, cFifo = 1;
         String cIdle = "poll";
+        List<String> contenders = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
         List<Layout> layouts = List.of(Layout.A, Layout.B, Layout.C);
         double[] curve = {0.25, 0.5, 0.75, 0.9, 1.1};
         String weightText = null;
@@ -160,6 +163,15 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                     cIdle = v;
                 }
                 case "--c-fifo" -> cFifo = number(a, v, 0, 99);
+                case "--contenders" -> {
+                    contenders = Arrays.stream(v.split(",")).map(String::strip).toList();
+                    for (String c : contenders) {
+                        if (!List.of("kernel", "dataplane", "c-forwarder", "testpmd").contains(c)) {
+                            throw new BenchException("--contenders takes kernel, dataplane, c-forwarder and testpmd; '" + c
+                                    + "' is none of them");
+                        }
+                    }
+                }
                 case "--generator-priority" -> generatorPriority = number(a, v, 0, 80);
                 case "--cpus" -> {
                     String[] p = v.split(",");
@@ -222,7 +234,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             out = Path.of("results", "vs-kernel-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
-                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, layouts, curve,
+                generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, contenders, layouts, curve,
                 curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args));
     }
 

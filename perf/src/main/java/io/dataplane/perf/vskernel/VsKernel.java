@@ -196,6 +196,7 @@ public final class VsKernel {
         } else if (o.testpmd()) {
             out.println("dpdk-testpmd not found (Debian package dpdk-dev): left out");
         }
+        contenders.removeIf(c -> !o.contenders().contains(c.name()));
         for (RouterUnderTest c : contenders) {
             described.put(c.name(), c.describe());
         }
@@ -243,8 +244,11 @@ public final class VsKernel {
         }
         List<RemovalResult> removals = new ArrayList<>();
         if (o.removeNexthop() >= 0) {
-            removals.add(removal(kernel));
-            removals.add(removal(dataplane));
+            for (RouterUnderTest r : List.of(kernel, dataplane)) {
+                if (contenders.contains(r)) {
+                    removals.add(removal(r));
+                }
+            }
         }
         String load1 = loadAverage();
         BenchReport report = new BenchReport(o, rounds, curve, removals, calibration, load0, load1, described);
