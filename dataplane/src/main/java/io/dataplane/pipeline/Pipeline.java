@@ -55,8 +55,8 @@ public final class Pipeline {
     private final FlowKeys keys = new FlowKeys();
     /** Bit p set when this pipeline's worker can transmit on port p. */
     private final long egressPorts;
-    /** Bit p set when port p is administratively down; read once per burst, like the snapshot. */
-    private long downPorts;
+    /** {@link #egressPorts} less the ports that are administratively down, set per burst like the snapshot. */
+    private long sendable;
 
     /** A pipeline that may send to every port index (for {@code route get} and benchmarks). */
     public Pipeline(int groupSlots) {
@@ -84,7 +84,7 @@ public final class Pipeline {
      * @param down bit p set when port p is down: its routes get {@link Verdict#NEXTHOP_DEAD}
      */
     public void process(Snapshot s, MemorySegment m, PacketBatch batch, long down) {
-        downPorts = down;
+        sendable = egressPorts & ~down;
         int n = batch.count();
         for (int i = 0; i < n; i++) {
             int verdict = classify(s, m, batch, i, false);
@@ -107,7 +107,7 @@ public final class Pipeline {
         b.routeTarget[0] = RouteTarget.NONE;
         b.algorithm[0] = NONE;
         b.hash[0] = NONE;
-        downPorts = 0;
+        sendable = egressPorts;
         int verdict = classify(s, m, b, 0, true);
         MultipathAlgorithm alg = b.algorithm[0] < 0 ? null : MultipathAlgorithm.values()[b.algorithm[0]];
         return new Trace(verdict, b.routeTarget[0], alg, b.hash[0], b.nexthop[0], verdict >= 0 ? verdict : -1);
@@ -320,11 +320,11 @@ public final class Pipeline {
             return MTU_EXCEEDED;
         }
         int port = (int) portAndFlags;
-        if (port >= MAX_PORTS || (egressPorts & (1L << port)) == 0) {
-            return NO_EGRESS_PORT;
-        }
-        if ((downPorts & (1L << port)) != 0) {
-            return NEXTHOP_DEAD; // the port is down: as dead as a nexthop whose carrier is lost
+        // One test on the hot path: the ports this worker may send on now (egress, less the down
+        // ones). Which of the two failed is worked out only for the frames that fail.
+        if (port >= MAX_PORTS || (sendable & (1L << port)) == 0) {
+            return port >= MAX_PORTS || (egressPorts & (1L << port)) == 0 ? NO_EGRESS_PORT
+                    : NEXTHOP_DEAD; // the port is down: as dead as a nexthop whose carrier is lost
         }
         return port;
     }
