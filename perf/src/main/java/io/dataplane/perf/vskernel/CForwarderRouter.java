@@ -3,10 +3,8 @@ package io.dataplane.perf.vskernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -108,12 +106,7 @@ final class CForwarderRouter implements RouterUnderTest {
 
     /** Its pid and that of the {@code ip netns exec} around it. */
     Set<Integer> processIds() {
-        Set<Integer> ids = new HashSet<>();
-        if (process != null) {
-            ids.add((int) process.pid());
-            process.descendants().forEach(h -> ids.add((int) h.pid()));
-        }
-        return ids;
+        return ProcessTree.ids(process);
     }
 
     /** Its counters line of the last round. */
@@ -130,17 +123,7 @@ final class CForwarderRouter implements RouterUnderTest {
             Shell.runQuietly("kill", "-TERM", String.valueOf(h.pid()));
         }
         process.destroy(); // taskset and ip netns exec exec the forwarder: usually this is it
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
+        ProcessTree.awaitOrKill(process, 10);
         process = null;
         try {
             lastLog = Files.readString(log).lines().filter(l -> l.startsWith("xsk_fwd:")).collect(Collectors.joining("; "));

@@ -9,10 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Our router as an operator runs it: {@code bin/dataplane run --config FILE} in the router
@@ -172,12 +170,7 @@ final class DaemonRouter implements RouterUnderTest {
 
     /** The daemon's process ids (ip netns exec execs bin/dataplane, which execs java: usually one). */
     Set<Integer> processIds() {
-        Set<Integer> ids = new HashSet<>();
-        if (process != null) {
-            ids.add((int) process.pid());
-            process.descendants().forEach(h -> ids.add((int) h.pid()));
-        }
-        return ids;
+        return ProcessTree.ids(process);
     }
 
     /** The daemon's counters for r0 from {@code link show} at the end of the last round. */
@@ -196,15 +189,7 @@ final class DaemonRouter implements RouterUnderTest {
             lastCounters = "counters unavailable: " + e.getMessage();
         }
         process.destroy(); // SIGTERM: the daemon detaches its programs and closes its sockets
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ProcessTree.awaitOrKill(process, 20);
         process = null;
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The third contender: {@code dpdk-testpmd} forwarding over DPDK's {@code net_af_xdp} driver on
@@ -96,12 +95,7 @@ final class TestpmdRouter implements RouterUnderTest {
 
     /** The pids of testpmd and of the {@code ip netns exec} that started it (their threads are the contender's). */
     java.util.Set<Integer> processIds() {
-        java.util.Set<Integer> ids = new java.util.HashSet<>();
-        if (process != null) {
-            ids.add((int) process.pid());
-            process.descendants().forEach(h -> ids.add((int) h.pid()));
-        }
-        return ids;
+        return ProcessTree.ids(process);
     }
 
     /** testpmd's own last statistics lines (RX/TX per port). */
@@ -119,17 +113,7 @@ final class TestpmdRouter implements RouterUnderTest {
             Shell.runQuietly("kill", "-INT", String.valueOf(h.pid()));
         }
         Shell.runQuietly("kill", "-INT", String.valueOf(process.pid()));
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
+        ProcessTree.awaitOrKill(process, 10);
         process = null;
         try {
             String text = Files.readString(log);
