@@ -119,10 +119,7 @@ final class CForwarderRouter implements RouterUnderTest {
         if (process == null) {
             return;
         }
-        for (ProcessHandle h : process.descendants().toList()) {
-            Shell.runQuietly("kill", "-TERM", String.valueOf(h.pid()));
-        }
-        process.destroy(); // taskset and ip netns exec exec the forwarder: usually this is it
+        ProcessTree.signal(process, "TERM"); // taskset and ip netns exec exec the forwarder: usually it is the process itself
         ProcessTree.awaitOrKill(process, 10);
         process = null;
         try {

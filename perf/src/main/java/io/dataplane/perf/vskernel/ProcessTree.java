@@ -23,6 +23,14 @@ final class ProcessTree {
         return ids;
     }
 
+    /** Sends {@code signal} (e.g. "TERM", "INT") to the process's descendants, then to the process itself. */
+    static void signal(Process process, String signal) {
+        for (ProcessHandle h : process.descendants().toList()) {
+            Shell.runQuietly("kill", "-" + signal, String.valueOf(h.pid()));
+        }
+        Shell.runQuietly("kill", "-" + signal, String.valueOf(process.pid()));
+    }
+
     /** Waits up to {@code seconds} for a process asked to stop, then kills it and its descendants. */
     static void awaitOrKill(Process process, int seconds) {
         try {

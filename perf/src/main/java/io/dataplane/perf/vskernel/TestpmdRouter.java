@@ -109,10 +109,7 @@ final class TestpmdRouter implements RouterUnderTest {
             return;
         }
         // SIGINT lets testpmd stop its ports and detach its XDP programs; SIGKILL only if it hangs.
-        for (ProcessHandle h : process.descendants().toList()) {
-            Shell.runQuietly("kill", "-INT", String.valueOf(h.pid()));
-        }
-        Shell.runQuietly("kill", "-INT", String.valueOf(process.pid()));
+        ProcessTree.signal(process, "INT");
         ProcessTree.awaitOrKill(process, 10);
         process = null;
         try {
