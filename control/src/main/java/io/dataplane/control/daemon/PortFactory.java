@@ -2,8 +2,11 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.rib.Rib;
+import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.Libc;
+import io.dataplane.ffi.NativeException;
 import io.dataplane.ffi.Rtnetlink;
+import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.port.AfXdpPort;
@@ -113,12 +116,13 @@ final class PortFactory implements AutoCloseable {
             resources.add(umem);
             Port[] table = new Port[rib.ports().size()];
             for (Rib.PortEntry p : rib.ports()) {
-                AfXdpPort port = AfXdpPort.open(p.index(), p.name(), q, umem, config.spec(p).mode(), AFXDP_RING, 0);
+                AfXdpPort port = openAfXdp(p, q, umem);
                 resources.add(port);
                 table[p.index()] = port;
                 if (q == 0) {
                     bound.put(p.index(), (port.zeroCopy() ? "zero-copy" : "copy") + " mode, " + queues + " queue(s)"
-                            + (cpu < 0 ? "" : ", workers on CPU " + cpu + (queues > 1 ? "-" + (cpu + queues - 1) : "")));
+                            + (cpu < 0 ? "" : ", workers on CPU " + cpu + (queues > 1 ? "-" + (cpu + queues - 1) : ""))
+                            + ", XDP " + config.spec(p).xdpMode().label());
                 }
             }
             b.worker(cpu < 0 ? -1 : cpu + q, table);
@@ -135,6 +139,27 @@ final class PortFactory implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * Opens queue {@code q} of an AF_XDP port in its configured XDP attach mode. A driver that
+     * refuses native XDP (virtio-net on many cloud VMs, dummy, loopback) makes the daemon stop with
+     * the line that works instead, rather than fall back silently to the slower generic mode.
+     */
+    private AfXdpPort openAfXdp(Rib.PortEntry p, int q, Umem umem) {
+        PortSpec spec = config.spec(p);
+        try {
+            return AfXdpPort.open(p.index(), p.name(), q, umem, spec.mode(), AFXDP_RING, spec.xdpMode().flags());
+        } catch (NativeException e) {
+            boolean refusedNative = spec.xdpMode() == XdpAttachMode.NATIVE && e.syscall().equals("bpf(BPF_LINK_CREATE)")
+                    && (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EINVAL || e.errno() == Errno.ERANGE);
+            if (!refusedNative) {
+                throw e;
+            }
+            throw new IllegalStateException("port " + p.name() + ": the driver refused native XDP (" + e.getMessage()
+                    + "); attach in generic mode instead, which every device supports at some cost in speed: 'port add dev "
+                    + p.name() + " xdp-mode generic'", e);
+        }
     }
 
     /** The device's first IPv4 and first global IPv6 address become the source of the ICMP errors sent from the port. */

@@ -3,6 +3,7 @@ package io.dataplane.control.daemon;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.Tokens;
 import io.dataplane.tables.MacAddress;
+import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.port.DpdkPortConfig;
@@ -19,7 +20,7 @@ final class PortGrammar {
     /** The grammar, one line per form, as printed by {@code --help}. */
     static final String GRAMMAR = String.join("\n",
             "port add dev NAME type memory [mtu N] [address MAC]",
-            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [cpu N]",
+            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [xdp-mode native|generic] [cpu N]",
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
             "dpdk eal ARG...");
 
@@ -63,6 +64,7 @@ final class PortGrammar {
         PortSpec.Type type = PortSpec.Type.AFXDP;
         int queues = -1;
         XskSocket.Mode mode = null;
+        XdpAttachMode xdpMode = null;
         int cpu = -1;
         String vdev = null;
         String pci = null;
@@ -99,6 +101,14 @@ final class PortGrammar {
                         default -> throw tokens.error(m, "an AF_XDP mode: auto, copy or zerocopy");
                     };
                 }
+                case "xdp-mode" -> {
+                    String m = tokens.expect("an XDP attach mode: native or generic");
+                    xdpMode = switch (m) {
+                        case "native", "drv" -> XdpAttachMode.NATIVE;
+                        case "generic", "skb" -> XdpAttachMode.GENERIC;
+                        default -> throw tokens.error(m, "an XDP attach mode: native or generic");
+                    };
+                }
                 case "cpu" -> cpu = tokens.number("cpu", "a CPU number 0..4095", 0, 4095);
                 case "vdev" -> vdev = tokens.expect("a DPDK virtual device spec, e.g. net_tap0,iface=dtap0");
                 case "pci" -> pci = tokens.expect("a PCI address, e.g. 0000:03:00.0");
@@ -108,16 +118,16 @@ final class PortGrammar {
                 case "burst" -> burst = tokens.number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
                 case "mtu" -> mtu = tokens.number("mtu", "an MTU 68..65535", 68, 65535);
                 case "address" -> mac = macAddress();
-                default -> throw tokens.error(k, "a port option: type, queues, mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
+                default -> throw tokens.error(k, "a port option: type, queues, mode, xdp-mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
             }
         }
         String where = "port " + name + " (type " + type.label() + ")";
         DpdkPortConfig dpdk = null;
         switch (type) {
-            case MEMORY -> rejectOption(given, where, "queues", "mode", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
+            case MEMORY -> rejectOption(given, where, "queues", "mode", "xdp-mode", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
             case AFXDP -> rejectOption(given, where, "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
             case DPDK -> {
-                rejectOption(given, where, "mode");
+                rejectOption(given, where, "mode", "xdp-mode");
                 if ((vdev == null) == (pci == null)) {
                     throw new CommandException(where + " needs exactly one of 'vdev SPEC' or 'pci ADDR'");
                 }
@@ -133,7 +143,11 @@ final class PortGrammar {
         if (type == PortSpec.Type.AFXDP && mode == null) {
             mode = XskSocket.Mode.AUTO;
         }
-        return new PortSpec(name, type, queues < 0 ? 1 : queues, mode, cpu, dpdk, mtu < 0 ? PortSpec.DEFAULT_MTU : mtu, mac);
+        if (type == PortSpec.Type.AFXDP && xdpMode == null) {
+            xdpMode = XdpAttachMode.NATIVE;
+        }
+        return new PortSpec(name, type, queues < 0 ? 1 : queues, mode, cpu, dpdk, mtu < 0 ? PortSpec.DEFAULT_MTU : mtu, mac,
+                xdpMode);
     }
 
     private static void rejectOption(List<String> given, String where, String... options) {

@@ -1,5 +1,6 @@
 package io.dataplane.control.daemon;
 
+import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.port.DpdkPortConfig;
 import java.util.LinkedHashMap;
@@ -14,9 +15,10 @@ import java.util.Map;
  *
  * @param dpdk for {@code type dpdk}: the DPDK port's validated configuration, else null
  * @param mac  the declared address, or -1 for none
+ * @param xdpMode for {@code type afxdp}: how the XDP program is attached (default native), else null
  */
 public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, int cpu, DpdkPortConfig dpdk,
-                       int mtu, long mac) {
+                       int mtu, long mac, XdpAttachMode xdpMode) {
 
     public enum Type {
         MEMORY, AFXDP, DPDK;

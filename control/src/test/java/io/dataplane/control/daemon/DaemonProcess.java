@@ -79,6 +79,11 @@ final class DaemonProcess implements AutoCloseable {
         return process.waitFor(20, TimeUnit.SECONDS);
     }
 
+    /** Waits for the daemon to exit by itself; true when it did within the time. */
+    boolean waitFor(long time, TimeUnit unit) throws InterruptedException {
+        return process.waitFor(time, unit);
+    }
+
     /** The exit status, once {@link #terminate} returned true. */
     int exitValue() {
         return process.exitValue();
