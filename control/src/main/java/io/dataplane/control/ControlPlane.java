@@ -37,6 +37,14 @@ public final class ControlPlane {
     private String batchFailure;
     private final List<Runnable> batchSideEffects = new ArrayList<>();
 
+    private final CommandStatistics commandStatistics = new CommandStatistics();
+    private String commandKind;
+    private MetricsExporter metricsExporter;
+    /** The metrics endpoint served (or, before the exporter is attached, to be served); null: none. */
+    private MetricsListen metricsEndpoint;
+    /** A {@code metrics listen} of the open batch, bound when the batch commits. */
+    private MetricsListen pendingMetrics;
+
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
         this(rib, forwarding, ConfigurationLines.NONE);
     }
@@ -161,6 +169,14 @@ public final class ControlPlane {
         if (CommandParser.isBlank(line)) {
             return Reply.success();
         }
+        long start = System.nanoTime();
+        commandKind = CommandStatistics.INVALID;
+        Reply reply = executeLine(session, line);
+        commandStatistics.record(commandKind, reply.ok(), System.nanoTime() - start);
+        return reply;
+    }
+
+    private Reply executeLine(Object session, String line) {
         String configurationOnly = configurationLines.command(line);
         if (configurationOnly != null) {
             try {
@@ -168,6 +184,7 @@ public final class ControlPlane {
             } catch (CommandException e) {
                 return failInBatch(session, e.getMessage());
             }
+            commandKind = "configuration";
             return failInBatch(session, "'" + configurationOnly
                     + "' is configuration-only: put it in the --config file and restart the daemon");
         }
@@ -177,6 +194,7 @@ public final class ControlPlane {
         } catch (CommandException e) {
             return failInBatch(session, e.getMessage());
         }
+        commandKind = CommandStatistics.kind(req.command());
         try {
             return run(session, req);
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
@@ -211,7 +229,17 @@ public final class ControlPlane {
                     return Reply.error("batch not applied, nothing changed: " + f);
                 }
                 try {
-                    publish();
+                    // bound before anything is published: an address in use fails the whole batch
+                    MetricsExporter.Binding metrics = bindMetrics(pendingMetrics);
+                    try {
+                        publish();
+                    } catch (RuntimeException e) {
+                        if (metrics != null) {
+                            metrics.close();
+                        }
+                        throw e;
+                    }
+                    serveMetrics(pendingMetrics, metrics);
                     batchSideEffects.forEach(Runnable::run);
                 } finally {
                     endBatch();
@@ -230,6 +258,15 @@ public final class ControlPlane {
         }
         if (inBatch && batchFailure != null) {
             return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+        }
+        if (c instanceof MetricsListen m) {
+            if (inBatch) {
+                batchCommands++;
+                pendingMetrics = m;
+            } else {
+                serveMetrics(m, bindMetrics(m));
+            }
+            return Reply.success();
         }
         if (c.changesState()) {
             if (inBatch) {
@@ -286,7 +323,48 @@ public final class ControlPlane {
         return Reply.error(message);
     }
 
+    /**
+     * Connects {@code metrics listen} to the daemon's HTTP endpoint, and serves the endpoint the
+     * configuration asked for (it was loaded before the exporter existed). Throws
+     * IllegalStateException, with nothing served, when that endpoint cannot be bound.
+     */
+    public void metricsExporter(MetricsExporter exporter) {
+        this.metricsExporter = exporter;
+        MetricsListen asked = metricsEndpoint;
+        metricsEndpoint = null;
+        serveMetrics(asked, bindMetrics(asked));
+    }
+
+    /** The endpoint {@code metrics listen} asked for, or null. */
+    public MetricsListen metricsEndpoint() {
+        return metricsEndpoint;
+    }
+
+    /** The metrics in the Prometheus text format, for the exporter. Control thread only. */
+    public String metricsText() {
+        return new MetricsText(rib, forwarding, commandStatistics).render();
+    }
+
+    /** Binds {@code m}, unless there is nothing to bind: no request, no exporter yet, or the endpoint served already. */
+    private MetricsExporter.Binding bindMetrics(MetricsListen m) {
+        if (m == null || metricsExporter == null || m.equals(metricsEndpoint)) {
+            return null;
+        }
+        return metricsExporter.bind(m);
+    }
+
+    private void serveMetrics(MetricsListen m, MetricsExporter.Binding binding) {
+        if (m == null) {
+            return;
+        }
+        if (binding != null) {
+            binding.start();
+        }
+        metricsEndpoint = m;
+    }
+
     private void endBatch() {
+        pendingMetrics = null;
         rib.transaction().rollback(); // no-op after a commit
         batchOwner = null;
         batchFailure = null;

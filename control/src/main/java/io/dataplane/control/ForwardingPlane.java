@@ -54,6 +54,15 @@ public interface ForwardingPlane {
         return null;
     }
 
+    /** The workers' counters, for the metrics; null without workers. */
+    default io.dataplane.counters.CounterSums counters() {
+        return null;
+    }
+
+    /** Copies the kernel's own port statistics (AF_XDP XDP_STATISTICS) into the counters now. */
+    default void refreshKernelStatistics() {
+    }
+
     /** Human label of a negative verdict code. */
     String verdictLabel(int verdict);
 }

@@ -73,6 +73,16 @@ public final class WorkerPlane extends FibPlane {
     }
 
     @Override
+    public CounterSums counters() {
+        return counters;
+    }
+
+    @Override
+    public void refreshKernelStatistics() {
+        dataplane.refreshKernelStatistics();
+    }
+
+    @Override
     public long workerErrors() {
         return dataplane.errorCount();
     }

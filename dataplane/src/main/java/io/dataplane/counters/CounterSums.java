@@ -1,5 +1,8 @@
 package io.dataplane.counters;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
@@ -75,6 +78,36 @@ public final class CounterSums {
             }
         }
         return false;
+    }
+
+    /** A counter of {@code type} summed over one worker's counters (all its ports and details). */
+    public long worker(int worker, CounterType type) {
+        long sum = 0;
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
+                    && metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)) == worker) {
+                sum += reader.getCounterValue(id);
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * The distinct {worker, port, detail} keys of the counters of {@code type}, in file order: which
+     * workers keep one (WORKER_*), or which (port, queue) sockets (XDP_*).
+     */
+    public List<int[]> keys(CounterType type) {
+        List<int[]> keys = new ArrayList<>();
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id) {
+                int[] k = {metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)), metadata.getInt(keyAt(id, CounterFile.KEY_PORT)),
+                    metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL))};
+                if (keys.stream().noneMatch(e -> Arrays.equals(e, k))) {
+                    keys.add(k);
+                }
+            }
+        }
+        return keys;
     }
 
     /** A port counter (PORT_*, AFXDP_*, XDP_*) summed over workers and queues. */

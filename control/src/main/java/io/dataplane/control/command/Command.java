@@ -155,4 +155,15 @@ public sealed interface Command {
 
     record BatchAbort() implements Command {
     }
+
+    /**
+     * {@code metrics listen ADDRESS:PORT}: serve the Prometheus metrics there (one endpoint; a new
+     * one replaces the previous).
+     */
+    record MetricsListen(IpAddress address, int port) implements Command {
+        /** As written in the command: {@code 127.0.0.1:9100}, {@code [::1]:9100}. */
+        public String endpoint() {
+            return (address.v6() ? "[" + address + "]" : address.toString()) + ":" + port;
+        }
+    }
 }

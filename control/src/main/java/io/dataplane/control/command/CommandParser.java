@@ -42,6 +42,7 @@ public final class CommandParser {
             "show hash",
             "stats [ports|drops|nexthops|workers]",
             "batch begin | batch commit | batch abort",
+            "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
             "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
 
@@ -84,6 +85,7 @@ public final class CommandParser {
             case "show" -> show();
             case "stats" -> stats();
             case "batch" -> batch();
+            case "metrics" -> MetricsGrammar.parse(tokens);
             default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, batch");
         };
         return new Request(json, c);

@@ -96,6 +96,11 @@ final class Daemon {
         }
     }
 
+    /** The running workers and their ports, or null (no ports, or not started); tests inject frames through it. */
+    Workers workers() {
+        return dataplane;
+    }
+
     /** How port {@code index} was bound, e.g. "copy mode, 2 queue(s)"; empty for memory ports. */
     String bound(int index) {
         return ports == null ? "" : ports.bound(index);

@@ -170,6 +170,15 @@ public final class DataplaneMain {
             LOG.log(ERROR, "cannot start the dataplane: " + e.getMessage());
             return 1;
         }
+        MetricsServer metrics = new MetricsServer(server::submit, plane::metricsText);
+        try {
+            plane.metricsExporter(metrics); // the configuration's 'metrics listen', if any
+        } catch (IllegalStateException e) {
+            server.close();
+            daemon.stop();
+            LOG.log(ERROR, e.getMessage());
+            return 1;
+        }
         for (Rib.PortEntry p : plane.rib().ports()) {
             String how = daemon.bound(p.index());
             LOG.log(INFO, "port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
@@ -190,6 +199,7 @@ public final class DataplaneMain {
         try {
             server.run();
         } finally {
+            metrics.close();
             server.close();
             daemon.stop();
             LogLine.print(err, Level.INFO, COMPONENT, "stopped");
