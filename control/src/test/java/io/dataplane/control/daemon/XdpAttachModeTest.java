@@ -41,7 +41,8 @@ class XdpAttachModeTest {
     void vethPortsAttachInTheModeTheirLineNames() throws Exception {
         try (DaemonProcess daemon = new DaemonProcess(router, List.of(
                 "port add dev x0 mode copy xdp-mode generic",
-                "port add dev x1 mode copy"))) {
+                "port add dev x1 mode copy",
+                "metrics listen 127.0.0.1:9464"))) {
             daemon.awaitServing();
             String generic = netns.ip(router, "-d", "link", "show", "dev", "x0");
             String nativ = netns.ip(router, "-d", "link", "show", "dev", "x1");
@@ -49,6 +50,13 @@ class XdpAttachModeTest {
             assertTrue(nativ.contains(" xdp") && !nativ.contains("xdpgeneric"), nativ);
             assertTrue(daemon.output().contains("x0: type afxdp, copy mode, 1 queue(s), XDP generic"), daemon.output());
             assertTrue(daemon.output().contains("x1: type afxdp, copy mode, 1 queue(s), XDP native"), daemon.output());
+            // The AF_XDP sockets' kernel statistics (XDP_STATISTICS), per port and queue, in the metrics.
+            String metrics = netns.exec(router, "curl", "-sS", "http://127.0.0.1:9464/metrics");
+            for (String port : new String[] {"x0", "x1"}) {
+                assertTrue(metrics.contains("dataplane_afxdp_rx_fill_ring_empty_descs_total{port=\"" + port + "\",queue=\"0\"} "), metrics);
+                assertTrue(metrics.contains("dataplane_afxdp_rx_dropped_total{port=\"" + port + "\",queue=\"0\"} "), metrics);
+                assertTrue(metrics.contains("dataplane_port_tx_ring_full_total{port=\"" + port + "\"} "), metrics);
+            }
             assertTrue(daemon.terminate(), "the daemon did not stop on SIGTERM");
         }
         String after = netns.ip(router, "-d", "link", "show", "dev", "x0");
