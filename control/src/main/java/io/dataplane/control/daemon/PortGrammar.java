@@ -21,6 +21,8 @@ final class PortGrammar {
     static final String GRAMMAR = String.join("\n",
             "port add dev NAME type memory [mtu N] [address MAC]",
             "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [xdp-mode native|generic] [cpu N]",
+            "  xdp-mode native (default): the XDP program runs in the driver; a driver without native XDP is refused,",
+            "  naming this option; xdp-mode generic: in the kernel's receive path, on any device, slower",
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
             "dpdk eal ARG...");
 
