@@ -78,6 +78,11 @@ final class MetricsServer implements MetricsExporter, AutoCloseable {
 
             @Override
             public void close() {
+                // An HttpServer releases its socket only when its dispatcher stops: start it with
+                // nothing to serve, then stop it.
+                server.removeContext("/metrics");
+                server.removeContext("/");
+                server.start();
                 server.stop(0);
             }
         };

@@ -14,8 +14,28 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A configuration whose {@code metrics listen} address is taken: the daemon does not start, and says so. */
+/**
+ * The metrics endpoint's address: a configuration whose {@code metrics listen} address is taken
+ * does not start the daemon, and says so; an endpoint bound for a batch that then failed gives
+ * its address back.
+ */
 class MetricsAddressInUseTest {
+    @Test
+    void aBoundEndpointThatIsNotServedGivesItsAddressBack() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        MetricsServer server = new MetricsServer(Runnable::run, () -> "");
+        var endpoint = new io.dataplane.control.command.Command.MetricsListen(
+                io.dataplane.control.command.IpAddress.parse("127.0.0.1"), port);
+        server.bind(endpoint).close();
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(port, again.getLocalPort());
+        }
+        server.close();
+    }
+
     @Test
     void theDaemonRefusesToStartAndNamesTheAddress() throws Exception {
         Path dir = Files.createTempDirectory("metrics-in-use");

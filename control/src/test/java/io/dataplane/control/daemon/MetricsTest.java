@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.control.CommandServer;
@@ -180,6 +181,38 @@ class MetricsTest {
             assertEquals(0, p.waitFor(), "promtool check metrics: " + out + "\n" + text);
             assertEquals("", out.strip(), "promtool's lint findings");
         }
+    }
+
+    /** {@code dpctl metrics listen} moves the endpoint: the new one serves, the old one is closed and can be bound again. */
+    @Test
+    void theEndpointMovesWithTheSocketCommand() throws Exception {
+        int other = freePort();
+        assertEquals(0, dpctl("metrics", "listen", "127.0.0.1:" + other));
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> moved = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + other + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, moved.statusCode());
+            assertTrue(moved.body().contains("dataplane_commands_total{command=\"metrics listen\",result=\"ok\"} 2\n"), moved.body());
+        }
+        assertThrows(IOException.class, this::scrape, "the old endpoint still answers");
+        assertEquals(0, dpctl("metrics", "listen", "127.0.0.1:" + metricsPort), "the old port was not released");
+        assertEquals(200, scrape().statusCode());
+        try (ServerSocket released = new ServerSocket(other, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertEquals(other, released.getLocalPort(), "the endpoint left behind is free for others");
+        }
+    }
+
+    private int dpctl(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--socket";
+        all[1] = dir.resolve("dp.sock").toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Dpctl.run(all, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        if (status != 0) {
+            System.err.println(err.toString(StandardCharsets.UTF_8));
+        }
+        return status;
     }
 
     /** A Prometheus server scrapes the endpoint every second and answers a query through its HTTP API. */
