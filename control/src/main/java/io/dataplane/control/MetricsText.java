@@ -9,6 +9,7 @@ import io.dataplane.counters.CounterType;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.worker.PortCounter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,21 +121,21 @@ final class MetricsText {
         }
         String packets = P + "nexthop_packets_total";
         String bytes = P + "nexthop_bytes_total";
-        List<int[]> slots = new java.util.ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
         for (int slot = 0, seen = 0; seen < rib.nexthopSlotsInUse() && slot <= RouteTarget.MAX_INDEX; slot++) {
             if (rib.nexthopSlot(slot) != null) {
                 seen++;
-                slots.add(new int[] {slot});
+                slots.add(slot);
             }
         }
         w.family(packets, "counter", "Frames forwarded through a nexthop (gateway and port); nexthop is the "
                 + "'nexthop add id' of the gateway, empty for a route's own gateways.");
-        for (int[] s : slots) {
-            w.sample(packets, c.nexthopPackets(s[0]), nexthopLabels(s[0], ids));
+        for (int slot : slots) {
+            w.sample(packets, c.nexthopPackets(slot), nexthopLabels(slot, ids));
         }
         w.family(bytes, "counter", "Bytes forwarded through a nexthop (gateway and port).");
-        for (int[] s : slots) {
-            w.sample(bytes, c.nexthopBytes(s[0]), nexthopLabels(s[0], ids));
+        for (int slot : slots) {
+            w.sample(bytes, c.nexthopBytes(slot), nexthopLabels(slot, ids));
         }
     }
 
