@@ -340,6 +340,7 @@ public final class ControlPlane {
                 yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
             }
             case RouteGet g -> routeGet(json, g);
+            case ShowRunningConfig r -> text(RunningConfig.text(rib, configurationLines));
             case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };

@@ -40,6 +40,7 @@ public final class CommandParser {
             "set hash-policy ipv4|ipv6 0|1|2|3   (net.ipv4|ipv6.fib_multipath_hash_policy; kernel mode)",
             "set hash-fields ipv4|ipv6 FIELD[,FIELD...]   (policy 3: " + String.join(",", hashFieldNames()) + ")",
             "show hash",
+            "show running-config   (the whole state as a configuration file: 'dataplane run --config' loads it as it is)",
             "stats [ports|drops|nexthops|workers]",
             "batch begin | batch commit | batch abort",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
@@ -462,12 +463,14 @@ public final class CommandParser {
     }
 
     private Command show() {
-        String what = tokens.expect("'hash'");
-        if (!what.equals("hash")) {
-            throw tokens.error(what, "'hash'");
-        }
+        String what = tokens.expect("'hash' or 'running-config'");
+        Command c = switch (what) {
+            case "hash" -> new ShowHash();
+            case "running-config" -> new ShowRunningConfig();
+            default -> throw tokens.error(what, "'hash' or 'running-config'");
+        };
         tokens.end();
-        return new ShowHash();
+        return c;
     }
 
     private Command stats() {
