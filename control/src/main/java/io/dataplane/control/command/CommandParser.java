@@ -42,6 +42,7 @@ public final class CommandParser {
             "show hash",
             "show running-config   (the whole state as a configuration file: 'dataplane run --config' loads it as it is)",
             "stats [ports|drops|nexthops|workers]",
+            "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
             "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
@@ -85,7 +86,11 @@ public final class CommandParser {
             case "show" -> show();
             case "stats" -> stats();
             case "batch" -> batch();
-            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, batch");
+            case "status" -> {
+                tokens.end();
+                yield new Status();
+            }
+            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, status, batch");
         };
         return new Request(json, c);
     }

@@ -14,7 +14,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -185,6 +190,8 @@ public final class DataplaneMain {
             LOG.log(INFO, "port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
                     + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu() + ", address " + MacAddress.format(p.mac()));
         }
+        Instant started = Instant.now();
+        plane.statusSource(() -> status(started, socket, reload, daemon));
         ServiceManager manager = ServiceManager.fromEnvironment();
         // Before the "serving" line: a SIGHUP from then on must reload, not stop the JVM.
         onReloadSignal(() -> server.submit(() -> reload(reload, plane, manager)));
@@ -228,6 +235,26 @@ public final class DataplaneMain {
      */
     private static void onReloadSignal(Runnable action) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> action.run());
+    }
+
+    /** The process's part of {@code dpctl status}; the control plane adds the tables'. */
+    private static Map<String, Object> status(Instant started, Path socket, ConfigurationReload reload, Daemon daemon) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("pid", ProcessHandle.current().pid());
+        d.put("version", Version.number());
+        d.put("started", started.truncatedTo(ChronoUnit.SECONDS).toString());
+        d.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        d.put("socket", socket.toString());
+        m.put("daemon", d);
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("file", reload == null ? "none" : reload.file().toString());
+        if (reload != null) {
+            c.put("loaded", reload.loadedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+        }
+        m.put("config", c);
+        m.put("workers", daemon.workerStatus());
+        return m;
     }
 
     /** On the control thread: reloads the file (or says there is none), telling the service manager around it. */
