@@ -32,16 +32,16 @@ class ServiceTest {
         try (NotifyListener systemd = new NotifyListener(address);
              DaemonProcess d = new DaemonProcess(null, List.of("port add dev p0 type memory"), List.of(),
                      Map.of("NOTIFY_SOCKET", address))) {
-            String ready = systemd.receive(30_000);
+            String ready = systemd.receive(120_000);
             assertNotNull(ready, d::output);
             assertTrue(ready.startsWith("READY=1\nSTATUS=serving "), ready);
             assertTrue(d.output().contains("serving"), "READY only once the socket serves: " + d.output());
 
             d.signal("HUP");
-            String reloading = systemd.receive(30_000);
+            String reloading = systemd.receive(120_000);
             assertNotNull(reloading, d::output);
             assertTrue(reloading.matches("(?s)RELOADING=1\nMONOTONIC_USEC=\\d+\nSTATUS=.*"), reloading);
-            String readyAgain = systemd.receive(30_000);
+            String readyAgain = systemd.receive(120_000);
             assertNotNull(readyAgain, d::output);
             assertTrue(readyAgain.startsWith("READY=1\nSTATUS=serving, configuration reloaded"), readyAgain);
 
