@@ -77,7 +77,7 @@ public final class Workers implements AutoCloseable {
     private final Idle idle;
     private final CounterFile counterFile;
     private final CounterSums counterSums;
-    /** One error counter per worker, incremented by its agent runner. */
+    /** One error counter per worker, incremented by its error handler (start failures too). */
     private final List<AtomicCounter> errorCounters = new ArrayList<>();
     /** Each worker's served ports, as "NAME queue Q", for {@link #workerStates()}. */
     private final List<List<String>> servedNames = new ArrayList<>();
@@ -156,7 +156,9 @@ public final class Workers implements AutoCloseable {
             throw new IllegalStateException("the dataplane is already running");
         }
         for (int w = 0; w < workers.size(); w++) {
-            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), errorCounters.get(w), workers.get(w));
+            // No counter for the runner: it counts doWork's errors but not onStart's (a CPU that
+            // cannot be pinned), so the handler counts every error itself.
+            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), null, workers.get(w));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -175,6 +177,7 @@ public final class Workers implements AutoCloseable {
      */
     private ErrorHandler errorHandler(int w) {
         return t -> {
+            errorCounters.get(w).increment();
             Throwable previous = lastError;
             lastError = t;
             lastErrorWorker = w;

@@ -58,6 +58,7 @@ class StatusTest {
             assertEquals(4095, w.get("cpu"));
             assertEquals(List.of("p0 queue 0"), w.get("ports"));
             assertTrue(String.valueOf(w.get("last_error")).contains("4095"), w::toString);
+            assertEquals(1L, w.get("errors"), "the start failure is counted: " + w);
         } finally {
             daemon.stop();
         }
