@@ -1,6 +1,7 @@
 package io.dataplane.control;
 
 import io.dataplane.control.rib.Rib;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -33,4 +34,12 @@ public interface ConfigurationLines {
      * so a later bad line rolls it back; on the socket it only checks the line and refuses it.
      */
     Consumer<Rib> parse(String line);
+
+    /**
+     * These lines as they are now, for {@code show running-config}: what made the RIB's ports,
+     * in load order, each keyed (e.g. "port NAME") so two states can be compared. None by default.
+     */
+    default List<RunningConfig.Line> running(Rib rib) {
+        return List.of();
+    }
 }

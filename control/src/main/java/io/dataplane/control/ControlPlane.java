@@ -32,6 +32,9 @@ public final class ControlPlane {
     private final ConfigurationLines configurationLines;
     private ForwardingPlane forwarding;
 
+    /** What the process adds to {@code status} (uptime, configuration, workers); empty without a daemon. */
+    private java.util.function.Supplier<java.util.Map<String, Object>> statusSource = java.util.Map::of;
+
     private Object batchOwner;
     private int batchCommands;
     private String batchFailure;
@@ -58,6 +61,11 @@ public final class ControlPlane {
 
     public Rib rib() {
         return rib;
+    }
+
+    /** Has {@code status} include what {@code source} says (called on the control thread, per status command). */
+    public void statusSource(java.util.function.Supplier<java.util.Map<String, Object>> source) {
+        statusSource = source;
     }
 
     /** Whether {@code session}'s next command may run now (no other session holds a batch). */
@@ -418,6 +426,11 @@ public final class ControlPlane {
                 yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
             }
             case RouteGet g -> routeGet(json, g);
+            case ShowRunningConfig r -> text(RunningConfig.text(rib, configurationLines));
+            case Status st -> {
+                var m = StatusOutput.of(statusSource.get(), rib, forwarding);
+                yield json ? jsonReply(m) : text(StatusOutput.text(m));
+            }
             case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };

@@ -125,6 +125,18 @@ public final class CounterSums {
         return sum(type, -1, Integer.MIN_VALUE);
     }
 
+    /** Worker {@code worker}'s counters of {@code type} (e.g. PORT_RX_PACKETS over its ports). */
+    public long ofWorker(int worker, CounterType type) {
+        long sum = 0;
+        for (int id = 0; allocated(id) >= 0; id++) {
+            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
+                    && metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)) == worker) {
+                sum += reader.getCounterValue(id);
+            }
+        }
+        return sum;
+    }
+
     public long nexthopPackets(int slot) {
         return nexthop(slot, 0);
     }

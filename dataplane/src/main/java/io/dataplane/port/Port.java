@@ -37,6 +37,11 @@ public interface Port extends AutoCloseable {
     /** Index of this port in the worker's port table, the value routes' nexthops name. */
     int index();
 
+    /** The device queue this port object serves (AF_XDP: one object per queue); 0 where a port has one. */
+    default int queue() {
+        return 0;
+    }
+
     String name();
 
     /** The memory that descriptors' data offsets point into (the UMEM, or all of memory for mbufs). */

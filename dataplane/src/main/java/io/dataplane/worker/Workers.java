@@ -54,6 +54,15 @@ public final class Workers implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@code dpctl status} tells about one worker: its CPU (-1: not pinned), the ports and
+     * queues it receives from, its state ("running", "stopped": its thread ended, "not started"),
+     * its counters so far and its last error (null: none).
+     */
+    public record WorkerState(int id, int cpu, List<String> ports, String state, long rxPackets, long txPackets,
+                              long errors, String lastError) {
+    }
+
     /** A worker: its CPU, its port table (null: the builder's ports) and the indices it receives from. */
     private record WorkerPlan(int cpu, Port[] table, int[] served) {
     }
@@ -68,8 +77,13 @@ public final class Workers implements AutoCloseable {
     private final Idle idle;
     private final CounterFile counterFile;
     private final CounterSums counterSums;
-    /** One error counter per worker, incremented by its agent runner. */
+    /** One error counter per worker, incremented by its error handler (start failures too). */
     private final List<AtomicCounter> errorCounters = new ArrayList<>();
+    /** Each worker's served ports, as "NAME queue Q", for {@link #workerStates()}. */
+    private final List<List<String>> servedNames = new ArrayList<>();
+    private final List<Integer> cpus = new ArrayList<>();
+    /** Each worker's last error, kept by its error handler. */
+    private java.util.concurrent.atomic.AtomicReferenceArray<Throwable> lastErrors;
     private volatile Throwable lastError;
     private volatile int lastErrorWorker = -1;
     /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
@@ -106,6 +120,8 @@ public final class Workers implements AutoCloseable {
             }
             tables.add(table);
             servedBy.add(served);
+            servedNames.add(java.util.Arrays.stream(served).map(p -> p.name() + " queue " + p.queue()).toList());
+            cpus.add(plan.cpu());
             counters += WorkerCounters.countersFor((int) java.util.Arrays.stream(table).filter(Objects::nonNull).count()) + 1;
         }
         counters += allPorts.size() * Port.MAX_OWN_COUNTERS;
@@ -127,6 +143,7 @@ public final class Workers implements AutoCloseable {
             p.allocateCounters(counterFile);
         }
         this.counterSums = new CounterSums(counterFile);
+        this.lastErrors = new java.util.concurrent.atomic.AtomicReferenceArray<>(workers.size());
     }
 
     public static Builder builder() {
@@ -139,7 +156,9 @@ public final class Workers implements AutoCloseable {
             throw new IllegalStateException("the dataplane is already running");
         }
         for (int w = 0; w < workers.size(); w++) {
-            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), errorCounters.get(w), workers.get(w));
+            // No counter for the runner: it counts doWork's errors but not onStart's (a CPU that
+            // cannot be pinned), so the handler counts every error itself.
+            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), null, workers.get(w));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -158,9 +177,11 @@ public final class Workers implements AutoCloseable {
      */
     private ErrorHandler errorHandler(int w) {
         return t -> {
+            errorCounters.get(w).increment();
             Throwable previous = lastError;
             lastError = t;
             lastErrorWorker = w;
+            lastErrors.set(w, t);
             if (previous == null || previous.getClass() != t.getClass()
                     || !Objects.equals(previous.getMessage(), t.getMessage())) {
                 LOG.log(System.Logger.Level.ERROR, "dataplane worker " + w + " error (it keeps running)", t);
@@ -223,6 +244,23 @@ public final class Workers implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** Each worker's state and counters now (control path: reads the counter file, never stops a worker). */
+    public synchronized List<WorkerState> workerStates() {
+        List<WorkerState> out = new ArrayList<>();
+        for (int w = 0; w < workers.size(); w++) {
+            String state = "not started";
+            if (w < runners.size()) {
+                Thread t = runners.get(w).thread();
+                state = t == null ? "starting" : t == AgentRunner.TOMBSTONE || !t.isAlive() ? "stopped" : "running";
+            }
+            Throwable last = lastErrors.get(w);
+            out.add(new WorkerState(w, cpus.get(w), servedNames.get(w), state,
+                    counterSums.ofWorker(w, CounterType.PORT_RX_PACKETS), counterSums.ofWorker(w, CounterType.PORT_TX_PACKETS),
+                    counterSums.ofWorker(w, CounterType.WORKER_ERRORS), last == null ? null : String.valueOf(last.getMessage())));
+        }
+        return out;
     }
 
     /** The last exception a worker reported, or null. A worker keeps running after one. */

@@ -85,6 +85,7 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle SCHED_GETCPU = link("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = link("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle CLOCK_GETTIME = link("clock_gettime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle GETEUID = link("geteuid", FunctionDescriptor.of(JAVA_INT));
     /** {@code long syscall(long nr, ...)}: used for bpf(2), which glibc does not wrap. */
     private static final MethodHandle SYSCALL3 = LINKER.downcallHandle(LOOKUP.findOrThrow("syscall"),
@@ -394,6 +395,24 @@ public final class Libc {
     public static int gettid() {
         try (Arena a = Arena.ofConfined()) {
             return (int) GETTID.invokeExact(a.allocate(CAPTURE_LAYOUT));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code CLOCK_MONOTONIC} from {@code <time.h>}. */
+    private static final int CLOCK_MONOTONIC = 1;
+
+    /** {@code clock_gettime(CLOCK_MONOTONIC)} in nanoseconds (struct timespec: two longs, seconds then nanoseconds). */
+    public static long clockMonotonicNanos() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = a.allocate(CAPTURE_LAYOUT);
+            MemorySegment ts = a.allocate(16, 8);
+            int rc = (int) CLOCK_GETTIME.invokeExact(cs, CLOCK_MONOTONIC, ts);
+            if (rc < 0) {
+                throw new NativeException("clock_gettime", "CLOCK_MONOTONIC", errno(cs));
+            }
+            return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -143,6 +143,14 @@ public sealed interface Command {
     record ShowHash() implements Command {
     }
 
+    /** {@code status}: the daemon, its workers and its tables at a glance. */
+    record Status() implements Command {
+    }
+
+    /** {@code show running-config}: the whole state in the configuration grammar. */
+    record ShowRunningConfig() implements Command {
+    }
+
     /** {@code stats [ports|drops|nexthops]}; {@code what} is null for all of them. */
     record Stats(String what) implements Command {
     }

@@ -40,7 +40,9 @@ public final class CommandParser {
             "set hash-policy ipv4|ipv6 0|1|2|3   (net.ipv4|ipv6.fib_multipath_hash_policy; kernel mode)",
             "set hash-fields ipv4|ipv6 FIELD[,FIELD...]   (policy 3: " + String.join(",", hashFieldNames()) + ")",
             "show hash",
+            "show running-config   (the whole state as a configuration file: 'dataplane run --config' loads it as it is)",
             "stats [ports|drops|nexthops|workers]",
+            "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
             "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
@@ -86,7 +88,11 @@ public final class CommandParser {
             case "stats" -> stats();
             case "batch" -> batch();
             case "metrics" -> MetricsGrammar.parse(tokens);
-            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, batch");
+            case "status" -> {
+                tokens.end();
+                yield new Status();
+            }
+            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, status, batch, metrics");
         };
         return new Request(json, c);
     }
@@ -464,12 +470,14 @@ public final class CommandParser {
     }
 
     private Command show() {
-        String what = tokens.expect("'hash'");
-        if (!what.equals("hash")) {
-            throw tokens.error(what, "'hash'");
-        }
+        String what = tokens.expect("'hash' or 'running-config'");
+        Command c = switch (what) {
+            case "hash" -> new ShowHash();
+            case "running-config" -> new ShowRunningConfig();
+            default -> throw tokens.error(what, "'hash' or 'running-config'");
+        };
         tokens.end();
-        return new ShowHash();
+        return c;
     }
 
     private Command stats() {

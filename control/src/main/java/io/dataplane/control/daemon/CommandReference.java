@@ -9,7 +9,7 @@ final class CommandReference {
 
     /** Both grammars, indented by two spaces under the caller's usage text. */
     static String text() {
-        return indent(CommandParser.GRAMMAR) + "\n\nConfiguration file only (how ports are made):\n" + indent(PortGrammar.GRAMMAR);
+        return indent(CommandParser.GRAMMAR) + "\n\nConfiguration file only (how ports are made; read at start, a SIGHUP reload must leave them as they are):\n" + indent(PortGrammar.GRAMMAR);
     }
 
     private static String indent(String text) {

@@ -9,7 +9,10 @@ import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
 import io.dataplane.worker.Workers;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -36,6 +39,7 @@ final class Daemon {
     /** Told once, from a watch thread, when a worker stops by itself; null: nobody is told. */
     private Consumer<String> workerStopped;
     private ScheduledExecutorService workerWatch;
+    private WorkerRates rates;
     /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
     private Path countersFile;
 
@@ -87,6 +91,7 @@ final class Daemon {
                 followKernel(plane, controlThread);
             }
             dataplane.start();
+            rates = new WorkerRates(dataplane);
             if (workerStopped != null) {
                 watchWorkers(dataplane);
             }
@@ -147,8 +152,39 @@ final class Daemon {
         }, 250, 250, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Each worker for {@code dpctl status}: id, CPU, ports and queues, state, packets per second,
+     * counters, errors and the last error. Empty when no ports were declared (no workers run).
+     */
+    List<Map<String, Object>> workerStatus() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (dataplane == null) {
+            return out;
+        }
+        for (Workers.WorkerState w : dataplane.workerStates()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("worker", w.id());
+            m.put("cpu", w.cpu() < 0 ? "any" : w.cpu());
+            m.put("ports", w.ports());
+            m.put("state", w.state());
+            m.put("rx_pps", rates == null ? 0L : rates.packetsPerSecond(w.id()));
+            m.put("rx_packets", w.rxPackets());
+            m.put("tx_packets", w.txPackets());
+            m.put("errors", w.errors());
+            if (w.lastError() != null) {
+                m.put("last_error", w.lastError());
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
     /** Stops the workers and closes every port (which detaches the XDP programs); idempotent. */
     void stop() {
+        if (rates != null) {
+            rates.close();
+            rates = null;
+        }
         if (workerWatch != null) {
             workerWatch.shutdownNow();
             workerWatch = null;

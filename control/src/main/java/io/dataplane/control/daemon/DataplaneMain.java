@@ -2,6 +2,7 @@ package io.dataplane.control.daemon;
 
 import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
 
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.ControlPlane;
@@ -13,7 +14,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -34,6 +40,10 @@ public final class DataplaneMain {
                       one batch: a bad line names its number and nothing is loaded), start the
                       dataplane on the declared ports, and serve the command socket until
                       SIGINT/SIGTERM. With no FILE it starts with no ports and no routes.
+                      SIGHUP re-reads FILE and applies what changed since it was last loaded as
+                      one batch (routes, nexthops, neighbours, settings; port lines must stay as
+                      they are); a bad file changes nothing and the log says FILE:LINE: why.
+                      Under systemd (NOTIFY_SOCKET set) it reports READY, RELOADING, STOPPING.
                         --socket PATH   command socket (default /run/dataplane/dataplane.sock);
                                         created mode 0660, owner root, group NAME
                         --group NAME    group allowed to use the socket besides root (default root)
@@ -144,6 +154,11 @@ public final class DataplaneMain {
                 return 1;
             }
         }
+        ConfigurationReload reload = config == null ? null
+                : new ConfigurationReload(plane, ports, config, daemon.nexthopSlots(), daemon.groupSlots());
+        if (reload != null) {
+            reload.loaded();
+        }
         CommandServer server;
         try {
             server = CommandServer.open(socket, group, plane, CommandServer.Limits.defaults());
@@ -184,7 +199,13 @@ public final class DataplaneMain {
             LOG.log(INFO, "port " + p.index() + " " + p.name() + ": type " + ports.spec(p).type().label()
                     + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu() + ", address " + MacAddress.format(p.mac()));
         }
+        Instant started = Instant.now();
+        plane.statusSource(() -> status(started, socket, reload, daemon));
+        ServiceManager manager = ServiceManager.fromEnvironment();
+        // Before the "serving" line: a SIGHUP from then on must reload, not stop the JVM.
+        onReloadSignal(() -> server.submit(() -> reload(reload, plane, manager)));
         LOG.log(INFO, plane.rib() + "; serving " + socket + " (group " + group + ")");
+        manager.ready("serving " + socket + ": " + plane.rib());
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.stop();
@@ -199,9 +220,11 @@ public final class DataplaneMain {
         try {
             server.run();
         } finally {
+            manager.stopping();
             metrics.close();
             server.close();
             daemon.stop();
+            manager.close();
             LogLine.print(err, Level.INFO, COMPONENT, "stopped");
             done.countDown();
         }
@@ -209,5 +232,52 @@ public final class DataplaneMain {
             Runtime.getRuntime().removeShutdownHook(hook); // stopped by a worker, not by the JVM's exit
         }
         return status.get();
+    }
+
+    /**
+     * SIGHUP runs {@code action} (on the JVM's signal thread: it only hands the work to the control
+     * thread). {@code sun.misc.Signal} is the JDK's supported-but-unsupported signal API: exported by
+     * the {@code jdk.unsupported} module (no {@code --add-exports}, unlike {@code jdk.internal.misc.Signal}),
+     * and it replaces the JVM's own SIGHUP handler, which would run the shutdown hooks. A signalfd or
+     * sigwaitinfo thread through FFM would need SIGHUP blocked in every thread, and the JVM starts its
+     * own threads, with the signal unblocked, before any of our code runs, so the JVM's handler would
+     * still see it.
+     */
+    private static void onReloadSignal(Runnable action) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> action.run());
+    }
+
+    /** The process's part of {@code dpctl status}; the control plane adds the tables'. */
+    private static Map<String, Object> status(Instant started, Path socket, ConfigurationReload reload, Daemon daemon) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("pid", ProcessHandle.current().pid());
+        d.put("version", Version.number());
+        d.put("started", started.truncatedTo(ChronoUnit.SECONDS).toString());
+        d.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        d.put("socket", socket.toString());
+        m.put("daemon", d);
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("file", reload == null ? "none" : reload.file().toString());
+        if (reload != null) {
+            c.put("loaded", reload.loadedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+        }
+        m.put("config", c);
+        m.put("workers", daemon.workerStatus());
+        return m;
+    }
+
+    /** On the control thread: reloads the file (or says there is none), telling the service manager around it. */
+    private static void reload(ConfigurationReload reload, ControlPlane plane, ServiceManager manager) {
+        if (reload == null) {
+            LOG.log(WARNING, "SIGHUP: nothing to reload, the daemon was started without --config");
+            return;
+        }
+        manager.reloading();
+        LOG.log(INFO, "SIGHUP: reloading " + reload.file());
+        ConfigurationReload.Outcome outcome = reload.reload();
+        LOG.log(outcome.applied() ? INFO : ERROR, outcome.message());
+        manager.ready((outcome.applied() ? "serving, configuration reloaded: " : "serving, reload failed (old configuration kept): ")
+                + plane.rib());
     }
 }

@@ -1,10 +1,13 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.ConfigurationLines;
+import io.dataplane.control.RunningConfig;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.dpdk.EalOptions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -27,6 +30,11 @@ public final class PortConfiguration implements ConfigurationLines {
 
     PortConfiguration(UsableCpus cpus) {
         this.cpus = cpus;
+    }
+
+    /** An empty configuration with the same CPU check: where a reload loads the new file on its own. */
+    PortConfiguration fresh() {
+        return new PortConfiguration(cpus);
     }
 
     @Override
@@ -58,6 +66,19 @@ public final class PortConfiguration implements ConfigurationLines {
             rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
             specs.put(spec.name(), spec);
         };
+    }
+
+    /** The {@code dpdk eal} line (if any), then each port's {@code port add} line in index order. */
+    @Override
+    public List<RunningConfig.Line> running(Rib rib) {
+        List<RunningConfig.Line> out = new ArrayList<>();
+        if (dpdkEal != null) {
+            out.add(new RunningConfig.Line("dpdk eal", "dpdk eal " + String.join(" ", dpdkEal.args()), null));
+        }
+        for (Rib.PortEntry p : rib.ports()) {
+            out.add(new RunningConfig.Line("port " + p.name(), PortLine.of(spec(p)), "port del dev " + p.name()));
+        }
+        return out;
     }
 
     /** How the RIB's port {@code port} is to be made. */

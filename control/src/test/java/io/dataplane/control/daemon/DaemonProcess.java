@@ -26,6 +26,12 @@ final class DaemonProcess implements AutoCloseable {
 
     /** As above, with more {@code dataplane run} options (e.g. {@code --log-level debug}). */
     DaemonProcess(String namespace, List<String> config, List<String> options) throws IOException {
+        this(namespace, config, options, java.util.Map.of());
+    }
+
+    /** As above, with variables added to the daemon's environment (e.g. {@code NOTIFY_SOCKET}). */
+    DaemonProcess(String namespace, List<String> config, List<String> options, java.util.Map<String, String> environment)
+            throws IOException {
         dir = Files.createTempDirectory("dp-daemon");
         Path file = dir.resolve("router.conf");
         Files.write(file, config);
@@ -39,7 +45,56 @@ final class DaemonProcess implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), DataplaneMain.class.getName(),
                 "run", "--config", file.toString(), "--socket", socket().toString()));
         command.addAll(options);
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(environment);
+        process = pb.start();
+    }
+
+    /** The configuration file the daemon was started with (rewrite it, then {@link #signal} HUP). */
+    Path configFile() {
+        return dir.resolve("router.conf");
+    }
+
+    /** Sends {@code kill -SIGNAL} to the daemon ('ip netns exec' execs the JVM, so it is the same process). */
+    void signal(String signal) throws IOException, InterruptedException {
+        long pid = process.pid();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + pid + " failed");
+        }
+    }
+
+    /** Runs {@code dpctl ARGS...} against this daemon; returns its exit status and output (stdout, then stderr). */
+    DpctlRun dpctl(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of("--socket", socket().toString()));
+        all.addAll(List.of(args));
+        int status = Dpctl.run(all.toArray(String[]::new), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        return new DpctlRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** What one dpctl call printed, and its exit status. */
+    record DpctlRun(int status, String out, String err) {
+        /** The output, failing the test with the error when the command failed. */
+        String ok() {
+            org.junit.jupiter.api.Assertions.assertEquals(0, status, () -> "dpctl failed: " + err + out);
+            return out;
+        }
+    }
+
+    /** Waits until the log contains {@code text} (120 s at most, while the daemon runs); true if it does. */
+    boolean awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!output().contains(text) && System.nanoTime() < deadline && process.isAlive()) {
+            Thread.sleep(50);
+        }
+        return output().contains(text);
+    }
+
+    boolean alive() {
+        return process.isAlive();
     }
 
     /** The flags of pom.xml's dataplane.jvm.args, which the build hands the tests as a system property. */
@@ -55,9 +110,12 @@ final class DaemonProcess implements AutoCloseable {
         return dir.resolve("dp.sock");
     }
 
-    /** Waits until the daemon serves its socket; fails with its output if it exits or takes 30 s. */
+    /**
+     * Waits until the daemon serves its socket; fails with its output if it exits or takes 120 s
+     * (a bound for a machine loaded by parallel builds, where a JVM start took 29 s; not a measurement).
+     */
     void awaitServing() throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 120_000_000_000L;
         while (!output().contains("serving") && System.nanoTime() < deadline) {
             assertTrue(process.isAlive(), () -> "the daemon exited: " + output());
             Thread.sleep(100);
