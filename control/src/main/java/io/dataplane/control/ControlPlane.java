@@ -426,7 +426,7 @@ public final class ControlPlane {
                 yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
             }
             case RouteGet g -> routeGet(json, g);
-            case ShowRunningConfig r -> text(RunningConfig.text(rib, configurationLines));
+            case ShowRunningConfig r -> text(RunningConfig.text(rib, configurationLines, metricsEndpoint));
             case Status st -> {
                 var m = StatusOutput.of(statusSource.get(), rib, forwarding);
                 yield json ? jsonReply(m) : text(StatusOutput.text(m));

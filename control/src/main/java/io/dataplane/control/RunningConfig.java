@@ -9,6 +9,7 @@ import io.dataplane.tables.HashConfiguration;
 import io.dataplane.tables.HashField;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
+import io.dataplane.control.command.Command;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,9 +38,16 @@ public final class RunningConfig {
     private RunningConfig() {
     }
 
-    /** The whole state, in load order; {@code ports} renders the daemon's own port lines. */
-    public static List<Line> of(Rib rib, ConfigurationLines ports) {
+    /**
+     * The whole state, in load order; {@code ports} renders the daemon's own port lines,
+     * {@code metrics} is the {@code metrics listen} endpoint (or null).
+     */
+    public static List<Line> of(Rib rib, ConfigurationLines ports, Command.MetricsListen metrics) {
         List<Line> out = new ArrayList<>(ports.running(rib));
+        if (metrics != null) {
+            // No command stops the endpoint: a reload that drops this line keeps it serving (undo null).
+            out.add(new Line("metrics", "metrics listen " + metrics.endpoint(), null));
+        }
         hash(rib.hash(), out);
         for (Rib.Neighbour n : rib.neighbours()) {
             String dev = rib.portName(n.port());
@@ -74,8 +82,8 @@ public final class RunningConfig {
     }
 
     /** Just the lines' text, as {@code show running-config} prints it. */
-    public static List<String> text(Rib rib, ConfigurationLines ports) {
-        return of(rib, ports).stream().map(Line::text).toList();
+    public static List<String> text(Rib rib, ConfigurationLines ports, Command.MetricsListen metrics) {
+        return of(rib, ports, metrics).stream().map(Line::text).toList();
     }
 
     /** The lines by key (a later line with the same key wins, as it would when loaded). */

@@ -49,6 +49,13 @@ class RunningConfigTest {
     }
 
     @Test
+    void theMetricsEndpointIsAConfigurationLineToo() {
+        List<String> text = running(loaded(List.of("port add dev p0 type memory", "metrics listen [::1]:9100")));
+        assertEquals(List.of("port add dev p0 type memory", "metrics listen [::1]:9100"), text);
+        assertEquals(text, running(loaded(text)));
+    }
+
+    @Test
     void showRunningConfigTakesNoArguments() {
         Reply r = loaded(List.of()).execute(new Object(), "show running-config all");
         assertFalse(r.ok());

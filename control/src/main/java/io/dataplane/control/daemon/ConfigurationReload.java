@@ -54,7 +54,7 @@ final class ConfigurationReload {
 
     /** Remembers what the file said, right after the daemon loaded it at start. */
     void loaded() {
-        loaded = RunningConfig.byKey(RunningConfig.of(plane.rib(), ports));
+        loaded = RunningConfig.byKey(RunningConfig.of(plane.rib(), ports, plane.metricsEndpoint()));
         loadedAt = Instant.now();
     }
 
@@ -106,7 +106,7 @@ final class ConfigurationReload {
         PortConfiguration scratchPorts = ports.fresh();
         ControlPlane scratch = new ControlPlane(new Rib(nexthopSlots, groupSlots), null, scratchPorts);
         scratch.loadConfiguration(text, file.toString());
-        return RunningConfig.byKey(RunningConfig.of(scratch.rib(), scratchPorts));
+        return RunningConfig.byKey(RunningConfig.of(scratch.rib(), scratchPorts, scratch.metricsEndpoint()));
     }
 
     /**
@@ -115,7 +115,7 @@ final class ConfigurationReload {
      * then the removals, last loaded first (routes before the nexthops and ports they use).
      */
     private List<String> difference(Map<String, RunningConfig.Line> next) {
-        Map<String, RunningConfig.Line> running = RunningConfig.byKey(RunningConfig.of(plane.rib(), ports));
+        Map<String, RunningConfig.Line> running = RunningConfig.byKey(RunningConfig.of(plane.rib(), ports, plane.metricsEndpoint()));
         List<String> portChanges = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         for (RunningConfig.Line line : next.values()) {
@@ -138,7 +138,7 @@ final class ConfigurationReload {
             }
             if (isPortLine(line)) {
                 portChanges.add("'" + line.text() + "' is gone");
-            } else if (running.containsKey(line.key())) {
+            } else if (running.containsKey(line.key()) && line.undo() != null) {
                 commands.add(line.undo());
             }
         }

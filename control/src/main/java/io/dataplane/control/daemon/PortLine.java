@@ -1,5 +1,6 @@
 package io.dataplane.control.daemon;
 
+import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.MacAddress;
@@ -21,6 +22,9 @@ final class PortLine {
             case AFXDP -> {
                 if (s.mode() != null && s.mode() != XskSocket.Mode.AUTO) {
                     sb.append(" mode ").append(s.mode().name().toLowerCase(Locale.ROOT));
+                }
+                if (s.xdpMode() == XdpAttachMode.GENERIC) {
+                    sb.append(" xdp-mode generic");
                 }
             }
             case DPDK -> {
