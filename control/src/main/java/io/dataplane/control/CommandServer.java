@@ -215,6 +215,7 @@ public final class CommandServer implements AutoCloseable {
             }
             execute(now);
             runTasks();
+            runTimers();
             for (Session s : List.copyOf(sessions)) {
                 timeouts(s, now);
                 flush(s, now);
@@ -231,6 +232,15 @@ public final class CommandServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "control task failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Resilient groups' idle and unbalanced timers: at most every 100 ms, the loop's longest wait. */
+    private void runTimers() {
+        try {
+            plane.runTimers();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "resilient group upkeep failed: " + e.getMessage(), e);
         }
     }
 
