@@ -268,7 +268,9 @@ public final class ControlPlane {
             return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
         }
         if (c.changesState()) {
-            mergeBucketActivity();
+            if (c instanceof NexthopSet || c instanceof LinkSet) {
+                mergeBucketActivity(); // a resilient group may migrate: it must know which buckets are busy
+            }
             if (inBatch) {
                 batchCommands++;
                 rib.apply(c);
