@@ -55,6 +55,8 @@ public final class CommandServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CommandServer.class.getName());
 
     private final Selector selector;
+    private static final long TIMER_INTERVAL_NANOS = 50_000_000L;
+    private long lastTimers = System.nanoTime() - TIMER_INTERVAL_NANOS;
     private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ServerSocketChannel server;
     private final List<Session> sessions = new ArrayList<>();
@@ -215,6 +217,7 @@ public final class CommandServer implements AutoCloseable {
             }
             execute(now);
             runTasks();
+            runTimers();
             for (Session s : List.copyOf(sessions)) {
                 timeouts(s, now);
                 flush(s, now);
@@ -231,6 +234,23 @@ public final class CommandServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "control task failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Resilient groups' idle and unbalanced timers: every 50 to 100 ms (the loop's longest wait),
+     * not once per command, since each run looks at every nexthop object.
+     */
+    private void runTimers() {
+        long now = System.nanoTime();
+        if (now - lastTimers < TIMER_INTERVAL_NANOS) {
+            return;
+        }
+        lastTimers = now;
+        try {
+            plane.runTimers();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "resilient group upkeep failed: " + e.getMessage(), e);
         }
     }
 

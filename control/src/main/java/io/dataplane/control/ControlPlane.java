@@ -163,12 +163,48 @@ public final class ControlPlane {
         if (batchOpen()) {
             throw new IllegalStateException("a batch is open; apply reported changes after it ends");
         }
+        mergeBucketActivity();
         try {
             change.accept(rib);
             publish();
         } catch (RuntimeException e) {
             rib.transaction().rollback();
             throw e;
+        }
+    }
+
+    /**
+     * The resilient groups' timers, called by the control thread's loop (a few times a second):
+     * folds the workers' bucket use into the groups, then runs every due upkeep as one published
+     * change. Skipped while a batch is open (the batch owns the transaction); it runs after.
+     */
+    public void runTimers() {
+        if (batchOpen()) {
+            return;
+        }
+        mergeBucketActivity();
+        long now = rib.now();
+        boolean due = false;
+        for (NexthopObject o : rib.objects().values()) {
+            due |= o instanceof NexthopObject.GroupObject g && g.resilient() != null && g.resilient().upkeepDue(now);
+        }
+        if (due) {
+            applyReported(r -> r.resilientUpkeep(now));
+        }
+    }
+
+    /** The workers' last use of every resilient bucket, into the groups, before anything decides on idleness. */
+    private void mergeBucketActivity() {
+        if (forwarding == null) {
+            return;
+        }
+        for (NexthopObject o : rib.objects().values()) {
+            if (o instanceof NexthopObject.GroupObject g && g.resilient() != null) {
+                io.dataplane.tables.BucketActivity a = forwarding.bucketActivity(g.slot());
+                if (a != null && a.buckets() == g.resilient().buckets()) {
+                    a.mergeInto(g.resilient());
+                }
+            }
         }
     }
 
@@ -277,6 +313,9 @@ public final class ControlPlane {
             return Reply.success();
         }
         if (c.changesState()) {
+            if (c instanceof NexthopSet || c instanceof LinkSet) {
+                mergeBucketActivity(); // a resilient group may migrate: it must know which buckets are busy
+            }
             if (inBatch) {
                 batchCommands++;
                 rib.apply(c);
@@ -431,9 +470,27 @@ public final class ControlPlane {
                 var m = StatusOutput.of(statusSource.get(), rib, forwarding);
                 yield json ? jsonReply(m) : text(StatusOutput.text(m));
             }
+            case NexthopBucketShow s -> bucketShow(json, s);
             case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
+    }
+
+    private Reply bucketShow(boolean json, NexthopBucketShow s) {
+        List<NexthopObject> objs = List.copyOf(rib.objects().values());
+        if (s.id() != null) {
+            NexthopObject o = rib.objects().get(s.id());
+            if (o == null) {
+                throw new CommandException("nexthop id " + s.id() + " does not exist; 'nexthop show' lists them");
+            }
+            if (!(o instanceof NexthopObject.GroupObject g) || g.resilient() == null) {
+                throw new CommandException("nexthop id " + s.id() + " is not a resilient group; only 'type resilient' groups have buckets");
+            }
+            objs = List.of(o);
+        }
+        mergeBucketActivity();
+        List<ResilientOutput.Bucket> buckets = ResilientOutput.buckets(objs, s.nhid(), rib.now());
+        return json ? jsonReply(ResilientOutput.bucketsJson(buckets)) : text(ResilientOutput.bucketsText(buckets));
     }
 
     private static Reply text(List<String> lines) {

@@ -118,4 +118,9 @@ public class FibPlane implements ForwardingPlane {
     public String verdictLabel(int verdict) {
         return io.dataplane.pipeline.Verdict.of(verdict).label();
     }
+
+    @Override
+    public io.dataplane.tables.BucketActivity bucketActivity(int groupSlot) {
+        return fib().snapshot().groups.activity(groupSlot);
+    }
 }

@@ -44,6 +44,11 @@ public interface ForwardingPlane {
 
     void setPortState(int port, boolean up);
 
+    /** The workers' last-used times of a resilient group's buckets (group slot), or null (no such group, no workers). */
+    default io.dataplane.tables.BucketActivity bucketActivity(int groupSlot) {
+        return null;
+    }
+
     /** Exceptions the workers reported (each worker keeps running after one); 0 without workers. */
     default long workerErrors() {
         return 0;

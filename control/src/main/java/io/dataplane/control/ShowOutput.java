@@ -117,6 +117,9 @@ final class ShowOutput {
                         Member m = g.members().get(i);
                         sb.append(i == 0 ? "" : "/").append(m.id()).append(m.weight() == 1 ? "" : "," + m.weight());
                     }
+                    if (g.resilient() != null) {
+                        sb.append(' ').append(ResilientOutput.argumentsText(g.resilient(), rib.now()));
+                    }
                     out.add(sb.append(" mpalgo ").append(g.mpalgo().keyword()).toString());
                     for (Member m : g.members()) {
                         GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
@@ -152,7 +155,10 @@ final class ShowOutput {
                         members.add(mm);
                     }
                     m.put("group", members);
-                    m.put("type", "mpath");
+                    m.put("type", g.resilient() == null ? "mpath" : "resilient");
+                    if (g.resilient() != null) {
+                        m.put("resilient_args", ResilientOutput.argumentsJson(g.resilient(), rib.now()));
+                    }
                     m.put("mpalgo", g.mpalgo().keyword());
                     m.put("flags", List.of());
                 }

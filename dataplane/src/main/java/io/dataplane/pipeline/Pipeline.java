@@ -1,11 +1,13 @@
 package io.dataplane.pipeline;
 
+import io.dataplane.tables.BucketActivity;
 import io.dataplane.tables.FlowHash;
 import io.dataplane.tables.FlowKeys;
 import io.dataplane.tables.GroupTable;
 import io.dataplane.tables.KernelHash;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.NexthopTable;
+import io.dataplane.tables.ResilientTable;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Checksum;
@@ -57,6 +59,10 @@ public final class Pipeline {
     private final long egressPorts;
     /** {@link #egressPorts} less the ports that are administratively down, set per burst like the snapshot. */
     private long sendable;
+    /** This pipeline's worker slot in every {@link BucketActivity}, or -1 (route get, benchmarks): record nothing. */
+    private final int worker;
+    /** The burst's time for resilient buckets' last use: read at the first resilient packet of a burst, 0 before. */
+    private long burstTime;
 
     /** A pipeline that may send to every port index (for {@code route get} and benchmarks). */
     public Pipeline(int groupSlots) {
@@ -69,8 +75,18 @@ public final class Pipeline {
      *                    a route to any other port gets {@link Verdict#NO_EGRESS_PORT}
      */
     public Pipeline(int groupSlots, long egressPorts) {
+        this(groupSlots, egressPorts, -1);
+    }
+
+    /**
+     * As {@link #Pipeline(int, long)}, for the worker registered as {@code worker} (its
+     * quiescence slot): the resilient buckets it uses are recorded in that worker's own row of
+     * each group's {@link BucketActivity}, which the control thread merges for the idle timer.
+     */
+    public Pipeline(int groupSlots, long egressPorts, int worker) {
         perPacketPosition = new int[groupSlots];
         this.egressPorts = egressPorts;
+        this.worker = worker;
     }
 
     /** Decides and rewrites every frame of the batch with every port up; all frames live in {@code m}. */
@@ -85,6 +101,7 @@ public final class Pipeline {
      */
     public void process(Snapshot s, MemorySegment m, PacketBatch batch, long down) {
         sendable = egressPorts & ~down;
+        burstTime = 0;
         int n = batch.count();
         for (int i = 0; i < n; i++) {
             int verdict = classify(s, m, batch, i, false);
@@ -215,7 +232,7 @@ public final class Pipeline {
                         : FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
                                 Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
                 b.hash[i] = h;
-                nh = groups.selectByHash(block, h);
+                nh = selectByHash(groups, group, block, h);
             }
             if (nh < 0) {
                 return NEXTHOP_DEAD;
@@ -282,9 +299,29 @@ public final class Pipeline {
                     ? KernelHash.ipv6(m, ip, ipLength, s.policy6, s.fields6, s.kernelKey, keys)
                     : FlowHash.ipv6(m, ip, ipLength, alg, s.hashSeed);
             b.hash[i] = h;
-            nh = groups.selectByHash(block, h);
+            nh = selectByHash(groups, group, block, h);
         }
         return nh < 0 ? NEXTHOP_DEAD : nh;
+    }
+
+    /**
+     * The member for a 31-bit hash: hash-threshold, or for a resilient group the kernel's bucket
+     * {@code hash % buckets} (one load), whose use this worker records in its own memory.
+     */
+    private int selectByHash(GroupTable groups, int group, int block, int h) {
+        int n = groups.members(block);
+        int buckets = groups.buckets(block);
+        if (buckets == 0) {
+            return groups.selectByHash(block, n, h);
+        }
+        int bucket = ResilientTable.bucket(h, buckets);
+        if (worker >= 0) {
+            if (burstTime == 0) {
+                burstTime = System.nanoTime();
+            }
+            groups.activity(group).touch(worker, bucket, burstTime);
+        }
+        return groups.bucketNexthop(block, n, bucket);
     }
 
     /** Per-packet: the member at this worker's position for the group, then the position moves on. */

@@ -70,8 +70,9 @@ public final class Worker implements Agent {
         this.batch = new PacketBatch(burst);
         this.txPackets = new int[this.egress.length];
         this.txBytes = new long[this.egress.length];
-        this.pipeline = new Pipeline(forwarding.limits().groups(), egressPorts(this.egress));
         this.slot = quiescence.register();
+        // The quiescence slot (0..workers-1) is also this worker's row in resilient groups' bucket activity.
+        this.pipeline = new Pipeline(forwarding.limits().groups(), egressPorts(this.egress), slot);
     }
 
     @Override

@@ -53,6 +53,11 @@ class HotPathAllocationTest {
                     .group(3, new GroupSpec(new int[] {1, 2}, new int[] {2, 1}, MultipathAlgorithm.L3))
                     .route6(IpAddresses.parse6("2001:db8:100::")[0], 0, 64, RouteTarget.group(2))
                     .route6(IpAddresses.parse6("2001:db8:200::")[0], 0, 64, RouteTarget.group(3))
+                    // resilient groups: the bucket read and the worker's own last-use store per packet
+                    .group(4, GroupSpec.resilient(new int[] {1, 2}, new int[] {1, 1}, MultipathAlgorithm.L4, resilientBuckets(64)))
+                    .group(5, GroupSpec.resilient(new int[] {1, 2}, new int[] {1, 1}, MultipathAlgorithm.L3, resilientBuckets(61)))
+                    .route4(IpAddresses.parse4("100.64.0.0"), 10, RouteTarget.group(4))
+                    .route6(IpAddresses.parse6("2001:db8:300::")[0], 0, 64, RouteTarget.group(5))
                     .commit();
             if (hash.startsWith("kernel")) {
                 int policy = hash.charAt(hash.length() - 1) - '0';
@@ -73,10 +78,12 @@ class HotPathAllocationTest {
                 Frames.ipv6("2001:db8:1::2", "2001:db8:200::7").flowLabel(0x12345).tcp(40000, 443).toSegment(),
                 Frames.ipv4("192.0.2.1", "203.0.113.7").icmp(3, 4, Frames.ipv4("203.0.113.7", "192.0.2.1").udp(53, 1024)).toSegment(),
                 Frames.ipv4("192.0.2.1", "198.51.100.7").fragmentField(0x00b9).udp(1024, 53).toSegment(),
-                Frames.ipv6("2001:db8:1::2", "2001:db8:200::7").icmp(1, 0, Frames.ipv6("2001:db8:200::7", "2001:db8:1::2").udp(53, 1024)).toSegment()};
+                Frames.ipv6("2001:db8:1::2", "2001:db8:200::7").icmp(1, 0, Frames.ipv6("2001:db8:200::7", "2001:db8:1::2").udp(53, 1024)).toSegment(),
+                Frames.ipv4("192.0.2.1", "100.64.3.9").udp(4000, 53).toSegment(),
+                Frames.ipv6("2001:db8:1::2", "2001:db8:300::9").tcp(40000, 443).toSegment()};
             int[] next = {0};
             MemoryPort.FrameSource source = (m, at) -> {
-                MemorySegment t = templates[next[0]++ & 7];
+                MemorySegment t = templates[next[0]++ % templates.length];
                 MemorySegment.copy(t, 0, m, at, t.byteSize());
                 return (int) t.byteSize();
             };
@@ -97,6 +104,15 @@ class HotPathAllocationTest {
             // the bound, which is what the README's claim says.
             assertTrue(allocated < 4096, allocated + " bytes allocated over " + MEASURED + " packets");
         }
+    }
+
+    /** Buckets alternating between nexthop slots 1 and 2. */
+    private static int[] resilientBuckets(int n) {
+        int[] b = new int[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = 1 + (i & 1);
+        }
+        return b;
     }
 
     private static int run(Worker worker, MemoryPort[] ports, MemoryPort.FrameSource source, MemoryPort.FrameSink sink, int packets) {

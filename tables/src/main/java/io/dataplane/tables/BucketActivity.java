@@ -44,6 +44,10 @@ public final class BucketActivity {
         }
     }
 
+    public int buckets() {
+        return buckets;
+    }
+
     /** Worker {@code worker}'s fast path: bucket {@code bucket} carried a packet of the burst that started at {@code now}. */
     public void touch(int worker, int bucket, long now) {
         TIMES.setOpaque(lastUsed[worker], PAD + bucket, now);

@@ -73,7 +73,7 @@ public final class Fib implements AutoCloseable {
         GroupTable groups = before.groups;
         if (!v.nexthopSets.isEmpty() || !v.groupSets.isEmpty()) {
             nexthops = nexthops.with(v.nexthopSets);
-            groups = groups.with(v.groupSets, nexthops);
+            groups = groups.with(v.groupSets, nexthops, limits.workers());
         }
         HashConfiguration hash = c.hash != null ? c.hash
                 : c.hashSeed != null ? before.hash.withSeed(c.hashSeed) : before.hash;
@@ -87,7 +87,7 @@ public final class Fib implements AutoCloseable {
         applyRoutes(c.routes, before, added);
         if (!v.nexthopRemovals.isEmpty() || !v.groupRemovals.isEmpty()) {
             NexthopTable fewer = nexthops.with(v.nexthopRemovals);
-            publish(added, hash, fewer, groups.with(v.groupRemovals, fewer));
+            publish(added, hash, fewer, groups.with(v.groupRemovals, fewer, limits.workers()));
         }
     }
 

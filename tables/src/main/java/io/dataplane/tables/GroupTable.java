@@ -11,33 +11,46 @@ import java.util.Map;
  *
  * <pre>
  * +0  members   +4 algorithm (ordinal)   +8 alive weight total W   +12 per-packet step
- * +16 search bounds[members]   (hash-threshold bounds, dead members given zero width)
+ * +16 resilient buckets B (0: hash-threshold)
+ * +20 search bounds[members]   (hash-threshold bounds, dead members given zero width)
  * then nexthop slot[members], then cumulative alive weight[members] (per-packet positions)
+ * then, for a resilient group, nexthop slot[B] (bucket b at index b)
  * </pre>
  *
  * The kernel's bound for a dead member is -1, which would break a binary search; here a dead member
  * repeats the previous alive member's bound, so "first bound >= hash" still picks exactly the
  * member the kernel picks and never a dead one. Versions are built by copying and owned by the
- * garbage collector, like {@link NexthopTable}.
+ * garbage collector, like {@link NexthopTable}. A resilient group's slot also has a
+ * {@link BucketActivity}, kept from version to version while the slot holds a resilient group of
+ * the same size, so the workers' last-used times survive every migration's publication.
  */
 public final class GroupTable {
     public static final int MEMBERS = 0;
     public static final int ALGORITHM = 4;
     public static final int TOTAL_WEIGHT = 8;
     public static final int STEP = 12;
-    public static final int BOUNDS = 16;
+    public static final int BUCKETS = 16;
+    public static final int BOUNDS = 20;
 
-    private static final GroupTable EMPTY = new GroupTable(new GroupSpec[0], NexthopTable.empty());
+    private static final GroupTable EMPTY = new GroupTable(new GroupSpec[0], NexthopTable.empty(), null, 1);
 
     private final MemorySegment segment;
     private final GroupSpec[] specs;
+    private final BucketActivity[] activity;
 
-    private GroupTable(GroupSpec[] specs, NexthopTable nexthops) {
+    private GroupTable(GroupSpec[] specs, NexthopTable nexthops, GroupTable previous, int workers) {
         this.specs = specs;
+        this.activity = new BucketActivity[specs.length];
         long size = (long) specs.length * 4;
-        for (GroupSpec g : specs) {
+        for (int i = 0; i < specs.length; i++) {
+            GroupSpec g = specs[i];
             if (g != null) {
-                size += BOUNDS + 12L * g.size();
+                size += blockBytes(g);
+            }
+            if (g != null && g.isResilient()) {
+                GroupSpec before = previous == null ? null : previous.get(i);
+                activity[i] = before != null && before.isResilient() && before.buckets().length == g.buckets().length
+                        ? previous.activity[i] : new BucketActivity(workers, g.buckets().length);
             }
         }
         segment = Arena.ofAuto().allocate(Math.max(size, 4), 64);
@@ -50,8 +63,12 @@ public final class GroupTable {
             }
             segment.set(ValueLayout.JAVA_INT, (long) i * 4, (int) block);
             writeBlock(block, g, nexthops);
-            block += BOUNDS + 12L * g.size();
+            block += blockBytes(g);
         }
+    }
+
+    private static long blockBytes(GroupSpec g) {
+        return BOUNDS + 12L * g.size() + (g.isResilient() ? 4L * g.buckets().length : 0);
     }
 
     private void writeBlock(long block, GroupSpec g, NexthopTable nexthops) {
@@ -69,6 +86,11 @@ public final class GroupTable {
         segment.set(ValueLayout.JAVA_INT, block + ALGORITHM, g.algorithm().ordinal());
         segment.set(ValueLayout.JAVA_INT, block + TOTAL_WEIGHT, total);
         segment.set(ValueLayout.JAVA_INT, block + STEP, perPacketStep(total));
+        int[] buckets = g.isResilient() ? g.buckets() : new int[0];
+        segment.set(ValueLayout.JAVA_INT, block + BUCKETS, buckets.length);
+        for (int b = 0; b < buckets.length; b++) {
+            segment.set(ValueLayout.JAVA_INT, block + BOUNDS + 12L * n + 4L * b, buckets[b]);
+        }
         int search = -1;
         int cumulative = 0;
         for (int i = 0; i < n; i++) {
@@ -113,7 +135,17 @@ public final class GroupTable {
 
     /** A new version with {@code changes} applied (null = remove), with bounds from {@code nexthops}' alive flags. */
     GroupTable with(Map<Integer, GroupSpec> changes, NexthopTable nexthops) {
-        return new GroupTable(Slots.with(specs, changes), nexthops);
+        return with(changes, nexthops, 1);
+    }
+
+    /** As {@link #with(Map, NexthopTable)}, with bucket activity for {@code workers} workers in new resilient groups. */
+    GroupTable with(Map<Integer, GroupSpec> changes, NexthopTable nexthops, int workers) {
+        return new GroupTable(Slots.with(specs, changes), nexthops, this, workers);
+    }
+
+    /** The last-used times the workers keep for a resilient group's buckets, or null for any other slot. */
+    public BucketActivity activity(int group) {
+        return group >= 0 && group < activity.length ? activity[group] : null;
     }
 
     public MemorySegment segment() {
@@ -150,6 +182,20 @@ public final class GroupTable {
         int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
         int member = firstAtLeast(block + BOUNDS + 8L * n, n, position + 1);
         return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+    }
+
+    /** Fast path: a resilient group's bucket count, 0 for a hash-threshold or per-packet group. */
+    public int buckets(int block) {
+        return segment.get(ValueLayout.JAVA_INT, block + BUCKETS);
+    }
+
+    /**
+     * Fast path: the nexthop slot of bucket {@code bucket} of the resilient group at {@code block}
+     * with {@code n} members (the kernel's nexthop_select_path_res reads the bucket and nothing else:
+     * no liveness test, dead members leave the bucket table instead).
+     */
+    public int bucketNexthop(int block, int n, int bucket) {
+        return segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 12L * n + 4L * bucket);
     }
 
     public int members(int block) {

@@ -85,6 +85,27 @@ public final class ResilientGroup {
     }
 
     /**
+     * An independent copy with the same buckets, members, timers and times: the control plane
+     * changes a copy and keeps the original until the change is published, so a refused change
+     * leaves the group exactly as it was.
+     */
+    public ResilientGroup copy() {
+        ResilientGroup c = new ResilientGroup(buckets, idleTimer, unbalancedTimer);
+        c.ids = ids.clone();
+        c.weights = weights.clone();
+        c.wants = wants.clone();
+        c.counts = counts.clone();
+        System.arraycopy(owner, 0, c.owner, 0, buckets);
+        System.arraycopy(usedTime, 0, c.usedTime, 0, buckets);
+        System.arraycopy(migratedTime, 0, c.migratedTime, 0, buckets);
+        c.underweight.addAll(underweight);
+        c.unbalancedSince = unbalancedSince;
+        c.upkeepPending = upkeepPending;
+        c.upkeepAt = upkeepAt;
+        return c;
+    }
+
+    /**
      * {@code nexthop replace id N group ... type resilient [buckets B] [idle_timer I] [unbalanced_timer U]}
      * (replace_nexthop_grp, replace_nexthop_grp_res): timers given replace the old ones, timers not
      * given are kept; buckets may be repeated but not changed. Buckets are re-mapped by nexthop ID,

@@ -59,8 +59,16 @@ public sealed interface Command {
     record RouteGet(IpAddress dst, IpAddress src, int ipproto, int sport, int dport, int flowlabel) implements Command {
     }
 
-    /** {@code nexthop add|replace id ID via ...} (hop set) or {@code ... group ...} (members set). */
-    record NexthopSet(Op op, int id, Hop hop, List<Member> members, MultipathAlgorithm mpalgo) implements Command {
+    /**
+     * {@code nexthop add|replace id ID via ...} (hop set) or {@code ... group ...} (members set);
+     * {@code resilient} is non-null for {@code group ... type resilient ...}.
+     */
+    record NexthopSet(Op op, int id, Hop hop, List<Member> members, MultipathAlgorithm mpalgo, ResilientArgs resilient)
+            implements Command {
+        public NexthopSet(Op op, int id, Hop hop, List<Member> members, MultipathAlgorithm mpalgo) {
+            this(op, id, hop, members, mpalgo, null);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -79,6 +87,10 @@ public sealed interface Command {
     }
 
     record NexthopShow(Integer id) implements Command {
+    }
+
+    /** {@code nexthop bucket show [id ID] [nhid ID]}: null when not given. */
+    record NexthopBucketShow(Integer id, Integer nhid) implements Command {
     }
 
     record NeighAdd(IpAddress address, long mac, String dev) implements Command {

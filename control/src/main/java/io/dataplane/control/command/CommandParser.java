@@ -28,8 +28,11 @@ public final class CommandParser {
             "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
             "nexthop add|replace id ID via ADDR dev PORT",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
+            "nexthop add|replace id ID group ID[,WEIGHT]/... type resilient buckets 1..65535 [idle_timer S] [unbalanced_timer S] [mpalgo l3|l4]",
+            "   (defaults idle_timer 120, unbalanced_timer 0 = never force; on replace buckets cannot change and timers not given are kept)",
             "nexthop del id ID",
             "nexthop show [id ID]",
+            "nexthop bucket show [id ID] [nhid ID]",
             "neigh add ADDR lladdr MAC dev PORT",
             "neigh del ADDR dev PORT",
             "neigh show [dev PORT]",
@@ -262,7 +265,8 @@ public final class CommandParser {
                 tokens.end();
                 yield new NexthopShow(id);
             }
-            default -> throw tokens.error(verb, "a nexthop command: add, replace, del or show");
+            case "bucket" -> bucketShow();
+            default -> throw tokens.error(verb, "a nexthop command: add, replace, del, show or bucket show");
         };
     }
 
@@ -275,12 +279,22 @@ public final class CommandParser {
             String spec = tokens.expect("group members ID[,WEIGHT]/ID[,WEIGHT]/...");
             List<Member> members = members(spec);
             MultipathAlgorithm mpalgo = null;
-            if (tokens.peek() != null) {
-                tokens.keyword("mpalgo");
-                mpalgo = mpalgo();
+            ResilientArgs resilient = null;
+            while (tokens.peek() != null) {
+                String w = tokens.next();
+                switch (w) {
+                    case "mpalgo" -> mpalgo = mpalgo();
+                    case "type" -> resilient = groupType(op, id);
+                    default -> throw tokens.error(w, ResilientArguments.isArgument(w)
+                            ? "'type resilient' before '" + w + "' (only resilient groups have buckets and timers)"
+                            : "'type mpath|resilient' or 'mpalgo'");
+                }
             }
-            tokens.end();
-            return new NexthopSet(op, id, null, List.copyOf(members), mpalgo);
+            if (resilient != null && mpalgo == MultipathAlgorithm.PER_PACKET) {
+                throw new CommandException("nexthop id " + id + ": a resilient group picks its bucket from the flow hash; "
+                        + "mpalgo per-packet does not apply (use l3 or l4, or leave mpalgo out)");
+            }
+            return new NexthopSet(op, id, null, List.copyOf(members), mpalgo, resilient);
         }
         if (k == null || !(k.equals("via") || k.equals("dev"))) {
             if (k == null) {
@@ -293,6 +307,24 @@ public final class CommandParser {
             throw tokens.error(tokens.peek(), "the end of the command (a nexthop object has no weight or mpalgo; weights belong to groups)");
         }
         return new NexthopSet(op, id, hop, null, null);
+    }
+
+    /** {@code type mpath} (the default, null) or {@code type resilient ...} with its arguments. */
+    private ResilientArgs groupType(Op op, int id) {
+        String type = tokens.expect("a group type: mpath or resilient");
+        return switch (type) {
+            case "mpath" -> null;
+            case "resilient" -> {
+                ResilientArgs args = ResilientArguments.parse(tokens);
+                if (op == Op.ADD && args.buckets() == null) {
+                    // the kernel has no default: "Number of buckets not specified for nexthop group insertion"
+                    throw new CommandException("nexthop add id " + id + " ... type resilient needs 'buckets 1.."
+                            + io.dataplane.tables.ResilientGroup.MAX_BUCKETS + "' (the kernel has no default bucket count)");
+                }
+                yield args;
+            }
+            default -> throw tokens.error(type, "a group type: mpath or resilient");
+        };
     }
 
     private List<Member> members(String spec) {
@@ -315,6 +347,24 @@ public final class CommandParser {
             out.add(new Member(id, w));
         }
         return out;
+    }
+
+    /** {@code nexthop bucket [show|list] [id ID] [nhid ID]}, as {@code ip nexthop bucket show}. */
+    private Command bucketShow() {
+        if (tokens.peek() != null && List.of("show", "list", "ls").contains(tokens.peek())) {
+            tokens.next();
+        }
+        Integer id = null;
+        Integer nhid = null;
+        while (tokens.peek() != null) {
+            String k = tokens.next();
+            switch (k) {
+                case "id" -> id = nexthopId();
+                case "nhid" -> nhid = tokens.number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+                default -> throw tokens.error(k, "'id ID' (the group) or 'nhid ID' (the member)");
+            }
+        }
+        return new NexthopBucketShow(id, nhid);
     }
 
     private int nexthopId() {

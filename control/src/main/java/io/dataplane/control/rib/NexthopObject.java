@@ -3,6 +3,7 @@ package io.dataplane.control.rib;
 import io.dataplane.control.command.Command.Member;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.tables.MultipathAlgorithm;
+import io.dataplane.tables.ResilientGroup;
 import java.util.List;
 
 /** A nexthop object created with {@code nexthop add id ID ...}; it owns its table slot. */
@@ -13,7 +14,15 @@ public sealed interface NexthopObject {
     record GatewayObject(int id, IpAddress via, int port, int slot) implements NexthopObject {
     }
 
-    /** {@code nexthop add id ID group ...}: owns group slot {@code slot}. */
-    record GroupObject(int id, List<Member> members, MultipathAlgorithm mpalgo, int slot) implements NexthopObject {
+    /**
+     * {@code nexthop add id ID group ...}: owns group slot {@code slot}. {@code resilient} is the
+     * bucket state of a {@code type resilient} group (null for mpath); a change replaces the object
+     * with one holding a changed copy, so a rollback restores the state exactly.
+     */
+    record GroupObject(int id, List<Member> members, MultipathAlgorithm mpalgo, int slot, ResilientGroup resilient)
+            implements NexthopObject {
+        public GroupObject(int id, List<Member> members, MultipathAlgorithm mpalgo, int slot) {
+            this(id, members, mpalgo, slot, null);
+        }
     }
 }

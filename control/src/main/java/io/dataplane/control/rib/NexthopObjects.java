@@ -9,6 +9,7 @@ import io.dataplane.control.rib.NexthopObject.GroupObject;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.RouteTarget;
+import io.dataplane.tables.ResilientGroup;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,18 @@ final class NexthopObjects {
     private final Rib rib;
     private final TreeMap<Integer, NexthopObject> objects = new TreeMap<>();
 
+    private final ResilientGroups resilient;
+
     NexthopObjects(Journal journal, TableSlots slots, Rib rib) {
         this.journal = journal;
         this.slots = slots;
         this.rib = rib;
+        this.resilient = new ResilientGroups(journal, slots, objects);
+    }
+
+    /** The resilient groups' part: creating, replacing, following dead members, the timers. */
+    ResilientGroups resilient() {
+        return resilient;
     }
 
     NexthopObject get(int id) {
@@ -72,7 +81,13 @@ final class NexthopObjects {
                 slot = slots.addNexthop(contents);
             }
             journal.put(objects, n.id(), new GatewayObject(n.id(), n.hop().via(), port, slot));
+            resilient.followMembers(rib.now()); // the gateway may have moved to a port that is down, or back
             return;
+        }
+        if (old != null && (((GroupObject) old).resilient() != null) != (n.resilient() != null)) {
+            throw new CommandException("nexthop id " + n.id() + " is " + (n.resilient() != null ? "an mpath" : "a resilient")
+                    + " group and cannot be replaced by " + (n.resilient() != null ? "a resilient" : "an mpath")
+                    + " one (the kernel refuses it too); delete it (after moving its users) and add it again");
         }
         int[] members = new int[n.members().size()];
         int[] weights = new int[members.length];
@@ -94,6 +109,10 @@ final class NexthopObjects {
             weights[i] = m.weight();
         }
         MultipathAlgorithm algo = n.mpalgo() == null ? Rib.DEFAULT_MPALGO : n.mpalgo();
+        if (n.resilient() != null) {
+            resilient.set(n, (GroupObject) old, members, weights, algo, rib.now());
+            return;
+        }
         GroupSpec contents = new GroupSpec(members, weights, algo);
         int slot;
         if (old != null) {

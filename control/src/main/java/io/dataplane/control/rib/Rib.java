@@ -62,6 +62,8 @@ public final class Rib {
     /** Ports whose device reported no carrier (link down in the kernel). */
     private final Set<Integer> noCarrier = new HashSet<>();
     private HashConfiguration hash = HashConfiguration.DEFAULT;
+    /** Monotonic nanoseconds for resilient groups' timers: the workers' clock (System.nanoTime); tests set their own. */
+    private java.util.function.LongSupplier clock = System::nanoTime;
 
     public Rib(int nexthopSlots, int groupSlots) {
         slots = new TableSlots(journal, nexthopSlots, groupSlots);
@@ -237,6 +239,27 @@ public final class Rib {
 
     private void refreshPort(int port) {
         slots.refresh(s -> s.port() == port, s -> rewrite(s.via(), s.port()));
+        objects.resilient().followMembers(now());
+    }
+
+    // ---------------------------------------------------------------- resilient groups' time
+
+    /** Replaces the clock of resilient groups' timers (tests drive time by hand); the workers must record the same clock. */
+    public void clock(java.util.function.LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** Now, on the clock of resilient groups' timers. */
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * Runs the resilient groups' due upkeep at {@code now} (idle and unbalanced timers), inside the
+     * open transaction; the caller publishes it, so each migration is one table version.
+     */
+    public void resilientUpkeep(long now) {
+        objects.resilient().upkeep(now);
     }
 
     private void refreshGateway(IpAddress via, int port) {

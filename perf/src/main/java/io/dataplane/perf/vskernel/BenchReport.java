@@ -206,7 +206,7 @@ final class BenchReport {
             }
         }
         for (RemovalResult r : removals) {
-            sb.append(String.format(Locale.ROOT, "removal %-9s nexthop %d: %.3f of flows moved, hash-threshold expects %.3f%n",
+            sb.append(String.format(Locale.ROOT, "removal %-9s nexthop %d: %.3f of flows moved, expected %.3f%n",
                     r.router(), r.removed(), r.movedFraction(), r.expected()));
         }
         return sb.toString();
@@ -275,6 +275,10 @@ final class BenchReport {
             boolean equal = Arrays.stream(o.weights()).distinct().count() == 1;
             sb.append(equal ? String.format(Locale.ROOT, "; RFC 2992's D = 1/2 - k(N-1-k)/(N(N-1)) = %.3f.%n%n",
                     RemovalResult.rfc2992(o.nexthops(), k)) : " (RFC 2992's D assumes equal weights).\n\n");
+            if (removals.stream().anyMatch(r -> r.router().endsWith("resilient"))) {
+                sb.append("Resilient rows: the routes go through resilient nexthop groups of " + ResilientContender.BUCKETS
+                        + " buckets; only the leaving member's buckets move, so its weight share is expected.\n\n");
+            }
             sb.append("| router | flows seen | flows moved | fraction | expected |\n|---|---|---|---|---|\n");
             for (RemovalResult r : removals) {
                 sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.3f | %.3f |%n", r.router(), r.flowsSeen(),

@@ -19,7 +19,7 @@ import java.util.Set;
  * nexthop is removed through the daemon's command socket ({@code route replace}, as dpctl sends
  * it). Stopped with SIGTERM, which detaches its XDP programs.
  */
-final class DaemonRouter implements RouterUnderTest {
+class DaemonRouter implements RouterUnderTest {
     private final BenchTopology topo;
     private final int routes;
     private final long[] weights;
@@ -74,6 +74,16 @@ final class DaemonRouter implements RouterUnderTest {
         return sb.append(" mpalgo ").append(algorithm == MultipathAlgorithm.L3 ? "l3" : "l4").toString();
     }
 
+    /** The configuration's routing lines: the multipath routes, as the kernel has them. */
+    List<String> routeLines() {
+        List<String> lines = new ArrayList<>();
+        for (int r = 0; r < routes; r++) {
+            lines.add("route add " + route(r, 4, -1));
+            lines.add("route add " + route(r, 6, -1));
+        }
+        return lines;
+    }
+
     private Path socket() {
         return dir.resolve("dp.sock");
     }
@@ -91,10 +101,7 @@ final class DaemonRouter implements RouterUnderTest {
             config.add("neigh add " + BenchTopology.sinkAddress4(i) + " lladdr " + mac + " dev " + BenchTopology.routerPort(i));
             config.add("neigh add " + BenchTopology.sinkAddress6(i) + " lladdr " + mac + " dev " + BenchTopology.routerPort(i));
         }
-        for (int r = 0; r < routes; r++) {
-            config.add("route add " + route(r, 4, -1));
-            config.add("route add " + route(r, 6, -1));
-        }
+        config.addAll(routeLines());
         try {
             dir = Files.createTempDirectory("vsk-daemon");
             Path file = dir.resolve("router.conf");
@@ -146,7 +153,7 @@ final class DaemonRouter implements RouterUnderTest {
     }
 
     /** Sends one command to the daemon's socket, as dpctl does; returns its output. */
-    private String dpctl(String... command) {
+    String dpctl(String... command) {
         String[] args = new String[command.length + 2];
         args[0] = "--socket";
         args[1] = socket().toString();

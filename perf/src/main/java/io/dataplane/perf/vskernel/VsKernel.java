@@ -249,6 +249,7 @@ public final class VsKernel {
                     removals.add(removal(r));
                 }
             }
+            removals.addAll(resilientRemovals(contenders.contains(kernel), contenders.contains(dataplane) && dataplane instanceof DaemonRouter));
         }
         String load1 = loadAverage();
         BenchReport report = new BenchReport(o, rounds, curve, removals, calibration, load0, load1, described);
@@ -552,6 +553,18 @@ public final class VsKernel {
         out.println("profile " + layout.label() + " " + router.name() + ": " + text);
     }
 
+    /** The removal round again through resilient groups (kernel, and our daemon when it runs as one). */
+    private List<RemovalResult> resilientRemovals(boolean kernel, boolean daemon) throws InterruptedException {
+        List<RemovalResult> out = new ArrayList<>();
+        if (kernel) {
+            out.add(removal(owned(new ResilientKernelRouter(topo, o.routes(), o.weights()))));
+        }
+        if (daemon) {
+            out.add(removal(owned(new ResilientDaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu()))));
+        }
+        return out;
+    }
+
     private RemovalResult removal(RouterUnderTest router) throws InterruptedException {
         int k = o.removeNexthop();
         for (FlowSink s : sinks) {
@@ -581,9 +594,10 @@ public final class VsKernel {
                     moved += before != after ? 1 : 0;
                 }
             }
-            RemovalResult r = new RemovalResult(router.name(), k, seen, moved, RemovalResult.expectedMoved(o.weights(), k));
+            RemovalResult r = new RemovalResult(router.name(), k, seen, moved, router instanceof ResilientContender resilient
+                    ? resilient.expectedMoved(o.weights(), k) : RemovalResult.expectedMoved(o.weights(), k));
             System.err.print("\r" + " ".repeat(78) + "\r");
-            out.printf("removal   %-9s nexthop %d removed: %d of %d flows moved (%.3f; hash-threshold expects %.3f)%n",
+            out.printf("removal   %-9s nexthop %d removed: %d of %d flows moved (%.3f; expected %.3f)%n",
                     router.name(), k, moved, seen, r.movedFraction(), r.expected());
             return r;
         } finally {
