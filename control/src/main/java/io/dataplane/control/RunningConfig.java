@@ -10,10 +10,12 @@ import io.dataplane.tables.HashField;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.control.command.Command;
+import io.dataplane.tables.ResilientGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The RIB written back in the configuration grammar ({@code show running-config}): a file that
@@ -67,7 +69,7 @@ public final class RunningConfig {
                 for (Member m : g.members()) {
                     members.add(m.weight() == 1 ? Integer.toString(m.id()) : m.id() + "," + m.weight());
                 }
-                out.add(nexthop(g.id(), "group " + String.join("/", members) + mpalgo(g.mpalgo())));
+                out.add(nexthop(g.id(), "group " + String.join("/", members) + resilient(g.resilient()) + mpalgo(g.mpalgo())));
             }
         }
         for (Route r : rib.routesSorted()) {
@@ -116,6 +118,15 @@ public final class RunningConfig {
 
     private static String hop(Rib rib, RouteHop h) {
         return "via " + h.via() + " dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight());
+    }
+
+    /** The resilient arguments as the grammar takes them (timers in whole seconds, as they were given). */
+    private static String resilient(ResilientGroup r) {
+        if (r == null) {
+            return "";
+        }
+        return " type resilient buckets " + r.buckets() + " idle_timer " + TimeUnit.NANOSECONDS.toSeconds(r.idleTimer())
+                + " unbalanced_timer " + TimeUnit.NANOSECONDS.toSeconds(r.unbalancedTimer());
     }
 
     private static String mpalgo(MultipathAlgorithm a) {

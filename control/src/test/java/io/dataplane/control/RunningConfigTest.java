@@ -56,6 +56,19 @@ class RunningConfigTest {
     }
 
     @Test
+    void resilientGroupsKeepTheirBucketsAndTimers() {
+        List<String> text = running(loaded(List.of(
+                "port add dev p0 type memory",
+                "nexthop add id 1 via 192.0.2.1 dev p0",
+                "nexthop add id 2 via 192.0.2.2 dev p0",
+                "nexthop add id 10 group 1/2,3 type resilient buckets 32 idle_timer 5 unbalanced_timer 60",
+                "route add 10.0.0.0/8 nhid 10")));
+        assertTrue(text.contains("nexthop add id 10 group 1/2,3 type resilient buckets 32 idle_timer 5 unbalanced_timer 60"),
+                text::toString);
+        assertEquals(text, running(loaded(text)));
+    }
+
+    @Test
     void showRunningConfigTakesNoArguments() {
         Reply r = loaded(List.of()).execute(new Object(), "show running-config all");
         assertFalse(r.ok());
