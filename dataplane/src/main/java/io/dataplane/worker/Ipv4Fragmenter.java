@@ -24,7 +24,10 @@ import java.lang.foreign.MemorySegment;
  *   <li>Each fragment has the packet's header: identification, TOS, protocol, addresses kept, TTL
  *       decremented once (it is a forwarded packet), the header checksum computed per fragment.</li>
  *   <li>Options: the first fragment has them all; later fragments keep the header length, with
- *       every option whose copy bit is clear overwritten by NOOPs ({@code ip_options_fragment}).</li>
+ *       every option whose copy bit is clear overwritten by NOOPs ({@code ip_options_fragment}).
+ *       Only when the packet starts the datagram (offset 0): a later fragment's options are taken
+ *       to be fixed already, and the kernel copies them as they are (its {@code first_frag} is
+ *       {@code offset == 0}, not "this is the first piece"; found by comparing with the kernel).</li>
  * </ul>
  *
  * <p>The first fragment is the received frame itself, cut short in place; later fragments are
@@ -95,7 +98,9 @@ public final class Ipv4Fragmenter {
             long frame = out.allocatedData(frames[j]);
             long fragmentIp = frame + l2;
             MemorySegment.copy(m, data, m, frame, l2 + headerLength);
-            dropUncopiedOptions(m, fragmentIp, headerLength);
+            if (offset == 0) {
+                dropUncopiedOptions(m, fragmentIp, headerLength);
+            }
             MemorySegment.copy(m, payload + at, m, fragmentIp + headerLength, length);
             writeFragmentFields(m, fragmentIp, headerLength, headerLength + length,
                     df | (more ? Ipv4.MF : 0) | ((offset + at) >>> 3));

@@ -125,6 +125,16 @@ class Ipv4FragmenterTest {
     }
 
     @Test
+    void aLaterFragmentFragmentedAgainKeepsEveryOptionLikeTheKernel() {
+        byte[] options = Ipv4Packets.bothOptions();
+        List<byte[]> f = fragment(Ipv4Packets.udp(ROUTER_MAC, CLIENT_MAC, SRC, DST, 37, options, 1200), MTU, Ipv4Fragmenter.SENT);
+        assertEquals(3, f.size());
+        for (byte[] x : f) {
+            assertArrayEquals(options, Arrays.copyOfRange(x, 34, 42), "options of a fragment at offset 37 units");
+        }
+    }
+
+    @Test
     void theLastFragmentMayCarryMoreThanTheRoundedDownStepWhenItFitsTheMtu() {
         // 20-byte header, MTU 576: room 556, step 552. 1110 bytes of data: 552, then 558 > 556 left, so 552, then 6.
         // 1106: 552, then 554 <= 556 fits whole: two fragments, the last one with 554 (not a multiple of 8).
