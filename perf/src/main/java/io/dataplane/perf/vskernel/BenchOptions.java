@@ -44,7 +44,9 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --hash-function jenkins|kernel   our router's hash (default jenkins). kernel: the kernel's
                                       SipHash with --hash-seed as fib_multipath_hash_seed in both
                                       routers and the --mpalgo policy; the report then says how many
-                                      flows reached another sink than under the kernel (expects 0)
+                                      flows reached another sink than under the kernel in layout a
+                                      (expects 0; b and c give the kernel RPS, whose skb->hash its
+                                      policy 1 uses instead of its own)
               --hash-seed N           kernel mode: fib_multipath_hash_seed of both, 1..4294967295
                                       (default 1; 0 would make the kernel use a random boot key)
               --routes N              routes installed in both routers, all via the multipath group;
