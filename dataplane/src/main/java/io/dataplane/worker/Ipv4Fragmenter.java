@@ -42,7 +42,10 @@ public final class Ipv4Fragmenter {
     public static final int NO_BUFFER = -1;
     /** The egress TX ring refused a fragment; {@link #fragmentsSent()} were queued before it. */
     public static final int TX_FULL = -2;
-    /** The MTU leaves less than 8 bytes of data behind the header; nothing was queued. */
+    /**
+     * The MTU leaves less than 8 bytes of data behind the header; nothing was queued. (Nexthop MTUs
+     * are at least 68 and headers at most 60 bytes, so this guards the loop rather than a real case.)
+     */
     public static final int MTU_TOO_SMALL = -3;
 
     /** A 64 KiB datagram cut into 8-byte pieces: the most fragments one packet can need. */
@@ -88,7 +91,8 @@ public final class Ipv4Fragmenter {
         int flagsFragment = Ipv4.flagsFragment(m, ip);
         int offset = (flagsFragment & Ipv4.FRAGMENT_OFFSET) << 3;
         boolean lastOfDatagram = (flagsFragment & Ipv4.MF) == 0;
-        int df = flagsFragment & Ipv4.DF; // clear when the pipeline sends a packet here; kept as the kernel keeps it
+        // DF is clear in every fragment: the pipeline sends only DF-clear packets here (and the
+        // kernel's ip_frag_next writes the offset afresh, setting DF only for its own PMTU probes).
         long payload = ip + headerLength;
         // Later fragments first, while the frame still holds the packet's header and options untouched.
         int at = firstData;
@@ -103,11 +107,11 @@ public final class Ipv4Fragmenter {
             }
             MemorySegment.copy(m, payload + at, m, fragmentIp + headerLength, length);
             writeFragmentFields(m, fragmentIp, headerLength, headerLength + length,
-                    df | (more ? Ipv4.MF : 0) | ((offset + at) >>> 3));
+                    (more ? Ipv4.MF : 0) | ((offset + at) >>> 3));
             at += length;
         }
         boolean firstMore = firstData < dataLength || !lastOfDatagram;
-        writeFragmentFields(m, ip, headerLength, headerLength + firstData, df | (firstMore ? Ipv4.MF : 0) | (offset >>> 3));
+        writeFragmentFields(m, ip, headerLength, headerLength + firstData, (firstMore ? Ipv4.MF : 0) | (offset >>> 3));
         int firstLength = l2 + headerLength + firstData;
         if (!out.transmit(handle, data, firstLength)) {
             releaseFrames(out, 0, later);
