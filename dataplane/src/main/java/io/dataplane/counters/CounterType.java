@@ -17,6 +17,15 @@ public enum CounterType {
     WORKER_BURSTS(20, "bursts"),
     /** ICMP errors a worker generated (key: worker). */
     WORKER_ICMP_ERRORS_SENT(21, "icmp_errors_sent"),
+    /** IPv4 packets a worker fragmented and sent whole (the kernel's FragOKs; key: worker). */
+    WORKER_FRAG_OKS(70, "frag_oks"),
+    /** Fragments a worker sent (the kernel's FragCreates; key: worker). */
+    WORKER_FRAG_CREATES(71, "frag_creates"),
+    /**
+     * Packets a worker could not fragment because the egress port had no free frame (key: worker);
+     * they are among the {@code needs_fragmentation} drops (the kernel's FragFails).
+     */
+    WORKER_FRAG_NO_BUFFER(72, "frag_no_buffer"),
     /** Exceptions a worker's duty cycle threw; the worker kept running (key: worker). */
     WORKER_ERRORS(22, "errors"),
     /**

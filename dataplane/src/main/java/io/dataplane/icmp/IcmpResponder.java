@@ -68,7 +68,7 @@ public final class IcmpResponder {
         int peer;
         if (version == 4 && source4[port] != 0 && length >= l2 + Ipv4.HEADER) {
             if (pmtu && !Ipv4.dontFragment(Ipv4.flagsFragment(m, ip))) {
-                return false; // no DF: a router would fragment; we do not, and owe no error
+                return false; // no DF: the worker fragments such packets (NEEDS_FRAGMENTATION); no error is owed
             }
             peer = Ipv4.source(m, ip);
             len = pmtu ? IcmpErrors.fragmentationNeeded4(m, data, l2, length, first, source4[port], egressMtu)

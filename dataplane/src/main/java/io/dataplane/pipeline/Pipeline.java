@@ -46,6 +46,7 @@ public final class Pipeline {
     private static final int MTU_EXCEEDED = Verdict.MTU_EXCEEDED.code;
     private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
     private static final int NOT_ROUTED = Verdict.NOT_ROUTED.code;
+    private static final int NEEDS_FRAGMENTATION = Verdict.NEEDS_FRAGMENTATION.code;
 
     private static final int PER_PACKET = MultipathAlgorithm.PER_PACKET.ordinal();
     private static final int NONE = PacketBatch.NONE;
@@ -239,7 +240,8 @@ public final class Pipeline {
             }
         }
         b.nexthop[i] = nh;
-        return toPort(s.nexthops, nh, total);
+        // DF clear: too big is not an error, the worker fragments it (ip_forward, then ip_fragment).
+        return toPort(s.nexthops, nh, total, !Ipv4.dontFragment(Ipv4.flagsFragment(w0)));
     }
 
     private int ipv6(Snapshot s, MemorySegment m, long ip, int avail, PacketBatch b, int i, boolean probe) {
@@ -279,7 +281,7 @@ public final class Pipeline {
             return nh;
         }
         b.nexthop[i] = nh;
-        return toPort(s.nexthops, nh, total);
+        return toPort(s.nexthops, nh, total, false); // routers never fragment IPv6: Packet Too Big
     }
 
     /** The group member's nexthop slot for an IPv6 packet, or a negative verdict. */
@@ -340,8 +342,13 @@ public final class Pipeline {
         return nh;
     }
 
-    /** The nexthop's egress port, or why the packet cannot leave through it. */
-    private int toPort(NexthopTable nexthops, int nh, int ipLength) {
+    /**
+     * The nexthop's egress port, or why the packet cannot leave through it.
+     *
+     * @param fragmentable whether a packet above the MTU may be fragmented: then it gets
+     *                     {@link Verdict#NEEDS_FRAGMENTATION} when it may leave through the port
+     */
+    private int toPort(NexthopTable nexthops, int nh, int ipLength, boolean fragmentable) {
         long portAndFlags = nexthops.portAndFlags(nh);
         int flags = (int) (portAndFlags >>> 32);
         if ((flags & NexthopTable.FLAG_PRESENT) == 0) {
@@ -353,7 +360,8 @@ public final class Pipeline {
         if ((flags & NexthopTable.FLAG_RESOLVED) == 0) {
             return NEIGHBOUR_UNRESOLVED;
         }
-        if (ipLength > nexthops.mtu(nh)) {
+        boolean tooBig = ipLength > nexthops.mtu(nh);
+        if (tooBig && !fragmentable) {
             return MTU_EXCEEDED;
         }
         int port = (int) portAndFlags;
@@ -363,21 +371,25 @@ public final class Pipeline {
             return port >= MAX_PORTS || (egressPorts & (1L << port)) == 0 ? NO_EGRESS_PORT
                     : NEXTHOP_DEAD; // the port is down: as dead as a nexthop whose carrier is lost
         }
-        return port;
+        return tooBig ? NEEDS_FRAGMENTATION : port;
     }
 
     /** MACs from the frame's nexthop entry; TTL - 1 with the RFC 1624 checksum update, or hop limit - 1. */
     private static void rewrite(NexthopTable nexthops, MemorySegment m, PacketBatch b, int i) {
-        MemorySegment table = nexthops.segment();
-        long entry = (long) b.nexthop[i] * NexthopTable.ENTRY_BYTES + NexthopTable.MACS;
-        long frame = b.data[i];
-        // The entry holds destination and source MAC as they go on the wire: 12 bytes, copied as they are.
-        m.set(ValueLayout.JAVA_LONG_UNALIGNED, frame, table.get(ValueLayout.JAVA_LONG_UNALIGNED, entry));
-        m.set(ValueLayout.JAVA_INT_UNALIGNED, frame + 8, table.get(ValueLayout.JAVA_INT_UNALIGNED, entry + 8));
+        rewriteMacs(nexthops, m, b.data[i], b.nexthop[i]);
         if (b.ipVersion[i] == 6) {
             Ipv6.decrementHopLimit(m, b.l3[i]);
         } else {
             Ipv4.decrementTtl(m, b.l3[i]);
         }
+    }
+
+    /** The frame's destination and source MAC from nexthop {@code nh}'s entry (also the fragmenter's rewrite). */
+    public static void rewriteMacs(NexthopTable nexthops, MemorySegment m, long frame, int nh) {
+        MemorySegment table = nexthops.segment();
+        long entry = (long) nh * NexthopTable.ENTRY_BYTES + NexthopTable.MACS;
+        // The entry holds destination and source MAC as they go on the wire: 12 bytes, copied as they are.
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, frame, table.get(ValueLayout.JAVA_LONG_UNALIGNED, entry));
+        m.set(ValueLayout.JAVA_INT_UNALIGNED, frame + 8, table.get(ValueLayout.JAVA_INT_UNALIGNED, entry + 8));
     }
 }

@@ -4,6 +4,7 @@ package io.dataplane.pipeline;
  * What the pipeline decided for a frame. Forwarded frames get their egress port index (>= 0);
  * every other outcome is one negative code, so each frame is counted exactly once. All but
  * {@link #TX_FULL} are decided by {@link Pipeline}; {@code TX_FULL} by the worker at transmit.
+ * {@link #NEEDS_FRAGMENTATION} is the one negative code that is not a drop by itself.
  */
 public enum Verdict {
     /** No route to the destination (or the route's nexthop or group slot is empty). */
@@ -41,7 +42,14 @@ public enum Verdict {
      * ports. (Counted as {@code not_routed}; this code was called {@code punt} before, though
      * nothing was ever handed to the kernel.)
      */
-    NOT_ROUTED(-15);
+    NOT_ROUTED(-15),
+    /**
+     * IPv4 larger than the egress MTU with DF clear: the pipeline hands it to the worker, which
+     * fragments it onto the egress port like the kernel's {@code ip_fragment}. Counted as a drop
+     * ({@code needs_fragmentation}, the kernel's FragFails) only when it could not be sent whole
+     * (no free frame for a fragment, TX ring full, an MTU too small for 8 bytes of data).
+     */
+    NEEDS_FRAGMENTATION(-16);
 
     /** Number of distinct drop codes; code {@code c} counts at index {@code -c - 1}. */
     public static final int COUNT = values().length;

@@ -303,6 +303,12 @@ public final class AfXdpPort implements Port {
         umem.release(handle);
     }
 
+    /** A free frame of the shared UMEM; it goes out from its first byte (no headroom is needed to send). */
+    @Override
+    public long allocate() {
+        return umem.takeForPipeline();
+    }
+
     @Override
     public int poll() {
         int done = completion.available(ringSize);

@@ -59,6 +59,10 @@ public final class DpdkPort implements Port {
     // Released frames waiting for one bulk free.
     private final long[] freeHandle;
     private final MemorySegment freeSegment;
+    /** Fresh mbufs taken from the pool in bulk for {@link #allocate} (fragments); the first {@code spareCount} are valid. */
+    private final long[] spareHandle;
+    private final MemorySegment spareSegment;
+    private int spareCount;
     private int freeCount;
 
     // The batch whose arrays the last receive wrote into; segments are rebuilt only when it changes.
@@ -94,6 +98,8 @@ public final class DpdkPort implements Port {
         txLengthSegment = MemorySegment.ofArray(txLength);
         freeHandle = new long[burst];
         freeSegment = MemorySegment.ofArray(freeHandle);
+        spareHandle = new long[burst];
+        spareSegment = MemorySegment.ofArray(spareHandle);
     }
 
     /**
@@ -270,6 +276,25 @@ public final class DpdkPort implements Port {
         return n;
     }
 
+    /** A fresh mbuf of this port's pool, from a stash refilled one burst at a time (one shim call per burst, not per frame). */
+    @Override
+    public long allocate() {
+        if (spareCount == 0) {
+            if (Dpdk.mbufAllocBulk(pool.segment(), spareSegment, spareHandle.length) != 0) {
+                return -1; // the pool is short: bulk allocation takes all or nothing
+            }
+            spareCount = spareHandle.length;
+        }
+        return spareHandle[--spareCount];
+    }
+
+    /** A fresh mbuf's data room starts behind its headroom: buf_addr + data_off. */
+    @Override
+    public long allocatedData(long handle) {
+        return ALL_MEMORY.get(ValueLayout.JAVA_LONG_UNALIGNED, handle + MbufLayout.BUF_ADDR)
+                + Short.toUnsignedInt(ALL_MEMORY.get(ValueLayout.JAVA_SHORT_UNALIGNED, handle + MbufLayout.DATA_OFF));
+    }
+
     @Override
     public int poll() {
         if (Thread.currentThread() != worker) {
@@ -316,6 +341,10 @@ public final class DpdkPort implements Port {
         }
         closed = true;
         freeReleased();
+        if (spareCount > 0) {
+            Dpdk.mbufFreeBulk(spareSegment, spareCount);
+            spareCount = 0;
+        }
         if (txCount > 0) {
             Dpdk.mbufFreeBulk(txHandleSegment, txCount);
             txCount = 0;

@@ -131,6 +131,11 @@ public final class MemoryPort implements Port {
     }
 
     @Override
+    public long allocate() {
+        return pool.pop();
+    }
+
+    @Override
     public int poll() {
         int done = completion.available(ringSize);
         for (int i = 0; i < done; i++) {

@@ -74,6 +74,21 @@ public interface Port extends AutoCloseable {
         return data;
     }
 
+    /**
+     * A free frame for the worker to write a new frame into and {@link #transmit} on this port
+     * (the later fragments of a fragmented packet): its handle, or -1 when none is free. Like a
+     * received frame it comes back to exactly one of {@link #transmit} or {@link #release}. The
+     * default has no spare frames.
+     */
+    default long allocate() {
+        return -1;
+    }
+
+    /** Where the frame {@link #allocate} returned as {@code handle} starts in {@link #memory()}. */
+    default long allocatedData(long handle) {
+        return handle;
+    }
+
     /** Largest frame this port can transmit (its MTU plus the Ethernet header). */
     int maxFrameLength();
 

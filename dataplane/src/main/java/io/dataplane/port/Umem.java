@@ -91,6 +91,15 @@ public final class Umem implements AutoCloseable {
         return freeCount == 0 ? -1 : free[--freeCount];
     }
 
+    /** Takes a free frame for the pipeline to fill and transmit (a fragment); -1 when none is free. */
+    long takeForPipeline() {
+        if (freeCount == 0) {
+            return -1;
+        }
+        held++;
+        return free[--freeCount];
+    }
+
     /** A frame came back from the kernel (completion, or teardown) to the free list. */
     void returnFromKernel(long address) {
         free[freeCount++] = address & frameMask;

@@ -23,6 +23,7 @@ import org.agrona.concurrent.Agent;
  */
 public final class Worker implements Agent {
     private static final int TX_FULL = Verdict.TX_FULL.code;
+    private static final int NEEDS_FRAGMENTATION = Verdict.NEEDS_FRAGMENTATION.code;
 
     private final int id;
     private final Fib forwarding;
@@ -38,6 +39,8 @@ public final class Worker implements Agent {
     /** This burst's transmissions per egress port, added to the shared counters at its end. */
     private final int[] txPackets;
     private final long[] txBytes;
+    /** Sends the NEEDS_FRAGMENTATION frames as fragments, in frames the egress port allocates. */
+    private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
 
@@ -126,6 +129,8 @@ public final class Worker implements Agent {
                     continue;
                 }
                 verdict = TX_FULL; // the one verdict the pipeline cannot know: the ring's room now
+            } else if (verdict == NEEDS_FRAGMENTATION && fragment(snapshot, in, i)) {
+                continue;
             }
             counters.drop(verdict);
             if (icmp != null && IcmpResponder.answers(verdict)) {
@@ -147,6 +152,39 @@ public final class Worker implements Agent {
             }
         }
         counters.publish(icmp == null ? 0 : icmp.sent());
+    }
+
+    /**
+     * Sends frame {@code i} as fragments on its nexthop's port (the pipeline checked that this
+     * worker may send there now). True when the frame left, whole or as some of its fragments; false
+     * when nothing was sent and the frame is still the caller's to drop.
+     */
+    private boolean fragment(Snapshot snapshot, Port in, int i) {
+        int nh = batch.nexthop[i];
+        int port = snapshot.nexthops.port(nh);
+        int status = fragmenter.fragment(in.memory(), batch.handle[i], batch.data[i], batch.l3[i], snapshot.nexthops, nh,
+                egress[port]);
+        int sent = fragmenter.fragmentsSent();
+        if (sent > 0) {
+            txPackets[port] += sent;
+            txBytes[port] += fragmenter.bytesSent();
+            counters.forwarded(nh, sent, fragmenter.bytesSent());
+        }
+        if (status == Ipv4Fragmenter.SENT) {
+            counters.fragmented(sent);
+            return true;
+        }
+        if (status == Ipv4Fragmenter.NO_BUFFER) {
+            counters.fragmentNoBuffer();
+        }
+        if (sent > 0) {
+            // The kernel's FragFails: the datagram did not leave whole. The first fragment was the
+            // frame itself, now on the TX ring, so the caller has nothing to release.
+            counters.drop(NEEDS_FRAGMENTATION);
+            counters.fragmentsOfFailedPacket(sent);
+            return true;
+        }
+        return false; // the caller counts the needs_fragmentation drop and releases the frame
     }
 
     /** Bit p set for each port index p this worker can transmit on (port indices are below 64). */

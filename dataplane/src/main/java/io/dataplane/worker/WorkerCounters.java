@@ -18,7 +18,7 @@ import org.agrona.concurrent.status.CountersReader;
 public final class WorkerCounters {
     public static final int MAX_PORTS = 64;
     /** Counters one worker allocates besides its port counters. */
-    private static final int FIXED_COUNTERS = Verdict.COUNT + 3;
+    private static final int FIXED_COUNTERS = Verdict.COUNT + 6;
 
     private final AtomicBuffer values;
     private final AtomicBuffer table;
@@ -36,6 +36,10 @@ public final class WorkerCounters {
     private final int icmpOffset;
     private long bursts;
     private long icmpSent;
+    /** Fragmentation: {frag_oks, frag_creates, frag_no_buffer}, their offsets, and whether this burst changed them. */
+    private final int[] fragmentOffset = new int[3];
+    private final long[] fragmentTotal = new long[3];
+    private boolean fragmentsDirty;
     /** Nexthop slots counted in this burst and their pending deltas. */
     private final int[] touched = new int[256];
     private int touchedCount;
@@ -68,6 +72,12 @@ public final class WorkerCounters {
         burstsOffset = CountersReader.counterOffset(file.newCounter(CounterType.WORKER_BURSTS, worker, -1, 0, "worker " + worker).id());
         icmpOffset = CountersReader.counterOffset(
                 file.newCounter(CounterType.WORKER_ICMP_ERRORS_SENT, worker, -1, 0, "worker " + worker).id());
+        CounterType[] fragmentTypes = {CounterType.WORKER_FRAG_OKS, CounterType.WORKER_FRAG_CREATES,
+            CounterType.WORKER_FRAG_NO_BUFFER};
+        for (int k = 0; k < fragmentTypes.length; k++) {
+            fragmentOffset[k] = CountersReader.counterOffset(
+                    file.newCounter(fragmentTypes[k], worker, -1, 0, "worker " + worker).id());
+        }
         this.tableBase = file.newNexthopTable(worker, nexthops);
         this.pendingPackets = new long[nexthops];
         this.pendingBytes = new long[nexthops];
@@ -104,6 +114,30 @@ public final class WorkerCounters {
 
     /** One frame forwarded through {@code nexthop}. */
     public void forwarded(int nexthop, int bytes) {
+        forwarded(nexthop, 1, bytes);
+    }
+
+    /** One packet fragmented and sent whole as {@code fragments} fragments. */
+    public void fragmented(int fragments) {
+        fragmentTotal[0]++;
+        fragmentTotal[1] += fragments;
+        fragmentsDirty = true;
+    }
+
+    /** Fragments sent of a packet that could not be sent whole (the TX ring filled up). */
+    public void fragmentsOfFailedPacket(int fragments) {
+        fragmentTotal[1] += fragments;
+        fragmentsDirty = true;
+    }
+
+    /** One packet not fragmented for lack of a free frame (also counted as a needs_fragmentation drop). */
+    public void fragmentNoBuffer() {
+        fragmentTotal[2]++;
+        fragmentsDirty = true;
+    }
+
+    /** {@code packets} frames forwarded through {@code nexthop} (a packet's fragments). */
+    public void forwarded(int nexthop, int packets, long bytes) {
         if (nexthop < 0 || nexthop >= nexthops) {
             return;
         }
@@ -113,7 +147,7 @@ public final class WorkerCounters {
             }
             touched[touchedCount++] = nexthop;
         }
-        pendingPackets[nexthop]++;
+        pendingPackets[nexthop] += packets;
         pendingBytes[nexthop] += bytes;
     }
 
@@ -139,6 +173,12 @@ public final class WorkerCounters {
         }
         dirtyDrops = 0;
         publishNexthops();
+        if (fragmentsDirty) {
+            for (int k = 0; k < fragmentOffset.length; k++) {
+                values.putLongRelease(fragmentOffset[k], fragmentTotal[k]);
+            }
+            fragmentsDirty = false;
+        }
         values.putLongRelease(burstsOffset, ++bursts);
         if (icmpErrorsSent != icmpSent) {
             icmpSent = icmpErrorsSent;

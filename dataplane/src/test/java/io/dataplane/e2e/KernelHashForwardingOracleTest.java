@@ -24,11 +24,13 @@ import org.junit.jupiter.api.Test;
  * hash) into a namespace router with a weighted 4-nexthop route per family; every frame must leave
  * through the nexthop our hash and hash-threshold selection pick, for policies 0-3. Needs root.
  */
-class KernelHashForwardingOracleTest {
-    static final int PER_KIND = 300;
-    static final int[] WEIGHTS = {1, 2, 3, 1};
-    static final int FIELDS = 0x0fff; // every outer and inner field
+public class KernelHashForwardingOracleTest {
+    public static final int PER_KIND = 300;
+    public static final int[] WEIGHTS = {1, 2, 3, 1};
+    public static final int FIELDS = 0x0fff; // every outer and inner field
     static final int MAGIC = 0x6b686173;
+    /** The nexthops' MTU: the "udp4 fragmented here" packets are larger, DF clear, so the router fragments them. */
+    public static final int NEXTHOP_MTU = 1280; // the IPv6 minimum: lower would disable IPv6 on the link
 
     @Test
     void kernelForwardsEveryFrameWhereWePredict() {
@@ -39,6 +41,7 @@ class KernelHashForwardingOracleTest {
             List<String> route6 = new ArrayList<>(List.of("-6", "route", "add", "2001:db8:f000::/36"));
             for (int i = 0; i < WEIGHTS.length; i++) {
                 link(ns, r, "d" + i, "10.0." + i + ".1/24", "fd00:" + i + "::1/64");
+                ns.ip(r, "link", "set", "d" + i, "mtu", "" + NEXTHOP_MTU);
                 ns.ip(r, "neigh", "add", "10.0." + i + ".2", "lladdr", "02:00:00:00:00:0" + i, "dev", "d" + i, "nud", "permanent");
                 ns.ip(r, "-6", "neigh", "add", "fd00:" + i + "::2", "lladdr", "02:00:00:00:00:0" + i, "dev", "d" + i, "nud", "permanent");
                 route4.addAll(List.of("nexthop", "via", "10.0." + i + ".2", "dev", "d" + i, "weight", "" + WEIGHTS[i]));
@@ -86,15 +89,18 @@ class KernelHashForwardingOracleTest {
         }
     }
 
-    static final String[] KINDS = {"udp4", "udp4 first fragment", "icmp4 error", "ipip udp", "gre udp", "tcp6 labelled",
-        "udp6 fragment", "icmp6 error", "ip6ip6 udp"};
+    public static final String[] KINDS = {"udp4", "udp4 first fragment", "icmp4 error", "ipip udp", "gre udp", "tcp6 labelled",
+        "udp6 fragment", "icmp6 error", "ip6ip6 udp", "udp4 later fragment", "tcp4 syn", "tcp6 syn", "udp4 fragmented here"};
 
-    static String kind(int i) {
+    public static String kind(int i) {
         return KINDS[i / PER_KIND];
     }
 
-    /** Sends every frame into in0 and returns the nexthop index each left through (-1: never seen). */
-    private static int[] forward(List<byte[]> frames) throws InterruptedException {
+    /**
+     * Sends every frame into in0 and returns the nexthop index each left through (-1: never seen);
+     * a frame is known by the tag at its end (a fragmented one by its last fragment).
+     */
+    public static int[] forward(List<byte[]> frames) throws InterruptedException {
         int[] seen = new int[frames.size()];
         java.util.Arrays.fill(seen, -1);
         int[] fds = new int[WEIGHTS.length];
@@ -133,7 +139,8 @@ class KernelHashForwardingOracleTest {
         return seen;
     }
 
-    private static List<byte[]> frames(Random r, byte[] dstMac) {
+    /** The test frames, {@link #PER_KIND} of each of {@link #KINDS}, to the router's in0 MAC. */
+    public static List<byte[]> frames(Random r, byte[] dstMac) {
         List<byte[]> out = new ArrayList<>();
         for (int kind = 0; kind < KINDS.length; kind++) {
             for (int i = 0; i < PER_KIND; i++) {
@@ -145,7 +152,7 @@ class KernelHashForwardingOracleTest {
                 int sport = r.nextInt(65536);
                 int dport = r.nextInt(65536);
                 int label = r.nextInt(1 << 20);
-                ByteBuffer b = ByteBuffer.allocate(400);
+                ByteBuffer b = ByteBuffer.allocate(1600);
                 b.put(dstMac).put(new byte[] {2, 0, 0, 0, 0, 0x55});
                 switch (kind) {
                     case 0 -> ipv4(b, s4, d4, 17, 0x4000, udp(sport, dport, tag));
@@ -174,11 +181,16 @@ class KernelHashForwardingOracleTest {
                         ipv6Raw(q, d6, s6, label, 17, udp(dport, sport, -1));
                         ipv6(b, s6, d6, 0, 58, concat(new byte[] {1, 4, 0, 0, 0, 0, 0, 0}, slice(q, 48), trailer(tag)));
                     }
-                    default -> {
+                    case 8 -> {
                         ByteBuffer inner = ByteBuffer.allocate(200);
                         ipv6Raw(inner, v6(r, 0x3), v6(r, 0x4), r.nextInt(1 << 20), 17, udp(sport, dport, -1));
                         ipv6(b, s6, d6, label, 41, concat(slice(inner, 48), trailer(tag)));
                     }
+                    // Offset 100 units, no UDP header here: hashed on addresses and protocol alone.
+                    case 9 -> ipv4(b, s4, d4, 17, 100, concat(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, trailer(tag)));
+                    case 10 -> ipv4(b, s4, d4, 6, 0x4000, concat(tcpSyn(sport, dport), trailer(tag)));
+                    case 11 -> ipv6(b, s6, d6, label, 6, concat(tcpSyn(sport, dport), trailer(tag)));
+                    default -> ipv4(b, s4, d4, 17, 0, concat(udp(sport, dport, -1), new byte[1300], trailer(tag)));
                 }
                 out.add(java.util.Arrays.copyOf(b.array(), b.position()));
             }
@@ -202,6 +214,12 @@ class KernelHashForwardingOracleTest {
         ByteBuffer b = ByteBuffer.allocate(8);
         b.putShort((short) sport).putShort((short) dport).putShort((short) (tag < 0 ? 8 : 16)).putShort((short) 0);
         return tag < 0 ? b.array() : concat(b.array(), trailer(tag));
+    }
+
+    private static byte[] tcpSyn(int sport, int dport) {
+        ByteBuffer b = ByteBuffer.allocate(20);
+        b.putShort((short) sport).putShort((short) dport).putInt(7).putInt(0).putShort((short) 0x5002).putShort((short) 64240).putInt(0);
+        return b.array();
     }
 
     private static byte[] tcpHeader(int sport, int dport) {
@@ -255,7 +273,7 @@ class KernelHashForwardingOracleTest {
         b.putInt(0x60000000 | label).putShort((short) payload.length).put((byte) next).put((byte) 64).put(src).put(dst).put(payload);
     }
 
-    private static byte[] mac(String text) {
+    public static byte[] mac(String text) {
         String[] p = text.strip().split(":");
         byte[] m = new byte[6];
         for (int i = 0; i < 6; i++) {
@@ -264,7 +282,7 @@ class KernelHashForwardingOracleTest {
         return m;
     }
 
-    private static void link(Netns ns, String r, String name, String v4, String v6) {
+    public static void link(Netns ns, String r, String name, String v4, String v6) {
         ns.ip(r, "link", "add", name, "type", "veth", "peer", "name", name + "p");
         ns.ip(r, "link", "set", name + "p", "up");
         ns.ip(r, "link", "set", name, "up");

@@ -1,5 +1,6 @@
 package io.dataplane.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import io.dataplane.tables.Fib;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Frames;
+import io.dataplane.tables.packet.Ipv4;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
@@ -203,6 +205,23 @@ class PipelineTest {
     @MethodSource("malformed")
     void malformedAndUnroutableFramesGetTheirReason(String name, MemorySegment frame, Verdict expected) {
         assertEquals(expected.code, run(frame), name);
+    }
+
+    @Test
+    void ipv4AboveTheMtuWithDfClearIsLeftToTheFragmenterUnrewrittenAndWithDfSetExceedsTheMtu() {
+        Frames big = Frames.ipv4("192.0.2.1", "10.5.0.1").udp(1024, 53).payload(1300); // nexthop 5: MTU 1280
+        assertEquals(Verdict.MTU_EXCEEDED.code, run(big.fragmentField(Ipv4.DF)), "DF set: Frag Needed");
+        MemorySegment frame = big.fragmentField(0).toSegment();
+        byte[] before = frame.toArray(ValueLayout.JAVA_BYTE);
+        PacketBatch b = new PacketBatch(1);
+        b.add(0, 0, (int) frame.byteSize());
+        pipeline.process(s, frame, b);
+        assertEquals(Verdict.NEEDS_FRAGMENTATION.code, b.verdict[0], "DF clear: fragmented by the worker");
+        assertEquals(5, b.nexthop[0], "the nexthop the fragments go to");
+        assertArrayEquals(before, frame.toArray(ValueLayout.JAVA_BYTE), "the fragmenter rewrites each fragment itself");
+        assertEquals(Verdict.MTU_EXCEEDED.code, run(Frames.ipv6("2001:db8:1::2", "2001:db8:100::7").payload(1500)),
+                "IPv6 is never fragmented by a router");
+        assertEquals(Verdict.NEEDS_FRAGMENTATION.code, run(big.fragmentField(Ipv4.MF | 10)), "a fragment is fragmented again");
     }
 
     @Test

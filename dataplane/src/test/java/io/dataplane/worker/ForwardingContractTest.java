@@ -176,6 +176,38 @@ public abstract class ForwardingContractTest {
         assertEquals(r.perServer[2], dataplane.nexthopPackets(2));
     }
 
+    /** Port.allocate on every port type: the later fragments go into frames (UMEM, mbufs) the egress port hands out. */
+    @Test
+    void ipv4AboveTheMtuWithDfClearLeavesAsFragments() {
+        dataplane.fib().change()
+                .nexthop(3, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 576, true, true))
+                .route4(IpAddresses.parse4("198.18.0.0"), 15, RouteTarget.nexthop(3))
+                .commit();
+        byte[] routerMac = java.nio.ByteBuffer.allocate(8).putLong(ROUTER_MAC << 16).array();
+        byte[] packet = io.dataplane.testing.Ipv4Packets.udp(java.util.Arrays.copyOf(routerMac, 6),
+                new byte[] {2, 0, 0, 0, 0, 0x55}, new byte[] {100, 64, 0, 1}, new byte[] {(byte) 198, 18, 0, 7}, 0,
+                new byte[0], 1400);
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (!wire.inject(0, MemorySegment.ofArray(packet))) {
+            assertTrue(System.nanoTime() < deadline, "the client port took no frame for 20 s");
+            Thread.onSpinWait();
+        }
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        while (out.size() < 3 && System.nanoTime() < deadline) {
+            wire.drain(1, (m, at, length) -> out.add(m.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE)));
+        }
+        // 20-byte header, 1408 bytes of data, MTU 576: 552 + 552 + 304.
+        assertEquals(java.util.List.of(14 + 20 + 552, 14 + 20 + 552, 14 + 20 + 304),
+                out.stream().map(f -> f.length).toList(), () -> "fragments; drops:" + drops());
+        byte[] data = new byte[1408];
+        for (byte[] f : out) {
+            int offset = ((f[20] & 0x1f) << 8 | (f[21] & 0xff)) * 8;
+            System.arraycopy(f, 34, data, offset, f.length - 34);
+            assertEquals(0, Frames.ipv4Checksum(MemorySegment.ofArray(f), 14, 20), "header checksum");
+        }
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(packet, 34, packet.length), data), "reassembled data");
+    }
+
     @Test
     void droppedFramesAreCountedOnceWithTheirReasonAndReturnedToThePool() {
         Receiver r = new Receiver();

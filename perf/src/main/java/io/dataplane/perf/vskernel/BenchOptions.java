@@ -13,7 +13,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
         long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo, List<String> contenders,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
-        double profileSeconds, boolean inProcess, List<String> commandLine) {
+        double profileSeconds, boolean inProcess, List<String> commandLine, boolean kernelHash, long hashSeed) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -41,6 +41,14 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       otherwise all 1)
               --mpalgo l3|l4          hash policy of both routers (default l4); per-packet is refused:
                                       the kernel has no per-packet multipath to compare with
+              --hash-function jenkins|kernel   our router's hash (default jenkins). kernel: the kernel's
+                                      SipHash with --hash-seed as fib_multipath_hash_seed in both
+                                      routers and the --mpalgo policy; the report then says how many
+                                      flows reached another sink than under the kernel in layout a
+                                      (expects 0; b and c give the kernel RPS, whose skb->hash its
+                                      policy 1 uses instead of its own)
+              --hash-seed N           kernel mode: fib_multipath_hash_seed of both, 1..4294967295
+                                      (default 1; 0 would make the kernel use a random boot key)
               --routes N              routes installed in both routers, all via the multipath group;
                                       the traffic goes to the first (default 1)
               --layouts L,...         a: everything the router does on the router CPU; b: receive
@@ -94,7 +102,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
 
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
-        boolean testpmd = true, cForwarder = true, inProcess = false;
+        boolean testpmd = true, cForwarder = true, inProcess = false, kernelHash = false;
+        long hashSeed = 1;
         int generatorCpu = 0, routerCpu = 1;
         double seconds = 10, warmupSeconds = 3, curveSeconds = 5, profileSeconds = 0;
         long minRate = 0;
@@ -142,6 +151,12 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                             + " use l3 or l4");
                     default -> throw new BenchException("--mpalgo must be l3 or l4, was '" + v + "'");
                 };
+                case "--hash-function" -> kernelHash = switch (v) {
+                    case "jenkins" -> false;
+                    case "kernel" -> true;
+                    default -> throw new BenchException("--hash-function must be jenkins or kernel, was '" + v + "'");
+                };
+                case "--hash-seed" -> hashSeed = seed(a, v);
                 case "--routes" -> routes = number(a, v, 1, 65536);
                 case "--seconds" -> seconds = decimal(a, v, 1, 3600);
                 case "--rounds" -> rounds = number(a, v, 1, 1000);
@@ -235,7 +250,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
                 generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, contenders, layouts, curve,
-                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args));
+                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args), kernelHash, hashSeed);
     }
 
     private static double decimal(String option, String v, double min, double max) {
@@ -248,6 +263,20 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
             // reported below
         }
         throw new BenchException(option + " must be a number in " + min + ".." + max + ", was '" + v + "'");
+    }
+
+    /** A kernel hash seed: 0 is refused, since the kernel then hashes with a random boot-time key nobody can know. */
+    private static long seed(String option, String v) {
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n >= 1 && n <= 0xffff_ffffL) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new BenchException(option + " must be a whole number in 1..4294967295 (0 makes the kernel hash with a random"
+                + " boot-time key, which our router cannot know), was '" + v + "'");
     }
 
     private static int number(String option, String v, int min, int max) {

@@ -30,6 +30,8 @@ class DaemonRouter implements RouterUnderTest {
     private Path dir;
     private Process process;
     private String lastCounters = "";
+    /** {@code set hash-...} lines that go before the routes (kernel hash mode), or none. */
+    private List<String> hashConfig = List.of();
 
     DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu) {
         this.topo = topo;
@@ -71,6 +73,9 @@ class DaemonRouter implements RouterUnderTest {
                         .append(" dev ").append(BenchTopology.routerPort(i)).append(" weight ").append(weights[i]);
             }
         }
+        if (!hashConfig.isEmpty()) {
+            return sb.toString(); // kernel hash mode refuses mpalgo: the hash policy decides, as in the kernel
+        }
         return sb.append(" mpalgo ").append(algorithm == MultipathAlgorithm.L3 ? "l3" : "l4").toString();
     }
 
@@ -84,6 +89,11 @@ class DaemonRouter implements RouterUnderTest {
         return lines;
     }
 
+    /** Configures the daemon's hash with these {@code set} lines (kernel hash mode); call before {@link #start}. */
+    void hashConfiguration(List<String> lines) {
+        hashConfig = List.copyOf(lines);
+    }
+
     private Path socket() {
         return dir.resolve("dp.sock");
     }
@@ -92,6 +102,7 @@ class DaemonRouter implements RouterUnderTest {
     public void start() {
         List<String> config = new ArrayList<>();
         config.add("# written by bin/bench vs-kernel: the same routes and weights as the kernel's");
+        config.addAll(hashConfig);
         config.add("port add dev r0 mode copy cpu " + routerCpu);
         for (int i = 0; i < topo.nexthops; i++) {
             config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy");

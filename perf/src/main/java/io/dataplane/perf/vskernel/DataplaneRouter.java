@@ -38,6 +38,13 @@ final class DataplaneRouter implements RouterUnderTest {
     private Workers dataplane;
     private String mode = "?";
     private String lastCounters = "";
+    /** The kernel hash mode's configuration, or null for the default (Jenkins). */
+    private io.dataplane.tables.HashConfiguration hash;
+
+    /** Hashes like the kernel with this configuration (kernel hash mode); call before {@link #start}. */
+    void hashConfiguration(io.dataplane.tables.HashConfiguration configuration) {
+        hash = configuration;
+    }
 
     DataplaneRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int cpu, Workers.Idle idle) {
         this.topo = topo;
@@ -77,6 +84,9 @@ final class DataplaneRouter implements RouterUnderTest {
             for (int i = 0; i < n; i++) {
                 c.nexthop(i, new Nexthop(i + 1, KernelAddresses.mac(BenchTopology.sinkMac(i)),
                         KernelAddresses.mac(BenchTopology.routerOutMac(i)), 1500, true, true));
+            }
+            if (hash != null) {
+                c.hash(hash);
             }
             c.group(GROUP, group(-1));
             for (int r = 0; r < routes; r++) {

@@ -49,6 +49,12 @@ public final class Ipv4 {
     public static final int MF = 0x2000;
     /** The fragment offset (in 8-byte units). */
     public static final int FRAGMENT_OFFSET = 0x1fff;
+    /** Option type "end of option list" (RFC 791). */
+    public static final int OPTION_END = 0;
+    /** Option type "no operation" (RFC 791), also what fills an option a later fragment does not carry. */
+    public static final int OPTION_NOOP = 1;
+    /** The copy bit of an option type: the option goes into every fragment, not only the first (RFC 791). */
+    public static final int OPTION_COPIED = 0x80;
 
     private Ipv4() {
     }
