@@ -5,6 +5,7 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.CommandParser.Request;
+import io.dataplane.control.command.GlobalOptions;
 import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Route;
@@ -250,7 +251,7 @@ public final class ControlPlane {
             effects.forEach(Runnable::run);
             return Reply.success();
         }
-        return show(req.json(), c);
+        return show(req.options(), c);
     }
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
@@ -296,21 +297,14 @@ public final class ControlPlane {
 
     // ---------------------------------------------------------------- read-only commands
 
-    private Reply show(boolean json, Command c) {
+    private Reply show(GlobalOptions options, Command c) {
+        boolean json = options.json();
         ShowOutput out = new ShowOutput(rib, forwarding);
         return switch (c) {
             case RouteShow s -> {
-                List<Route> routes;
-                if (s.prefix() == null) {
-                    routes = rib.routesSorted();
-                } else {
-                    Route r = rib.route(s.prefix());
-                    if (r == null) {
-                        throw new CommandException("no route " + s.prefix() + "; 'route show' lists them all");
-                    }
-                    routes = List.of(r);
-                }
-                yield json ? jsonReply(out.routesJson(routes)) : text(out.routesText(routes));
+                // like ip, a selector that matches nothing prints nothing and succeeds
+                List<Route> routes = rib.routes(s.selector());
+                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes)));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
@@ -323,24 +317,24 @@ public final class ControlPlane {
                     }
                     objs = List.of(o);
                 }
-                yield json ? jsonReply(out.nexthopsJson(objs)) : text(out.nexthopsText(objs));
+                yield json ? jsonReply(options, out.nexthopsJson(objs)) : text(OneLine.apply(options, out.nexthopsText(objs)));
             }
             case NeighShow s -> {
                 if (s.dev() != null) {
                     rib.portByName(s.dev());
                 }
-                yield json ? jsonReply(out.neighboursJson(s.dev())) : text(out.neighboursText(s.dev()));
+                yield json ? jsonReply(options, out.neighboursJson(s.dev())) : text(OneLine.apply(options, out.neighboursText(s.dev())));
             }
             case LinkShow s -> {
                 List<Rib.PortEntry> ports = s.dev() == null ? rib.ports() : List.of(rib.portByName(s.dev()));
-                yield json ? jsonReply(out.linksJson(ports)) : text(out.linksText(ports));
+                yield json ? jsonReply(options, out.linksJson(ports)) : text(OneLine.apply(options, out.linksText(ports)));
             }
             case Stats s -> {
                 var stats = out.stats(s.what());
-                yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
+                yield json ? jsonReply(options, stats) : text(ShowOutput.statsText(stats));
             }
-            case RouteGet g -> routeGet(json, g);
-            case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
+            case RouteGet g -> routeGet(options, g);
+            case ShowHash h -> json ? jsonReply(options, ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
     }
@@ -349,11 +343,12 @@ public final class ControlPlane {
         return lines.isEmpty() ? Reply.success() : Reply.output(lines);
     }
 
-    private static Reply jsonReply(Object value) {
-        return Reply.output(List.of(JsonWriter.write(value)));
+    private static Reply jsonReply(GlobalOptions options, Object value) {
+        return Reply.output(options.pretty() ? PrettyJson.lines(value) : List.of(JsonWriter.write(value)));
     }
 
-    private Reply routeGet(boolean json, RouteGet g) {
+    private Reply routeGet(GlobalOptions options, RouteGet g) {
+        boolean json = options.json();
         Route route = rib.lookup(g.dst());
         var m = new java.util.LinkedHashMap<String, Object>();
         m.put("dst", g.dst().toString());
@@ -411,7 +406,7 @@ public final class ControlPlane {
         }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {
-            return jsonReply(List.of(m));
+            return jsonReply(options, List.of(m));
         }
         StringBuilder sb = new StringBuilder(g.dst().toString());
         if (m.containsKey("gateway")) {

@@ -37,7 +37,12 @@ public sealed interface Command {
     record NexthopRef(int id) implements RouteSpec {
     }
 
-    record RouteSet(Op op, Prefix prefix, RouteSpec spec) implements Command {
+    /** {@code route add|replace|change}; {@code mustExist} for change, which fails when there is no such route. */
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist) implements Command {
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec) {
+            this(op, prefix, spec, false);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -52,7 +57,16 @@ public sealed interface Command {
         }
     }
 
-    record RouteShow(Prefix prefix) implements Command {
+    /** {@code route show [SELECTORS]}. */
+    record RouteShow(RouteSelector selector) implements Command {
+    }
+
+    /** {@code route flush SELECTORS}: deletes every route the selector picks, as one change. */
+    record RouteFlush(RouteSelector selector) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
     }
 
     /** {@code route get}: a packet description; -1 means "not given" for the numeric fields. */

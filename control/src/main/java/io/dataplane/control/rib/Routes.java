@@ -75,6 +75,10 @@ final class Routes {
             throw new CommandException("route " + r.prefix() + " already exists (" + describe(old)
                     + "); use 'route replace' to change it");
         }
+        if (r.mustExist() && old == null) {
+            throw new CommandException("no route " + r.prefix() + " to change ('route change' changes an existing route, as in ip); "
+                    + "'route add' or 'route replace' creates it");
+        }
         Route next = switch (r.spec()) {
             case Gateways g -> viaGateways(r.prefix(), g, old);
             case NexthopRef ref -> {
