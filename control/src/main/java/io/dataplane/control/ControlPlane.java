@@ -327,7 +327,7 @@ public final class ControlPlane {
             }
             case LinkShow s -> {
                 List<Rib.PortEntry> ports = s.dev() == null ? rib.ports() : List.of(rib.portByName(s.dev()));
-                yield json ? jsonReply(options, out.linksJson(ports)) : text(OneLine.apply(options, out.linksText(ports)));
+                yield json ? jsonReply(options, out.linksJson(ports, options.stats())) : text(OneLine.apply(options, out.linksText(ports, options.stats(), options.brief())));
             }
             case Stats s -> {
                 var stats = out.stats(s.what());

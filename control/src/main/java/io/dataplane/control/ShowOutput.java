@@ -217,40 +217,64 @@ final class ShowOutput {
 
     // ---- links and stats
 
-    List<String> linksText(List<PortEntry> ports) {
+    /**
+     * {@code link show}; with {@code -s} ({@code stats} &gt; 0) ip's RX/TX table, then our own
+     * counters on one {@code counters} line; {@code -br} one line per port as {@code ip -br link}.
+     */
+    List<String> linksText(List<PortEntry> ports, int stats, boolean brief) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
+            if (brief) {
+                out.add(String.format("%-16s %-14s %s <%s>", p.name(), p.up() ? "UP" : "DOWN", MacAddress.format(p.mac()), p.up() ? "UP" : "DOWN"));
+                continue;
+            }
             StringBuilder line = new StringBuilder(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
             p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
             out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
-            if (forwarding != null) {
-                StringBuilder sb = new StringBuilder("    ");
-                forwarding.portCounters(p.index()).forEach((k, v) -> sb.append(k).append(' ').append(v).append(' '));
-                out.add(sb.toString().stripTrailing());
+            if (forwarding != null && stats > 0) {
+                Map<String, Long> c = forwarding.portCounters(p.index());
+                Map<String, Map<String, Long>> s64 = LinkStats.stats64(c);
+                out.add("    RX:  bytes packets errors dropped  missed   mcast");
+                out.add("    " + LinkStats.row(s64.get("rx").values()));
+                out.add("    TX:  bytes packets errors dropped carrier collsns");
+                out.add("    " + LinkStats.row(s64.get("tx").values()));
+                StringBuilder sb = new StringBuilder("    counters");
+                c.forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v));
+                out.add(sb.toString());
             }
         }
         return out;
     }
 
-    List<Object> linksJson(List<PortEntry> ports) {
+    /** {@code -j link show}: ip's keys; with {@code -s} ip's {@code stats64}; our own counters always, under {@code counters}. */
+    List<Object> linksJson(List<PortEntry> ports, int stats) {
         List<Object> out = new ArrayList<>();
         for (PortEntry p : ports) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("ifindex", p.index());
-            m.put("ifname", p.name());
-            m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
-            m.put("mtu", p.mtu());
-            m.put("operstate", p.up() ? "UP" : "DOWN");
-            m.put("link_type", "ether");
-            m.put("address", MacAddress.format(p.mac()));
-            m.putAll(p.details());
+            Map<String, Object> m = linkJson(p);
             if (forwarding != null) {
-                m.put("stats64", new LinkedHashMap<>(forwarding.portCounters(p.index())));
+                Map<String, Long> c = forwarding.portCounters(p.index());
+                if (stats > 0) {
+                    m.put("stats64", LinkStats.stats64(c));
+                }
+                m.put("counters", new LinkedHashMap<>(c));
             }
             out.add(m);
         }
         return out;
+    }
+
+    private Map<String, Object> linkJson(PortEntry p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ifindex", p.index());
+        m.put("ifname", p.name());
+        m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+        m.put("mtu", p.mtu());
+        m.put("operstate", p.up() ? "UP" : "DOWN");
+        m.put("link_type", "ether");
+        m.put("address", MacAddress.format(p.mac()));
+        m.putAll(p.details());
+        return m;
     }
 
     /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters, worker errors. */

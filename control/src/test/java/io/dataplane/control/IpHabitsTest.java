@@ -141,4 +141,17 @@ class IpHabitsTest {
                 "    } ]"), f.out("-j -p route show 10.1.0.0/16"));
         assertEquals(f.out("-j route show"), f.out("--json r"));
     }
+
+    @Test
+    void statsOptionAddsIpsStats64AndBriefIsOneLinePerPort() {
+        assertFalse(String.join("\n", f.out("-j link show dev p1")).contains("stats64"), "ip prints stats64 only with -s");
+        String json = f.out("-j -s link show dev p1").get(0);
+        assertTrue(json.contains("\"stats64\":{\"rx\":{\"bytes\":0,\"packets\":0,\"errors\":0,\"dropped\":0,\"over_errors\":0,\"multicast\":0},"
+                + "\"tx\":{\"bytes\":0,\"packets\":0,\"errors\":0,\"dropped\":0,\"carrier_errors\":0,\"collisions\":0}}"), json);
+        List<String> text = f.out("-s link show p1");
+        assertEquals("    RX:  bytes packets errors dropped  missed   mcast", text.get(2));
+        assertEquals("             0       0      0       0       0       0", text.get(3));
+        assertEquals(2, f.out("link show p1").size(), "without -s no counters, as ip");
+        assertEquals(List.of("p1               UP             02:00:00:00:00:02 <UP>"), f.out("-br link show p1"));
+    }
 }
