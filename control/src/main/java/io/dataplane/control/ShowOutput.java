@@ -62,6 +62,10 @@ final class ShowOutput {
     List<String> routesText(List<Route> routes) {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
+            if (r.forwardsNothing()) {
+                out.add(r.type() + " " + r.prefix()); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                continue;
+            }
             if (r.nhid() != 0 || r.hops().size() == 1) {
                 out.add(r.prefix() + " " + rib.describe(r));
                 continue;
@@ -78,8 +82,13 @@ final class ShowOutput {
         List<Object> out = new ArrayList<>();
         for (Route r : routes) {
             Map<String, Object> m = new LinkedHashMap<>();
+            if (r.forwardsNothing()) {
+                m.put("type", r.type());
+            }
             m.put("dst", r.prefix().toString());
-            if (r.nhid() != 0) {
+            if (r.forwardsNothing()) {
+                // nothing to point at
+            } else if (r.nhid() != 0) {
                 m.put("nhid", r.nhid());
             } else if (r.hops().size() == 1) {
                 m.put("gateway", r.hops().get(0).via().toString());

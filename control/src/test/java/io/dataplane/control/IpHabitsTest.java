@@ -154,4 +154,25 @@ class IpHabitsTest {
         assertEquals(2, f.out("link show p1").size(), "without -s no counters, as ip");
         assertEquals(List.of("p1               UP             02:00:00:00:00:02 <UP>"), f.out("-br link show p1"));
     }
+
+    @Test
+    void routeTypesAreAcceptedShownAndTracedAsTheKernelTreatsThem() {
+        f.ok("route add blackhole 10.9.1.0/24");
+        f.ok("route add unreachable 10.9.2.0/24");
+        f.ok("route add prohibit 10.9.3.0/24");
+        f.ok("route add throw 10.9.4.0/24");
+        f.ok("route add unreachable 2001:db8:8::/48");
+        assertEquals(List.of("blackhole 10.9.1.0/24", "unreachable 10.9.2.0/24", "prohibit 10.9.3.0/24", "throw 10.9.4.0/24"),
+                f.out("route show root 10.9.0.0/16"));
+        assertEquals(List.of("unreachable 2001:db8:8::/48"), f.out("-6 route show type unreachable"));
+        assertEquals("[{\"type\":\"unreachable\",\"dst\":\"10.9.2.0/24\",\"flags\":[]}]", f.out("-4 -j route show type unreachable").get(0));
+        assertTrue(f.out("route get 10.9.1.7").get(0).endsWith("verdict blackhole"), f.out("route get 10.9.1.7").get(0));
+        assertTrue(f.out("route get 10.9.3.7").get(0).endsWith("verdict prohibited"));
+        assertTrue(f.fails("route del blackhole 10.9.2.0/24").contains("does not match"), "the type must match, as in ip");
+        f.ok("route del unreachable 10.9.2.0/24");
+        f.ok("route del 10.9.1.0/24");
+        f.ok("route replace blackhole 10.9.3.0/24");
+        assertEquals(List.of("blackhole 10.9.3.0/24", "throw 10.9.4.0/24"), f.out("route show root 10.9.0.0/16"));
+        assertTrue(f.fails("route add local 10.9.5.0/24").contains("route type 'local' is not supported"));
+    }
 }

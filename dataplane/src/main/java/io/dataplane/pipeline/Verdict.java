@@ -41,7 +41,13 @@ public enum Verdict {
      * ports. (Counted as {@code not_routed}; this code was called {@code punt} before, though
      * nothing was ever handed to the kernel.)
      */
-    NOT_ROUTED(-15);
+    NOT_ROUTED(-15),
+    /** The route is a {@code blackhole}: dropped without an ICMP error, as the kernel does. */
+    BLACKHOLE(-16),
+    /** The route is {@code unreachable}: dropped with ICMP host unreachable (IPv6: no route to destination). */
+    UNREACHABLE(-17),
+    /** The route is {@code prohibit}: dropped with ICMP administratively prohibited (code 13; IPv6 code 1). */
+    PROHIBITED(-18);
 
     /** Number of distinct drop codes; code {@code c} counts at index {@code -c - 1}. */
     public static final int COUNT = values().length;

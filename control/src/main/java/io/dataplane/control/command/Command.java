@@ -37,6 +37,12 @@ public sealed interface Command {
     record NexthopRef(int id) implements RouteSpec {
     }
 
+    /** A route type that forwards nothing: {@code blackhole}, {@code unreachable}, {@code prohibit} or {@code throw}. */
+    record RouteType(String type) implements RouteSpec {
+        /** The types, as ip names them. */
+        public static final java.util.List<String> NAMES = java.util.List.of("blackhole", "unreachable", "prohibit", "throw");
+    }
+
     /** {@code route add|replace|change}; {@code mustExist} for change, which fails when there is no such route. */
     record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist) implements Command {
         public RouteSet(Op op, Prefix prefix, RouteSpec spec) {

@@ -102,8 +102,12 @@ public final class CommandParser {
             case "replace" -> routeSet(Op.REPLACE, false);
             case "change" -> routeSet(Op.REPLACE, true);
             case "del" -> {
+                RouteType type = routeType();
                 Prefix p = prefix();
-                RouteSpec spec = tokens.peek() == null ? null : routeSpec(false);
+                RouteSpec spec = type != null ? type : tokens.peek() == null ? null : routeSpec(false);
+                if (type != null) {
+                    tokens.end();
+                }
                 yield new RouteDel(inFamilyOf(p, spec), spec);
             }
             case "show" -> new RouteShow(RouteSelectorGrammar.parse(tokens, family));
@@ -125,9 +129,37 @@ public final class CommandParser {
 
     /** {@code route add|replace|change}: {@code change} must find the route (iproute2's NLM_F_REPLACE without NLM_F_CREATE). */
     private Command routeSet(Op op, boolean mustExist) {
+        RouteType type = routeType();
         Prefix p = prefix();
-        RouteSpec spec = routeSpec(true);
+        RouteSpec spec = type != null ? type : routeSpec(true);
+        if (type != null) {
+            tokens.end();
+        }
         return new RouteSet(op, inFamilyOf(p, spec), spec, mustExist);
+    }
+
+    /**
+     * ip's {@code TYPE} before the prefix ({@code route add blackhole 10.0.0.0/8}): a type that
+     * forwards nothing, null for none or {@code unicast}.
+     */
+    private RouteType routeType() {
+        String t = tokens.peek();
+        if (t == null) {
+            return null;
+        }
+        if (t.equals("unicast")) {
+            tokens.next();
+            return null;
+        }
+        if (RouteType.NAMES.contains(t)) {
+            tokens.next();
+            return new RouteType(t);
+        }
+        if (t.equals("local") || t.equals("broadcast") || t.equals("anycast") || t.equals("multicast") || t.equals("nat")) {
+            throw new CommandException("route type '" + t + "' is not supported: the dataplane forwards unicast and knows "
+                    + String.join(", ", RouteType.NAMES) + "; the router's own addresses belong to the kernel");
+        }
+        return null;
     }
 
     /**

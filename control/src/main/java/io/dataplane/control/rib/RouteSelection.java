@@ -24,7 +24,7 @@ final class RouteSelection {
             if (s.protocol() != null && !s.protocol().equals(rib.protocolOf(r))) {
                 continue;
             }
-            if (s.type() != null && !s.type().equals("unicast")) {
+            if (s.type() != null && !s.type().equals(r.type())) {
                 continue;
             }
             if ((devPort != null || s.via() != null) && gateways(rib, r).stream()

@@ -7,6 +7,7 @@ import io.dataplane.control.command.Command.Op;
 import io.dataplane.control.command.Command.RouteDel;
 import io.dataplane.control.command.Command.RouteSet;
 import io.dataplane.control.command.Command.RouteSpec;
+import io.dataplane.control.command.Command.RouteType;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
@@ -81,6 +82,7 @@ final class Routes {
         }
         Route next = switch (r.spec()) {
             case Gateways g -> viaGateways(r.prefix(), g, old);
+            case RouteType t -> new Route(r.prefix(), List.of(), null, 0, targetOf(t), -1);
             case NexthopRef ref -> {
                 NexthopObject o = objects.get(ref.id());
                 if (o == null) {
@@ -145,8 +147,18 @@ final class Routes {
         }
     }
 
+    private static int targetOf(RouteType t) {
+        return switch (t.type()) {
+            case "blackhole" -> RouteTarget.BLACKHOLE;
+            case "unreachable" -> RouteTarget.UNREACHABLE;
+            case "prohibit" -> RouteTarget.PROHIBIT;
+            default -> RouteTarget.THROW;
+        };
+    }
+
     private boolean matches(Route r, RouteSpec spec) {
         return switch (spec) {
+            case RouteType t -> r.type().equals(t.type());
             case NexthopRef ref -> r.nhid() == ref.id();
             case Gateways g -> {
                 if (r.nhid() != 0 || g.hops().size() != r.hops().size()) {
@@ -194,6 +206,9 @@ final class Routes {
 
     /** One-line description of what a route points at, for messages and 'route show'. */
     String describe(Route r) {
+        if (r.forwardsNothing()) {
+            return r.type();
+        }
         if (r.nhid() != 0) {
             return "nhid " + r.nhid();
         }
