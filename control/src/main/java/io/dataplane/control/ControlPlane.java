@@ -304,7 +304,7 @@ public final class ControlPlane {
             case RouteShow s -> {
                 // like ip, a selector that matches nothing prints nothing and succeeds
                 List<Route> routes = rib.routes(s.selector());
-                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes)));
+                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
@@ -403,6 +403,9 @@ public final class ControlPlane {
         }
         if (t.egressPort() >= 0) {
             m.put("dev", rib.portName(t.egressPort()));
+        } else if (t.nexthop() >= 0 && rib.nexthopSlot(t.nexthop()) != null) {
+            // the port the packet would leave by, even while the neighbour is unresolved (as ip prints it)
+            m.put("dev", rib.portName(rib.nexthopSlot(t.nexthop()).port()));
         }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {

@@ -1,6 +1,8 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
+import io.dataplane.control.command.IpAddress;
+import io.dataplane.control.command.RouteSelector;
 import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.NexthopObject.GatewayObject;
 import io.dataplane.control.rib.NexthopObject.GroupObject;
@@ -60,14 +62,33 @@ final class ShowOutput {
     // ---- routes
 
     List<String> routesText(List<Route> routes) {
+        return routesText(routes, RouteSelector.ALL);
+    }
+
+    /** As ip, what the selector fixed ({@code dev}, {@code via}) is not repeated on each line. */
+    List<String> routesText(List<Route> routes, RouteSelector selected) {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.forwardsNothing()) {
                 out.add(r.type() + " " + r.prefix()); // ip puts the type first: 'blackhole 10.9.0.0/24'
                 continue;
             }
-            if (r.nhid() != 0 || r.hops().size() == 1) {
-                out.add(r.prefix() + " " + rib.describe(r));
+            if (r.nhid() != 0) {
+                // as ip: the object's gateway on the line, a group's members as nexthop lines
+                switch (rib.objects().get(r.nhid())) {
+                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected));
+                    case GroupObject g -> {
+                        out.add(r.prefix() + " nhid " + r.nhid());
+                        for (Member m : g.members()) {
+                            GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
+                            out.add("\tnexthop via " + gw.via() + " dev " + rib.portName(gw.port()) + " weight " + m.weight());
+                        }
+                    }
+                }
+                continue;
+            }
+            if (r.hops().size() == 1) {
+                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected));
                 continue;
             }
             out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
@@ -76,6 +97,10 @@ final class ShowOutput {
             }
         }
         return out;
+    }
+
+    private String gateway(IpAddress via, int port, RouteSelector selected) {
+        return (selected.via() == null ? " via " + via : "") + (selected.dev() == null ? " dev " + rib.portName(port) : "");
     }
 
     List<Object> routesJson(List<Route> routes) {
@@ -90,11 +115,32 @@ final class ShowOutput {
                 // nothing to point at
             } else if (r.nhid() != 0) {
                 m.put("nhid", r.nhid());
+                switch (rib.objects().get(r.nhid())) {
+                    case GatewayObject g -> {
+                        m.put("gateway", g.via().toString());
+                        m.put("dev", rib.portName(g.port()));
+                    }
+                    case GroupObject g -> {
+                        m.put("flags", List.of()); // ip's order: flags before the expanded nexthops
+                        List<Object> hops = new ArrayList<>();
+                        for (Member mem : g.members()) {
+                            GatewayObject gw = (GatewayObject) rib.objects().get(mem.id());
+                            Map<String, Object> hm = new LinkedHashMap<>();
+                            hm.put("gateway", gw.via().toString());
+                            hm.put("dev", rib.portName(gw.port()));
+                            hm.put("weight", mem.weight());
+                            hm.put("flags", List.of());
+                            hops.add(hm);
+                        }
+                        m.put("nexthops", hops);
+                    }
+                }
             } else if (r.hops().size() == 1) {
                 m.put("gateway", r.hops().get(0).via().toString());
                 m.put("dev", rib.portName(r.hops().get(0).port()));
             } else {
                 m.put("mpalgo", r.mpalgo().keyword());
+                m.put("flags", List.of()); // ip's order: flags before the nexthops
                 List<Object> hops = new ArrayList<>();
                 for (RouteHop h : r.hops()) {
                     Map<String, Object> hm = new LinkedHashMap<>();
@@ -202,7 +248,8 @@ final class ShowOutput {
         for (Rib.Neighbour n : rib.neighbours()) {
             String port = rib.portName(n.port());
             if (dev == null || dev.equals(port)) {
-                out.add(n.address() + " dev " + port + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
+                // as ip: filtered by dev, the dev is not repeated on each line
+                out.add(n.address() + (dev == null ? " dev " + port : "") + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
             }
         }
         return out;
@@ -215,7 +262,9 @@ final class ShowOutput {
             if (dev == null || dev.equals(port)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dst", n.address().toString());
-                m.put("dev", port);
+                if (dev == null) {
+                    m.put("dev", port);
+                }
                 m.put("lladdr", MacAddress.format(n.mac()));
                 m.put("state", List.of("PERMANENT"));
                 out.add(m);

@@ -1,14 +1,14 @@
 package io.dataplane.control.rib;
 
-import io.dataplane.control.command.Command.Member;
 import io.dataplane.control.command.RouteSelector;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The routes a {@link RouteSelector} picks, in {@code route show} order: prefix and family
- * first, then {@code dev} and {@code via} against any of the route's gateways (a nexthop
- * object's, or its group members'), as {@code ip route show dev|via} matches any nexthop.
+ * first, then {@code dev} and {@code via} against the route's one gateway (inline, or its
+ * nexthop object's). As in ip, whose filter reads the route's RTA_OIF and RTA_GATEWAY, a
+ * multipath route or a route to a group is not picked by {@code dev} or {@code via}.
  */
 final class RouteSelection {
     private RouteSelection() {
@@ -36,24 +36,11 @@ final class RouteSelection {
         return out;
     }
 
-    /** The route's gateways: inline, or its nexthop object's (a group's members). */
+    /** The route's one gateway (inline, or its nexthop object's); none for multipath routes and groups. */
     private static List<RouteHop> gateways(Rib rib, Route r) {
         if (r.nhid() == 0) {
-            return r.hops();
+            return r.hops().size() == 1 ? r.hops() : List.of();
         }
-        List<RouteHop> out = new ArrayList<>();
-        switch (rib.objects().get(r.nhid())) {
-            case NexthopObject.GatewayObject g -> out.add(new RouteHop(g.via(), g.port(), 1));
-            case NexthopObject.GroupObject g -> {
-                for (Member m : g.members()) {
-                    if (rib.objects().get(m.id()) instanceof NexthopObject.GatewayObject gw) {
-                        out.add(new RouteHop(gw.via(), gw.port(), m.weight()));
-                    }
-                }
-            }
-            case null -> {
-            }
-        }
-        return out;
+        return rib.objects().get(r.nhid()) instanceof NexthopObject.GatewayObject g ? List.of(new RouteHop(g.via(), g.port(), 1)) : List.of();
     }
 }

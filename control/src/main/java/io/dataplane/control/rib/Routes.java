@@ -55,8 +55,34 @@ final class Routes {
     /** Routes in address order, IPv4 first. */
     List<Route> sorted() {
         List<Route> list = new ArrayList<>(routes.values());
-        list.sort((a, b) -> a.prefix().compareTo(b.prefix()));
+        list.sort(Routes::kernelOrder);
         return list;
+    }
+
+    /**
+     * The order the kernel dumps routes in: IPv4 first, in address order with a prefix before
+     * the prefixes inside it (fib_trie's walk); IPv6 after every prefix inside it, so default
+     * last (fib6's walker visits a node's subtrees before the node): by last address, longer first.
+     */
+    private static int kernelOrder(Route x, Route y) {
+        Prefix a = x.prefix();
+        Prefix b = y.prefix();
+        if (a.v6() != b.v6() || !a.v6()) {
+            return a.compareTo(b);
+        }
+        int c = Long.compareUnsigned(lastHi(a), lastHi(b));
+        if (c == 0) {
+            c = Long.compareUnsigned(lastLo(a), lastLo(b));
+        }
+        return c != 0 ? c : Integer.compare(b.length(), a.length());
+    }
+
+    private static long lastHi(Prefix p) {
+        return p.length() >= 64 ? p.address().hi() : p.address().hi() | (p.length() == 0 ? -1L : -1L >>> p.length());
+    }
+
+    private static long lastLo(Prefix p) {
+        return p.length() <= 64 ? -1L : p.address().lo() | (p.length() == 128 ? 0 : -1L >>> (p.length() - 64));
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */
