@@ -309,7 +309,12 @@ public final class ControlPlane {
             case NexthopShow s -> {
                 List<NexthopObject> objs;
                 if (s.id() == null) {
-                    objs = List.copyOf(rib.objects().values());
+                    Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
+                    // as ip: 'group' lists the groups, 'dev' the nexthops on that port
+                    objs = rib.objects().values().stream()
+                            .filter(o -> !s.groups() || o instanceof NexthopObject.GroupObject)
+                            .filter(o -> devPort == null || o instanceof NexthopObject.GatewayObject g && g.port() == devPort)
+                            .toList();
                 } else {
                     NexthopObject o = rib.objects().get(s.id());
                     if (o == null) {
@@ -323,7 +328,7 @@ public final class ControlPlane {
                 if (s.dev() != null) {
                     rib.portByName(s.dev());
                 }
-                yield json ? jsonReply(options, out.neighboursJson(s.dev())) : text(OneLine.apply(options, out.neighboursText(s.dev())));
+                yield json ? jsonReply(options, out.neighboursJson(s)) : text(OneLine.apply(options, out.neighboursText(s)));
             }
             case LinkShow s -> {
                 List<Rib.PortEntry> ports = s.dev() == null ? rib.ports() : List.of(rib.portByName(s.dev()));

@@ -1,6 +1,7 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
+import io.dataplane.control.command.Command.NeighShow;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.RouteSelector;
 import io.dataplane.control.rib.NexthopObject;
@@ -244,10 +245,22 @@ final class ShowOutput {
     // ---- neighbours
 
     List<String> neighboursText(String dev) {
+        return neighboursText(new NeighShow(dev));
+    }
+
+    /** The neighbours {@code show} picks: by port, address and family, as {@code ip neigh show}. */
+    private boolean picks(NeighShow show, Rib.Neighbour n) {
+        return (show.dev() == null || show.dev().equals(rib.portName(n.port())))
+                && (show.address() == null || show.address().equals(n.address()))
+                && (show.family() == 0 || (show.family() == 6) == n.address().v6());
+    }
+
+    List<String> neighboursText(NeighShow show) {
+        String dev = show.dev();
         List<String> out = new ArrayList<>();
         for (Rib.Neighbour n : rib.neighbours()) {
             String port = rib.portName(n.port());
-            if (dev == null || dev.equals(port)) {
+            if (picks(show, n)) {
                 // as ip: filtered by dev, the dev is not repeated on each line
                 out.add(n.address() + (dev == null ? " dev " + port : "") + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
             }
@@ -256,10 +269,15 @@ final class ShowOutput {
     }
 
     List<Object> neighboursJson(String dev) {
+        return neighboursJson(new NeighShow(dev));
+    }
+
+    List<Object> neighboursJson(NeighShow show) {
+        String dev = show.dev();
         List<Object> out = new ArrayList<>();
         for (Rib.Neighbour n : rib.neighbours()) {
             String port = rib.portName(n.port());
-            if (dev == null || dev.equals(port)) {
+            if (picks(show, n)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dst", n.address().toString());
                 if (dev == null) {

@@ -179,4 +179,15 @@ class IpHabitsTest {
         assertEquals(List.of("blackhole 10.9.3.0/24", "throw 10.9.4.0/24"), f.out("route show root 10.9.0.0/16"));
         assertTrue(f.fails("route add local 10.9.5.0/24").contains("route type 'local' is not supported"));
     }
+
+    @Test
+    void neighAddOverAnEntryFailsAndReplaceChangesItNeighShowFilters() {
+        assertTrue(f.fails("neigh add 192.0.2.1 lladdr 02:00:00:00:01:09 dev p1").contains("already exists (lladdr 02:00:00:00:01:01); 'neigh replace' changes it"));
+        f.ok("neigh replace 192.0.2.1 lladdr 02:00:00:00:01:09 dev p1");
+        assertEquals(List.of("192.0.2.1 dev p1 lladdr 02:00:00:00:01:09 PERMANENT"), f.out("neigh show 192.0.2.1"));
+        assertEquals(List.of("2001:db8::1 dev p1 lladdr 02:00:00:00:01:06 PERMANENT"), f.out("-6 neigh show"));
+        assertEquals(2, f.out("-4 n").size());
+        assertEquals(List.of("id 10 group 1/2,3 mpalgo l4"), f.out("nexthop show group").subList(0, 1));
+        assertEquals(2, f.out("nexthop show dev p2").size(), "ids 2 and 3 are on p2");
+    }
 }

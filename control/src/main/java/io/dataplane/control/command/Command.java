@@ -98,10 +98,19 @@ public sealed interface Command {
         }
     }
 
-    record NexthopShow(Integer id) implements Command {
+    /** {@code nexthop show [id ID | group | dev PORT]}. */
+    record NexthopShow(Integer id, boolean groups, String dev) implements Command {
+        public NexthopShow(Integer id) {
+            this(id, false, null);
+        }
     }
 
-    record NeighAdd(IpAddress address, long mac, String dev) implements Command {
+    /** {@code neigh add} (fails over an existing entry, as ip's NLM_F_EXCL) or, with {@code replace}, {@code neigh replace|change}. */
+    record NeighAdd(IpAddress address, long mac, String dev, boolean replace) implements Command {
+        public NeighAdd(IpAddress address, long mac, String dev) {
+            this(address, mac, dev, false);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -115,7 +124,11 @@ public sealed interface Command {
         }
     }
 
-    record NeighShow(String dev) implements Command {
+    /** {@code neigh show [[to] ADDR] [dev PORT]}, under -4/-6 one family ({@code family} 0, 4 or 6). */
+    record NeighShow(String dev, IpAddress address, int family) implements Command {
+        public NeighShow(String dev) {
+            this(dev, null, 0);
+        }
     }
 
     record LinkShow(String dev) implements Command {

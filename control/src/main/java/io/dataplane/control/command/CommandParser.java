@@ -29,10 +29,10 @@ public final class CommandParser {
             "nexthop add|replace id ID via ADDR dev PORT",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
             "nexthop del id ID",
-            "nexthop show [id ID]",
-            "neigh add ADDR lladdr MAC dev PORT",
+            "nexthop show [id ID | group | dev PORT]",
+            "neigh add|replace ADDR lladdr MAC dev PORT   (add fails over an existing entry; replace changes it)",
             "neigh del ADDR dev PORT",
-            "neigh show [dev PORT]",
+            "neigh show [[to] ADDR] [dev PORT]",
             "link show [dev PORT]",
             "link set dev PORT up|down",
             "set hash-seed 0..4294967295   (in kernel mode: net.ipv4.fib_multipath_hash_seed)",
@@ -312,12 +312,18 @@ public final class CommandParser {
             }
             case "show" -> {
                 Integer id = null;
-                if (tokens.peek() != null) {
-                    tokens.keyword("id");
-                    id = nexthopId();
+                boolean groups = false;
+                String dev = null;
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
+                    switch (k) {
+                        case "id" -> id = nexthopId();
+                        case "group", "groups" -> groups = true;
+                        case "dev" -> dev = tokens.devName();
+                        default -> throw tokens.error(k, "'id ID', 'group' or 'dev PORT'");
+                    }
                 }
-                tokens.end();
-                yield new NexthopShow(id);
+                yield new NexthopShow(id, groups, dev);
             }
             default -> throw tokens.error(typed, "a nexthop command: add, replace, del or show");
         };
@@ -384,7 +390,7 @@ public final class CommandParser {
         String typed = tokens.peek() == null ? "show" : tokens.next();
         String verb = Keywords.NEIGH_VERBS.resolve(typed);
         switch (verb) {
-            case "add", "replace" -> {
+            case "add", "replace", "change" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
                 Long mac = null;
                 String dev = null;
@@ -403,7 +409,7 @@ public final class CommandParser {
                 if (dev == null) {
                     throw tokens.missing("'dev PORT' (the port the neighbour is on)");
                 }
-                return new NeighAdd(a, mac, dev);
+                return new NeighAdd(a, mac, dev, !verb.equals("add"));
             }
             case "del" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
@@ -423,14 +429,21 @@ public final class CommandParser {
             }
             case "show" -> {
                 String dev = null;
-                if (tokens.peek() != null) {
-                    tokens.keyword("dev");
-                    dev = tokens.devName();
+                IpAddress address = null;
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
+                    switch (k) {
+                        case "dev" -> dev = tokens.devName();
+                        case "to" -> address = address("to", "a neighbour's address");
+                        default -> {
+                            tokens.back();
+                            address = address("neigh show", "a neighbour's address or 'dev PORT'");
+                        }
+                    }
                 }
-                tokens.end();
-                return new NeighShow(dev);
+                return new NeighShow(dev, address, family);
             }
-            default -> throw tokens.error(typed, "a neigh command: add, del or show");
+            default -> throw tokens.error(typed, "a neigh command: add, replace, del or show");
         }
     }
 

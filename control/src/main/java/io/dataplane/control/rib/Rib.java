@@ -102,6 +102,11 @@ public final class Rib {
             case NexthopDel n -> objects.delete(n.id(), routes);
             case NeighAdd n -> {
                 int port = portIndex(n.dev(), "neigh " + n.address());
+                Long existing = neighbours.staticMac(n.address(), port);
+                if (existing != null && !n.replace()) {
+                    throw new CommandException("neighbour " + n.address() + " on " + n.dev() + " already exists (lladdr "
+                            + io.dataplane.tables.MacAddress.format(existing) + "); 'neigh replace' changes it");
+                }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);
             }
