@@ -3,6 +3,7 @@ package io.dataplane.control.daemon;
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.Reply;
 import io.dataplane.control.command.CommandParser;
+import io.dataplane.control.command.Completion;
 import io.dataplane.control.command.Keywords;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -29,7 +30,7 @@ public final class Dpctl {
     static final String USAGE = """
             usage: dpctl [--socket PATH] [OPTIONS] OBJECT COMMAND [ARGS...]
                    dpctl [--socket PATH] [OPTIONS] [-force] -batch FILE|-
-                   dpctl --help | --version
+                   dpctl --help | --version | --completion
 
               Sends the command to the dataplane daemon and prints the reply. Options and
               keywords may be abbreviated as in ip ('r s' is 'route show', '-br' is '-brief').
@@ -45,6 +46,8 @@ public final class Dpctl {
               -o           one line per record, continuation lines joined with '\\' as 'ip -o'
               -s, -d, -br  statistics, details, brief output (accepted as ip's options)
               --socket     the daemon's socket (default /run/dataplane/dataplane.sock)
+              --completion prints the bash completion (generated from the grammar), e.g.
+                           'dpctl --completion > /etc/bash_completion.d/dpctl'
               exit status: 0 success, 1 a command failed, 2 usage error, 3 daemon not reachable
 
             Commands:
@@ -67,6 +70,9 @@ public final class Dpctl {
             String a = args[i];
             if (words.isEmpty() && (a.equals("--help") || a.equals("-h") || a.equals("help"))) {
                 out.println(USAGE + CommandReference.text());
+                return 0;
+            } else if (words.isEmpty() && a.equals("--completion")) {
+                out.print(Completion.bash()); // bash completion, generated from the grammar's keyword tables
                 return 0;
             } else if (words.isEmpty() && (a.equals("--version") || a.equals("-V"))) {
                 out.println("dpctl " + Version.number());
