@@ -263,7 +263,7 @@ public final class CommandParser {
         int dport = -1;
         int flowlabel = -1;
         while (tokens.peek() != null) {
-            String k = tokens.next();
+            String k = Keywords.ROUTE_GET_ARGUMENTS.resolve(tokens.next());
             switch (k) {
                 case "from" -> src = address("from", "a source address");
                 case "ipproto" -> proto = ipproto();

@@ -172,14 +172,6 @@ public final class Keywords {
             .alias("metric", "metric").alias("priority", "metric").exact("preference", "metric")
             .exact("via", "via").exact("src", "src").words("realms", "from", "to", "root", "match", "exact");
 
-    /** The arguments of {@code route add|replace|change|del}: iproute_modify's, dev/via/nexthop/nhid/scope exact. */
-    public static final Context ROUTE_ARGUMENTS = context("route add")
-            .exact("src", "src").exact("via", "via").exact("from", "from")
-            .alias("metric", "metric").alias("priority", "metric").exact("preference", "metric")
-            .exact("scope", "scope").exact("onlink", "onlink").exact("nexthop", "nexthop").exact("nhid", "nhid")
-            .words("protocol", "table").exact("dev", "dev").exact("oif", "dev")
-            .exact("weight", "weight").exact("mpalgo", "mpalgo");
-
     /** The arguments of {@code ip route get}. */
     public static final Context ROUTE_GET_ARGUMENTS = context("route get")
             .words("from", "iif").exact("oif", "oif").words("ipproto", "sport", "dport", "flowlabel");
