@@ -5,6 +5,7 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.CommandParser.Request;
+import io.dataplane.control.command.GlobalOptions;
 import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Route;
@@ -334,7 +335,7 @@ public final class ControlPlane {
             effects.forEach(Runnable::run);
             return Reply.success();
         }
-        return show(req.json(), c);
+        return show(req.options(), c);
     }
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
@@ -421,26 +422,24 @@ public final class ControlPlane {
 
     // ---------------------------------------------------------------- read-only commands
 
-    private Reply show(boolean json, Command c) {
+    private Reply show(GlobalOptions options, Command c) {
+        boolean json = options.json();
         ShowOutput out = new ShowOutput(rib, forwarding);
         return switch (c) {
             case RouteShow s -> {
-                List<Route> routes;
-                if (s.prefix() == null) {
-                    routes = rib.routesSorted();
-                } else {
-                    Route r = rib.route(s.prefix());
-                    if (r == null) {
-                        throw new CommandException("no route " + s.prefix() + "; 'route show' lists them all");
-                    }
-                    routes = List.of(r);
-                }
-                yield json ? jsonReply(out.routesJson(routes)) : text(out.routesText(routes));
+                // like ip, a selector that matches nothing prints nothing and succeeds
+                List<Route> routes = rib.routes(s.selector());
+                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
                 if (s.id() == null) {
-                    objs = List.copyOf(rib.objects().values());
+                    Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
+                    // as ip: 'group' lists the groups, 'dev' the nexthops on that port
+                    objs = rib.objects().values().stream()
+                            .filter(o -> !s.groups() || o instanceof NexthopObject.GroupObject)
+                            .filter(o -> devPort == null || o instanceof NexthopObject.GatewayObject g && g.port() == devPort)
+                            .toList();
                 } else {
                     NexthopObject o = rib.objects().get(s.id());
                     if (o == null) {
@@ -448,35 +447,35 @@ public final class ControlPlane {
                     }
                     objs = List.of(o);
                 }
-                yield json ? jsonReply(out.nexthopsJson(objs)) : text(out.nexthopsText(objs));
+                yield json ? jsonReply(options, out.nexthopsJson(objs)) : text(OneLine.apply(options, out.nexthopsText(objs)));
             }
             case NeighShow s -> {
                 if (s.dev() != null) {
                     rib.portByName(s.dev());
                 }
-                yield json ? jsonReply(out.neighboursJson(s.dev())) : text(out.neighboursText(s.dev()));
+                yield json ? jsonReply(options, out.neighboursJson(s)) : text(OneLine.apply(options, out.neighboursText(s)));
             }
             case LinkShow s -> {
                 List<Rib.PortEntry> ports = s.dev() == null ? rib.ports() : List.of(rib.portByName(s.dev()));
-                yield json ? jsonReply(out.linksJson(ports)) : text(out.linksText(ports));
+                yield json ? jsonReply(options, out.linksJson(ports, options.stats())) : text(OneLine.apply(options, out.linksText(ports, options.stats(), options.brief())));
             }
             case Stats s -> {
                 var stats = out.stats(s.what());
-                yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
+                yield json ? jsonReply(options, stats) : text(ShowOutput.statsText(stats));
             }
-            case RouteGet g -> routeGet(json, g);
+            case RouteGet g -> routeGet(options, g);
             case ShowRunningConfig r -> text(RunningConfig.text(rib, configurationLines, metricsEndpoint));
             case Status st -> {
                 var m = StatusOutput.of(statusSource.get(), rib, forwarding);
-                yield json ? jsonReply(m) : text(StatusOutput.text(m));
+                yield json ? jsonReply(options, m) : text(StatusOutput.text(m));
             }
-            case NexthopBucketShow s -> bucketShow(json, s);
-            case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
+            case NexthopBucketShow s -> bucketShow(options, s);
+            case ShowHash h -> json ? jsonReply(options, ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
     }
 
-    private Reply bucketShow(boolean json, NexthopBucketShow s) {
+    private Reply bucketShow(GlobalOptions options, NexthopBucketShow s) {
         List<NexthopObject> objs = List.copyOf(rib.objects().values());
         if (s.id() != null) {
             NexthopObject o = rib.objects().get(s.id());
@@ -490,18 +489,19 @@ public final class ControlPlane {
         }
         mergeBucketActivity();
         List<ResilientOutput.Bucket> buckets = ResilientOutput.buckets(objs, s.nhid(), rib.now());
-        return json ? jsonReply(ResilientOutput.bucketsJson(buckets)) : text(ResilientOutput.bucketsText(buckets));
+        return options.json() ? jsonReply(options, ResilientOutput.bucketsJson(buckets)) : text(ResilientOutput.bucketsText(buckets));
     }
 
     private static Reply text(List<String> lines) {
         return lines.isEmpty() ? Reply.success() : Reply.output(lines);
     }
 
-    private static Reply jsonReply(Object value) {
-        return Reply.output(List.of(JsonWriter.write(value)));
+    private static Reply jsonReply(GlobalOptions options, Object value) {
+        return Reply.output(options.pretty() ? PrettyJson.lines(value) : List.of(JsonWriter.write(value)));
     }
 
-    private Reply routeGet(boolean json, RouteGet g) {
+    private Reply routeGet(GlobalOptions options, RouteGet g) {
+        boolean json = options.json();
         Route route = rib.lookup(g.dst());
         var m = new java.util.LinkedHashMap<String, Object>();
         m.put("dst", g.dst().toString());
@@ -556,10 +556,13 @@ public final class ControlPlane {
         }
         if (t.egressPort() >= 0) {
             m.put("dev", rib.portName(t.egressPort()));
+        } else if (t.nexthop() >= 0 && rib.nexthopSlot(t.nexthop()) != null) {
+            // the port the packet would leave by, even while the neighbour is unresolved (as ip prints it)
+            m.put("dev", rib.portName(rib.nexthopSlot(t.nexthop()).port()));
         }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {
-            return jsonReply(List.of(m));
+            return jsonReply(options, List.of(m));
         }
         StringBuilder sb = new StringBuilder(g.dst().toString());
         if (m.containsKey("gateway")) {

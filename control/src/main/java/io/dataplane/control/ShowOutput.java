@@ -1,6 +1,9 @@
 package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Member;
+import io.dataplane.control.command.Command.NeighShow;
+import io.dataplane.control.command.IpAddress;
+import io.dataplane.control.command.RouteSelector;
 import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.NexthopObject.GatewayObject;
 import io.dataplane.control.rib.NexthopObject.GroupObject;
@@ -60,10 +63,33 @@ final class ShowOutput {
     // ---- routes
 
     List<String> routesText(List<Route> routes) {
+        return routesText(routes, RouteSelector.ALL);
+    }
+
+    /** As ip, what the selector fixed ({@code dev}, {@code via}) is not repeated on each line. */
+    List<String> routesText(List<Route> routes, RouteSelector selected) {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
-            if (r.nhid() != 0 || r.hops().size() == 1) {
-                out.add(r.prefix() + " " + rib.describe(r));
+            if (r.forwardsNothing()) {
+                out.add(r.type() + " " + r.prefix()); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                continue;
+            }
+            if (r.nhid() != 0) {
+                // as ip: the object's gateway on the line, a group's members as nexthop lines
+                switch (rib.objects().get(r.nhid())) {
+                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected));
+                    case GroupObject g -> {
+                        out.add(r.prefix() + " nhid " + r.nhid());
+                        for (Member m : g.members()) {
+                            GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
+                            out.add("\tnexthop via " + gw.via() + " dev " + rib.portName(gw.port()) + " weight " + m.weight());
+                        }
+                    }
+                }
+                continue;
+            }
+            if (r.hops().size() == 1) {
+                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected));
                 continue;
             }
             out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
@@ -74,18 +100,48 @@ final class ShowOutput {
         return out;
     }
 
+    private String gateway(IpAddress via, int port, RouteSelector selected) {
+        return (selected.via() == null ? " via " + via : "") + (selected.dev() == null ? " dev " + rib.portName(port) : "");
+    }
+
     List<Object> routesJson(List<Route> routes) {
         List<Object> out = new ArrayList<>();
         for (Route r : routes) {
             Map<String, Object> m = new LinkedHashMap<>();
+            if (r.forwardsNothing()) {
+                m.put("type", r.type());
+            }
             m.put("dst", r.prefix().toString());
-            if (r.nhid() != 0) {
+            if (r.forwardsNothing()) {
+                // nothing to point at
+            } else if (r.nhid() != 0) {
                 m.put("nhid", r.nhid());
+                switch (rib.objects().get(r.nhid())) {
+                    case GatewayObject g -> {
+                        m.put("gateway", g.via().toString());
+                        m.put("dev", rib.portName(g.port()));
+                    }
+                    case GroupObject g -> {
+                        m.put("flags", List.of()); // ip's order: flags before the expanded nexthops
+                        List<Object> hops = new ArrayList<>();
+                        for (Member mem : g.members()) {
+                            GatewayObject gw = (GatewayObject) rib.objects().get(mem.id());
+                            Map<String, Object> hm = new LinkedHashMap<>();
+                            hm.put("gateway", gw.via().toString());
+                            hm.put("dev", rib.portName(gw.port()));
+                            hm.put("weight", mem.weight());
+                            hm.put("flags", List.of());
+                            hops.add(hm);
+                        }
+                        m.put("nexthops", hops);
+                    }
+                }
             } else if (r.hops().size() == 1) {
                 m.put("gateway", r.hops().get(0).via().toString());
                 m.put("dev", rib.portName(r.hops().get(0).port()));
             } else {
                 m.put("mpalgo", r.mpalgo().keyword());
+                m.put("flags", List.of()); // ip's order: flags before the nexthops
                 List<Object> hops = new ArrayList<>();
                 for (RouteHop h : r.hops()) {
                     Map<String, Object> hm = new LinkedHashMap<>();
@@ -195,24 +251,44 @@ final class ShowOutput {
     // ---- neighbours
 
     List<String> neighboursText(String dev) {
+        return neighboursText(new NeighShow(dev));
+    }
+
+    /** The neighbours {@code show} picks: by port, address and family, as {@code ip neigh show}. */
+    private boolean picks(NeighShow show, Rib.Neighbour n) {
+        return (show.dev() == null || show.dev().equals(rib.portName(n.port())))
+                && (show.address() == null || show.address().equals(n.address()))
+                && (show.family() == 0 || (show.family() == 6) == n.address().v6());
+    }
+
+    List<String> neighboursText(NeighShow show) {
+        String dev = show.dev();
         List<String> out = new ArrayList<>();
         for (Rib.Neighbour n : rib.neighbours()) {
             String port = rib.portName(n.port());
-            if (dev == null || dev.equals(port)) {
-                out.add(n.address() + " dev " + port + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
+            if (picks(show, n)) {
+                // as ip: filtered by dev, the dev is not repeated on each line
+                out.add(n.address() + (dev == null ? " dev " + port : "") + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
             }
         }
         return out;
     }
 
     List<Object> neighboursJson(String dev) {
+        return neighboursJson(new NeighShow(dev));
+    }
+
+    List<Object> neighboursJson(NeighShow show) {
+        String dev = show.dev();
         List<Object> out = new ArrayList<>();
         for (Rib.Neighbour n : rib.neighbours()) {
             String port = rib.portName(n.port());
-            if (dev == null || dev.equals(port)) {
+            if (picks(show, n)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("dst", n.address().toString());
-                m.put("dev", port);
+                if (dev == null) {
+                    m.put("dev", port);
+                }
                 m.put("lladdr", MacAddress.format(n.mac()));
                 m.put("state", List.of("PERMANENT"));
                 out.add(m);
@@ -223,40 +299,64 @@ final class ShowOutput {
 
     // ---- links and stats
 
-    List<String> linksText(List<PortEntry> ports) {
+    /**
+     * {@code link show}; with {@code -s} ({@code stats} &gt; 0) ip's RX/TX table, then our own
+     * counters on one {@code counters} line; {@code -br} one line per port as {@code ip -br link}.
+     */
+    List<String> linksText(List<PortEntry> ports, int stats, boolean brief) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
+            if (brief) {
+                out.add(String.format("%-16s %-14s %s <%s>", p.name(), p.up() ? "UP" : "DOWN", MacAddress.format(p.mac()), p.up() ? "UP" : "DOWN"));
+                continue;
+            }
             StringBuilder line = new StringBuilder(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
             p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
             out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
-            if (forwarding != null) {
-                StringBuilder sb = new StringBuilder("    ");
-                forwarding.portCounters(p.index()).forEach((k, v) -> sb.append(k).append(' ').append(v).append(' '));
-                out.add(sb.toString().stripTrailing());
+            if (forwarding != null && stats > 0) {
+                Map<String, Long> c = forwarding.portCounters(p.index());
+                Map<String, Map<String, Long>> s64 = LinkStats.stats64(c);
+                out.add("    RX:  bytes packets errors dropped  missed   mcast");
+                out.add("    " + LinkStats.row(s64.get("rx").values()));
+                out.add("    TX:  bytes packets errors dropped carrier collsns");
+                out.add("    " + LinkStats.row(s64.get("tx").values()));
+                StringBuilder sb = new StringBuilder("    counters");
+                c.forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v));
+                out.add(sb.toString());
             }
         }
         return out;
     }
 
-    List<Object> linksJson(List<PortEntry> ports) {
+    /** {@code -j link show}: ip's keys; with {@code -s} ip's {@code stats64}; our own counters always, under {@code counters}. */
+    List<Object> linksJson(List<PortEntry> ports, int stats) {
         List<Object> out = new ArrayList<>();
         for (PortEntry p : ports) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("ifindex", p.index());
-            m.put("ifname", p.name());
-            m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
-            m.put("mtu", p.mtu());
-            m.put("operstate", p.up() ? "UP" : "DOWN");
-            m.put("link_type", "ether");
-            m.put("address", MacAddress.format(p.mac()));
-            m.putAll(p.details());
+            Map<String, Object> m = linkJson(p);
             if (forwarding != null) {
-                m.put("stats64", new LinkedHashMap<>(forwarding.portCounters(p.index())));
+                Map<String, Long> c = forwarding.portCounters(p.index());
+                if (stats > 0) {
+                    m.put("stats64", LinkStats.stats64(c));
+                }
+                m.put("counters", new LinkedHashMap<>(c));
             }
             out.add(m);
         }
         return out;
+    }
+
+    private Map<String, Object> linkJson(PortEntry p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ifindex", p.index());
+        m.put("ifname", p.name());
+        m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+        m.put("mtu", p.mtu());
+        m.put("operstate", p.up() ? "UP" : "DOWN");
+        m.put("link_type", "ether");
+        m.put("address", MacAddress.format(p.mac()));
+        m.putAll(p.details());
+        return m;
     }
 
     /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters, worker errors. */

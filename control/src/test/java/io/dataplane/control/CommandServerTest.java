@@ -66,7 +66,7 @@ class CommandServerTest {
             pool.shutdownNow();
         }
         try (var c = h.client()) {
-            assertEquals(3 + n * 20 + 1 + 2, c.call("route show").size()); // + "." and the two multipath hop lines
+            assertEquals(3 + n * 20 + 1 + 2 + 2, c.call("route show").size()); // + "." and the two multipath hop lines, + the nhid group's two (expanded as ip does)
         }
     }
 

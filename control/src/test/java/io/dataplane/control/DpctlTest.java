@@ -64,7 +64,9 @@ class DpctlTest {
                 "route add 10.61.0.0/16 via 192.0.2.1 dev p7", "route add 10.62.0.0/16 via 192.0.2.1 dev p1"));
         assertEquals(1, dpctl("-batch", f.toString()));
         assertTrue(err().startsWith("dpctl: " + f + ":4: unknown device 'p7'"), err());
-        assertEquals(1, dpctl("route", "show", "10.60.0.0/16"), "line 2 was not applied either");
+        out.reset();
+        assertEquals(0, dpctl("route", "show", "10.60.0.0/16"), "a selector that matches nothing succeeds, as in ip");
+        assertEquals("", out(), "line 2 was not applied either");
         Files.write(f, List.of("route add 10.60.0.0/16 via 192.0.2.1 dev p1", "route add 10.62.0.0/16 via 192.0.2.1 dev p1"));
         err.reset();
         assertEquals(0, dpctl("-batch", f.toString()), err());
@@ -105,7 +107,32 @@ class DpctlTest {
         Files.write(f, List.of("batch begin", "route add 10.64.0.0/16 via 192.0.2.1 dev p1"));
         assertEquals(1, dpctl("-batch", f.toString()));
         assertTrue(err().contains(f + ":1: 'batch begin' is never followed by 'batch commit'"), err());
-        assertEquals(1, dpctl("route", "show", "10.64.0.0/16"));
+        out.reset();
+        assertEquals(0, dpctl("route", "show", "10.64.0.0/16"));
+        assertEquals("", out(), "nothing of the open batch was applied");
+        Files.delete(f);
+    }
+
+    @Test
+    void forceBatchGoesOnAfterABadLineAndReportsEveryOne() throws Exception {
+        Path f = Files.createTempFile(h.dir, "force", ".batch");
+        Files.write(f, List.of("route add 10.70.0.0/16 via 192.0.2.1 dev p1", "route add 10.71.0.0/16 via 192.0.2.1 dev p7",
+                "route add 10.72.0.0/16 via 192.0.2.1 dev p1", "route frobnicate"));
+        assertEquals(1, dpctl("-force", "-batch", f.toString()));
+        assertTrue(err().contains(f + ":2: unknown device 'p7'"), err());
+        assertTrue(err().contains(f + ":4: unexpected 'frobnicate'"), err());
+        assertEquals(0, dpctl("route", "show", "root", "10.70.0.0/15"));
+        assertEquals("10.70.0.0/16 via 192.0.2.1 dev p1\n", out(), "lines 1 and 3 were applied on their own");
+        Files.delete(f);
+    }
+
+    @Test
+    void optionsBeforeBatchApplyToEveryLineAndAreAbbreviatedAsIpDoes() throws Exception {
+        Path f = Files.createTempFile(h.dir, "json", ".batch");
+        Files.write(f, List.of("r a 10.73.0.0/16 via 192.0.2.1 dev p1", "r s 10.73.0.0/16"));
+        assertEquals(0, dpctl("-j", "-b", f.toString()), err());
+        assertEquals("[{\"dst\":\"10.73.0.0/16\",\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"flags\":[]}]\n", out());
+        assertEquals(2, dpctl("-force", "route", "show"), "-force without -batch is a usage error");
         Files.delete(f);
     }
 }

@@ -111,7 +111,7 @@ class MalformedCommandTest {
                 Arguments.of("batch commit", "no batch is open"),
                 Arguments.of("batch abort", "no batch is open"),
                 Arguments.of("batch sideways", "'begin', 'commit' or 'abort'"),
-                Arguments.of("rout add 10.9.0.0/24 via 192.0.2.1 dev p1", "expected an object"),
+                Arguments.of("routes add 10.9.0.0/24 via 192.0.2.1 dev p1", "expected an object"),
                 Arguments.of("-x route show", "expected an option (-j)"),
                 Arguments.of("route add 10.9.0.0/24 via 192.0.2.1 dev name-that-is-far-too-long", "bad port name"));
     }

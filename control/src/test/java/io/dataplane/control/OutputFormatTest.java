@@ -25,6 +25,8 @@ class OutputFormatTest {
     void routeShowTextListsGatewaysNexthopObjectsAndMultipathLikeIpRoute() {
         assertEquals(List.of(
                 "10.0.0.0/24 nhid 10",
+                "\tnexthop via 192.0.2.1 dev p1 weight 1",
+                "\tnexthop via 192.0.2.2 dev p2 weight 3",
                 "10.1.0.0/16 via 192.0.2.1 dev p1",
                 "2001:db8:1::/48 mpalgo l3",
                 "\tnexthop via 2001:db8::1 dev p1 weight 1",
@@ -34,11 +36,12 @@ class OutputFormatTest {
 
     @Test
     void routeShowJsonUsesIpJsonKeys() {
-        assertEquals("[{\"dst\":\"10.0.0.0/24\",\"nhid\":10,\"flags\":[]},"
+        assertEquals("[{\"dst\":\"10.0.0.0/24\",\"nhid\":10,\"flags\":[],\"nexthops\":["
+                + "{\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"weight\":1,\"flags\":[]},{\"gateway\":\"192.0.2.2\",\"dev\":\"p2\",\"weight\":3,\"flags\":[]}]},"
                 + "{\"dst\":\"10.1.0.0/16\",\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"flags\":[]},"
-                + "{\"dst\":\"2001:db8:1::/48\",\"mpalgo\":\"l3\",\"nexthops\":["
+                + "{\"dst\":\"2001:db8:1::/48\",\"mpalgo\":\"l3\",\"flags\":[],\"nexthops\":["
                 + "{\"gateway\":\"2001:db8::1\",\"dev\":\"p1\",\"weight\":1,\"flags\":[]},"
-                + "{\"gateway\":\"2001:db8::2\",\"dev\":\"p2\",\"weight\":2,\"flags\":[]}],\"flags\":[]}]", json("-j route show"));
+                + "{\"gateway\":\"2001:db8::2\",\"dev\":\"p2\",\"weight\":2,\"flags\":[]}]}]", json("-j route show"));
     }
 
     @Test
@@ -71,7 +74,7 @@ class OutputFormatTest {
                 "192.0.2.1 dev p1 lladdr 02:00:00:00:01:01 PERMANENT",
                 "2001:db8::1 dev p1 lladdr 02:00:00:00:01:06 PERMANENT",
                 "192.0.2.2 dev p2 lladdr 02:00:00:00:02:02 PERMANENT"), f.out("neigh show"));
-        assertEquals("[{\"dst\":\"192.0.2.2\",\"dev\":\"p2\",\"lladdr\":\"02:00:00:00:02:02\",\"state\":[\"PERMANENT\"]}]",
+        assertEquals("[{\"dst\":\"192.0.2.2\",\"lladdr\":\"02:00:00:00:02:02\",\"state\":[\"PERMANENT\"]}]",
                 json("-j neigh show dev p2"));
     }
 

@@ -78,13 +78,25 @@ public final class IcmpErrors {
     /** ICMPv6 Time Exceeded (hop limit exceeded in transit). */
     public static int timeExceeded6(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
             long sourceHi, long sourceLo) {
-        return build6(mem, frame, l2Len, frameLen, firstUsable, sourceHi, sourceLo, Icmp.V6_TIME_EXCEEDED, 0);
+        return build6(mem, frame, l2Len, frameLen, firstUsable, sourceHi, sourceLo, Icmp.V6_TIME_EXCEEDED, 0, 0);
+    }
+
+    /** ICMPv4 Destination Unreachable with {@code code} (host unreachable, administratively prohibited). */
+    public static int destinationUnreachable4(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
+            int source, int code) {
+        return build4(mem, frame, l2Len, frameLen, firstUsable, source, Icmp.V4_DEST_UNREACH, code, 0);
+    }
+
+    /** ICMPv6 Destination Unreachable with {@code code} (no route, administratively prohibited). */
+    public static int destinationUnreachable6(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
+            long sourceHi, long sourceLo, int code) {
+        return build6(mem, frame, l2Len, frameLen, firstUsable, sourceHi, sourceLo, Icmp.V6_DEST_UNREACH, code, 0);
     }
 
     /** ICMPv6 Packet Too Big with the egress MTU (RFC 4443 3.2). */
     public static int packetTooBig6(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
             long sourceHi, long sourceLo, int mtu) {
-        return build6(mem, frame, l2Len, frameLen, firstUsable, sourceHi, sourceLo, Icmp.V6_PACKET_TOO_BIG, mtu);
+        return build6(mem, frame, l2Len, frameLen, firstUsable, sourceHi, sourceLo, Icmp.V6_PACKET_TOO_BIG, 0, mtu);
     }
 
     private static int build4(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable, int source,
@@ -126,7 +138,7 @@ public final class IcmpErrors {
     }
 
     private static int build6(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable, long sourceHi,
-            long sourceLo, int type, int rest) {
+            long sourceLo, int type, int code, int rest) {
         long ip = frame + l2Len;
         if (frameLen < l2Len + IPV6_HLEN) {
             return MALFORMED;
@@ -160,7 +172,7 @@ public final class IcmpErrors {
         int icmpLen = ICMP_HLEN + quoted;
         Ipv6.write(mem, nip, icmpLen, IpProtocol.ICMPV6, ERROR_TTL, 0, sourceHi, sourceLo, srcHi, srcLo);
         long icmp = nip + IPV6_HLEN;
-        Icmp.write(mem, icmp, type, 0, rest);
+        Icmp.write(mem, icmp, type, code, rest);
         // Pseudo-header: source, destination, upper-layer length, next header.
         long pseudo = Checksum.sum(mem, nip + Ipv6.SOURCE, 32, 0) + icmpLen + IpProtocol.ICMPV6;
         Icmp.checksum(mem, icmp, icmpLen, pseudo);

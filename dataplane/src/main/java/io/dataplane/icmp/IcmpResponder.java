@@ -3,14 +3,16 @@ package io.dataplane.icmp;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
+import io.dataplane.tables.packet.Icmp;
 import io.dataplane.tables.packet.Ipv4;
 import io.dataplane.tables.packet.Ipv6;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A worker's ICMP error generator: for a frame the pipeline dropped as TTL_EXPIRED or
- * MTU_EXCEEDED it builds Time Exceeded, Fragmentation Needed (IPv4 with DF) or Packet Too Big
- * (IPv6) in place ({@link IcmpErrors}), rate-limits it ({@link IcmpRateLimiter}) and sends it back
+ * A worker's ICMP error generator: for a frame the pipeline dropped as TTL_EXPIRED,
+ * MTU_EXCEEDED, UNREACHABLE or PROHIBITED it builds Time Exceeded, Fragmentation Needed (IPv4
+ * with DF), Packet Too Big (IPv6) or Destination Unreachable (the kernel's codes for
+ * {@code unreachable} and {@code prohibit} routes) in place ({@link IcmpErrors}), rate-limits it ({@link IcmpRateLimiter}) and sends it back
  * out of the ingress port, from the router's address on that port. It reads the frame's headers
  * where the pipeline found them (the batch's {@code l3} and {@code ipVersion} columns). One per
  * worker; hot path.
@@ -18,6 +20,8 @@ import java.lang.foreign.MemorySegment;
 public final class IcmpResponder {
     private static final int TTL_EXPIRED = Verdict.TTL_EXPIRED.code;
     private static final int MTU_EXCEEDED = Verdict.MTU_EXCEEDED.code;
+    private static final int UNREACHABLE = Verdict.UNREACHABLE.code;
+    private static final int PROHIBITED = Verdict.PROHIBITED.code;
 
     private final IcmpRateLimiter limiter;
     private final int[] source4;
@@ -41,7 +45,7 @@ public final class IcmpResponder {
 
     /** Whether {@code verdict} is one this responder answers. */
     public static boolean answers(int verdict) {
-        return verdict == TTL_EXPIRED || verdict == MTU_EXCEEDED;
+        return verdict == TTL_EXPIRED || verdict == MTU_EXCEEDED || verdict == UNREACHABLE || verdict == PROHIBITED;
     }
 
     /**
@@ -63,6 +67,7 @@ public final class IcmpResponder {
         int l2 = (int) (ip - data);
         long first = in.headroomStart(batch.handle[i], data);
         boolean pmtu = verdict == MTU_EXCEEDED;
+        boolean unreachable = verdict == UNREACHABLE || verdict == PROHIBITED;
         int len;
         long start;
         int peer;
@@ -72,11 +77,15 @@ public final class IcmpResponder {
             }
             peer = Ipv4.source(m, ip);
             len = pmtu ? IcmpErrors.fragmentationNeeded4(m, data, l2, length, first, source4[port], egressMtu)
+                    : unreachable ? IcmpErrors.destinationUnreachable4(m, data, l2, length, first, source4[port],
+                            verdict == PROHIBITED ? Icmp.V4_ADMIN_PROHIBITED : Icmp.V4_HOST_UNREACH)
                     : IcmpErrors.timeExceeded4(m, data, l2, length, first, source4[port]);
             start = IcmpErrors.start4(data);
         } else if (version == 6 && (source6Hi[port] | source6Lo[port]) != 0 && length >= l2 + Ipv6.HEADER) {
             peer = Long.hashCode(Ipv6.sourceHi(m, ip) ^ Ipv6.sourceLo(m, ip));
             len = pmtu ? IcmpErrors.packetTooBig6(m, data, l2, length, first, source6Hi[port], source6Lo[port], egressMtu)
+                    : unreachable ? IcmpErrors.destinationUnreachable6(m, data, l2, length, first, source6Hi[port], source6Lo[port],
+                            verdict == PROHIBITED ? Icmp.V6_ADMIN_PROHIBITED : Icmp.V6_NO_ROUTE)
                     : IcmpErrors.timeExceeded6(m, data, l2, length, first, source6Hi[port], source6Lo[port]);
             start = IcmpErrors.start6(data);
         } else {

@@ -47,6 +47,9 @@ public final class Pipeline {
     private static final int NO_EGRESS_PORT = Verdict.NO_EGRESS_PORT.code;
     private static final int NOT_ROUTED = Verdict.NOT_ROUTED.code;
     private static final int NEEDS_FRAGMENTATION = Verdict.NEEDS_FRAGMENTATION.code;
+    private static final int BLACKHOLE = Verdict.BLACKHOLE.code;
+    private static final int UNREACHABLE = Verdict.UNREACHABLE.code;
+    private static final int PROHIBITED = Verdict.PROHIBITED.code;
 
     private static final int PER_PACKET = MultipathAlgorithm.PER_PACKET.ordinal();
     private static final int NONE = PacketBatch.NONE;
@@ -212,6 +215,9 @@ public final class Pipeline {
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
+        if (RouteTarget.isType(t)) {
+            return typeVerdict(t);
+        }
         int nh = t;
         b.algorithm[i] = NONE;
         b.hash[i] = NONE;
@@ -274,6 +280,9 @@ public final class Pipeline {
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
+        if (RouteTarget.isType(t)) {
+            return typeVerdict(t);
+        }
         b.algorithm[i] = NONE;
         b.hash[i] = NONE;
         int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total, b, i) : t;
@@ -282,6 +291,13 @@ public final class Pipeline {
         }
         b.nexthop[i] = nh;
         return toPort(s.nexthops, nh, total, false); // routers never fragment IPv6: Packet Too Big
+    }
+
+    /** The verdict of a route type (blackhole, unreachable, prohibit; throw ends the lookup with no route). */
+    private static int typeVerdict(int target) {
+        return target == RouteTarget.BLACKHOLE ? BLACKHOLE
+                : target == RouteTarget.UNREACHABLE ? UNREACHABLE
+                : target == RouteTarget.PROHIBIT ? PROHIBITED : NO_ROUTE;
     }
 
     /** The group member's nexthop slot for an IPv6 packet, or a negative verdict. */

@@ -49,7 +49,13 @@ public enum Verdict {
      * ({@code needs_fragmentation}, the kernel's FragFails) only when it could not be sent whole
      * (no free frame for a fragment, TX ring full, an MTU too small for 8 bytes of data).
      */
-    NEEDS_FRAGMENTATION(-16);
+    NEEDS_FRAGMENTATION(-16),
+    /** The route is a {@code blackhole}: dropped without an ICMP error, as the kernel does. */
+    BLACKHOLE(-17),
+    /** The route is {@code unreachable}: dropped with ICMP host unreachable (IPv6: no route to destination). */
+    UNREACHABLE(-18),
+    /** The route is {@code prohibit}: dropped with ICMP administratively prohibited (code 13; IPv6 code 1). */
+    PROHIBITED(-19);
 
     /** Number of distinct drop codes; code {@code c} counts at index {@code -c - 1}. */
     public static final int COUNT = values().length;

@@ -192,4 +192,28 @@ class IcmpErrorsTest {
         echo[54] = (byte) 128;
         assertEquals(14 + 48 + 80, IcmpErrors.timeExceeded6(umemWith(echo), FRAME, 14, echo.length, 0, 1, 1));
     }
+
+    @Test
+    void destinationUnreachableCarriesTheKernelsCodeForUnreachableAndProhibitRoutes() {
+        byte[] orig = ipv4("192.0.2.10", "198.51.100.7", 64, 17, 0x4000, 100, false);
+        for (int code : new int[] {1, 13}) {
+            MemorySegment m = umemWith(orig);
+            int len = IcmpErrors.destinationUnreachable4(m, FRAME, 14, orig.length, 0, 0x0a000001, code);
+            assertEquals(14 + 20 + 8 + 120, len);
+            byte[] e = bytes(m, IcmpErrors.start4(FRAME), len);
+            assertEquals(3, e[34], "Destination Unreachable");
+            assertEquals(code, e[35], "host unreachable (1) or administratively prohibited (13), as the kernel's");
+            assertEquals(0, checksum(e, 34, 8 + 120, 0), "ICMP checksum verifies");
+            assertArrayEquals(addr("192.0.2.10"), Arrays.copyOfRange(e, 30, 34), "to the packet's source");
+        }
+        byte[] orig6 = ipv6("2001:db8::10", "fc00::1", 17, 40);
+        for (int code : new int[] {0, 1}) {
+            MemorySegment m = umemWith(orig6);
+            int len = IcmpErrors.destinationUnreachable6(m, FRAME, 14, orig6.length, 0, 1, 1, code);
+            assertEquals(14 + 48 + 80, len);
+            byte[] e = bytes(m, IcmpErrors.start6(FRAME), len);
+            assertEquals(1, e[54], "ICMPv6 Destination Unreachable");
+            assertEquals(code, e[55], "no route (0) or administratively prohibited (1)");
+        }
+    }
 }

@@ -114,6 +114,9 @@ public final class Change {
         if (target == RouteTarget.NONE) {
             throw new IllegalArgumentException("a route needs a nexthop or group target");
         }
+        if (RouteTarget.isType(target)) {
+            return target; // blackhole, unreachable, prohibit, throw: no slot behind them
+        }
         int limit = RouteTarget.isGroup(target) ? forwarding.limits().groups() : forwarding.limits().nexthops();
         slot(RouteTarget.isGroup(target) ? "group" : "nexthop", RouteTarget.index(target), limit);
         return target;

@@ -128,7 +128,7 @@ public final class Fib implements AutoCloseable {
     }
 
     private void count(int target, int delta) {
-        if (target == RouteTarget.NONE) {
+        if (target == RouteTarget.NONE || RouteTarget.isType(target)) {
             return;
         }
         int[] refs = RouteTarget.isGroup(target) ? groupRoutes : nexthopRoutes;
@@ -183,7 +183,7 @@ public final class Fib implements AutoCloseable {
             if (op.target() == RouteTarget.NONE && old == RouteTarget.NONE) {
                 throw new IllegalArgumentException("route " + op.key() + " does not exist");
             }
-            if (op.target() != RouteTarget.NONE) {
+            if (op.target() != RouteTarget.NONE && !RouteTarget.isType(op.target())) {
                 int idx = RouteTarget.index(op.target());
                 boolean group = RouteTarget.isGroup(op.target());
                 boolean existsAfter = group

@@ -12,7 +12,7 @@ package io.dataplane.tables;
 public record FibLimits(int nexthops, int groups, int lpm4Tbl8Groups, int lpm6Groups, int workers) {
     public FibLimits {
         check("nexthops", nexthops, 1, RouteTarget.MAX_INDEX + 1);
-        check("groups", groups, 1, RouteTarget.MAX_INDEX + 1);
+        check("groups", groups, 1, RouteTarget.MAX_GROUP_INDEX + 1);
         check("lpm4Tbl8Groups", lpm4Tbl8Groups, 1, 1 << 24);
         check("lpm6Groups", lpm6Groups, 1, 1 << 24);
         check("workers", workers, 1, 1024);

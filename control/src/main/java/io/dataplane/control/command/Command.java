@@ -37,7 +37,18 @@ public sealed interface Command {
     record NexthopRef(int id) implements RouteSpec {
     }
 
-    record RouteSet(Op op, Prefix prefix, RouteSpec spec) implements Command {
+    /** A route type that forwards nothing: {@code blackhole}, {@code unreachable}, {@code prohibit} or {@code throw}. */
+    record RouteType(String type) implements RouteSpec {
+        /** The types, as ip names them. */
+        public static final java.util.List<String> NAMES = java.util.List.of("blackhole", "unreachable", "prohibit", "throw");
+    }
+
+    /** {@code route add|replace|change}; {@code mustExist} for change, which fails when there is no such route. */
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist) implements Command {
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec) {
+            this(op, prefix, spec, false);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -52,7 +63,16 @@ public sealed interface Command {
         }
     }
 
-    record RouteShow(Prefix prefix) implements Command {
+    /** {@code route show [SELECTORS]}. */
+    record RouteShow(RouteSelector selector) implements Command {
+    }
+
+    /** {@code route flush SELECTORS}: deletes every route the selector picks, as one change. */
+    record RouteFlush(RouteSelector selector) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
     }
 
     /** {@code route get}: a packet description; -1 means "not given" for the numeric fields. */
@@ -86,14 +106,23 @@ public sealed interface Command {
         }
     }
 
-    record NexthopShow(Integer id) implements Command {
+    /** {@code nexthop show [id ID | group | dev PORT]}. */
+    record NexthopShow(Integer id, boolean groups, String dev) implements Command {
+        public NexthopShow(Integer id) {
+            this(id, false, null);
+        }
     }
 
     /** {@code nexthop bucket show [id ID] [nhid ID]}: null when not given. */
     record NexthopBucketShow(Integer id, Integer nhid) implements Command {
     }
 
-    record NeighAdd(IpAddress address, long mac, String dev) implements Command {
+    /** {@code neigh add} (fails over an existing entry, as ip's NLM_F_EXCL) or, with {@code replace}, {@code neigh replace|change}. */
+    record NeighAdd(IpAddress address, long mac, String dev, boolean replace) implements Command {
+        public NeighAdd(IpAddress address, long mac, String dev) {
+            this(address, mac, dev, false);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -107,7 +136,11 @@ public sealed interface Command {
         }
     }
 
-    record NeighShow(String dev) implements Command {
+    /** {@code neigh show [[to] ADDR] [dev PORT]}, under -4/-6 one family ({@code family} 0, 4 or 6). */
+    record NeighShow(String dev, IpAddress address, int family) implements Command {
+        public NeighShow(String dev) {
+            this(dev, null, 0);
+        }
     }
 
     record LinkShow(String dev) implements Command {

@@ -22,20 +22,20 @@ public final class CommandParser {
     public static final String GRAMMAR = String.join("\n",
             "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
             "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
-            "route add|replace PREFIX nhid ID",
+            "route add|replace PREFIX nhid ID   ('route change ...' as replace, but only an existing route)",
             "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
-            "route show [PREFIX]",
+            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [table main]   (flush needs a selector)",
             "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
             "nexthop add|replace id ID via ADDR dev PORT",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
             "nexthop add|replace id ID group ID[,WEIGHT]/... type resilient buckets 1..65535 [idle_timer S] [unbalanced_timer S] [mpalgo l3|l4]",
             "   (defaults idle_timer 120, unbalanced_timer 0 = never force; on replace buckets cannot change and timers not given are kept)",
             "nexthop del id ID",
-            "nexthop show [id ID]",
+            "nexthop show [id ID | group | dev PORT]",
             "nexthop bucket show [id ID] [nhid ID]",
-            "neigh add ADDR lladdr MAC dev PORT",
+            "neigh add|replace ADDR lladdr MAC dev PORT   (add fails over an existing entry; replace changes it)",
             "neigh del ADDR dev PORT",
-            "neigh show [dev PORT]",
+            "neigh show [[to] ADDR] [dev PORT]",
             "link show [dev PORT]",
             "link set dev PORT up|down",
             "set hash-seed 0..4294967295   (in kernel mode: net.ipv4.fib_multipath_hash_seed)",
@@ -48,14 +48,22 @@ public final class CommandParser {
             "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
             "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
-            "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
-            "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
+            "Options before the object, as ip's: -j (JSON shaped like 'ip -j'), -p (pretty JSON), -4|-6, -o (one line per record), -s, -d, -br.",
+            "Every keyword and option may be abbreviated as in ip, with ip's precedence: 'r s' is 'route show', 'n' is neigh, '-b' is -batch.",
+            "PREFIX is ADDR[/LEN] or 'default' (0.0.0.0/0, or ::/0 with -6 or an IPv6 gateway); ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
 
-    /** A parsed line: the command and whether JSON output was asked for ({@code -j}). */
-    public record Request(boolean json, Command command) {
+    /** A parsed line: the command and the global options it came with ({@code -j}, {@code -4}, ...). */
+    public record Request(GlobalOptions options, Command command) {
+        /** Whether JSON output was asked for ({@code -j}). */
+        public boolean json() {
+            return options.json();
+        }
     }
 
+    private static final String OBJECT_LIST = "route, nexthop, neigh, link, set, show, stats, status, batch, metrics";
+
     private final Tokens tokens;
+    private int family; // -4 / -6 from the options: 0 when none was given
 
     private CommandParser(String line) {
         tokens = new Tokens(line);
@@ -72,20 +80,15 @@ public final class CommandParser {
     }
 
     private Request request() {
-        boolean json = false;
-        while (tokens.peek() != null && tokens.peek().startsWith("-")) {
-            String opt = tokens.next();
-            switch (opt) {
-                case "-j", "-json" -> json = true;
-                default -> throw tokens.error(opt, "an option (-j) or an object (route, nexthop, neigh, link, set, show, stats, batch)");
-            }
-        }
-        String object = tokens.expect("an object: route, nexthop, neigh, link, set, show, stats, batch");
+        GlobalOptions options = GlobalOptionsGrammar.parse(tokens);
+        family = options.family();
+        String typed = tokens.expect("an object: route, nexthop, neigh, link, set, show, stats, batch");
+        String object = Keywords.OBJECTS.resolve(typed);
         Command c = switch (object) {
-            case "route", "r", "ro" -> route();
-            case "nexthop", "nh" -> nexthop();
-            case "neigh", "neighbor", "neighbour", "n" -> neigh();
-            case "link", "l" -> link();
+            case "route" -> route();
+            case "nexthop" -> nexthop();
+            case "neigh" -> neigh();
+            case "link" -> link();
             case "set" -> set();
             case "show" -> show();
             case "stats" -> stats();
@@ -95,30 +98,93 @@ public final class CommandParser {
                 tokens.end();
                 yield new Status();
             }
-            default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, status, batch, metrics");
+            default -> throw Keywords.IP_ONLY_OBJECTS.contains(object)
+                    ? new CommandException("'" + typed + "' is ip's '" + object + "' object, which dpctl does not have; its objects are " + OBJECT_LIST)
+                    : tokens.error(typed, "an object: " + OBJECT_LIST);
         };
-        return new Request(json, c);
+        return new Request(options, c);
     }
 
     // ---- route ----
 
     private Command route() {
-        String verb = tokens.peek() == null ? "show" : tokens.next();
+        String typed = tokens.peek() == null ? "show" : tokens.next();
+        String verb = Keywords.ROUTE_VERBS.resolve(typed);
         return switch (verb) {
-            case "add" -> new RouteSet(Op.ADD, prefix(), routeSpec(true));
-            case "replace", "change" -> new RouteSet(Op.REPLACE, prefix(), routeSpec(true));
-            case "del", "delete" -> {
+            case "add" -> routeSet(Op.ADD, false);
+            case "replace" -> routeSet(Op.REPLACE, false);
+            case "change" -> routeSet(Op.REPLACE, true);
+            case "del" -> {
+                RouteType type = routeType();
                 Prefix p = prefix();
-                yield new RouteDel(p, tokens.peek() == null ? null : routeSpec(false));
+                RouteSpec spec = type != null ? type : tokens.peek() == null ? null : routeSpec(false);
+                if (type != null) {
+                    tokens.end();
+                }
+                yield new RouteDel(inFamilyOf(p, spec), spec);
             }
-            case "show", "list", "ls", "lst" -> {
-                Prefix p = tokens.peek() == null ? null : prefix();
-                tokens.end();
-                yield new RouteShow(p);
+            case "show" -> new RouteShow(RouteSelectorGrammar.parse(tokens, family));
+            case "flush" -> {
+                RouteSelector s = RouteSelectorGrammar.parse(tokens, family);
+                if (s.equals(RouteSelector.ALL)) {
+                    // ip refuses this too ("Flush requires arguments."): one typo away from an empty router
+                    throw new CommandException("'route flush' needs a selector (a prefix, root/match, dev, via, proto, table main or -4/-6): it would remove every route");
+                }
+                yield new RouteFlush(s);
             }
             case "get" -> routeGet();
-            default -> throw tokens.error(verb, "a route command: add, replace, del, show or get");
+            case "prepend", "append" -> throw new CommandException("'route " + verb + "' adds a second route for the same prefix in the kernel; "
+                    + "dpctl keeps one route per prefix: give all its gateways at once with 'route replace PREFIX nexthop via ... nexthop via ...' "
+                    + "or use a nexthop group ('nexthop replace id N group ...')");
+            default -> throw tokens.error(typed, "a route command: add, change, replace, del, show, flush or get");
         };
+    }
+
+    /** {@code route add|replace|change}: {@code change} must find the route (iproute2's NLM_F_REPLACE without NLM_F_CREATE). */
+    private Command routeSet(Op op, boolean mustExist) {
+        RouteType type = routeType();
+        Prefix p = prefix();
+        RouteSpec spec = type != null ? type : routeSpec(true);
+        if (type != null) {
+            tokens.end();
+        }
+        return new RouteSet(op, inFamilyOf(p, spec), spec, mustExist);
+    }
+
+    /**
+     * ip's {@code TYPE} before the prefix ({@code route add blackhole 10.0.0.0/8}): a type that
+     * forwards nothing, null for none or {@code unicast}.
+     */
+    private RouteType routeType() {
+        String t = tokens.peek();
+        if (t == null) {
+            return null;
+        }
+        if (t.equals("unicast")) {
+            tokens.next();
+            return null;
+        }
+        if (RouteType.NAMES.contains(t)) {
+            tokens.next();
+            return new RouteType(t);
+        }
+        if (t.equals("local") || t.equals("broadcast") || t.equals("anycast") || t.equals("multicast") || t.equals("nat")) {
+            throw new CommandException("route type '" + t + "' is not supported: the dataplane forwards unicast and knows "
+                    + String.join(", ", RouteType.NAMES) + "; the router's own addresses belong to the kernel");
+        }
+        return null;
+    }
+
+    /**
+     * {@code default} is 0.0.0.0/0 or ::/0: ::/0 when -6 was given or the gateways are IPv6,
+     * as ip takes the family from the gateway.
+     */
+    private Prefix inFamilyOf(Prefix p, RouteSpec spec) {
+        if (p.length() != 0 || p.v6()) {
+            return p;
+        }
+        boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via().v6();
+        return v6 ? new Prefix(IpAddress.parse("::"), 0) : p;
     }
 
     private RouteSpec routeSpec(boolean required) {
@@ -210,7 +276,7 @@ public final class CommandParser {
         int dport = -1;
         int flowlabel = -1;
         while (tokens.peek() != null) {
-            String k = tokens.next();
+            String k = Keywords.ROUTE_GET_ARGUMENTS.resolve(tokens.next());
             switch (k) {
                 case "from" -> src = address("from", "a source address");
                 case "ipproto" -> proto = ipproto();
@@ -246,27 +312,34 @@ public final class CommandParser {
     // ---- nexthop ----
 
     private Command nexthop() {
-        String verb = tokens.peek() == null ? "show" : tokens.next();
+        String typed = tokens.peek() == null ? "show" : tokens.next();
+        String verb = Keywords.NEXTHOP_VERBS.resolve(typed);
         return switch (verb) {
             case "add" -> nexthopSet(Op.ADD);
             case "replace" -> nexthopSet(Op.REPLACE);
-            case "del", "delete" -> {
+            case "del" -> {
                 tokens.keyword("id");
                 int id = nexthopId();
                 tokens.end();
                 yield new NexthopDel(id);
             }
-            case "show", "list", "ls" -> {
+            case "show" -> {
                 Integer id = null;
-                if (tokens.peek() != null) {
-                    tokens.keyword("id");
-                    id = nexthopId();
+                boolean groups = false;
+                String dev = null;
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
+                    switch (k) {
+                        case "id" -> id = nexthopId();
+                        case "group", "groups" -> groups = true;
+                        case "dev" -> dev = tokens.devName();
+                        default -> throw tokens.error(k, "'id ID', 'group' or 'dev PORT'");
+                    }
                 }
-                tokens.end();
-                yield new NexthopShow(id);
+                yield new NexthopShow(id, groups, dev);
             }
             case "bucket" -> bucketShow();
-            default -> throw tokens.error(verb, "a nexthop command: add, replace, del, show or bucket show");
+            default -> throw tokens.error(typed, "a nexthop command: add, replace, del, show or bucket show");
         };
     }
 
@@ -374,9 +447,10 @@ public final class CommandParser {
     // ---- neigh, link, set, stats, batch ----
 
     private Command neigh() {
-        String verb = tokens.peek() == null ? "show" : tokens.next();
+        String typed = tokens.peek() == null ? "show" : tokens.next();
+        String verb = Keywords.NEIGH_VERBS.resolve(typed);
         switch (verb) {
-            case "add", "replace" -> {
+            case "add", "replace", "change" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
                 Long mac = null;
                 String dev = null;
@@ -395,9 +469,9 @@ public final class CommandParser {
                 if (dev == null) {
                     throw tokens.missing("'dev PORT' (the port the neighbour is on)");
                 }
-                return new NeighAdd(a, mac, dev);
+                return new NeighAdd(a, mac, dev, !verb.equals("add"));
             }
-            case "del", "delete" -> {
+            case "del" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
                 String dev = null;
                 while (tokens.peek() != null) {
@@ -413,23 +487,31 @@ public final class CommandParser {
                 }
                 return new NeighDel(a, dev);
             }
-            case "show", "list", "ls" -> {
+            case "show" -> {
                 String dev = null;
-                if (tokens.peek() != null) {
-                    tokens.keyword("dev");
-                    dev = tokens.devName();
+                IpAddress address = null;
+                while (tokens.peek() != null) {
+                    String k = tokens.next();
+                    switch (k) {
+                        case "dev" -> dev = tokens.devName();
+                        case "to" -> address = address("to", "a neighbour's address");
+                        default -> {
+                            tokens.back();
+                            address = address("neigh show", "a neighbour's address or 'dev PORT'");
+                        }
+                    }
                 }
-                tokens.end();
-                return new NeighShow(dev);
+                return new NeighShow(dev, address, family);
             }
-            default -> throw tokens.error(verb, "a neigh command: add, del or show");
+            default -> throw tokens.error(typed, "a neigh command: add, replace, del or show");
         }
     }
 
     private Command link() {
-        String verb = tokens.peek() == null ? "show" : tokens.next();
+        String typed = tokens.peek() == null ? "show" : tokens.next();
+        String verb = Keywords.LINK_VERBS.resolve(typed);
         switch (verb) {
-            case "show", "list", "ls" -> {
+            case "show" -> {
                 String dev = null;
                 if (tokens.peek() != null) {
                     if (tokens.peek().equals("dev")) {
@@ -454,12 +536,12 @@ public final class CommandParser {
                 tokens.end();
                 return new LinkSet(dev, up);
             }
-            default -> throw tokens.error(verb, "a link command: show or set");
+            default -> throw tokens.error(typed, "a link command: show or set");
         }
     }
 
     private Command set() {
-        String what = tokens.expect("'hash-seed', 'hash-function', 'hash-policy' or 'hash-fields'");
+        String what = Keywords.SET_OBJECTS.resolve(tokens.expect("'hash-seed', 'hash-function', 'hash-policy' or 'hash-fields'"));
         Command c = switch (what) {
             case "hash-seed" -> {
                 String t = tokens.expect("a hash seed 0..4294967295");
@@ -520,7 +602,7 @@ public final class CommandParser {
     }
 
     private Command show() {
-        String what = tokens.expect("'hash' or 'running-config'");
+        String what = Keywords.SHOW_OBJECTS.resolve(tokens.expect("'hash' or 'running-config'"));
         Command c = switch (what) {
             case "hash" -> new ShowHash();
             case "running-config" -> new ShowRunningConfig();
@@ -533,7 +615,7 @@ public final class CommandParser {
     private Command stats() {
         String what = null;
         if (tokens.peek() != null) {
-            what = tokens.next();
+            what = Keywords.STATS_SECTIONS.resolve(tokens.next());
             if (!what.equals("ports") && !what.equals("drops") && !what.equals("nexthops") && !what.equals("workers")) {
                 throw tokens.error(what, "'ports', 'drops', 'nexthops' or 'workers' (or nothing for all)");
             }
@@ -543,7 +625,7 @@ public final class CommandParser {
     }
 
     private Command batch() {
-        String verb = tokens.expect("'begin', 'commit' or 'abort'");
+        String verb = Keywords.BATCH_VERBS.resolve(tokens.expect("'begin', 'commit' or 'abort'"));
         Command c = switch (verb) {
             case "begin" -> new BatchBegin();
             case "commit" -> new BatchCommit();

@@ -22,7 +22,7 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
     }
 
     /**
-     * Parses {@code ADDR[/LEN]} or {@code default} (IPv4 0.0.0.0/0). Host bits must be zero, as
+     * Parses {@code ADDR[/LEN]} or {@code default} (IPv4 0.0.0.0/0; the parser makes it ::/0 where the family is IPv6). Host bits must be zero, as
      * iproute2 insists, so that a typo does not silently become another route.
      */
     public static Prefix parse(String s) {
@@ -76,11 +76,12 @@ public record Prefix(IpAddress address, int length) implements Comparable<Prefix
         return c != 0 ? c : Integer.compare(length, o.length);
     }
 
+    /** As ip prints a route's destination: {@code default} for /0, a host route without its /32 or /128. */
     @Override
     public String toString() {
-        if (length == 0 && !address.v6()) {
+        if (length == 0) {
             return "default";
         }
-        return address + "/" + length;
+        return length == address.bits() ? address.toString() : address + "/" + length;
     }
 }

@@ -3,6 +3,8 @@ package io.dataplane.control.daemon;
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.Reply;
 import io.dataplane.control.command.CommandParser;
+import io.dataplane.control.command.Completion;
+import io.dataplane.control.command.Keywords;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -26,17 +28,26 @@ import java.util.List;
 public final class Dpctl {
 
     static final String USAGE = """
-            usage: dpctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]
-                   dpctl [--socket PATH] -batch FILE|-
-                   dpctl --help | --version
+            usage: dpctl [--socket PATH] [OPTIONS] OBJECT COMMAND [ARGS...]
+                   dpctl [--socket PATH] [OPTIONS] [-force] -batch FILE|-
+                   dpctl --help | --version | --completion
 
-              Sends the command to the dataplane daemon and prints the reply.
+              Sends the command to the dataplane daemon and prints the reply. Options and
+              keywords may be abbreviated as in ip ('r s' is 'route show', '-br' is '-brief').
               -batch FILE  reads commands from FILE ('-' for stdin), one per line as 'ip -batch';
-                           the file is applied as one batch: if any line fails, its line number
-                           and the error are printed and nothing of the file is applied. A file
-                           with its own 'batch begin/commit' lines is sent as it is instead.
-              -j           JSON output shaped like 'ip -j'
+                           the file is applied as one batch (atomic, unlike ip): if any line
+                           fails, its line number and the error are printed and nothing of the
+                           file is applied. A file with its own 'batch begin/commit' lines is
+                           sent as it is instead.
+              -force       with -batch: as 'ip -force -batch', every line is applied on its own,
+                           a bad line is reported and the rest go on (exit status 1 if any failed)
+              -j           JSON output shaped like 'ip -j'; -p (with -j) pretty-printed as 'ip -j -p'
+              -4 | -6      IPv4 or IPv6 only (route show, route flush, neigh show)
+              -o           one line per record, continuation lines joined with '\\' as 'ip -o'
+              -s, -d, -br  statistics, details, brief output (accepted as ip's options)
               --socket     the daemon's socket (default /run/dataplane/dataplane.sock)
+              --completion prints the bash completion (generated from the grammar), e.g.
+                           'dpctl --completion > /etc/bash_completion.d/dpctl'
               exit status: 0 success, 1 a command failed, 2 usage error, 3 daemon not reachable
 
             Commands:
@@ -53,16 +64,22 @@ public final class Dpctl {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Path socket = CommandServer.DEFAULT_SOCKET;
         String batch = null;
+        boolean force = false;
         List<String> words = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (words.isEmpty() && (a.equals("--help") || a.equals("-h") || a.equals("help"))) {
                 out.println(USAGE + CommandReference.text());
                 return 0;
+            } else if (words.isEmpty() && a.equals("--completion")) {
+                out.print(Completion.bash()); // bash completion, generated from the grammar's keyword tables
+                return 0;
             } else if (words.isEmpty() && (a.equals("--version") || a.equals("-V"))) {
                 out.println("dpctl " + Version.number());
                 return 0;
-            } else if (words.isEmpty() && (a.equals("--socket") || a.equals("-batch") || a.equals("--batch"))) {
+            } else if (onlyOptions(words) && dpctlOption(a).equals("-force")) {
+                force = true;
+            } else if (onlyOptions(words) && (a.equals("--socket") || dpctlOption(a).equals("-batch"))) {
                 if (i + 1 >= args.length) {
                     err.println("dpctl: " + a + " needs a value\n" + USAGE);
                     return 2;
@@ -80,10 +97,15 @@ public final class Dpctl {
             err.println("dpctl: no command given\n" + USAGE);
             return 2;
         }
-        if (batch != null && !words.isEmpty()) {
+        if (batch != null && !onlyOptions(words)) {
             err.println("dpctl: give either a command or -batch FILE, not both");
             return 2;
         }
+        if (force && batch == null) {
+            err.println("dpctl: -force applies to -batch FILE only");
+            return 2;
+        }
+        String options = batch == null || words.isEmpty() ? "" : String.join(" ", words) + " ";
         List<String> lines;
         try {
             lines = batch == null ? null : batch.equals("-")
@@ -124,7 +146,9 @@ public final class Dpctl {
                 }
                 return 0;
             }
-            return runBatch(lines, batch.equals("-") ? "stdin" : batch, w, in, out, err);
+            String name = batch.equals("-") ? "stdin" : batch;
+            List<String> prefixed = lines.stream().map(l -> CommandParser.isBlank(l) ? l : options + l.strip()).toList();
+            return force ? runForced(prefixed, name, w, in, out, err) : runBatch(prefixed, name, w, in, out, err);
         } catch (IOException e) {
             err.println("dpctl: lost the connection to the daemon at " + socket + ": " + e.getMessage());
             return 3;
@@ -216,6 +240,58 @@ public final class Dpctl {
             return 1;
         }
         return 0;
+    }
+
+    /** Whether every word so far is an option ({@code -j}, {@code -4}, ...): what may come before {@code -batch}. */
+    private static boolean onlyOptions(List<String> words) {
+        return words.stream().allMatch(w -> w.startsWith("-"));
+    }
+
+    /** {@code a} as ip abbreviates its options ({@code -b} is -batch, {@code -f} -family, {@code -fo} -force). */
+    private static String dpctlOption(String a) {
+        return a.length() < 2 || !a.startsWith("-") ? a : Keywords.OPTIONS.resolve(a.startsWith("--") ? a.substring(1) : a);
+    }
+
+    /**
+     * {@code -force -batch}: each line applied on its own, as {@code ip -force -batch} does; every
+     * failing line is reported with its number, and the status is 1 if any failed.
+     */
+    private static int runForced(List<String> lines, String name, BufferedWriter w, BufferedReader in, PrintStream out,
+                                 PrintStream err) throws IOException {
+        IOException[] sendFailure = new IOException[1];
+        Thread sender = Thread.ofPlatform().name("dpctl-send").start(() -> {
+            try {
+                for (String l : lines) {
+                    if (!CommandParser.isBlank(l)) {
+                        w.write(l.strip());
+                        w.write('\n');
+                    }
+                }
+                w.flush();
+            } catch (IOException e) {
+                sendFailure[0] = e;
+            }
+        });
+        int failed = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (CommandParser.isBlank(lines.get(i))) {
+                continue;
+            }
+            String e = reply(in, out);
+            if (e != null) {
+                err.println("dpctl: " + name + ":" + (i + 1) + ": " + e);
+                failed++;
+            }
+        }
+        try {
+            sender.join();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        if (sendFailure[0] != null) {
+            throw sendFailure[0];
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     /** Line number of a 'batch begin' left open at the end of the file, or 0. */

@@ -41,6 +41,11 @@ final class Neighbours {
         journal.put(statics, new Key(address, port), mac);
     }
 
+    /** The static entry's MAC for {@code address} on {@code port}, or null. */
+    Long staticMac(IpAddress address, int port) {
+        return statics.get(new Key(address, port));
+    }
+
     /** Removes a static entry; {@code dev} names the port in the message when there is none. */
     void removeStatic(IpAddress address, int port, String dev) {
         Key k = new Key(address, port);

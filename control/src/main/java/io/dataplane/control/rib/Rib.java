@@ -5,6 +5,7 @@ import io.dataplane.control.command.Command.*;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
+import io.dataplane.control.command.RouteSelector;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.HashConfiguration;
 import io.dataplane.tables.MultipathAlgorithm;
@@ -91,6 +92,11 @@ public final class Rib {
                 routes.set(r);
             }
             case RouteDel r -> routes.delete(r);
+            case RouteFlush f -> {
+                for (Route r : routes(f.selector())) {
+                    routes.delete(new RouteDel(r.prefix(), null));
+                }
+            }
             case NexthopSet n -> {
                 refuseHashAlgorithmInKernelMode(n.mpalgo(), "nexthop id " + n.id());
                 objects.set(n);
@@ -98,6 +104,11 @@ public final class Rib {
             case NexthopDel n -> objects.delete(n.id(), routes);
             case NeighAdd n -> {
                 int port = portIndex(n.dev(), "neigh " + n.address());
+                Long existing = neighbours.staticMac(n.address(), port);
+                if (existing != null && !n.replace()) {
+                    throw new CommandException("neighbour " + n.address() + " on " + n.dev() + " already exists (lladdr "
+                            + io.dataplane.tables.MacAddress.format(existing) + "); 'neigh replace' changes it");
+                }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);
             }
@@ -337,6 +348,16 @@ public final class Rib {
     /** Routes in address order, IPv4 first. */
     public List<Route> routesSorted() {
         return routes.sorted();
+    }
+
+    /** The routes {@code selector} picks ({@code route show|flush}), in address order, IPv4 first. */
+    public List<Route> routes(RouteSelector selector) {
+        return RouteSelection.select(this, routes.sorted(), selector);
+    }
+
+    /** The routing protocol {@code ip route} would show for a route ({@code proto} selector): routes added here are the kernel's default, boot. */
+    public String protocolOf(Route r) {
+        return "boot";
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */

@@ -11,4 +11,14 @@ import java.util.List;
  * owns (-1 if none).
  */
 public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup) {
+
+    /** ip's route type: {@code unicast}, or blackhole, unreachable, prohibit, throw. */
+    public String type() {
+        return io.dataplane.tables.RouteTarget.typeName(target);
+    }
+
+    /** Whether this route forwards nothing (a type other than unicast). */
+    public boolean forwardsNothing() {
+        return io.dataplane.tables.RouteTarget.isType(target);
+    }
 }

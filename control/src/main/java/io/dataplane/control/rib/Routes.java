@@ -7,6 +7,7 @@ import io.dataplane.control.command.Command.Op;
 import io.dataplane.control.command.Command.RouteDel;
 import io.dataplane.control.command.Command.RouteSet;
 import io.dataplane.control.command.Command.RouteSpec;
+import io.dataplane.control.command.Command.RouteType;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
@@ -54,8 +55,34 @@ final class Routes {
     /** Routes in address order, IPv4 first. */
     List<Route> sorted() {
         List<Route> list = new ArrayList<>(routes.values());
-        list.sort((a, b) -> a.prefix().compareTo(b.prefix()));
+        list.sort(Routes::kernelOrder);
         return list;
+    }
+
+    /**
+     * The order the kernel dumps routes in: IPv4 first, in address order with a prefix before
+     * the prefixes inside it (fib_trie's walk); IPv6 after every prefix inside it, so default
+     * last (fib6's walker visits a node's subtrees before the node): by last address, longer first.
+     */
+    private static int kernelOrder(Route x, Route y) {
+        Prefix a = x.prefix();
+        Prefix b = y.prefix();
+        if (a.v6() != b.v6() || !a.v6()) {
+            return a.compareTo(b);
+        }
+        int c = Long.compareUnsigned(lastHi(a), lastHi(b));
+        if (c == 0) {
+            c = Long.compareUnsigned(lastLo(a), lastLo(b));
+        }
+        return c != 0 ? c : Integer.compare(b.length(), a.length());
+    }
+
+    private static long lastHi(Prefix p) {
+        return p.length() >= 64 ? p.address().hi() : p.address().hi() | (p.length() == 0 ? -1L : -1L >>> p.length());
+    }
+
+    private static long lastLo(Prefix p) {
+        return p.length() <= 64 ? -1L : p.address().lo() | (p.length() == 128 ? 0 : -1L >>> (p.length() - 64));
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */
@@ -75,8 +102,13 @@ final class Routes {
             throw new CommandException("route " + r.prefix() + " already exists (" + describe(old)
                     + "); use 'route replace' to change it");
         }
+        if (r.mustExist() && old == null) {
+            throw new CommandException("no route " + r.prefix() + " to change ('route change' changes an existing route, as in ip); "
+                    + "'route add' or 'route replace' creates it");
+        }
         Route next = switch (r.spec()) {
             case Gateways g -> viaGateways(r.prefix(), g, old);
+            case RouteType t -> new Route(r.prefix(), List.of(), null, 0, targetOf(t), -1);
             case NexthopRef ref -> {
                 NexthopObject o = objects.get(ref.id());
                 if (o == null) {
@@ -141,8 +173,18 @@ final class Routes {
         }
     }
 
+    private static int targetOf(RouteType t) {
+        return switch (t.type()) {
+            case "blackhole" -> RouteTarget.BLACKHOLE;
+            case "unreachable" -> RouteTarget.UNREACHABLE;
+            case "prohibit" -> RouteTarget.PROHIBIT;
+            default -> RouteTarget.THROW;
+        };
+    }
+
     private boolean matches(Route r, RouteSpec spec) {
         return switch (spec) {
+            case RouteType t -> r.type().equals(t.type());
             case NexthopRef ref -> r.nhid() == ref.id();
             case Gateways g -> {
                 if (r.nhid() != 0 || g.hops().size() != r.hops().size()) {
@@ -190,6 +232,9 @@ final class Routes {
 
     /** One-line description of what a route points at, for messages and 'route show'. */
     String describe(Route r) {
+        if (r.forwardsNothing()) {
+            return r.type();
+        }
         if (r.nhid() != 0) {
             return "nhid " + r.nhid();
         }

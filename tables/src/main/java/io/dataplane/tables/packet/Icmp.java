@@ -27,8 +27,16 @@ public final class Icmp {
     public static final int V4_PARAMETER_PROBLEM = 12;
     /** Destination Unreachable code: fragmentation needed and DF set (RFC 1191). */
     public static final int V4_FRAG_NEEDED = 4;
+    /** Destination Unreachable code: host unreachable (the kernel's answer for an {@code unreachable} route). */
+    public static final int V4_HOST_UNREACH = 1;
+    /** Destination Unreachable code: communication administratively prohibited (RFC 1812; a {@code prohibit} route). */
+    public static final int V4_ADMIN_PROHIBITED = 13;
 
     public static final int V6_DEST_UNREACH = 1;
+    /** Destination Unreachable code: no route to destination (RFC 4443 3.1; an {@code unreachable} route). */
+    public static final int V6_NO_ROUTE = 0;
+    /** Destination Unreachable code: communication administratively prohibited (a {@code prohibit} route). */
+    public static final int V6_ADMIN_PROHIBITED = 1;
     public static final int V6_PACKET_TOO_BIG = 2;
     public static final int V6_TIME_EXCEEDED = 3;
     public static final int V6_PARAMETER_PROBLEM = 4;

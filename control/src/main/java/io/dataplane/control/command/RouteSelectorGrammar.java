@@ -1,0 +1,68 @@
+package io.dataplane.control.command;
+
+/**
+ * The selectors of {@code route show} and {@code route flush}, as {@code ip route} reads them
+ * ({@code iproute_list_flush_or_save}): {@code [to] [root|match|exact] PREFIX}, {@code dev},
+ * {@code via}, {@code proto}, {@code type}, {@code table main|all}, keywords abbreviated as
+ * {@link Keywords#ROUTE_SELECTORS} says. A bare prefix means {@code exact}, as in ip.
+ */
+final class RouteSelectorGrammar {
+    private static final String EXPECTED = "a prefix, 'root|match|exact PREFIX', 'dev PORT', 'via ADDR', 'proto P', 'type T' or 'table main'";
+
+    private RouteSelectorGrammar() {
+    }
+
+    static RouteSelector parse(Tokens tokens, int family) {
+        Prefix root = null;
+        Prefix match = null;
+        Prefix exact = null;
+        String dev = null;
+        IpAddress via = null;
+        String protocol = null;
+        String type = null;
+        while (tokens.peek() != null) {
+            String typed = tokens.next();
+            switch (Keywords.ROUTE_SELECTORS.resolve(typed)) {
+                case "table" -> {
+                    String t = tokens.expect("a table: main or all");
+                    if (!t.equals("main") && !t.equals("all") && !t.equals("254")) {
+                        throw tokens.error(t, "'main' or 'all' (dpctl has one table, main)");
+                    }
+                }
+                case "protocol" -> {
+                    String p = tokens.expect("a protocol such as kernel, boot, static or all");
+                    protocol = p.equals("all") ? null : p;
+                }
+                case "type" -> type = tokens.expect("a route type: unicast, blackhole, unreachable, prohibit or throw");
+                case "dev" -> dev = tokens.devName();
+                case "via" -> via = tokens.parseWith("via", "a gateway address", IpAddress::parse);
+                case "root" -> root = prefix(tokens, family);
+                case "match" -> match = prefix(tokens, family);
+                case "exact" -> exact = prefix(tokens, family);
+                case "to" -> {
+                }
+                case "vrf", "cached", "cloned", "tos", "scope", "iif", "mark", "metric", "src", "realms", "from" ->
+                        throw new CommandException("'route show " + typed + "' is not supported by dpctl (one table, no source or policy routing); "
+                                + "it selects with " + EXPECTED);
+                default -> {
+                    if (exact != null) {
+                        throw tokens.error(typed, "the end of the command or a selector: " + EXPECTED);
+                    }
+                    tokens.back();
+                    try {
+                        exact = prefix(tokens, family);
+                    } catch (CommandException e) {
+                        throw tokens.error(typed, EXPECTED);
+                    }
+                }
+            }
+        }
+        return new RouteSelector(root, match, exact, dev, via, protocol, type, family);
+    }
+
+    /** A selector's prefix; {@code default} is ::/0 under -6. */
+    private static Prefix prefix(Tokens tokens, int family) {
+        Prefix p = tokens.parseWith("prefix", "a prefix ADDR[/LEN] or 'default'", Prefix::parse);
+        return family == 6 && p.length() == 0 && !p.v6() ? new Prefix(IpAddress.parse("::"), 0) : p;
+    }
+}
