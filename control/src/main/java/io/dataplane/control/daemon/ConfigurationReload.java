@@ -153,13 +153,16 @@ final class ConfigurationReload {
         return line.key().startsWith("port ") || line.key().equals("dpdk eal");
     }
 
-    /** 'route add' and 'nexthop add' as 'replace' (same syntax; creates what is missing); other lines set or overwrite as they are. */
+    /** 'route add', 'nexthop add' and 'neigh add' as 'replace' (same syntax; creates what is missing); other lines set or overwrite as they are. */
     private static String asReplacement(String line) {
         if (line.startsWith("route add ")) {
             return "route replace " + line.substring("route add ".length());
         }
         if (line.startsWith("nexthop add ")) {
             return "nexthop replace " + line.substring("nexthop add ".length());
+        }
+        if (line.startsWith("neigh add ")) {
+            return "neigh replace " + line.substring("neigh add ".length());
         }
         return line;
     }
