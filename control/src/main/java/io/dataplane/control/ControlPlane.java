@@ -36,6 +36,9 @@ public final class ControlPlane {
     private int batchCommands;
     private String batchFailure;
     private final List<Runnable> batchSideEffects = new ArrayList<>();
+    /** The daemon's routing sources (null until it runs), and the sources asked for so far. */
+    private RouteSources sources;
+    private final List<Command> sourceRequests = new ArrayList<>();
 
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
         this(rib, forwarding, ConfigurationLines.NONE);
@@ -225,6 +228,12 @@ public final class ControlPlane {
                 endBatch();
                 return Reply.success();
             }
+            case RibFollow f -> {
+                return requestSource(f, inBatch);
+            }
+            case FpmListen f -> {
+                return requestSource(f, inBatch);
+            }
             default -> {
             }
         }
@@ -251,6 +260,40 @@ public final class ControlPlane {
             return Reply.success();
         }
         return show(req.json(), c);
+    }
+
+    /**
+     * Connects the daemon's routing sources and starts those the configuration asked for. Control
+     * thread (or before it runs).
+     */
+    public void sources(RouteSources running) {
+        sources = running;
+        for (Command c : sourceRequests) {
+            running.start(c);
+        }
+    }
+
+    /** {@code rib follow kernel} or {@code fpm listen}: started now, at the batch's commit, or when the daemon runs. */
+    private Reply requestSource(Command c, boolean inBatch) {
+        for (Command r : sourceRequests) {
+            if (r.getClass() == c.getClass()) {
+                throw new CommandException("'" + (c instanceof RibFollow ? "rib follow kernel" : "fpm listen")
+                        + "' was given already; each source is started once ('rib follow show' shows it)");
+            }
+        }
+        Runnable start = () -> {
+            if (sources != null) {
+                sources.start(c);
+            }
+            sourceRequests.add(c);
+        };
+        if (inBatch) {
+            batchCommands++;
+            batchSideEffects.add(start);
+        } else {
+            start.run();
+        }
+        return Reply.success();
     }
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
@@ -340,9 +383,16 @@ public final class ControlPlane {
                 yield json ? jsonReply(stats) : text(ShowOutput.statsText(stats));
             }
             case RouteGet g -> routeGet(json, g);
+            case RibFollowShow f -> json ? jsonReply(FollowOutput.json(rib.followedSources()))
+                    : text(FollowOutput.text(rib.followedSources(), pendingSources()));
             case ShowHash h -> json ? jsonReply(ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
+    }
+
+    /** Sources asked for that the daemon has not started yet (the configuration was loaded, the dataplane not yet). */
+    private List<String> pendingSources() {
+        return sources != null ? List.of() : sourceRequests.stream().map(c -> c instanceof RibFollow ? "kernel" : "fpm").toList();
     }
 
     private static Reply text(List<String> lines) {

@@ -6,6 +6,7 @@ import io.dataplane.control.rib.NexthopObject.GatewayObject;
 import io.dataplane.control.rib.NexthopObject.GroupObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Rib.PortEntry;
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.RouteHop;
 import io.dataplane.control.rib.SlotNexthop;
@@ -63,15 +64,20 @@ final class ShowOutput {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.nhid() != 0 || r.hops().size() == 1) {
-                out.add(r.prefix() + " " + rib.describe(r));
+                out.add(r.prefix() + " " + rib.describe(r) + protocolText(r));
                 continue;
             }
-            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
+            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword() + protocolText(r));
             for (RouteHop h : r.hops()) {
                 out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
             }
         }
         return out;
+    }
+
+    /** " proto X" as {@code ip route show} prints it: left out for boot, the default of {@code route add}. */
+    private static String protocolText(Route r) {
+        return r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol());
     }
 
     List<Object> routesJson(List<Route> routes) {
@@ -96,6 +102,9 @@ final class ShowOutput {
                     hops.add(hm);
                 }
                 m.put("nexthops", hops);
+            }
+            if (r.protocol() != RouteProtocol.BOOT) {
+                m.put("protocol", RouteProtocol.name(r.protocol()));
             }
             m.put("flags", List.of());
             out.add(m);

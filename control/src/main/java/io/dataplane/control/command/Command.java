@@ -37,7 +37,13 @@ public sealed interface Command {
     record NexthopRef(int id) implements RouteSpec {
     }
 
-    record RouteSet(Op op, Prefix prefix, RouteSpec spec) implements Command {
+    /** {@code route add|replace PREFIX SPEC [proto P]}: {@code protocol} is rtm_protocol ({@link RouteProtocol}). */
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec, int protocol) implements Command {
+        /** With the default protocol, {@code boot}, as {@code ip route add} without {@code proto}. */
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec) {
+            this(op, prefix, spec, RouteProtocol.BOOT);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -145,6 +151,24 @@ public sealed interface Command {
 
     /** {@code stats [ports|drops|nexthops]}; {@code what} is null for all of them. */
     record Stats(String what) implements Command {
+    }
+
+    /**
+     * {@code rib follow kernel [table N] [proto P[,P...]] [rcvbuf BYTES]}: keep the RIB equal to
+     * the kernel's routing table {@code table} (main, 254, by default), only the routes of {@code
+     * protocols} when that is not empty; {@code receiveBuffer} is the notification socket's buffer
+     * (0: the daemon's default, like zebra's {@code --nl-bufsize}). Handled by the daemon
+     * ({@link io.dataplane.control.RouteSources}).
+     */
+    record RibFollow(int table, java.util.Set<Integer> protocols, int receiveBuffer) implements Command {
+    }
+
+    /** {@code rib follow show}: what each followed source gave, and what was not followed and why. */
+    record RibFollowShow() implements Command {
+    }
+
+    /** {@code fpm listen [ADDRESS] [PORT]}: accept FRR zebra's FPM connection ({@code dplane_fpm_nl}). */
+    record FpmListen(String address, int port) implements Command {
     }
 
     record BatchBegin() implements Command {

@@ -23,6 +23,7 @@ public final class CommandParser {
             "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
             "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
             "route add|replace PREFIX nhid ID",
+            "  (any route add|replace may end in 'proto NAME|0..255', shown by route show; default boot, not shown)",
             "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
             "route show [PREFIX]",
             "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
@@ -42,6 +43,7 @@ public final class CommandParser {
             "show hash",
             "stats [ports|drops|nexthops|workers]",
             "batch begin | batch commit | batch abort",
+            RibGrammar.GRAMMAR,
             "Prefix '-j' to any show/get/stats command for JSON shaped like 'ip -j'.",
             "PREFIX is ADDR[/LEN] or 'default'; ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
 
@@ -50,6 +52,9 @@ public final class CommandParser {
     }
 
     private final Tokens tokens;
+    /** The route's {@code proto}, set by {@link #protocolClause} while parsing a route add/replace. */
+    private int protocol = RouteProtocol.BOOT;
+    private boolean protocolGiven;
 
     private CommandParser(String line) {
         tokens = new Tokens(line);
@@ -84,6 +89,7 @@ public final class CommandParser {
             case "show" -> show();
             case "stats" -> stats();
             case "batch" -> batch();
+            case "rib", "fpm" -> RibGrammar.parse(object, tokens);
             default -> throw tokens.error(object, "an object: route, nexthop, neigh, link, set, show, stats, batch");
         };
         return new Request(json, c);
@@ -94,8 +100,8 @@ public final class CommandParser {
     private Command route() {
         String verb = tokens.peek() == null ? "show" : tokens.next();
         return switch (verb) {
-            case "add" -> new RouteSet(Op.ADD, prefix(), routeSpec(true));
-            case "replace", "change" -> new RouteSet(Op.REPLACE, prefix(), routeSpec(true));
+            case "add" -> new RouteSet(Op.ADD, prefix(), routeSpec(true), protocol);
+            case "replace", "change" -> new RouteSet(Op.REPLACE, prefix(), routeSpec(true), protocol);
             case "del", "delete" -> {
                 Prefix p = prefix();
                 yield new RouteDel(p, tokens.peek() == null ? null : routeSpec(false));
@@ -118,6 +124,7 @@ public final class CommandParser {
         if (first.equals("nhid")) {
             tokens.next();
             int id = tokens.number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+            protocolClause(required);
             tokens.end();
             return new NexthopRef(id);
         }
@@ -137,10 +144,12 @@ public final class CommandParser {
         } else {
             throw tokens.error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
         }
+        protocolClause(required);
         if (tokens.peek() != null && tokens.peek().equals("mpalgo")) {
             tokens.next();
             mpalgo = mpalgo();
         }
+        protocolClause(required);
         tokens.end();
         if (!required && hops.isEmpty()) {
             return null;
@@ -154,7 +163,8 @@ public final class CommandParser {
         String dev = null;
         int weight = 1;
         boolean weightSet = false;
-        while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")) {
+        while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")
+                && !tokens.peek().equals("proto")) {
             String k = tokens.next();
             switch (k) {
                 case "via" -> {
@@ -189,6 +199,19 @@ public final class CommandParser {
             throw tokens.missing("'dev PORT' in the " + where + " after 'via " + via + "'");
         }
         return new Hop(via, dev, weight);
+    }
+
+    /** {@code proto NAME|N} of route add/replace (rtm_protocol; once per route), into {@link #protocol}. */
+    private void protocolClause(boolean allowed) {
+        if (!allowed || tokens.peek() == null || !tokens.peek().equals("proto")) {
+            return;
+        }
+        tokens.next();
+        if (protocolGiven) {
+            throw tokens.error("proto", "one 'proto' per route (this one has two)");
+        }
+        protocol = tokens.parseWith("proto", "a protocol name or 0..255", RouteProtocol::parse);
+        protocolGiven = true;
     }
 
     private Command routeGet() {

@@ -32,6 +32,7 @@ final class Daemon {
     private Workers dataplane;
     private Fib tablesOnly;
     private KernelFollower follower;
+    private RoutingSources sources;
     private ScheduledExecutorService resolver;
     /** Told once, from a watch thread, when a worker stops by itself; null: nobody is told. */
     private Consumer<String> workerStopped;
@@ -71,6 +72,7 @@ final class Daemon {
         if (plane.rib().ports().isEmpty()) {
             tablesOnly = new Fib(limits);
             plane.attach(new FibPlane(tablesOnly));
+            startSources(plane, controlThread);
             return;
         }
         ports = new PortFactory(plane, config);
@@ -90,9 +92,20 @@ final class Daemon {
             if (workerStopped != null) {
                 watchWorkers(dataplane);
             }
+            startSources(plane, controlThread);
         } catch (RuntimeException e) {
             stop();
             throw e;
+        }
+    }
+
+    /** The routing sources ('rib follow kernel', 'fpm listen'): those the configuration asked for start now. */
+    private void startSources(ControlPlane plane, Executor controlThread) {
+        sources = new RoutingSources(plane, controlThread);
+        try {
+            plane.sources(sources);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -144,6 +157,10 @@ final class Daemon {
 
     /** Stops the workers and closes every port (which detaches the XDP programs); idempotent. */
     void stop() {
+        if (sources != null) {
+            sources.close();
+            sources = null;
+        }
         if (workerWatch != null) {
             workerWatch.shutdownNow();
             workerWatch = null;
