@@ -23,8 +23,10 @@ import java.nio.channels.SocketChannel;
  * <p>Zebra sends a route change as a delete and an add in one frame; frames are handed over
  * whole, so the change is one transaction. When zebra (re)connects it replays its whole table:
  * the replay is taken as a dump (routes that come back are not touched, routes that do not are
- * removed once it is over: {@link #REPLAY_QUIET_MS} without a frame), so a zebra restart drops no
- * traffic for the routes it still has. One connection at a time, as zebra makes one.
+ * removed once it is over: {@link #REPLAY_QUIET_MS} without a frame after the first one, or
+ * {@link #REPLAY_MAX_MS} after the connection), so a zebra restart drops no traffic for the routes
+ * it still has. A freshly started zebra may take a while to get its routes from staticd or bgpd;
+ * until its first frame the old routes stay. One connection at a time, as zebra makes one.
  */
 final class FpmServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FpmServer.class.getName());
@@ -34,6 +36,8 @@ final class FpmServer implements AutoCloseable {
     private static final int VERSION = 1, TYPE_NETLINK = 1, HEADER_LEN = 4, MAX_FRAME = 65535;
     /** Quiet time that ends zebra's replay after a connection. */
     static final long REPLAY_QUIET_MS = 1500;
+    /** The longest a replay is waited for: a zebra that really has no routes ends up with none. */
+    static final long REPLAY_MAX_MS = 30_000;
 
     private final ServerSocketChannel server;
     private final RouteRelay relay;
@@ -93,7 +97,8 @@ final class FpmServer implements AutoCloseable {
             ByteBuffer in = buffer.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
             boolean replaying = true;
             relay.dumpBegins();
-            long lastFrame = System.nanoTime();
+            long connected = System.nanoTime();
+            long lastFrame = 0;
             while (running) {
                 selector.select(100);
                 selector.selectedKeys().clear();
@@ -108,7 +113,9 @@ final class FpmServer implements AutoCloseable {
                         relay.drained();
                     }
                 }
-                if (replaying && System.nanoTime() - lastFrame > REPLAY_QUIET_MS * 1_000_000) {
+                long now = System.nanoTime();
+                if (replaying && (lastFrame != 0 && now - lastFrame > REPLAY_QUIET_MS * 1_000_000
+                        || now - connected > REPLAY_MAX_MS * 1_000_000)) {
                     replaying = false;
                     relay.dumpEnded();
                     LOG.log(System.Logger.Level.INFO, "FPM: zebra's replay is complete after " + frames + " frames");
