@@ -23,10 +23,11 @@ import java.nio.channels.SocketChannel;
  * <p>Zebra sends a route change as a delete and an add in one frame; frames are handed over
  * whole, so the change is one transaction. When zebra (re)connects it replays its whole table:
  * the replay is taken as a dump (routes that come back are not touched, routes that do not are
- * removed once it is over: {@link #REPLAY_QUIET_MS} without a frame after the first one, or
- * {@link #REPLAY_MAX_MS} after the connection), so a zebra restart drops no traffic for the routes
- * it still has. A freshly started zebra may take a while to get its routes from staticd or bgpd;
- * until its first frame the old routes stay. One connection at a time, as zebra makes one.
+ * removed once it is over: at least {@link #REPLAY_HOLD_MS} after the connection and
+ * {@link #REPLAY_QUIET_MS} without a new route, at most {@link #REPLAY_MAX_MS}), so a zebra restart
+ * drops no traffic for the routes it still has. The hold is there because a freshly started zebra
+ * first sends its connected routes and gets the others only when staticd and bgpd reconnect to it
+ * (seconds later); routes that take longer than the hold to come back are removed and re-added. One connection at a time, as zebra makes one.
  */
 final class FpmServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FpmServer.class.getName());
@@ -36,8 +37,10 @@ final class FpmServer implements AutoCloseable {
     private static final int VERSION = 1, TYPE_NETLINK = 1, HEADER_LEN = 4, MAX_FRAME = 65535;
     /** Quiet time that ends zebra's replay after a connection. */
     static final long REPLAY_QUIET_MS = 1500;
+    /** The shortest replay: staticd and bgpd reconnect to a restarted zebra within seconds. */
+    static final long REPLAY_HOLD_MS = 10_000;
     /** The longest a replay is waited for: a zebra that really has no routes ends up with none. */
-    static final long REPLAY_MAX_MS = 30_000;
+    static final long REPLAY_MAX_MS = 60_000;
 
     private final ServerSocketChannel server;
     private final RouteRelay relay;
@@ -98,7 +101,8 @@ final class FpmServer implements AutoCloseable {
             boolean replaying = true;
             relay.dumpBegins();
             long connected = System.nanoTime();
-            long lastFrame = 0;
+            long lastFrame = connected;
+            int routesSeen = 0;
             while (running) {
                 selector.select(100);
                 selector.selectedKeys().clear();
@@ -107,14 +111,16 @@ final class FpmServer implements AutoCloseable {
                     break;
                 }
                 int got = frames(in, buffer, frame);
-                if (got > 0) {
+                if (got > 0 && !replaying) {
+                    relay.drained();
+                }
+                if (replaying && relay.dumpRoutes() > routesSeen) {
+                    // zebra sends nexthops and links before it has its routes from staticd/bgpd: wait for routes
+                    routesSeen = relay.dumpRoutes();
                     lastFrame = System.nanoTime();
-                    if (!replaying) {
-                        relay.drained();
-                    }
                 }
                 long now = System.nanoTime();
-                if (replaying && (lastFrame != 0 && now - lastFrame > REPLAY_QUIET_MS * 1_000_000
+                if (replaying && (now - connected > REPLAY_HOLD_MS * 1_000_000 && now - lastFrame > REPLAY_QUIET_MS * 1_000_000
                         || now - connected > REPLAY_MAX_MS * 1_000_000)) {
                     replaying = false;
                     relay.dumpEnded();

@@ -116,6 +116,11 @@ final class RouteRelay implements KernelFollower.Listener {
         dumpRoutes = new ArrayList<>();
     }
 
+    /** Routes gathered by the dump in progress (0 when none is). Reader thread. */
+    int dumpRoutes() {
+        return dumpRoutes == null ? 0 : dumpRoutes.size();
+    }
+
     @Override
     public void dumpEnded() {
         synchronized (lock) {

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Routes from FRR's zebra over FPM ({@code zebra -M dplane_fpm_nl}, {@code fpm address
  * 127.0.0.1}): staticd's routes reach the daemon's RIB through {@code fpm listen}; when zebra
- * restarts, the routes stay while it is away and through its replay, and a route that does not
- * come back is removed once the replay is over.
+ * restarts (with staticd), the routes stay while it is away and through its replay, and a route
+ * that does not come back is removed once the replay is over.
  */
 class FpmFollowTest {
     private static final Path FRR = Path.of("/usr/lib/frr");
@@ -89,8 +89,9 @@ class FpmFollowTest {
                 await("zebra's three routes over FPM", () -> dpctl(daemon, "route", "show").lines()
                         .filter(l -> l.contains("proto")).count() == 3, daemon);
                 assertTrue(dpctl(daemon, "route", "show", "198.51.100.0/24").startsWith("198.51.100.0/24 via 10.1.0.2 dev d0 proto "),
-                        dpctl(daemon, "route", "show"));
-                assertTrue(dpctl(daemon, "route", "del", "198.51.100.0/24").contains("comes from FPM (zebra)"));
+                        dpctl(daemon, "route", "show") + dpctl(daemon, "rib", "follow", "show") + daemon.output());
+                String refused = dpctl(daemon, "route", "del", "198.51.100.0/24");
+                assertTrue(refused.contains("comes from FPM (zebra)"), refused);
 
                 // zebra goes away: the routes stay; staticd loses one route; zebra comes back and replays
                 zebra.destroyForcibly().waitFor();
@@ -103,11 +104,15 @@ class FpmFollowTest {
                 zebra(r, d);
                 start(r, d, "staticd", "-f", d.resolve("staticd.conf").toString(), "-i", d.resolve("staticd.pid").toString(),
                         "-z", d.resolve("zserv.api").toString(), "--vty_socket", d.toString(), "-P", "0");
-                await("the route that did not come back removed after the replay",
-                        () -> dpctl(daemon, "route", "show", "192.0.2.0/24").startsWith("error"), daemon);
+                await("the route that did not come back removed after the replay", () -> {
+                    assertTrue(dpctl(daemon, "route", "show", "198.51.100.0/24").startsWith("198.51.100.0/24 via"),
+                            "a route that comes back is kept through zebra's restart and replay");
+                    return dpctl(daemon, "route", "show", "192.0.2.0/24").startsWith("error");
+                }, daemon);
                 String shown = dpctl(daemon, "route", "show");
-                assertTrue(shown.contains("198.51.100.0/24 via 10.1.0.2 dev d0") && shown.contains("203.0.113.0/24 via 10.2.0.2 dev d1"), shown);
-                assertTrue(daemon.output().contains("FPM: zebra connected"), daemon.output());
+                assertTrue(shown.contains("198.51.100.0/24 via 10.1.0.2 dev d0") && shown.contains("203.0.113.0/24 via 10.2.0.2 dev d1"),
+                        shown + dpctl(daemon, "rib", "follow", "show") + netns.ip(r, "route", "show") + "\n" + daemon.output().length()
+                        + daemon.output());
             }
         } finally {
             for (Process x : frr) {
