@@ -85,8 +85,7 @@ public final class FollowBench {
         } finally {
             run("ip", "netns", "del", ns);
             run("ip", "netns", "del", peer);
-            Files.deleteIfExists(ipBatch);
-            Files.deleteIfExists(dir);
+            run("rm", "-rf", dir.toString());
         }
     }
 
@@ -153,8 +152,6 @@ public final class FollowBench {
         } finally {
             d.destroy();
             d.waitFor();
-            Files.deleteIfExists(config);
-            Files.deleteIfExists(log);
         }
     }
 
