@@ -40,6 +40,9 @@ public final class ControlPlane {
     private int batchCommands;
     private String batchFailure;
     private final List<Runnable> batchSideEffects = new ArrayList<>();
+    /** The daemon's routing sources (null until it runs), and the sources asked for so far. */
+    private RouteSources sources;
+    private final List<Command> sourceRequests = new ArrayList<>();
 
     private final CommandStatistics commandStatistics = new CommandStatistics();
     private String commandKind;
@@ -298,6 +301,12 @@ public final class ControlPlane {
                 endBatch();
                 return Reply.success();
             }
+            case RibFollow f -> {
+                return requestSource(f, inBatch);
+            }
+            case FpmListen f -> {
+                return requestSource(f, inBatch);
+            }
             default -> {
             }
         }
@@ -336,6 +345,40 @@ public final class ControlPlane {
             return Reply.success();
         }
         return show(req.options(), c);
+    }
+
+    /**
+     * Connects the daemon's routing sources and starts those the configuration asked for. Control
+     * thread (or before it runs).
+     */
+    public void sources(RouteSources running) {
+        sources = running;
+        for (Command c : sourceRequests) {
+            running.start(c);
+        }
+    }
+
+    /** {@code rib follow kernel} or {@code fpm listen}: started now, at the batch's commit, or when the daemon runs. */
+    private Reply requestSource(Command c, boolean inBatch) {
+        for (Command r : sourceRequests) {
+            if (r.getClass() == c.getClass()) {
+                throw new CommandException("'" + (c instanceof RibFollow ? "rib follow kernel" : "fpm listen")
+                        + "' was given already; each source is started once ('rib follow show' shows it)");
+            }
+        }
+        Runnable start = () -> {
+            if (sources != null) {
+                sources.start(c);
+            }
+            sourceRequests.add(c);
+        };
+        if (inBatch) {
+            batchCommands++;
+            batchSideEffects.add(start);
+        } else {
+            start.run();
+        }
+        return Reply.success();
     }
 
     /** Publishes the open transaction; on rejection rolls the RIB back and rethrows. */
@@ -470,6 +513,8 @@ public final class ControlPlane {
                 yield json ? jsonReply(options, m) : text(StatusOutput.text(m));
             }
             case NexthopBucketShow s -> bucketShow(options, s);
+            case RibFollowShow f -> json ? jsonReply(options, FollowOutput.json(rib.followedSources()))
+                    : text(FollowOutput.text(rib.followedSources(), pendingSources()));
             case ShowHash h -> json ? jsonReply(options, ShowOutput.hashJson(rib.hash())) : text(ShowOutput.hashText(rib.hash()));
             default -> throw new IllegalStateException("no output for " + c);
         };
@@ -490,6 +535,11 @@ public final class ControlPlane {
         mergeBucketActivity();
         List<ResilientOutput.Bucket> buckets = ResilientOutput.buckets(objs, s.nhid(), rib.now());
         return options.json() ? jsonReply(options, ResilientOutput.bucketsJson(buckets)) : text(ResilientOutput.bucketsText(buckets));
+    }
+
+    /** Sources asked for that the daemon has not started yet (the configuration was loaded, the dataplane not yet). */
+    private List<String> pendingSources() {
+        return sources != null ? List.of() : sourceRequests.stream().map(c -> c instanceof RibFollow ? "kernel" : "fpm").toList();
     }
 
     private static Reply text(List<String> lines) {

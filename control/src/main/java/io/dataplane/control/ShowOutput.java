@@ -9,6 +9,7 @@ import io.dataplane.control.rib.NexthopObject.GatewayObject;
 import io.dataplane.control.rib.NexthopObject.GroupObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Rib.PortEntry;
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.RouteHop;
 import io.dataplane.control.rib.SlotNexthop;
@@ -71,15 +72,15 @@ final class ShowOutput {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.forwardsNothing()) {
-                out.add(r.type() + " " + r.prefix()); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                out.add(r.type() + " " + r.prefix() + protocolText(r)); // ip puts the type first: 'blackhole 10.9.0.0/24'
                 continue;
             }
             if (r.nhid() != 0) {
                 // as ip: the object's gateway on the line, a group's members as nexthop lines
                 switch (rib.objects().get(r.nhid())) {
-                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected));
+                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected) + protocolText(r));
                     case GroupObject g -> {
-                        out.add(r.prefix() + " nhid " + r.nhid());
+                        out.add(r.prefix() + " nhid " + r.nhid() + protocolText(r));
                         for (Member m : g.members()) {
                             GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
                             out.add("\tnexthop via " + gw.via() + " dev " + rib.portName(gw.port()) + " weight " + m.weight());
@@ -89,10 +90,10 @@ final class ShowOutput {
                 continue;
             }
             if (r.hops().size() == 1) {
-                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected));
+                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected) + protocolText(r));
                 continue;
             }
-            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword());
+            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword() + protocolText(r));
             for (RouteHop h : r.hops()) {
                 out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
             }
@@ -102,6 +103,11 @@ final class ShowOutput {
 
     private String gateway(IpAddress via, int port, RouteSelector selected) {
         return (selected.via() == null ? " via " + via : "") + (selected.dev() == null ? " dev " + rib.portName(port) : "");
+    }
+
+    /** " proto X" as {@code ip route show} prints it: left out for boot, the default of {@code route add}. */
+    private static String protocolText(Route r) {
+        return r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol());
     }
 
     List<Object> routesJson(List<Route> routes) {
@@ -152,6 +158,9 @@ final class ShowOutput {
                     hops.add(hm);
                 }
                 m.put("nexthops", hops);
+            }
+            if (r.protocol() != RouteProtocol.BOOT) {
+                m.put("protocol", RouteProtocol.name(r.protocol()));
             }
             m.put("flags", List.of());
             out.add(m);

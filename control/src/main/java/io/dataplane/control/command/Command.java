@@ -43,10 +43,22 @@ public sealed interface Command {
         public static final java.util.List<String> NAMES = java.util.List.of("blackhole", "unreachable", "prohibit", "throw");
     }
 
-    /** {@code route add|replace|change}; {@code mustExist} for change, which fails when there is no such route. */
-    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist) implements Command {
+    /**
+     * {@code route add|replace|change PREFIX SPEC [proto P]}: {@code mustExist} for change, which
+     * fails when there is no such route; {@code protocol} is rtm_protocol ({@link RouteProtocol}).
+     */
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist, int protocol) implements Command {
+        /** With the default protocol, {@code boot}, as {@code ip route add} without {@code proto}. */
         public RouteSet(Op op, Prefix prefix, RouteSpec spec) {
-            this(op, prefix, spec, false);
+            this(op, prefix, spec, false, RouteProtocol.BOOT);
+        }
+
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist) {
+            this(op, prefix, spec, mustExist, RouteProtocol.BOOT);
+        }
+
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec, int protocol) {
+            this(op, prefix, spec, false, protocol);
         }
 
         @Override
@@ -198,6 +210,24 @@ public sealed interface Command {
 
     /** {@code stats [ports|drops|nexthops]}; {@code what} is null for all of them. */
     record Stats(String what) implements Command {
+    }
+
+    /**
+     * {@code rib follow kernel [table N] [proto P[,P...]] [rcvbuf BYTES]}: keep the RIB equal to
+     * the kernel's routing table {@code table} (main, 254, by default), only the routes of {@code
+     * protocols} when that is not empty; {@code receiveBuffer} is the notification socket's buffer
+     * (0: the daemon's default, like zebra's {@code --nl-bufsize}). Handled by the daemon
+     * ({@link io.dataplane.control.RouteSources}).
+     */
+    record RibFollow(int table, java.util.Set<Integer> protocols, int receiveBuffer) implements Command {
+    }
+
+    /** {@code rib follow show}: what each followed source gave, and what was not followed and why. */
+    record RibFollowShow() implements Command {
+    }
+
+    /** {@code fpm listen [ADDRESS] [PORT]}: accept FRR zebra's FPM connection ({@code dplane_fpm_nl}). */
+    record FpmListen(String address, int port) implements Command {
     }
 
     record BatchBegin() implements Command {

@@ -23,6 +23,7 @@ public final class CommandParser {
             "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
             "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
             "route add|replace PREFIX nhid ID   ('route change ...' as replace, but only an existing route)",
+            "  (any route add|replace may end in 'proto NAME|0..255', shown by route show; default boot, not shown)",
             "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
             "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [table main]   (flush needs a selector)",
             "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
@@ -48,6 +49,7 @@ public final class CommandParser {
             "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
             "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
+            RibGrammar.GRAMMAR,
             "Options before the object, as ip's: -j (JSON shaped like 'ip -j'), -p (pretty JSON), -4|-6, -o (one line per record), -s, -d, -br.",
             "Every keyword and option may be abbreviated as in ip, with ip's precedence: 'r s' is 'route show', 'n' is neigh, '-b' is -batch.",
             "PREFIX is ADDR[/LEN] or 'default' (0.0.0.0/0, or ::/0 with -6 or an IPv6 gateway); ADDR is IPv4 or IPv6; mpalgo drr|random|wrandom are reserved.");
@@ -60,10 +62,13 @@ public final class CommandParser {
         }
     }
 
-    private static final String OBJECT_LIST = "route, nexthop, neigh, link, set, show, stats, status, batch, metrics";
+    private static final String OBJECT_LIST = "route, nexthop, neigh, link, set, show, stats, status, batch, metrics, rib, fpm";
 
     private final Tokens tokens;
     private int family; // -4 / -6 from the options: 0 when none was given
+    /** The route's {@code proto}, set by {@link #protocolClause} while parsing a route add/replace. */
+    private int protocol = RouteProtocol.BOOT;
+    private boolean protocolGiven;
 
     private CommandParser(String line) {
         tokens = new Tokens(line);
@@ -94,6 +99,7 @@ public final class CommandParser {
             case "stats" -> stats();
             case "batch" -> batch();
             case "metrics" -> MetricsGrammar.parse(tokens);
+            case "rib", "fpm" -> RibGrammar.parse(object, tokens);
             case "status" -> {
                 tokens.end();
                 yield new Status();
@@ -146,9 +152,10 @@ public final class CommandParser {
         Prefix p = prefix();
         RouteSpec spec = type != null ? type : routeSpec(true);
         if (type != null) {
+            protocolClause(true);
             tokens.end();
         }
-        return new RouteSet(op, inFamilyOf(p, spec), spec, mustExist);
+        return new RouteSet(op, inFamilyOf(p, spec), spec, mustExist, protocol);
     }
 
     /**
@@ -195,6 +202,7 @@ public final class CommandParser {
         if (first.equals("nhid")) {
             tokens.next();
             int id = tokens.number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
+            protocolClause(required);
             tokens.end();
             return new NexthopRef(id);
         }
@@ -214,10 +222,12 @@ public final class CommandParser {
         } else {
             throw tokens.error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
         }
+        protocolClause(required);
         if (tokens.peek() != null && tokens.peek().equals("mpalgo")) {
             tokens.next();
             mpalgo = mpalgo();
         }
+        protocolClause(required);
         tokens.end();
         if (!required && hops.isEmpty()) {
             return null;
@@ -231,7 +241,8 @@ public final class CommandParser {
         String dev = null;
         int weight = 1;
         boolean weightSet = false;
-        while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")) {
+        while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")
+                && !tokens.peek().equals("proto")) {
             String k = tokens.next();
             switch (k) {
                 case "via" -> {
@@ -266,6 +277,19 @@ public final class CommandParser {
             throw tokens.missing("'dev PORT' in the " + where + " after 'via " + via + "'");
         }
         return new Hop(via, dev, weight);
+    }
+
+    /** {@code proto NAME|N} of route add/replace (rtm_protocol; once per route), into {@link #protocol}. */
+    private void protocolClause(boolean allowed) {
+        if (!allowed || tokens.peek() == null || !tokens.peek().equals("proto")) {
+            return;
+        }
+        tokens.next();
+        if (protocolGiven) {
+            throw tokens.error("proto", "one 'proto' per route (this one has two)");
+        }
+        protocol = tokens.parseWith("proto", "a protocol name or 0..255", RouteProtocol::parse);
+        protocolGiven = true;
     }
 
     private Command routeGet() {

@@ -123,7 +123,7 @@ public final class Keywords {
                     "tcpmetrics", "tcp_metrics", "monitor", "xfrm", "mroute", "mrule", "netns", "netconf", "vrf", "sr", "nexthop",
                     "mptcp", "ioam", "help", "stats")
             .exact("neigh", "neigh").exact("nh", "nexthop")
-            .words("set", "show", "batch", "status", "metrics");
+            .words("set", "show", "batch", "status", "metrics", "rib", "fpm");
 
     /**
      * The global options, ip/ip.c's main() order ({@code -b} is -batch, {@code -br} -brief,

@@ -35,6 +35,7 @@ final class Daemon {
     private Workers dataplane;
     private Fib tablesOnly;
     private KernelFollower follower;
+    private RoutingSources sources;
     private ScheduledExecutorService resolver;
     /** Told once, from a watch thread, when a worker stops by itself; null: nobody is told. */
     private Consumer<String> workerStopped;
@@ -75,6 +76,7 @@ final class Daemon {
         if (plane.rib().ports().isEmpty()) {
             tablesOnly = new Fib(limits);
             plane.attach(new FibPlane(tablesOnly));
+            startSources(plane, controlThread);
             return;
         }
         ports = new PortFactory(plane, config);
@@ -95,6 +97,7 @@ final class Daemon {
             if (workerStopped != null) {
                 watchWorkers(dataplane);
             }
+            startSources(plane, controlThread);
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -104,6 +107,16 @@ final class Daemon {
     /** The running workers and their ports, or null (no ports, or not started); tests inject frames through it. */
     Workers workers() {
         return dataplane;
+    }
+
+    /** The routing sources ('rib follow kernel', 'fpm listen'): those the configuration asked for start now. */
+    private void startSources(ControlPlane plane, Executor controlThread) {
+        sources = new RoutingSources(plane, controlThread);
+        try {
+            plane.sources(sources);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** How port {@code index} was bound, e.g. "copy mode, 2 queue(s)"; empty for memory ports. */
@@ -184,6 +197,10 @@ final class Daemon {
         if (rates != null) {
             rates.close();
             rates = null;
+        }
+        if (sources != null) {
+            sources.close();
+            sources = null;
         }
         if (workerWatch != null) {
             workerWatch.shutdownNow();

@@ -13,10 +13,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Follows the kernel's links and neighbours: subscribes to their notifications first, then dumps
- * both tables (so nothing falls between the dump and the subscription), then hands every entry and
- * notification to a {@link Rtnetlink.Listener} as it comes, on its own thread. It keeps no table:
- * the listener relays (see {@link KernelRelay}). It also sends the resolution requests that
+ * Follows the kernel's links and neighbours, or its routes and nexthop objects ({@link Tables}):
+ * subscribes to their notifications first, then dumps the tables (so nothing falls between the
+ * dump and the subscription), then hands every entry and notification to a {@link Listener} as
+ * it comes, on its own thread; when the kernel dropped notifications ({@code ENOBUFS}) it dumps
+ * again, as {@code ip monitor} users do. It keeps no table: the listener relays (see
+ * {@link KernelRelay}, {@link KernelRouteRelay}). It also sends the resolution requests that
  * forwarding asks for when a nexthop's MAC is unknown, at most one per neighbour per second, like
  * the kernel's own probing.
  */
@@ -28,7 +30,34 @@ public final class KernelFollower implements AutoCloseable {
     private record Request(int ifindex, InetAddress address) {
     }
 
-    private final Rtnetlink.Listener listener;
+    /** Which of the kernel's tables a follower follows. */
+    public enum Tables {
+        /** Links (carrier) and neighbours. */
+        NEIGHBOURS,
+        /** IPv4 and IPv6 routes and nexthop objects. */
+        ROUTES
+    }
+
+    /** Receives what the follower reads, on its thread. */
+    public interface Listener extends Rtnetlink.Listener {
+        /** A dump begins: what comes until {@link #dumpEnded} is the whole table, which replaces what came before. */
+        default void dumpBegins() {
+        }
+
+        default void dumpEnded() {
+        }
+
+        /** Every notification queued on the socket was delivered: a moment to pass on what was gathered. */
+        default void drained() {
+        }
+    }
+
+    /** The receive buffer of a route follower unless told otherwise: a full table arrives as one burst. */
+    static final int ROUTE_RECEIVE_BUFFER = 64 << 20;
+
+    private final Listener listener;
+    private final Tables tables;
+    private final int receiveBuffer;
     private final String namespace;
     private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<Request, Long> lastRequest = new ConcurrentHashMap<>();
@@ -36,19 +65,47 @@ public final class KernelFollower implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
+    private volatile long dumps;
 
     /** Starts following; {@code namespace} is the network namespace to follow, or null for the current one. */
     public KernelFollower(Rtnetlink.Listener listener, String namespace) {
+        this(listener instanceof Listener l ? l : new Listener() {
+            @Override
+            public void onLink(Rtnetlink.Link link, boolean deleted) {
+                listener.onLink(link, deleted);
+            }
+
+            @Override
+            public void onNeighbour(Rtnetlink.Neighbour neighbour, boolean deleted) {
+                listener.onNeighbour(neighbour, deleted);
+            }
+        }, namespace, Tables.NEIGHBOURS, 0);
+    }
+
+    /**
+     * Starts following {@code tables} in {@code namespace} (null: the current one); {@code
+     * receiveBuffer} is the notification socket's buffer in bytes (0: the default for the tables).
+     */
+    public KernelFollower(Listener listener, String namespace, Tables tables, int receiveBuffer) {
         this.listener = listener;
         this.namespace = namespace;
-        this.thread = Thread.ofPlatform().daemon().name("neighbours" + (namespace == null ? "" : "-" + namespace))
+        this.tables = tables;
+        this.receiveBuffer = receiveBuffer > 0 ? receiveBuffer : tables == Tables.ROUTES ? ROUTE_RECEIVE_BUFFER : 0;
+        this.thread = Thread.ofPlatform().daemon()
+                .name((tables == Tables.ROUTES ? "routes" : "neighbours") + (namespace == null ? "" : "-" + namespace))
                 .start(this::run);
+    }
+
+    /** Dumps (full resynchronisations) so far, the first one included. */
+    public long dumps() {
+        return dumps;
     }
 
     /** Waits until the initial dump went to the listener; throws what went wrong if following failed. */
     public void awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
         if (!loaded.await(timeout, unit)) {
-            throw new IllegalStateException("neighbour dump not loaded within " + timeout + " " + unit);
+            throw new IllegalStateException((tables == Tables.ROUTES ? "route" : "neighbour") + " dump not loaded within "
+                    + timeout + " " + unit);
         }
         if (failure != null) {
             throw failure;
@@ -72,13 +129,22 @@ public final class KernelFollower implements AutoCloseable {
             if (namespace != null) {
                 NetNamespace.enter(namespace);
             }
-            try (Rtnetlink events = Rtnetlink.subscribe(Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH);
+            try (Rtnetlink events = Rtnetlink.subscribe(tables == Tables.ROUTES
+                    ? Rtnetlink.GROUP_IPV4_ROUTE | Rtnetlink.GROUP_IPV6_ROUTE : Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH);
                  Rtnetlink requestSocket = Rtnetlink.open()) {
+                if (tables == Tables.ROUTES) {
+                    events.join(Rtnetlink.RTNLGRP_NEXTHOP);
+                }
+                if (receiveBuffer > 0) {
+                    events.receiveBuffer(receiveBuffer);
+                }
                 load(requestSocket);
                 loaded.countDown();
                 while (running) {
                     try {
-                        events.readNotifications(POLL_MS, listener);
+                        if (events.readNotifications(POLL_MS, listener) > 0) {
+                            listener.drained();
+                        }
                     } catch (NativeException e) {
                         if (e.errno() != Errno.ENOBUFS) {
                             throw e;
@@ -103,14 +169,25 @@ public final class KernelFollower implements AutoCloseable {
         }
     }
 
-    /** The kernel's links, then its neighbours (so a listener sees carrier before the neighbours behind it). */
+    /**
+     * The kernel's links, then its neighbours (so a listener sees carrier before the neighbours
+     * behind it); or its nexthop objects, then its routes (which name them).
+     */
     private void load(Rtnetlink socket) {
-        for (Rtnetlink.Link l : socket.links()) {
-            listener.onLink(l, false);
+        dumps++;
+        listener.dumpBegins();
+        if (tables == Tables.ROUTES) {
+            socket.dumpNexthops(listener);
+            socket.dumpRoutes(listener);
+        } else {
+            for (Rtnetlink.Link l : socket.links()) {
+                listener.onLink(l, false);
+            }
+            for (Rtnetlink.Neighbour n : socket.neighbours()) {
+                listener.onNeighbour(n, false);
+            }
         }
-        for (Rtnetlink.Neighbour n : socket.neighbours()) {
-            listener.onNeighbour(n, false);
-        }
+        listener.dumpEnded();
     }
 
     @Override

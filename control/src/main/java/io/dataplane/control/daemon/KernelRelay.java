@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
  * neighbours it resolved or lost, and carrier. It keeps no state of its own: the RIB owns the
  * neighbour model (static entries win over learned ones) and ignores reports that change nothing.
  */
-final class KernelRelay implements Rtnetlink.Listener {
+final class KernelRelay implements KernelFollower.Listener {
     private final ControlPlane plane;
     private final Executor controlThread;
     private final Map<Integer, Integer> portOfIfindex;

@@ -65,6 +65,8 @@ public final class Rib {
     private HashConfiguration hash = HashConfiguration.DEFAULT;
     /** Monotonic nanoseconds for resilient groups' timers: the workers' clock (System.nanoTime); tests set their own. */
     private java.util.function.LongSupplier clock = System::nanoTime;
+    /** The routing sources followed, by name ("kernel", "fpm"), in the order they were started. */
+    private final Map<String, FollowedRoutes> followed = new LinkedHashMap<>();
 
     public Rib(int nexthopSlots, int groupSlots) {
         slots = new TableSlots(journal, nexthopSlots, groupSlots);
@@ -91,10 +93,22 @@ public final class Rib {
                 }
                 routes.set(r);
             }
-            case RouteDel r -> routes.delete(r);
+            case RouteDel r -> {
+                routes.delete(r);
+                for (FollowedRoutes f : followed.values()) {
+                    f.reoffer(r.prefix());
+                }
+            }
             case RouteFlush f -> {
+                // a followed route is its source's to remove; flush takes only the routes configured here
                 for (Route r : routes(f.selector())) {
+                    if (r.followed()) {
+                        continue;
+                    }
                     routes.delete(new RouteDel(r.prefix(), null));
+                    for (FollowedRoutes source : followed.values()) {
+                        source.reoffer(r.prefix());
+                    }
                 }
             }
             case NexthopSet n -> {
@@ -171,6 +185,44 @@ public final class Rib {
                     + "; in kernel mode 'set hash-policy ipv4|ipv6 0..3' decides for every route, as in the kernel: "
                     + "replace them without mpalgo first (routes and groups with the default l3 follow the policy)");
         }
+    }
+
+    // ---------------------------------------------------------------- followed routing sources
+
+    /**
+     * Starts mirroring a routing source named {@code name} ({@code description} is how messages
+     * name it, e.g. "the kernel's table 254"): its routes of {@code table} (only those of {@code
+     * protocols} unless empty). Not journalled: the source is registered once, before its first
+     * update. Throws if the name is taken.
+     */
+    public FollowedRoutes follow(String name, String description, int table, Set<Integer> protocols) {
+        if (followed.containsKey(name)) {
+            throw new CommandException("routes from " + followed.get(name).description() + " are already followed; "
+                    + "'rib follow show' shows them (restart the daemon to follow another table)");
+        }
+        FollowedRoutes f = new FollowedRoutes(name, description, table, protocols, journal, routes, this);
+        followed.put(name, f);
+        return f;
+    }
+
+    /** Applies what source {@code name} reported, inside the open transaction. */
+    public void followedUpdate(String name, List<FollowedRoutes.Update> updates) {
+        followed.get(name).apply(updates);
+    }
+
+    /** Replaces what source {@code name} gave with a fresh dump of it, inside the open transaction. */
+    public void followedResync(String name, List<FollowedRoutes.SourceNexthop> nexthops, List<FollowedRoutes.SourceRoute> routes) {
+        followed.get(name).resync(nexthops, routes);
+    }
+
+    /** Notes that the tables refused an update of source {@code name} (shown by {@code rib follow show}). */
+    public void followedError(String name, String error) {
+        followed.get(name).lastError(error);
+    }
+
+    /** The followed sources, in the order they were started. */
+    public List<FollowedRoutes> followedSources() {
+        return List.copyOf(followed.values());
     }
 
     // ---------------------------------------------------------------- ports and their devices

@@ -1,6 +1,7 @@
 package io.dataplane.control.rib;
 
 import io.dataplane.control.command.Prefix;
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.List;
 
@@ -8,9 +9,17 @@ import java.util.List;
  * A route as the RIB holds it: inline gateways ({@code hops}, with {@code mpalgo} when there are
  * several) or a nexthop object ({@code nhid} &gt; 0); {@code target} is what the LPM entry holds
  * ({@link io.dataplane.tables.RouteTarget} encoding) and {@code ownGroup} the group slot this route
- * owns (-1 if none).
+ * owns (-1 if none). {@code protocol} is the kernel's rtm_protocol ({@link RouteProtocol}); {@code
+ * source} says where a followed route comes from (e.g. "the kernel's table 254"), null for a route
+ * configured here.
  */
-public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup) {
+public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup,
+                    int protocol, String source) {
+
+    /** A route configured here with the default protocol ({@code boot}, as {@code ip route add}). */
+    public Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup) {
+        this(prefix, hops, mpalgo, nhid, target, ownGroup, RouteProtocol.BOOT, null);
+    }
 
     /** ip's route type: {@code unicast}, or blackhole, unreachable, prohibit, throw. */
     public String type() {
@@ -20,5 +29,10 @@ public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalg
     /** Whether this route forwards nothing (a type other than unicast). */
     public boolean forwardsNothing() {
         return io.dataplane.tables.RouteTarget.isType(target);
+    }
+
+    /** Whether the route is followed from a routing source (the kernel's FIB, FPM) rather than configured here. */
+    public boolean followed() {
+        return source != null;
     }
 }

@@ -98,6 +98,7 @@ final class Routes {
 
     void set(RouteSet r) {
         Route old = routes.get(r.prefix());
+        refuseIfFollowed(old, "changed");
         if (r.op() == Op.ADD && old != null) {
             throw new CommandException("route " + r.prefix() + " already exists (" + describe(old)
                     + "); use 'route replace' to change it");
@@ -122,7 +123,43 @@ final class Routes {
         if (old != null) {
             release(old, next.ownGroup() == old.ownGroup());
         }
-        routes.put(r.prefix(), next);
+        routes.put(r.prefix(), withOrigin(next, r.protocol(), null));
+    }
+
+    /**
+     * Sets the route a routing source gave for {@code prefix} ({@code source} says which, e.g.
+     * "the kernel's table 254"), replacing the one it gave before; a multipath route keeps its
+     * group slot, so the change is one group replace. The caller has checked that no route
+     * configured here holds the prefix.
+     */
+    void follow(Prefix prefix, List<Hop> hops, int protocol, String source) {
+        Route old = routes.get(prefix);
+        Route next = viaGateways(prefix, new Gateways(hops, null), old);
+        if (old != null) {
+            release(old, next.ownGroup() == old.ownGroup());
+        }
+        routes.put(prefix, withOrigin(next, protocol, source));
+    }
+
+    /** Removes the route a routing source gave for {@code prefix}. */
+    void unfollow(Prefix prefix) {
+        Route old = routes.get(prefix);
+        release(old, false);
+        routes.put(prefix, null);
+    }
+
+    private static Route withOrigin(Route r, int protocol, String source) {
+        return new Route(r.prefix(), r.hops(), r.mpalgo(), r.nhid(), r.target(), r.ownGroup(), protocol, source);
+    }
+
+    /** Operators change followed routes where they come from, not here: a change here would be undone by the next update. */
+    private static void refuseIfFollowed(Route r, String how) {
+        if (r != null && r.followed()) {
+            throw new CommandException("route " + r.prefix() + " comes from " + r.source() + " (proto "
+                    + io.dataplane.control.command.RouteProtocol.name(r.protocol()) + ") and cannot be " + how
+                    + " here; change it at its source (ip route, or the routing daemon's configuration), "
+                    + "or use a more specific prefix");
+        }
     }
 
     private Route viaGateways(Prefix prefix, Gateways g, Route old) {
@@ -155,6 +192,7 @@ final class Routes {
         if (old == null) {
             throw new CommandException("no route " + d.prefix() + " to delete; 'route show' lists the routes");
         }
+        refuseIfFollowed(old, "deleted");
         if (d.spec() != null && !matches(old, d.spec())) {
             throw new CommandException("route " + d.prefix() + " is '" + describe(old)
                     + "', which does not match the given gateways; give just the prefix to delete it");
