@@ -361,6 +361,30 @@ public final class Rtnetlink implements AutoCloseable {
     // ---- notifications ----
 
     /**
+     * Throws away every queued notification, after {@code ENOBUFS}, before the caller dumps again.
+     * The kernel reports an overrun only when its socket turns congested, and the socket stays
+     * congested until its queue is empty (netlink_overrun, netlink_rcv_wake): dumping with the full
+     * queue still there would lose, unreported, every notification dropped during the dump. What is
+     * thrown away predates the dump, which has it.
+     */
+    public void discardNotifications() {
+        while (true) {
+            long n;
+            try {
+                n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, "rtnetlink notifications");
+            } catch (NativeException e) {
+                if (e.errno() != Errno.ENOBUFS) {
+                    throw e;
+                }
+                continue;
+            }
+            if (n == -Errno.EAGAIN) {
+                return;
+            }
+        }
+    }
+
+    /**
      * Waits up to {@code timeoutMs} for notifications and hands each to {@code listener}; returns
      * how many were delivered (0 on timeout). For a socket made by {@link #subscribe}.
      */

@@ -150,6 +150,7 @@ public final class KernelFollower implements AutoCloseable {
                             throw e;
                         }
                         // Notifications were lost (socket buffer overrun): the dump is the truth again.
+                        events.discardNotifications();
                         load(requestSocket);
                     }
                     for (Request r; (r = requests.poll()) != null; ) {

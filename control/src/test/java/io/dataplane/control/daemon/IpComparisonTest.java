@@ -170,7 +170,7 @@ class IpComparisonTest {
             int end = dev < 0 ? first.length() : first.indexOf(' ', dev + 5);
             return List.of(end < 0 ? first : first.substring(0, end));
         }
-        if (verb.matches("^(n|nei|neigh|neighbor|neighbour) .*")) {
+        if (verb.matches("^(n|nei|neigh|neighbor|neighbour)( .*)?")) {
             records.sort(null);
         }
         return records;
