@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.dataplane.tables.BucketActivity;
 import io.dataplane.tables.GroupTable;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -25,7 +26,12 @@ class ResilientTimersServerTest {
     void theControlLoopMigratesIdleBucketsWithoutACommand() throws Exception {
         try (ServerHarness h = new ServerHarness(ServerHarness.testLimits()); ServerHarness.Client c = h.client()) {
             AtomicLong now = new AtomicLong(1_000 * S);
-            h.server.submit(() -> h.fixture.rib.clock(now::get)); // on the control thread, which reads it
+            CountDownLatch clockSet = new CountDownLatch(1);
+            h.server.submit(() -> { // on the control thread, which reads it; before the first command, which the loop might read first
+                h.fixture.rib.clock(now::get);
+                clockSet.countDown();
+            });
+            assertTrue(clockSet.await(60, TimeUnit.SECONDS), "the control thread never ran the task");
             assertEquals(List.of("ok"), send(c, "nexthop add id 20 group 1/2 type resilient buckets 8 idle_timer 10"));
             GroupTable groups = h.fixture.forwarding.snapshot().groups;
             BucketActivity activity = null;
