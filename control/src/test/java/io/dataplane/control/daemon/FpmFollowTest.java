@@ -107,7 +107,7 @@ class FpmFollowTest {
                 await("the route that did not come back removed after the replay", () -> {
                     assertTrue(dpctl(daemon, "route", "show", "198.51.100.0/24").startsWith("198.51.100.0/24 via"),
                             "a route that comes back is kept through zebra's restart and replay");
-                    return dpctl(daemon, "route", "show", "192.0.2.0/24").startsWith("error");
+                    return dpctl(daemon, "route", "show", "192.0.2.0/24").isBlank(); // an empty selection prints nothing, as ip
                 }, daemon);
                 String shown = dpctl(daemon, "route", "show");
                 assertTrue(shown.contains("198.51.100.0/24 via 10.1.0.2 dev d0") && shown.contains("203.0.113.0/24 via 10.2.0.2 dev d1"),

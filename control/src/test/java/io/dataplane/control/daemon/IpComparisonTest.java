@@ -163,7 +163,7 @@ class IpComparisonTest {
             }
             records.add(l);
         }
-        String verb = line.replaceAll("^(-[a-z]+ )*", "");
+        String verb = line.replaceAll("^(-[a-z0-9]+ )*", "");
         if (verb.matches("^(r|ro|route) (g|get) .*") && !records.isEmpty()) {
             String first = records.get(0);
             int dev = first.indexOf(" dev ");
