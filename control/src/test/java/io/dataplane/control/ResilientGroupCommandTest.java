@@ -3,7 +3,7 @@ package io.dataplane.control;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.dataplane.tables.BucketActivity;
-import io.dataplane.tables.ResilientTable;
+import io.dataplane.tables.ResilientGroup;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import java.util.ArrayList;
@@ -133,7 +133,7 @@ class ResilientGroupCommandTest {
             List<String> get = f.out("-j route get 10.0.0." + (i + 1) + " from 172.16.0.1");
             Matcher h = Pattern.compile("\"hash\":(-?\\d+).*\"nhid\":(\\d+)").matcher(get.getFirst());
             assertTrue(h.find(), get.getFirst());
-            assertEquals(expected[ResilientTable.bucket(Integer.parseInt(h.group(1)), 8)], Integer.parseInt(h.group(2)));
+            assertEquals(expected[ResilientGroup.bucket(Integer.parseInt(h.group(1)), 8)], Integer.parseInt(h.group(2)));
         }
     }
 

@@ -7,7 +7,7 @@ import io.dataplane.tables.GroupTable;
 import io.dataplane.tables.KernelHash;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.NexthopTable;
-import io.dataplane.tables.ResilientTable;
+import io.dataplane.tables.ResilientGroup;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Checksum;
@@ -332,7 +332,7 @@ public final class Pipeline {
         if (buckets == 0) {
             return groups.selectByHash(block, n, h);
         }
-        int bucket = ResilientTable.bucket(h, buckets);
+        int bucket = ResilientGroup.bucket(h, buckets);
         if (worker >= 0) {
             if (burstTime == 0) {
                 burstTime = System.nanoTime();

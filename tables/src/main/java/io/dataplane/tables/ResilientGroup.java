@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Control thread only (not thread-safe). Time is the caller's monotonic clock in nanoseconds
  * ({@code now}); the kernel's jiffies comparisons are done as wrap-safe differences, like
  * {@code time_after}. Members are nexthop IDs; {@link #nexthop(int)} gives the bucket table the
- * kernel would build, which the caller maps to nexthop slots and publishes as a {@link ResilientTable}.
+ * kernel would build, which the caller maps to nexthop slots and publishes in the group table ({@link GroupTable}); {@link #bucket} picks a packet's bucket.
  * Bucket use comes from outside ({@link #recordUse(int, long)}, normally via {@link BucketActivity}).
  */
 public final class ResilientGroup {
@@ -332,6 +332,14 @@ public final class ResilientGroup {
             throw new IllegalArgumentException(name + " " + seconds + " out of range 0.." + MAX_TIMER_SECONDS + " seconds");
         }
         return TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    /**
+     * The kernel's bucket for a 31-bit multipath hash (nexthop_select_path_res:
+     * {@code u16 bucket_index = hash % num_nh_buckets}); the hash is never negative. Hot path.
+     */
+    public static int bucket(int hash31, int buckets) {
+        return hash31 % buckets;
     }
 
     public int buckets() {

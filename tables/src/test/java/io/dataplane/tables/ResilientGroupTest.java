@@ -62,6 +62,13 @@ class ResilientGroupTest {
     }
 
     @Test
+    void theBucketIsTheHashModuloTheBucketCount() {
+        assertEquals(0x7fffffff % 65535, ResilientGroup.bucket(0x7fffffff, 65535));
+        assertEquals(0, ResilientGroup.bucket(0, 37));
+        assertEquals(36, ResilientGroup.bucket(36 + 37 * 1000, 37));
+    }
+
+    @Test
     void aNewGroupFillsBucketsInIndexOrderFromTheLastUnderweightMember() {
         // ip nexthop add id 100 group 1/2 type resilient buckets 8: buckets 0-3 -> 2, 4-7 -> 1 (reference §9.2).
         assertArrayEquals(new int[] {2, 2, 2, 2, 1, 1, 1, 1}, create(ints("1,2"), ones(2), 8, 0, 0).bucketNexthops());
@@ -224,7 +231,7 @@ class ResilientGroupTest {
             int movedResilient = 0;
             int movedHashThreshold = 0;
             for (int h : hashes) {
-                int b = ResilientTable.bucket(h, buckets);
+                int b = ResilientGroup.bucket(h, buckets);
                 if (before[b] != after[b]) {
                     assertEquals(ids[k], before[b], "a flow of a member that stayed moved");
                     movedResilient++;
