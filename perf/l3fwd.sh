@@ -208,7 +208,9 @@ l3fwd_run() { # l3fwd_run MODE
   kill -INT $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
   awk -v a="$a" -v b="$b" -v mode="$mode" -v results="$results" 'BEGIN { split(a, x, " "); split(b, y, " "); dt = y[1] - x[1]
-    rx = (y[2] - x[2]) / dt; tx = (y[3] - x[3]) / dt; cpu = (y[4] - x[4]) / (y[2] - x[2])
+    rx = (y[2] - x[2]) / dt; tx = (y[3] - x[3]) / dt
+    if (rx == 0) { printf "l3fwd LPM %s: nothing received in the window (is the traffic running?)\n", mode; exit }
+    cpu = (y[4] - x[4]) / (y[2] - x[2])
     printf "l3fwd LPM %s cpu 1 1024 flows: %.2f Mpps received, %.2f Mpps sent (%.1f ns/frame, forwarding thread cpu %.1f ns/frame)\n",
       mode == "ring" ? "net_ring->net_ring" : "net_pcap->net_null", rx / 1e6, tx / 1e6, 1e9 / rx, cpu
     printf "%s l3fwd %.3f %.1f\n", mode, rx / 1e6, cpu >>results }'
@@ -270,10 +272,12 @@ rows = [l.split() for l in open(sys.argv[1]) if l.split()[0] == sys.argv[2]]
 def med(who, col):
     v = [float(r[col]) for r in rows if r[1] == who]
     return statistics.median(v) if v else float("nan")
+def div(a, b):  # a run that forwarded nothing (or did not run) gives nan, not a crash
+    return a / b if b > 0 else float("nan")
 l, o = med("l3fwd", 2), med("ours", 2)
 lc, oc = med("l3fwd", 3), med("ours", 3)
 print("%s l3fwd %.2f Mpps %.1f ns cpu %.1f ns | ours %.2f Mpps %.1f ns cpu %.1f ns | ratio %.2f (cpu %.2f)"
-      % (sys.argv[2], l, 1e3 / l, lc, o, 1e3 / o, oc, o / l, lc / oc))
+      % (sys.argv[2], l, div(1e3, l), lc, o, div(1e3, o), oc, div(o, l), div(lc, oc)))
 PY
   )
   echo "$line"

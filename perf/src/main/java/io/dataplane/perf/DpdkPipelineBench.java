@@ -3,6 +3,7 @@ package io.dataplane.perf;
 import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.tables.packet.Frames;
+import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.DpdkPort;
 import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.FibLimits;
@@ -133,6 +134,13 @@ public final class DpdkPipelineBench {
                 ring ? "net_ring->2x net_ring" : "net_pcap->2x net_null", burst, cpu, flowsOf(pcap), mpps, 1e3 / mpps,
                 (double) (cpu1 - cpu0) / Math.max(1, rx1 - rx0), (s1 + s2) / ((t1 - t0) / 1e3),
                 (double) s2 / Math.max(1, s1 + s2), dataplane.lastError() == null ? "" : " error " + dataplane.lastError());
+        StringBuilder drops = new StringBuilder();
+        for (Verdict v : Verdict.values()) {
+            if (dataplane.dropCounter(v) != 0) {
+                drops.append(' ').append(v.label()).append(' ').append(dataplane.dropCounter(v));
+            }
+        }
+        System.out.println("drops:" + (drops.isEmpty() ? " none" : drops));
         dataplane.close();
         client.close();
         server1.close();
