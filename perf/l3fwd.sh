@@ -24,17 +24,21 @@
 #
 # Needs root, DPDK (dpdk, libdpdk-dev, pkg-config), gcc, make, python3 and, for the comparison, a
 # built perf module (mvn -DskipTests package).
-# Usage: perf/l3fwd.sh [--build-only] [--vdevs pcap|ring|both] [ROUNDS] [SECONDS]
+# --before DIR also runs DpdkPipelineBench from another build's jars (DIR/perf.jar, DIR/lib) as a
+# third contender, "before", to compare two builds of ours in the same interleaved run.
+# Usage: perf/l3fwd.sh [--build-only] [--vdevs pcap|ring|both] [--before DIR] [ROUNDS] [SECONDS]
 set -euo pipefail
 source "$(dirname "$0")/../bin/lib/common.sh"
 cd "$DATAPLANE_HOME"
 build_only=0
 vdevs=both
+before=
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --build-only) build_only=1; shift ;;
     --vdevs) vdevs=${2:?--vdevs needs pcap, ring or both}; shift 2 ;;
-    *) echo "l3fwd.sh: unknown option $1 (usage: perf/l3fwd.sh [--build-only] [--vdevs pcap|ring|both] [ROUNDS] [SECONDS])" >&2; exit 2 ;;
+    --before) before=${2:?--before needs a directory with perf.jar and lib/}; shift 2 ;;
+    *) echo "l3fwd.sh: unknown option $1 (usage: perf/l3fwd.sh [--build-only] [--vdevs pcap|ring|both] [--before DIR] [ROUNDS] [SECONDS])" >&2; exit 2 ;;
   esac
 done
 case $vdevs in
@@ -218,8 +222,8 @@ l3fwd_run() { # l3fwd_run MODE
   return 0
 }
 
-java_run() { # java_run MODE
-  local mode=$1
+java_run() { # java_run MODE [LABEL JAR-DIR]
+  local mode=$1 label=${2:-ours} jars=${3:-perf/target}
   local args=(--pcap "$pcap" --seconds "$seconds" --warmup "$warmup" --cpu 1 --burst 32)
   local prefix=ours-$$-$mode
   local log=$work/ours.log
@@ -227,7 +231,7 @@ java_run() { # java_run MODE
     args+=(--vdevs ring --eal "-m 256 --no-pci --file-prefix $prefix --huge-dir $huge --no-telemetry")
   fi
   # The JVM's own threads (JIT, GC) stay on CPU 0, as l3fwd's control threads do; the worker pins itself to CPU 1.
-  taskset -c 0 "$JAVA_HOME/bin/java" "${JVM_ARGS[@]}" -cp "perf/target/perf.jar:perf/target/lib/*" \
+  taskset -c 0 "$JAVA_HOME/bin/java" "${JVM_ARGS[@]}" -cp "$jars/perf.jar:$jars/lib/*" \
     io.dataplane.perf.DpdkPipelineBench "${args[@]}" >"$log" 2>&1 &
   local pid=$! feeder= check=
   if [[ $mode == ring ]]; then
@@ -239,11 +243,11 @@ java_run() { # java_run MODE
   wait $pid || true
   [[ -n $feeder ]] && { wait "$feeder" || true; }
   local line
-  line=$(grep 'Mpps' "$log") || { echo "ours: no result; its output:"; tail -15 "$log"; return 1; }
-  echo "$line"
+  line=$(grep 'Mpps' "$log") || { echo "$label: no result; its output:"; tail -15 "$log"; return 1; }
+  if [[ $label == ours ]]; then echo "$line"; else echo "$label: $line"; fi
   [[ -n $check ]] && grep -h 'ring-traffic' "$check"
   sed -n 's/.*: \([0-9.]*\) Mpps received, [0-9.]* ns\/frame, worker cpu \([0-9.]*\) ns\/frame.*/\1 \2/p' <<<"$line" \
-    | awk -v mode="$mode" '{ print mode, "ours", $1, $2 }' >>"$results"
+    | awk -v mode="$mode" -v label="$label" '{ print mode, label, $1, $2 }' >>"$results"
   return 0
 }
 
@@ -255,7 +259,9 @@ for r in $(seq "$rounds"); do
     if ((r % 2)); then
       l3fwd_run "$mode" || true
       java_run "$mode" || true
+      [[ -n $before ]] && { java_run "$mode" before "$before" || true; }
     else
+      [[ -n $before ]] && { java_run "$mode" before "$before" || true; }
       java_run "$mode" || true
       l3fwd_run "$mode" || true
     fi
@@ -278,9 +284,13 @@ l, o = med("l3fwd", 2), med("ours", 2)
 lc, oc = med("l3fwd", 3), med("ours", 3)
 print("%s l3fwd %.2f Mpps %.1f ns cpu %.1f ns | ours %.2f Mpps %.1f ns cpu %.1f ns | ratio %.2f (cpu %.2f)"
       % (sys.argv[2], l, div(1e3, l), lc, o, div(1e3, o), oc, div(o, l), div(lc, oc)))
+b, bc = med("before", 2), med("before", 3)
+if b == b:  # a --before run: the same figures for that build, and ours over it
+    print("%s before %.2f Mpps %.1f ns cpu %.1f ns | ours/before %.2f (cpu %.2f) | before/l3fwd %.2f"
+          % (sys.argv[2], b, div(1e3, b), bc, div(o, b), div(bc, oc), div(b, l)))
 PY
   )
   echo "$line"
-  summary+="${summary:+; }$(awk '{ print $1, "l3fwd", $3, "ours", $12, "ratio", $21 }' <<<"$line")"
+  summary+="${summary:+; }$(head -1 <<<"$line" | awk '{ print $1, "l3fwd", $3, "ours", $12, "ratio", $21 }')"
 done
 echo "l3fwd.sh medians: $summary"
