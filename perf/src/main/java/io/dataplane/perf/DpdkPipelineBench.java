@@ -3,6 +3,7 @@ package io.dataplane.perf;
 import io.dataplane.ffi.dpdk.Eal;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.tables.packet.Frames;
+import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.DpdkPort;
 import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.FibLimits;
@@ -15,6 +16,8 @@ import io.dataplane.worker.Workers;
 import io.dataplane.worker.PortCounter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -24,13 +27,18 @@ import java.nio.file.Path;
 
 /**
  * The whole pipeline (parse, checks, LPM, L4 multipath 1:2 over two nexthops, MAC/TTL/checksum
- * rewrite) on DPDK ports, one pinned worker: frames replayed from a pcap by {@code net_pcap}
- * ({@code infinite_rx=1}) into the worker, forwarded to two {@code net_null} ports. Prints Mpps
- * received and how they left. {@code --write-pcap FILE} only writes the frames (IPv4 UDP, 64
- * bytes, {@code --flows} flows) so that dpdk-testpmd can replay the same file.
+ * rewrite) on DPDK ports, one pinned worker. With {@code --vdevs pcap} (the default) frames are
+ * replayed from a pcap by {@code net_pcap} ({@code infinite_rx=1}) into the worker and forwarded
+ * to two {@code net_null} ports; with {@code --vdevs ring} the ports are {@code net_ring0} (in)
+ * and {@code net_ring1}, {@code net_ring2} (out), whose rings another process feeds and drains
+ * (perf/ring-traffic.c, run by perf/l3fwd.sh), with EAL options that let it attach
+ * ({@code --eal}, hugepages and a file prefix). Prints Mpps received, how they left, and the
+ * worker thread's CPU time per frame (its on-CPU time, so the figure holds when the core is
+ * shared). {@code --write-pcap FILE} only writes the frames (IPv4 UDP, 64 bytes, {@code --flows}
+ * flows) so that dpdk-testpmd, l3fwd and ring-traffic can replay the same file.
  *
  * <p>Usage: {@code DpdkPipelineBench [--write-pcap FILE] [--pcap FILE] [--flows 1024]
- * [--seconds 10] [--warmup 5] [--cpu 1] [--burst 32]}
+ * [--seconds 10] [--warmup 5] [--cpu 1] [--burst 32] [--vdevs pcap|ring] [--eal "EAL ARGS"]}
  */
 public final class DpdkPipelineBench {
     private static final long SERVER1_MAC = 0x020000000001L;
@@ -47,6 +55,8 @@ public final class DpdkPipelineBench {
         int warmup = 5;
         int cpu = 1;
         int burst = 32;
+        String vdevs = "pcap";
+        EalOptions eal = EalOptions.NO_HUGEPAGES;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -57,6 +67,8 @@ public final class DpdkPipelineBench {
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--cpu" -> cpu = Integer.parseInt(v);
                 case "--burst" -> burst = Integer.parseInt(v);
+                case "--vdevs" -> vdevs = v;
+                case "--eal" -> eal = EalOptions.parse(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -64,16 +76,21 @@ public final class DpdkPipelineBench {
             writePcap(writeOnly, flows);
             return;
         }
+        boolean ring = switch (vdevs) {
+            case "ring" -> true;
+            case "pcap" -> false;
+            default -> throw new IllegalArgumentException("--vdevs is pcap or ring, was " + vdevs);
+        };
         if (pcap == null) {
             pcap = Files.createTempFile("dpdk-pipeline", ".pcap");
             pcap.toFile().deleteOnExit();
             writePcap(pcap, flows);
         }
-        Eal.start(EalOptions.NO_HUGEPAGES);
+        Eal.start(eal);
         DpdkPort client = DpdkPort.open(0, DpdkPortConfig.vdev("client",
-                "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1").withBurst(burst));
-        DpdkPort server1 = DpdkPort.open(1, DpdkPortConfig.vdev("server1", "net_null0").withBurst(burst));
-        DpdkPort server2 = DpdkPort.open(2, DpdkPortConfig.vdev("server2", "net_null1").withBurst(burst));
+                ring ? "net_ring0" : "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1").withBurst(burst));
+        DpdkPort server1 = DpdkPort.open(1, DpdkPortConfig.vdev("server1", ring ? "net_ring1" : "net_null0").withBurst(burst));
+        DpdkPort server2 = DpdkPort.open(2, DpdkPortConfig.vdev("server2", ring ? "net_ring2" : "net_null1").withBurst(burst));
         Workers dataplane = Workers.builder().limits(new FibLimits(16, 16, 16, 16, 2))
                 .port(client).port(server1).port(server2)
                 .idle(Workers.Idle.BUSY_SPIN).burst(burst)
@@ -86,7 +103,18 @@ public final class DpdkPipelineBench {
                 .route4(IpAddresses.parse4("198.51.100.0"), 24, RouteTarget.group(0))
                 .commit();
         dataplane.start();
+        System.out.println("ready"); // perf/l3fwd.sh starts the ring traffic on this line
+        // The warm-up counts from the first frame: ring traffic comes from another process, which takes a while to attach.
+        for (long deadline = System.nanoTime() + 60_000_000_000L; dataplane.portCounter(0, PortCounter.RX_PACKETS) == 0; ) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no frame received in 60 s: is the ring traffic running?");
+            }
+            Thread.sleep(10);
+        }
         Thread.sleep(warmup * 1000L);
+        Thread worker = thread("dataplane-worker-0");
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getThreadCpuTime(worker.threadId());
         long rx0 = dataplane.portCounter(0, PortCounter.RX_PACKETS);
         long tx10 = dataplane.portCounter(1, PortCounter.TX_PACKETS);
         long tx20 = dataplane.portCounter(2, PortCounter.TX_PACKETS);
@@ -96,18 +124,32 @@ public final class DpdkPipelineBench {
         long tx11 = dataplane.portCounter(1, PortCounter.TX_PACKETS);
         long tx21 = dataplane.portCounter(2, PortCounter.TX_PACKETS);
         long t1 = System.nanoTime();
+        long cpu1 = threads.getThreadCpuTime(worker.threadId());
         dataplane.stop();
         double mpps = (rx1 - rx0) / ((t1 - t0) / 1e3);
         long s1 = tx11 - tx10;
         long s2 = tx21 - tx20;
-        System.out.printf("DpdkPort pipeline net_pcap->2x net_null burst %d cpu %d %d flows: %.2f Mpps received, "
-                        + "%.1f ns/frame; forwarded %.2f Mpps, server2 share %.3f (weights 1:2)%s%n",
-                burst, cpu, flowsOf(pcap), mpps, 1e3 / mpps, (s1 + s2) / ((t1 - t0) / 1e3),
+        System.out.printf("DpdkPort pipeline %s burst %d cpu %d %d flows: %.2f Mpps received, "
+                        + "%.1f ns/frame, worker cpu %.1f ns/frame; forwarded %.2f Mpps, server2 share %.3f (weights 1:2)%s%n",
+                ring ? "net_ring->2x net_ring" : "net_pcap->2x net_null", burst, cpu, flowsOf(pcap), mpps, 1e3 / mpps,
+                (double) (cpu1 - cpu0) / Math.max(1, rx1 - rx0), (s1 + s2) / ((t1 - t0) / 1e3),
                 (double) s2 / Math.max(1, s1 + s2), dataplane.lastError() == null ? "" : " error " + dataplane.lastError());
+        StringBuilder drops = new StringBuilder();
+        for (Verdict v : Verdict.values()) {
+            if (dataplane.dropCounter(v) != 0) {
+                drops.append(' ').append(v.label()).append(' ').append(dataplane.dropCounter(v));
+            }
+        }
+        System.out.println("drops:" + (drops.isEmpty() ? " none" : drops));
         dataplane.close();
         client.close();
         server1.close();
         server2.close();
+    }
+
+    private static Thread thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no thread " + name));
     }
 
     private static int flowsOf(Path pcap) throws IOException {
