@@ -14,9 +14,10 @@ import java.util.Map;
  *
  * @param dpdk for {@code type dpdk}: the DPDK port's validated configuration, else null
  * @param mac  the declared address, or -1 for none
+ * @param worker what the line says about its workers' idle mode and scheduling (AF_XDP)
  */
 public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, int cpu, DpdkPortConfig dpdk,
-                       int mtu, long mac) {
+                       int mtu, long mac, WorkerSpec worker) {
 
     public enum Type {
         MEMORY, AFXDP, DPDK;
@@ -39,6 +40,12 @@ public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, 
         m.put("queues", queues);
         if (cpu >= 0) {
             m.put("cpu", cpu);
+        }
+        if (worker.idle() != null) {
+            m.put("idle", worker.idle().text());
+        }
+        if (worker.scheduling() != null) {
+            m.put("sched", worker.scheduling().text());
         }
         return m;
     }

@@ -56,8 +56,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       rate, for the loss-versus-rate curve and ns/packet below
                                       saturation (default 0.25,0.5,0.75,0.9,1.1)
               --curve-seconds S       seconds per paced trial (default 5; 0 skips the curve)
-              --contenders C,...      run only these of kernel, dataplane, c-forwarder, testpmd
-                                      (default all)
+              --contenders C,...      run only these of kernel, dataplane (the daemon's defaults: idle
+                                      poll, sched fifo 1), dataplane-spin (idle busy-spin, sched
+                                      other), c-forwarder (--c-idle, --c-fifo), c-forwarder-spin
+                                      (busy-spin, SCHED_OTHER), testpmd (default all)
               --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
                                       out anyway when dpdk-testpmd is not installed)
               --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
@@ -92,6 +94,13 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               vs-kernel pps median: kernel <pps> dataplane <pps> ratio <dataplane/kernel> c-forwarder <pps> ratio-c <dataplane/c-forwarder>
             """;
 
+    /**
+     * Every contender, in report order: the dataplane with the daemon's defaults (idle poll, sched
+     * fifo 1) and busy-spinning at SCHED_OTHER, the C forwarder in the same two modes.
+     */
+    static final List<String> CONTENDERS = List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin",
+            "testpmd");
+
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
         boolean testpmd = true, cForwarder = true, inProcess = false;
@@ -100,7 +109,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         long minRate = 0;
         int napiPriority = 0, generatorPriority = 10, cFifo = 1;
         String cIdle = "poll";
-        List<String> contenders = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
+        List<String> contenders = CONTENDERS;
         List<Layout> layouts = List.of(Layout.A, Layout.B, Layout.C);
         double[] curve = {0.25, 0.5, 0.75, 0.9, 1.1};
         String weightText = null;
@@ -166,8 +175,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--contenders" -> {
                     contenders = Arrays.stream(v.split(",")).map(String::strip).toList();
                     for (String c : contenders) {
-                        if (!List.of("kernel", "dataplane", "c-forwarder", "testpmd").contains(c)) {
-                            throw new BenchException("--contenders takes kernel, dataplane, c-forwarder and testpmd; '" + c
+                        if (!CONTENDERS.contains(c)) {
+                            throw new BenchException("--contenders takes " + String.join(", ", CONTENDERS) + "; '" + c
                                     + "' is none of them");
                         }
                     }

@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
 final class BenchReport {
     private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
         "#ff9da7", "#9c755f", "#bab0ac"};
-    private static final List<String> ORDER = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
+    private static final List<String> ORDER = BenchOptions.CONTENDERS;
 
     private final BenchOptions o;
     private final List<RoundResult> rounds;
@@ -123,7 +123,7 @@ final class BenchReport {
             reason = "the router CPU: " + where + switch (router) {
                 case "kernel" -> layout == Layout.A ? "; r0's NAPI thread receives, routes and transmits every frame"
                         : "; RPS makes it route and transmit every frame";
-                case "dataplane", "c-forwarder" -> layout == Layout.A && napiRouter > 0.2
+                case "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin" -> layout == Layout.A && napiRouter > 0.2
                         ? "; r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker (copy-mode transmit) share it"
                         : "; the worker's copy-mode transmit (sendto builds an skb per frame)";
                 default -> "";

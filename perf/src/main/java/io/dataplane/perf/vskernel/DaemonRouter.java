@@ -27,11 +27,22 @@ final class DaemonRouter implements RouterUnderTest {
     private final int generatorCpu;
     private final int routerCpu;
     private final Path home;
+    private final String name;
+    /** What the port lines say about the workers ("idle busy-spin sched other"), empty for the daemon's defaults. */
+    private final String workerOptions;
     private Path dir;
     private Process process;
     private String lastCounters = "";
 
     DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu) {
+        this(topo, routes, weights, algorithm, generatorCpu, routerCpu, "dataplane", "");
+    }
+
+    /** A contender named {@code name} whose port lines add {@code workerOptions} (idle mode and scheduling). */
+    DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu,
+            String name, String workerOptions) {
+        this.name = name;
+        this.workerOptions = workerOptions;
         this.topo = topo;
         this.routes = routes;
         this.weights = weights;
@@ -55,7 +66,7 @@ final class DaemonRouter implements RouterUnderTest {
 
     @Override
     public String name() {
-        return "dataplane";
+        return name;
     }
 
     private String route(int r, int family, int without) {
@@ -82,7 +93,7 @@ final class DaemonRouter implements RouterUnderTest {
     public void start() {
         List<String> config = new ArrayList<>();
         config.add("# written by bin/bench vs-kernel: the same routes and weights as the kernel's");
-        config.add("port add dev r0 mode copy cpu " + routerCpu);
+        config.add("port add dev r0 mode copy cpu " + routerCpu + (workerOptions.isEmpty() ? "" : " " + workerOptions));
         for (int i = 0; i < topo.nexthops; i++) {
             config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy");
         }
@@ -204,7 +215,8 @@ final class DaemonRouter implements RouterUnderTest {
     @Override
     public String describe() {
         return "bin/dataplane run --config FILE (its own JVM, in the router namespace): AF_XDP copy mode on r0..r"
-                + topo.nexthops + ", one worker pinned to CPU " + routerCpu + ", routes, weights and static neighbours"
-                + " from the file";
+                + topo.nexthops + ", one worker pinned to CPU " + routerCpu + ", "
+                + (workerOptions.isEmpty() ? "the daemon's default idle mode and scheduling (idle poll, sched fifo 1)"
+                        : "'" + workerOptions + "' on the port line") + ", routes, weights and static neighbours from the file";
     }
 }

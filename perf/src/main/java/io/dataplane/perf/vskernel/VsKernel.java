@@ -181,12 +181,17 @@ public final class VsKernel {
         }
         owned(dataplane);
         List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
+        if (dataplane instanceof DaemonRouter) {
+            contenders.add(owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(),
+                    "dataplane-spin", "idle busy-spin sched other")));
+        }
         Map<String, String> described = new LinkedHashMap<>();
         if (o.cForwarder()) {
             String[] why = new String[1];
             CForwarderRouter c = CForwarderRouter.build(topo, o.routerCpu(), o.cIdle(), o.cFifo(), why);
             if (c != null) {
                 contenders.add(owned(c));
+                contenders.add(owned(c.withMode("c-forwarder-spin", "busy-spin", 0)));
             } else {
                 out.println("C forwarder left out: " + why[0]);
             }
