@@ -13,7 +13,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
         long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo, List<String> contenders,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
-        double profileSeconds, boolean inProcess, List<String> commandLine) {
+        double profileSeconds, boolean inProcess, int queues, List<String> commandLine) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -68,6 +68,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --c-fifo PRIO           its SCHED_FIFO priority, 0 for SCHED_OTHER (default 1: sleeping
                                       in poll() it lets r0's NAPI thread batch, and preempts it when
                                       frames are ready)
+              --queues 1|2            2: every veth gets two queues and the harness runs the multi-queue
+                                      layouts q1 (one generator, one busy queue and worker on the
+                                      router CPU) and q2 (a generator, queue and worker per CPU) for
+                                      the kernel and the dataplane: the 1 -> 2 worker scaling factor
+                                      (default 1: layouts a, b, c)
               --cpus G,R              generator CPU and router CPU (default 0,1)
               --generator-priority P  the generator's SCHED_FIFO priority (default 10; 0: SCHED_OTHER).
                                       The sinks' NAPI threads run on the generator CPU at P+10, r0's
@@ -104,7 +109,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
         boolean testpmd = true, cForwarder = true, inProcess = false;
-        int generatorCpu = 0, routerCpu = 1;
+        int generatorCpu = 0, routerCpu = 1, queues = 1;
+        boolean layoutsGiven = false;
         double seconds = 10, warmupSeconds = 3, curveSeconds = 5, profileSeconds = 0;
         long minRate = 0;
         int napiPriority = 0, generatorPriority = 10, cFifo = 1;
@@ -155,7 +161,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--seconds" -> seconds = decimal(a, v, 1, 3600);
                 case "--rounds" -> rounds = number(a, v, 1, 1000);
                 case "--warmup-seconds" -> warmupSeconds = decimal(a, v, 0.1, 600);
-                case "--layouts" -> layouts = Layout.parse(v);
+                case "--layouts" -> {
+                    layouts = Layout.parse(v);
+                    layoutsGiven = true;
+                }
+                case "--queues" -> queues = number(a, v, 1, 2);
                 case "--curve" -> {
                     String[] p = v.split(",");
                     curve = new double[p.length];
@@ -204,6 +214,19 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 default -> throw new BenchException("unknown option " + a + "; see 'bin/bench vs-kernel --help'");
             }
         }
+        if (queues == 2 && Math.min(generatorCpu, routerCpu) != 0 || queues == 2 && Math.max(generatorCpu, routerCpu) != 1) {
+            throw new BenchException("--queues 2 needs --cpus 0,1: veth puts what CPU c sends on queue c mod 2, and the"
+                    + " daemon pins worker q to CPU q");
+        }
+        if (queues == 2 && !layoutsGiven) {
+            layouts = List.of(Layout.Q1, Layout.Q2);
+        }
+        for (Layout l : layouts) {
+            if (l.multiQueue() != (queues == 2)) {
+                throw new BenchException(queues == 2 ? "--queues 2 runs the multi-queue layouts q1 and q2; layout " + l.label()
+                        + " has one queue: run it without --queues" : "layout " + l.label() + " needs --queues 2");
+            }
+        }
         if (family != 4 && family != 6) {
             throw new BenchException("--family must be 4 or 6, was " + family);
         }
@@ -244,7 +267,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
                 generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, contenders, layouts, curve,
-                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args));
+                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, queues, List.of(args));
     }
 
     private static double decimal(String option, String v, double min, double max) {

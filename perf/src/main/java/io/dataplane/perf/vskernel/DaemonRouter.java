@@ -93,9 +93,12 @@ final class DaemonRouter implements RouterUnderTest {
     public void start() {
         List<String> config = new ArrayList<>();
         config.add("# written by bin/bench vs-kernel: the same routes and weights as the kernel's");
-        config.add("port add dev r0 mode copy cpu " + routerCpu + (workerOptions.isEmpty() ? "" : " " + workerOptions));
+        // With two queues, worker q owns queue q of every port and is pinned to CPU q: veth puts what CPU q sends on queue q.
+        String queues = topo.queues > 1 ? " queues " + topo.queues : "";
+        config.add("port add dev r0 mode copy" + queues + " cpu " + (topo.queues > 1 ? 0 : routerCpu)
+                + (workerOptions.isEmpty() ? "" : " " + workerOptions));
         for (int i = 0; i < topo.nexthops; i++) {
-            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy");
+            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy" + queues);
         }
         for (int i = 0; i < topo.nexthops; i++) {
             String mac = BenchTopology.macText(BenchTopology.sinkMac(i));
@@ -111,8 +114,10 @@ final class DaemonRouter implements RouterUnderTest {
             Path file = dir.resolve("router.conf");
             Files.write(file, config);
             Path log = dir.resolve("daemon.log");
-            // The daemon's JVM threads stay on the generator CPU like the harness's; its worker pins itself to the router CPU.
-            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(generatorCpu), "ip", "netns", "exec",
+            // The daemon's JVM threads may use both CPUs, as on a router: confined to the generator CPU, its JIT
+            // compilers got too little of it to compile the worker (it ran C1 code). What they and its other threads
+            // take of the router core counts as the contender's. Its worker pins itself to the router CPU.
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", generatorCpu + "," + routerCpu, "ip", "netns", "exec",
                     topo.router));
             String classpath = System.getProperty("java.class.path");
             if (classpath.contains("perf.jar")) {
@@ -215,7 +220,8 @@ final class DaemonRouter implements RouterUnderTest {
     @Override
     public String describe() {
         return "bin/dataplane run --config FILE (its own JVM, in the router namespace): AF_XDP copy mode on r0..r"
-                + topo.nexthops + ", one worker pinned to CPU " + routerCpu + ", "
+                + topo.nexthops + (topo.queues > 1 ? ", " + topo.queues + " queues, worker q pinned to CPU q"
+                        : ", one worker pinned to CPU " + routerCpu) + ", "
                 + (workerOptions.isEmpty() ? "the daemon's default idle mode and scheduling (idle poll, sched fifo 1)"
                         : "'" + workerOptions + "' on the port line") + ", routes, weights and static neighbours from the file";
     }

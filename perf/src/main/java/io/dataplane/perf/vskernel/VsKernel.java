@@ -33,12 +33,14 @@ public final class VsKernel {
     private static final double SETTLE_SECONDS = 0.3;
     private static final java.util.logging.Logger PORT_LOG = java.util.logging.Logger.getLogger("io.dataplane.port.AfXdpPort");
     private static final double CALIBRATION_SECONDS = 1.0;
+    /** The paced rate of a saturated round's warm-up: below every contender's capacity here. */
+    static final double WARMUP_PPS = 100_000;
 
     private final BenchOptions o;
     private final PrintStream out;
     private final Deque<AutoCloseable> cleanup = new ArrayDeque<>();
     private BenchTopology topo;
-    private TrafficGenerator generator;
+    private Generators generator;
     private final List<FlowSink> sinks = new ArrayList<>();
     private int totalRounds;
 
@@ -149,20 +151,25 @@ public final class VsKernel {
                 o.family(), o.flows(), o.frameSize(), o.nexthops(), weightsText(), o.algorithm().name().toLowerCase(),
                 o.routes(), o.layouts().stream().map(Layout::label).collect(Collectors.joining(",")), o.rounds(),
                 o.seconds(), o.generatorCpu(), o.generatorPriority(), o.routerCpu(), load0);
-        topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu()));
+        topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu(), o.queues()));
         for (int i = 0; i < o.nexthops(); i++) {
             sinks.add(owned(new FlowSink(o.family(), o.flows(), o.frameSize(), topo.sinks.get(i), "s" + (i + 1))));
         }
         topo.sinksOn(o.generatorCpu(), o.generatorPriority() > 0 ? o.generatorPriority() + 10 : 0);
         String src = o.family() == 4 ? BenchTopology.SRC4 : BenchTopology.SRC6;
         String dst = o.family() == 4 ? BenchTopology.DST4 : BenchTopology.DST6;
-        generator = owned(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
-                BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
-                o.generatorCpu(), o.generatorPriority()));
+        List<TrafficGenerator> generators = new ArrayList<>();
+        // With two queues the first generator is the router CPU's (q1's one busy queue), the second the generator CPU's.
+        for (int cpu : o.queues() == 2 ? new int[] {o.routerCpu(), o.generatorCpu()} : new int[] {o.generatorCpu()}) {
+            generators.add(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
+                    BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
+                    cpu, o.generatorPriority()));
+        }
+        generator = owned(new Generators(generators));
 
         double calibration = calibrate();
         out.printf("generator alone (no router running; r0's kernel stack drops the frames): %.2f Mpps on CPU %d%n",
-                calibration / 1e6, o.generatorCpu());
+                calibration / 1e6, o.queues() == 2 ? o.routerCpu() : o.generatorCpu());
         if (calibration < o.minRate()) {
             throw new BenchException(String.format("the generator offers only %.0f pps, below --min-rate %d: CPU %d is"
                     + " busy or slow (load %s). Stop other jobs, pick another CPU with --cpus, or lower --min-rate",
@@ -176,7 +183,8 @@ public final class VsKernel {
             out.println("dataplane router: runs in this JVM" + (o.inProcess() ? " (--in-process)"
                     : " (DATAPLANE_HOME/bin/dataplane not found; bin/bench sets DATAPLANE_HOME)"));
         } else {
-            dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu());
+            dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(), "dataplane",
+                    "");
             out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
         }
         owned(dataplane);
@@ -186,7 +194,7 @@ public final class VsKernel {
                     "dataplane-spin", "idle busy-spin sched other")));
         }
         Map<String, String> described = new LinkedHashMap<>();
-        if (o.cForwarder()) {
+        if (o.cForwarder() && o.queues() == 1) {
             String[] why = new String[1];
             CForwarderRouter c = CForwarderRouter.build(topo, o.routerCpu(), o.cIdle(), o.cFifo(), why);
             if (c != null) {
@@ -196,7 +204,9 @@ public final class VsKernel {
                 out.println("C forwarder left out: " + why[0]);
             }
         }
-        if (o.testpmd() && TestpmdRouter.available()) {
+        if (o.testpmd() && o.queues() == 2) {
+            out.println("dpdk-testpmd left out: --queues 2 (it forwards one queue here)");
+        } else if (o.testpmd() && TestpmdRouter.available()) {
             contenders.add(owned(new TestpmdRouter(topo, o.generatorCpu(), o.routerCpu())));
         } else if (o.testpmd()) {
             out.println("dpdk-testpmd not found (Debian package dpdk-dev): left out");
@@ -248,7 +258,7 @@ public final class VsKernel {
             }
         }
         List<RemovalResult> removals = new ArrayList<>();
-        if (o.removeNexthop() >= 0) {
+        if (o.removeNexthop() >= 0 && o.queues() == 1) {
             for (RouterUnderTest r : List.of(kernel, dataplane)) {
                 if (contenders.contains(r)) {
                     removals.add(removal(r));
@@ -310,6 +320,11 @@ public final class VsKernel {
                 topo.threadedReceive(false);
                 topo.rps(o.routerCpu());
             }
+            case Q1, Q2 -> {
+                // Each queue's receive softirq runs on the CPU that sent into it, and forwards there (no RPS).
+                topo.threadedReceive(false);
+                topo.rps(-1);
+            }
         }
     }
 
@@ -370,12 +385,13 @@ public final class VsKernel {
         }
         place(layout, router.name());
         double roundTrip = RoundTrip.medianNanos(o.generatorCpu(), o.routerCpu());
+        generator.use(layout.generators());
         router.start();
         try {
             place(layout, router.name()); // again: attaching XDP programs may have replaced r0's NAPI thread
             Set<Integer> own = processesOf(router);
             int harness = (int) ProcessHandle.current().pid();
-            warmUp(rate);
+            warmUp(rate, layout);
             Snapshot a = snapshot();
             Tick first = tick();
             Tick prev = first;
@@ -417,10 +433,18 @@ public final class VsKernel {
      * Starts the generator at SCHED_OTHER for the warm-up, so that the router's JIT (its compiler
      * threads share the generator's CPU) compiles the forwarding path, then raises it to FIFO.
      */
-    private void warmUp(double rate) throws InterruptedException {
-        generator.start(rate);
+    private void warmUp(double rate, Layout layout) throws InterruptedException {
+        // A saturated round warms up paced: a FIFO worker overloaded from the start would keep the
+        // JIT compilers (which can only run on these two CPUs here) from ever compiling it.
+        generator.start(rate > 0 ? rate : WARMUP_PPS);
         Thread.sleep((long) (o.warmupSeconds() * 1000));
-        generator.raisePriority();
+        if (rate == 0) {
+            generator.stop();
+            generator.start(0);
+        }
+        if (!layout.multiQueue()) { // there the generators share their CPUs with the workers: SCHED_OTHER
+            generator.raisePriority();
+        }
         Thread.sleep((long) (SETTLE_SECONDS * 1000));
     }
 
@@ -521,11 +545,12 @@ public final class VsKernel {
             s.reset();
         }
         place(layout, router.name());
+        generator.use(layout.generators());
         router.start();
         ThreadScan.Usage usage;
         try {
             place(layout, router.name());
-            warmUp(0);
+            warmUp(0, layout);
             System.err.printf("\rprofile %s %s: perf record for %.0f s ", layout.label(), router.name(), o.profileSeconds());
             ThreadScan before = ThreadScan.read();
             Shell.run("taskset", "-c", String.valueOf(o.generatorCpu()), "perf", "record", "-q", "-e", "cpu-clock", "-a", "-g",
@@ -564,10 +589,11 @@ public final class VsKernel {
         }
         System.err.printf("\rremoval round %-9s: nexthop %d leaves half way ", router.name(), k);
         place(Layout.A, router.name());
+        generator.use(1);
         router.start();
         try {
             place(Layout.A, router.name());
-            warmUp(0);
+            warmUp(0, Layout.A);
             Snapshot a = snapshot();
             Thread.sleep((long) (o.seconds() * 500));
             Snapshot b = snapshot();

@@ -42,6 +42,7 @@ class VsKernelSmokeTest {
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             rc = VsKernel.execute(out, "--seconds", "1", "--warmup-seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
+                    "--contenders", "kernel,dataplane,c-forwarder",
                     "--flows", "256", "--out", dir.toString());
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
