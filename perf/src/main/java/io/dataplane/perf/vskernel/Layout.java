@@ -29,8 +29,9 @@ enum Layout {
     /** --queues 2, one queue busy: the generator, r0's queue 1 and its forwarding on the router CPU. */
     Q1("multi-queue baseline (--queues 2): every veth has two queues, one generator on the router CPU sends into r0's"
             + " queue 1 (veth picks the queue by the sending CPU), whose receive softirq and forwarding (kernel: in the"
-            + " softirq; dataplane: worker 1 of 'queues 2') run there too; the sinks stay on the generator CPU. The"
-            + " generators run SCHED_OTHER here, so that a worker at a lower FIFO priority is not starved",
+            + " softirq; dataplane: worker 1 of 'queues 2', idle poll at SCHED_FIFO one above the generator's, so"
+            + " that the router's work comes before the traffic source's as the kernel's softirq does) run there too;"
+            + " the sinks stay on the generator CPU",
             "one queue of a multi-queue NIC on one core, with the traffic source sharing that core: the 1-worker point of"
             + " the scaling factor"),
     /** --queues 2, both queues busy: a generator per CPU, each CPU receives and forwards its own queue. */
@@ -57,7 +58,7 @@ enum Layout {
         return switch (this) {
             case A, B -> true;
             case C -> contender.equals("kernel");
-            case Q1, Q2 -> contender.equals("kernel") || contender.startsWith("dataplane");
+            case Q1, Q2 -> contender.equals("kernel") || contender.equals("dataplane");
         };
     }
 

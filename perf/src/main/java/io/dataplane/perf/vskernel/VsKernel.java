@@ -183,8 +183,9 @@ public final class VsKernel {
             out.println("dataplane router: runs in this JVM" + (o.inProcess() ? " (--in-process)"
                     : " (DATAPLANE_HOME/bin/dataplane not found; bin/bench sets DATAPLANE_HOME)"));
         } else {
+            // With two queues each worker shares its CPU with a FIFO generator: it runs one FIFO level above it.
             dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(), "dataplane",
-                    "");
+                    o.queues() == 2 && o.generatorPriority() > 0 ? "sched fifo " + (o.generatorPriority() + 1) : "");
             out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
         }
         owned(dataplane);
@@ -442,9 +443,7 @@ public final class VsKernel {
             generator.stop();
             generator.start(0);
         }
-        if (!layout.multiQueue()) { // there the generators share their CPUs with the workers: SCHED_OTHER
-            generator.raisePriority();
-        }
+        generator.raisePriority();
         Thread.sleep((long) (SETTLE_SECONDS * 1000));
     }
 
