@@ -293,9 +293,33 @@ public final class AfXdpPort implements Port {
             tx.submit(txPending);
             txPending = 0;
         }
-        if (kernelTx > 0 && tx.needsWakeup()) {
+        // Only descriptors the kernel has not taken need a kick. Frames that merely await their
+        // completion do not: kicking for those was one useless sendto per duty cycle, which on a
+        // shared core also kept r0's receive thread from running.
+        if (tx.entries() > 0 && tx.needsWakeup()) {
             kick(socket.kickTx());
         }
+    }
+
+    @Override
+    public int pollDescriptor() {
+        return socket.fd();
+    }
+
+    /**
+     * 0 while the TX ring holds descriptors the kernel has not taken (copy mode sends them only
+     * when kicked); 1 ms while frames due back on the completion ring would top up a fill ring
+     * below its quota; else {@code longestMs}.
+     */
+    @Override
+    public int mayWaitMs(int longestMs) {
+        if (txPending > 0 || tx.entries() > 0) {
+            return 0;
+        }
+        if (kernelTx > 0 && kernelRx < umem.fillQuota(ringSize)) {
+            return Math.min(1, longestMs);
+        }
+        return longestMs;
     }
 
     @Override
@@ -321,7 +345,7 @@ public final class AfXdpPort implements Port {
         }
         // Copy mode sends 32 frames per kick and reports EAGAIN for the rest: keep kicking while the
         // kernel has unsent descriptors.
-        if (kernelTx > 0 && tx.entries() > 0 && tx.needsWakeup()) {
+        if (tx.entries() > 0 && tx.needsWakeup()) {
             kick(socket.kickTx());
         }
         publishCounters();

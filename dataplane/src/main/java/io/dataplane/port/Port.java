@@ -66,6 +66,25 @@ public interface Port extends AutoCloseable {
     int poll();
 
     /**
+     * The descriptor that a worker in idle mode {@code poll} sleeps on until this port has frames to
+     * receive (an AF_XDP socket), or -1 when the port has none; a worker sleeps only when every port
+     * it serves has one.
+     */
+    default int pollDescriptor() {
+        return -1;
+    }
+
+    /**
+     * How long the worker may sleep now, at most {@code longestMs}, without stalling this port:
+     * 0 while frames already queued for sending still need the worker (a kick), less while frames
+     * due back from the kernel would top up the receive side. Called only after a duty cycle that
+     * found nothing to do.
+     */
+    default int mayWaitMs(int longestMs) {
+        return longestMs;
+    }
+
+    /**
      * The first byte of {@link #memory()} in front of {@code data} that this frame may grow into
      * (to prepend headers, e.g. an ICMP error quoting the frame). Ports without headroom return
      * {@code data}.

@@ -1,6 +1,7 @@
 package io.dataplane.worker;
 
 import io.dataplane.ffi.CpuAffinity;
+import io.dataplane.ffi.SocketWait;
 import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
@@ -43,6 +44,7 @@ public final class Worker implements Agent {
     private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
+    private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
 
     /**
      * @param served the ports this worker receives from
@@ -83,7 +85,46 @@ public final class Worker implements Agent {
         if (cpu >= 0) {
             CpuAffinity.pin(cpu);
         }
+        scheduling.apply(id);
         quiescence.online(slot);
+    }
+
+    /**
+     * Idle mode poll, after a duty cycle that did nothing: sleeps on {@code wait} (this worker's
+     * sockets) for as long as every port allows, at most {@code longestMs}, offline for the FIB's
+     * grace periods meanwhile. Returns at once while a port still needs the worker.
+     */
+    void sleep(SocketWait wait, int longestMs) {
+        int ms = longestMs;
+        for (Port port : egress) {
+            if (port != null && ms > 0) {
+                ms = port.mayWaitMs(ms);
+            }
+        }
+        if (ms <= 0) {
+            return;
+        }
+        quiescence.offline(slot);
+        wait.await(ms);
+        quiescence.online(slot);
+    }
+
+    /** The descriptors of the served ports, for idle mode poll; throws when a served port has none. */
+    int[] pollDescriptors() {
+        int[] fds = new int[served.length];
+        for (int i = 0; i < served.length; i++) {
+            fds[i] = served[i].pollDescriptor();
+            if (fds[i] < 0) {
+                throw new IllegalArgumentException("idle mode poll needs ports a worker can sleep on (AF_XDP sockets); port "
+                        + served[i].name() + " of worker " + id + " has none: use idle busy-spin");
+            }
+        }
+        return fds;
+    }
+
+    /** The scheduling policy the worker gives itself when it starts; set before it starts. */
+    public void scheduling(WorkerScheduling value) {
+        this.scheduling = java.util.Objects.requireNonNull(value);
     }
 
     @Override

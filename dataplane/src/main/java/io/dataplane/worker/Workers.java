@@ -32,24 +32,34 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class Workers implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Workers.class.getName());
-    /** How an idle worker waits: spin for latency, back off to share the machine. */
+    /**
+     * How an idle worker waits: spin for latency, back off to share the machine, or sleep in
+     * poll(2) on its sockets until a frame arrives ({@link PollIdleStrategy}: AF_XDP ports only).
+     */
     public enum Idle {
-        BUSY_SPIN, YIELD, BACKOFF;
+        BUSY_SPIN, YIELD, BACKOFF, POLL;
 
         public static Idle parse(String text) {
             return switch (text) {
                 case "busy-spin" -> BUSY_SPIN;
                 case "yield" -> YIELD;
                 case "backoff" -> BACKOFF;
-                default -> throw new IllegalArgumentException("unknown idle strategy '" + text + "'; use busy-spin, yield or backoff");
+                case "poll" -> POLL;
+                default -> throw new IllegalArgumentException("unknown idle strategy '" + text + "'; use busy-spin, poll, yield or backoff");
             };
         }
 
-        IdleStrategy create() {
+        /** The name {@link #parse} takes. */
+        public String text() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        IdleStrategy create(Worker worker) {
             return switch (this) {
                 case BUSY_SPIN -> new BusySpinIdleStrategy();
                 case YIELD -> new YieldingIdleStrategy();
                 case BACKOFF -> new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+                case POLL -> new PollIdleStrategy(worker);
             };
         }
     }
@@ -75,6 +85,8 @@ public final class Workers implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final Idle idle;
+    private final WorkerScheduling scheduling;
+    private final List<PollIdleStrategy> pollStrategies = new ArrayList<>();
     private final CounterFile counterFile;
     private final CounterSums counterSums;
     /** One error counter per worker, incremented by its error handler (start failures too). */
@@ -93,6 +105,7 @@ public final class Workers implements AutoCloseable {
         this.forwarding = new Fib(b.limits);
         this.ports = b.ports.toArray(new Port[0]);
         this.idle = b.idle;
+        this.scheduling = b.scheduling;
         allPorts.addAll(b.ports);
         List<WorkerPlan> plans = b.workers.isEmpty()
                 ? List.of(new WorkerPlan(-1, null, b.ports.stream().mapToInt(Port::index).toArray()))
@@ -132,6 +145,10 @@ public final class Workers implements AutoCloseable {
             Port[] table = tables.get(w);
             Worker worker = new Worker(w, forwarding, servedBy.get(w), table, plans.get(w).cpu(), b.burst,
                     new WorkerCounters(counterFile, w, table, b.limits.nexthops()), portStates);
+            worker.scheduling(b.scheduling);
+            if (b.idle == Idle.POLL) {
+                worker.pollDescriptors(); // refused here, while building, rather than in the worker's thread
+            }
             if (b.icmpSources) {
                 // One responder per worker: its rate limiter is single-threaded, like the worker.
                 worker.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), b.icmp4, b.icmp6Hi, b.icmp6Lo));
@@ -156,9 +173,13 @@ public final class Workers implements AutoCloseable {
             throw new IllegalStateException("the dataplane is already running");
         }
         for (int w = 0; w < workers.size(); w++) {
+            IdleStrategy strategy = idle.create(workers.get(w));
+            if (strategy instanceof PollIdleStrategy p) {
+                pollStrategies.add(p);
+            }
             // No counter for the runner: it counts doWork's errors but not onStart's (a CPU that
             // cannot be pinned), so the handler counts every error itself.
-            AgentRunner runner = new AgentRunner(idle.create(), errorHandler(w), null, workers.get(w));
+            AgentRunner runner = new AgentRunner(strategy, errorHandler(w), null, workers.get(w));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -211,6 +232,25 @@ public final class Workers implements AutoCloseable {
             r.close();
         }
         runners.clear();
+        for (PollIdleStrategy p : pollStrategies) {
+            p.close();
+        }
+        pollStrategies.clear();
+    }
+
+    /** Poll-mode sleeps of worker {@code w} so far (0 in the other idle modes); any thread, may be stale. */
+    public long pollSleeps(int w) {
+        for (PollIdleStrategy p : pollStrategies) {
+            if (p.worker() == workers.get(w)) {
+                return p.sleeps();
+            }
+        }
+        return 0;
+    }
+
+    /** The idle mode and scheduling the workers run with, e.g. "idle poll, sched fifo 1". */
+    public String schedulingText() {
+        return "idle " + idle.text() + ", sched " + scheduling.text();
     }
 
     public Fib fib() {
@@ -325,6 +365,7 @@ public final class Workers implements AutoCloseable {
         private final List<WorkerPlan> workers = new ArrayList<>();
         private FibLimits limits = FibLimits.defaults();
         private Idle idle = Idle.BACKOFF;
+        private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
         private int burst = 64;
         private Path countersFile;
         private boolean icmpSources;
@@ -397,6 +438,12 @@ public final class Workers implements AutoCloseable {
 
         public Builder idle(Idle value) {
             idle = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** The scheduling policy every worker gives itself when it starts (default: as created). */
+        public Builder scheduling(WorkerScheduling value) {
+            scheduling = Objects.requireNonNull(value);
             return this;
         }
 

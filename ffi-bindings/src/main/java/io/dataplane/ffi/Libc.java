@@ -101,6 +101,12 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), CAPTURE, CRITICAL);
     private static final MethodHandle POLL_NOW = LINKER.downcallHandle(LOOKUP.findOrThrow("poll"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE, CRITICAL);
+    /** Not critical: it blocks, and a critical call would hold up every safepoint while it sleeps. */
+    private static final MethodHandle POLL_WAIT = LINKER.downcallHandle(LOOKUP.findOrThrow("poll"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE);
+    private static final MethodHandle SCHED_SETSCHEDULER = link("sched_setscheduler",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SCHED_GETSCHEDULER = link("sched_getscheduler", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private Libc() {
     }
@@ -447,6 +453,43 @@ public final class Libc {
             return rc < 0 ? -errno(capture) : 0;
         } catch (Throwable t) {
             return -Errno.EINVAL;
+        }
+    }
+
+    /**
+     * {@code poll(pfds, n, timeoutMs)} over a caller-owned pollfd array: sleeps until a descriptor is
+     * ready or the timeout passes. Returns the ready count (0 on timeout) or -errno; no allocation.
+     */
+    public static int pollWait(MemorySegment pollfds, long count, int timeoutMs, MemorySegment capture) {
+        try {
+            int rc = (int) POLL_WAIT.invokeExact(capture, pollfds, count, timeoutMs);
+            return rc < 0 ? -errno(capture) : rc;
+        } catch (Throwable t) {
+            return -Errno.EINVAL;
+        }
+    }
+
+    /** {@code sched_setscheduler(tid, policy, &{priority})}; tid 0 is the calling thread. Returns 0 or -errno. */
+    public static int schedSetscheduler(int tid, int policy, int priority) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = a.allocate(CAPTURE_LAYOUT);
+            MemorySegment param = a.allocate(JAVA_INT);
+            param.set(JAVA_INT, 0, priority);
+            int rc = (int) SCHED_SETSCHEDULER.invokeExact(cs, tid, policy, param);
+            return rc < 0 ? -errno(cs) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code sched_getscheduler(tid)}: the thread's policy, or -errno. */
+    public static int schedGetscheduler(int tid) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = a.allocate(CAPTURE_LAYOUT);
+            int rc = (int) SCHED_GETSCHEDULER.invokeExact(cs, tid);
+            return rc < 0 ? -errno(cs) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 

@@ -63,6 +63,7 @@ public final class PortConfiguration implements ConfigurationLines {
             int index = rib.ports().size();
             // Memory ports have no device to ask for a MAC: a locally administered one per index.
             long mac = spec.mac() >= 0 ? spec.mac() : 0x02_00_00_00_00_00L | (index + 1);
+            spec.worker().merge(workers(rib), spec.name()); // refuses a line that contradicts an earlier one
             rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
             specs.put(spec.name(), spec);
         };
@@ -79,6 +80,21 @@ public final class PortConfiguration implements ConfigurationLines {
             out.add(new RunningConfig.Line("port " + p.name(), PortLine.of(spec(p)), "port del dev " + p.name()));
         }
         return out;
+    }
+
+    /**
+     * The workers' idle mode and scheduling as the lines of the RIB's ports said them (fields null
+     * where none did). Derived from the RIB, so a batch that failed and rolled back leaves nothing.
+     */
+    public WorkerSpec workers(Rib rib) {
+        WorkerSpec said = WorkerSpec.UNSAID;
+        for (Rib.PortEntry p : rib.ports()) {
+            PortSpec s = specs.get(p.name());
+            if (s != null) {
+                said = s.worker().merge(said, p.name());
+            }
+        }
+        return said;
     }
 
     /** How the RIB's port {@code port} is to be made. */

@@ -111,6 +111,10 @@ final class PortFactory implements AutoCloseable {
             VethChecksums.finishAtPeer(p.name()).ifPresent(resources::add);
         }
         int cpu = firstCpu();
+        WorkerSpec workers = config.workers(rib);
+        b.idle(workers.idleOrDefault()).scheduling(workers.schedulingOrDefault());
+        String waits = "idle " + workers.idleOrDefault().text() + ", sched " + workers.schedulingOrDefault().text()
+                + (workers.scheduling() == null && workers.schedulingOrDefault().fifoPriority() > 0 ? " if permitted" : "");
         for (int q = 0; q < queues; q++) {
             Umem umem = new Umem(AFXDP_FRAMES, AFXDP_FRAME_SIZE);
             resources.add(umem);
@@ -122,7 +126,7 @@ final class PortFactory implements AutoCloseable {
                 if (q == 0) {
                     bound.put(p.index(), (port.zeroCopy() ? "zero-copy" : "copy") + " mode, " + queues + " queue(s)"
                             + (cpu < 0 ? "" : ", workers on CPU " + cpu + (queues > 1 ? "-" + (cpu + queues - 1) : ""))
-                            + ", XDP " + config.spec(p).xdpMode().label());
+                            + ", XDP " + config.spec(p).xdpMode().label() + ", " + waits);
                 }
             }
             b.worker(cpu < 0 ? -1 : cpu + q, table);

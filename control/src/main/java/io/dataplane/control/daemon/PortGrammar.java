@@ -7,6 +7,8 @@ import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
 import io.dataplane.ffi.dpdk.EalOptions;
 import io.dataplane.port.DpdkPortConfig;
+import io.dataplane.worker.WorkerScheduling;
+import io.dataplane.worker.Workers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +22,7 @@ final class PortGrammar {
     /** The grammar, one line per form, as printed by {@code --help}. */
     static final String GRAMMAR = String.join("\n",
             "port add dev NAME type memory [mtu N] [address MAC]",
-            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [xdp-mode native|generic] [cpu N]",
+            "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [xdp-mode native|generic] [cpu N] [idle poll|busy-spin] [sched fifo N|other]",
             "  xdp-mode native (default): the XDP program runs in the driver; a driver without native XDP is refused,",
             "  naming this option; xdp-mode generic: in the kernel's receive path, on any device, slower",
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
@@ -76,6 +78,8 @@ final class PortGrammar {
         int txRing = DpdkPortConfig.DEFAULT_RING;
         int mbufs = DpdkPortConfig.DEFAULT_MBUFS;
         int burst = DpdkPortConfig.DEFAULT_BURST;
+        Workers.Idle idle = null;
+        WorkerScheduling sched = null;
         List<String> given = new ArrayList<>();
         while (tokens.peek() != null) {
             String k = tokens.next();
@@ -120,16 +124,18 @@ final class PortGrammar {
                 case "burst" -> burst = tokens.number("burst", "frames per burst 1.." + DpdkPortConfig.MAX_BURST, 1, 1 << 20);
                 case "mtu" -> mtu = tokens.number("mtu", "an MTU 68..65535", 68, 65535);
                 case "address" -> mac = macAddress();
-                default -> throw tokens.error(k, "a port option: type, queues, mode, xdp-mode, cpu, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
+                case "idle" -> idle = idle();
+                case "sched" -> sched = sched();
+                default -> throw tokens.error(k, "a port option: type, queues, mode, xdp-mode, cpu, idle, sched, vdev, pci, rx-ring, tx-ring, mbufs, burst, mtu or address");
             }
         }
         String where = "port " + name + " (type " + type.label() + ")";
         DpdkPortConfig dpdk = null;
         switch (type) {
-            case MEMORY -> rejectOption(given, where, "queues", "mode", "xdp-mode", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
+            case MEMORY -> rejectOption(given, where, "queues", "mode", "xdp-mode", "idle", "sched", "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
             case AFXDP -> rejectOption(given, where, "vdev", "pci", "rx-ring", "tx-ring", "mbufs", "burst");
             case DPDK -> {
-                rejectOption(given, where, "mode", "xdp-mode");
+                rejectOption(given, where, "mode", "xdp-mode", "idle", "sched");
                 if ((vdev == null) == (pci == null)) {
                     throw new CommandException(where + " needs exactly one of 'vdev SPEC' or 'pci ADDR'");
                 }
@@ -149,7 +155,27 @@ final class PortGrammar {
             xdpMode = XdpAttachMode.NATIVE;
         }
         return new PortSpec(name, type, queues < 0 ? 1 : queues, mode, cpu, dpdk, mtu < 0 ? PortSpec.DEFAULT_MTU : mtu, mac,
-                xdpMode);
+                xdpMode, new WorkerSpec(idle, sched));
+    }
+
+    /** {@code idle poll|busy-spin}: how the port's workers wait when their rings are empty. */
+    private Workers.Idle idle() {
+        String v = tokens.expect("an idle mode: poll or busy-spin");
+        return switch (v) {
+            case "poll" -> Workers.Idle.POLL;
+            case "busy-spin" -> Workers.Idle.BUSY_SPIN;
+            default -> throw tokens.error(v, "an idle mode: poll or busy-spin");
+        };
+    }
+
+    /** {@code sched other|fifo N}: the workers' scheduling policy; an explicit fifo the process may not use stops the start. */
+    private WorkerScheduling sched() {
+        String v = tokens.expect("a scheduling policy: fifo N or other");
+        return switch (v) {
+            case "other" -> WorkerScheduling.OTHER;
+            case "fifo" -> WorkerScheduling.fifo(tokens.number("fifo", "a SCHED_FIFO priority 1..99", 1, 99), true);
+            default -> throw tokens.error(v, "a scheduling policy: fifo N or other");
+        };
     }
 
     private static void rejectOption(List<String> given, String where, String... options) {

@@ -26,6 +26,12 @@ final class PortLine {
                 if (s.xdpMode() == XdpAttachMode.GENERIC) {
                     sb.append(" xdp-mode generic");
                 }
+                if (s.worker() != null && s.worker().idle() != null) {
+                    sb.append(" idle ").append(s.worker().idle().text());
+                }
+                if (s.worker() != null && s.worker().scheduling() != null) {
+                    sb.append(" sched ").append(s.worker().scheduling().text());
+                }
             }
             case DPDK -> {
                 DpdkPortConfig d = s.dpdk();

@@ -16,9 +16,10 @@ import java.util.Map;
  * @param dpdk for {@code type dpdk}: the DPDK port's validated configuration, else null
  * @param mac  the declared address, or -1 for none
  * @param xdpMode for {@code type afxdp}: how the XDP program is attached (default native), else null
+ * @param worker what the line says about its workers' idle mode and scheduling (AF_XDP)
  */
 public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, int cpu, DpdkPortConfig dpdk,
-                       int mtu, long mac, XdpAttachMode xdpMode) {
+                       int mtu, long mac, XdpAttachMode xdpMode, WorkerSpec worker) {
 
     public enum Type {
         MEMORY, AFXDP, DPDK;
@@ -41,6 +42,12 @@ public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, 
         m.put("queues", queues);
         if (cpu >= 0) {
             m.put("cpu", cpu);
+        }
+        if (worker.idle() != null) {
+            m.put("idle", worker.idle().text());
+        }
+        if (worker.scheduling() != null) {
+            m.put("sched", worker.scheduling().text());
         }
         return m;
     }

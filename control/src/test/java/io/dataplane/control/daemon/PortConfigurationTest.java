@@ -138,4 +138,57 @@ class PortConfigurationTest {
         p.loadConfiguration(List.of("port add dev eth0 queues 2 cpu 0"), "ok.conf");
         assertEquals(1, p.rib().ports().size());
     }
+    @Test
+    void idleModeAndSchedulingAreReadFromThePortLinesWithTheirDefaults() {
+        plane.loadConfiguration(List.of("port add dev eth0 cpu 1 idle busy-spin sched other", "port add dev eth1"), "spin.conf");
+        var ports = plane.rib().ports();
+        WorkerSpec w = config.workers(plane.rib());
+        assertEquals(io.dataplane.worker.Workers.Idle.BUSY_SPIN, w.idleOrDefault());
+        assertEquals(io.dataplane.worker.WorkerScheduling.OTHER, w.schedulingOrDefault());
+        assertEquals("busy-spin", ports.get(0).details().get("idle"), "link show tells the idle mode");
+        assertEquals("other", ports.get(0).details().get("sched"));
+        assertFalse(ports.get(1).details().containsKey("idle"), "a line that says nothing shows nothing");
+    }
+
+    @Test
+    void withoutIdleOrSchedAfXdpWorkersPollAtFifoOneIfPermitted() {
+        plane.loadConfiguration(List.of("port add dev eth0 cpu 1"), "plain.conf");
+        WorkerSpec w = config.workers(plane.rib());
+        assertEquals(io.dataplane.worker.Workers.Idle.POLL, w.idleOrDefault());
+        assertEquals(io.dataplane.worker.WorkerScheduling.fifo(1, false), w.schedulingOrDefault(),
+                "the default FIFO is not required: without the privilege the worker stays SCHED_OTHER");
+    }
+
+    @Test
+    void anExplicitFifoIsRequiredAndMayComeFromAnyLine() {
+        plane.loadConfiguration(List.of("port add dev eth0 cpu 1 idle poll", "port add dev eth1 sched fifo 5"), "fifo.conf");
+        WorkerSpec w = config.workers(plane.rib());
+        assertEquals(io.dataplane.worker.Workers.Idle.POLL, w.idleOrDefault());
+        assertEquals(io.dataplane.worker.WorkerScheduling.fifo(5, true), w.schedulingOrDefault());
+    }
+
+    @Test
+    void linesThatDisagreeOnIdleOrSchedAreRefusedWithTheLine() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev eth0 idle poll", "port add dev eth1 idle busy-spin"), "mixed.conf"));
+        assertTrue(ex.getMessage().startsWith("mixed.conf:2: port eth1: 'idle busy-spin' differs from 'idle poll'"), ex.getMessage());
+        assertTrue(plane.rib().ports().isEmpty(), "nothing loaded");
+        assertEquals(WorkerSpec.UNSAID, config.workers(plane.rib()), "and nothing kept from the failed batch");
+        ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev eth0 sched fifo 2", "port add dev eth1 sched fifo 3"), "prio.conf"));
+        assertTrue(ex.getMessage().startsWith("prio.conf:2: port eth1: 'sched fifo 3' differs from 'sched fifo 2'"), ex.getMessage());
+    }
+
+    @Test
+    void aSpinningFifoWorkerAndBadValuesAreRefused() {
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev eth0 idle busy-spin sched fifo 1"), "spinfifo.conf"));
+        assertTrue(ex.getMessage().contains("would never give the worker's CPU back"), ex.getMessage());
+        ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of("port add dev eth0 idle sleepy"), "bad.conf"));
+        assertTrue(ex.getMessage().contains("an idle mode: poll or busy-spin"), ex.getMessage());
+        ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of("port add dev eth0 sched fifo 100"), "bad.conf"));
+        assertTrue(ex.getMessage().contains("a SCHED_FIFO priority 1..99"), ex.getMessage());
+        ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of("port add dev m0 type memory idle poll"), "bad.conf"));
+        assertTrue(ex.getMessage().contains("option 'idle' does not apply to port m0 (type memory)"), ex.getMessage());
+    }
 }

@@ -13,6 +13,8 @@ class PortLineTest {
             "port add dev p0 type memory",
             "port add dev veth0 xdp-mode generic",
             "port add dev veth1 mode copy queues 2 cpu 1 mtu 9000",
+            "port add dev veth2 idle busy-spin sched other",
+            "port add dev veth3 idle poll sched fifo 2",
             "port add dev p3 type memory address 02:aa:00:00:00:03"};
         for (String line : lines) {
             PortSpec spec = PortGrammar.portAdd(line);

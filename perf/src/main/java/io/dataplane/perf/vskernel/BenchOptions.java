@@ -13,7 +13,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
         long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo, List<String> contenders,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
-        double profileSeconds, boolean inProcess, List<String> commandLine, boolean kernelHash, long hashSeed) {
+        double profileSeconds, boolean inProcess, int queues, List<String> commandLine, boolean kernelHash, long hashSeed) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -64,8 +64,10 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       rate, for the loss-versus-rate curve and ns/packet below
                                       saturation (default 0.25,0.5,0.75,0.9,1.1)
               --curve-seconds S       seconds per paced trial (default 5; 0 skips the curve)
-              --contenders C,...      run only these of kernel, dataplane, c-forwarder, testpmd
-                                      (default all)
+              --contenders C,...      run only these of kernel, dataplane (the daemon's defaults: idle
+                                      poll, sched fifo 1), dataplane-spin (idle busy-spin, sched
+                                      other), c-forwarder (--c-idle, --c-fifo), c-forwarder-spin
+                                      (busy-spin, SCHED_OTHER), testpmd (default all)
               --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
                                       out anyway when dpdk-testpmd is not installed)
               --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
@@ -74,6 +76,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --c-fifo PRIO           its SCHED_FIFO priority, 0 for SCHED_OTHER (default 1: sleeping
                                       in poll() it lets r0's NAPI thread batch, and preempts it when
                                       frames are ready)
+              --queues 1|2            2: every veth gets two queues and the harness runs the multi-queue
+                                      layouts q1 (one generator, one busy queue and worker on the
+                                      router CPU) and q2 (a generator, queue and worker per CPU) for
+                                      the kernel and the dataplane: the 1 -> 2 worker scaling factor
+                                      (default 1: layouts a, b, c)
               --cpus G,R              generator CPU and router CPU (default 0,1)
               --generator-priority P  the generator's SCHED_FIFO priority (default 10; 0: SCHED_OTHER).
                                       The sinks' NAPI threads run on the generator CPU at P+10, r0's
@@ -100,16 +107,24 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               vs-kernel pps median: kernel <pps> dataplane <pps> ratio <dataplane/kernel> c-forwarder <pps> ratio-c <dataplane/c-forwarder>
             """;
 
+    /**
+     * Every contender, in report order: the dataplane with the daemon's defaults (idle poll, sched
+     * fifo 1) and busy-spinning at SCHED_OTHER, the C forwarder in the same two modes.
+     */
+    static final List<String> CONTENDERS = List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin",
+            "testpmd");
+
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
         boolean testpmd = true, cForwarder = true, inProcess = false, kernelHash = false;
         long hashSeed = 1;
-        int generatorCpu = 0, routerCpu = 1;
+        int generatorCpu = 0, routerCpu = 1, queues = 1;
+        boolean layoutsGiven = false;
         double seconds = 10, warmupSeconds = 3, curveSeconds = 5, profileSeconds = 0;
         long minRate = 0;
         int napiPriority = 0, generatorPriority = 10, cFifo = 1;
         String cIdle = "poll";
-        List<String> contenders = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
+        List<String> contenders = CONTENDERS;
         List<Layout> layouts = List.of(Layout.A, Layout.B, Layout.C);
         double[] curve = {0.25, 0.5, 0.75, 0.9, 1.1};
         String weightText = null;
@@ -161,7 +176,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--seconds" -> seconds = decimal(a, v, 1, 3600);
                 case "--rounds" -> rounds = number(a, v, 1, 1000);
                 case "--warmup-seconds" -> warmupSeconds = decimal(a, v, 0.1, 600);
-                case "--layouts" -> layouts = Layout.parse(v);
+                case "--layouts" -> {
+                    layouts = Layout.parse(v);
+                    layoutsGiven = true;
+                }
+                case "--queues" -> queues = number(a, v, 1, 2);
                 case "--curve" -> {
                     String[] p = v.split(",");
                     curve = new double[p.length];
@@ -181,8 +200,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 case "--contenders" -> {
                     contenders = Arrays.stream(v.split(",")).map(String::strip).toList();
                     for (String c : contenders) {
-                        if (!List.of("kernel", "dataplane", "c-forwarder", "testpmd").contains(c)) {
-                            throw new BenchException("--contenders takes kernel, dataplane, c-forwarder and testpmd; '" + c
+                        if (!CONTENDERS.contains(c)) {
+                            throw new BenchException("--contenders takes " + String.join(", ", CONTENDERS) + "; '" + c
                                     + "' is none of them");
                         }
                     }
@@ -208,6 +227,19 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                 }
                 case "--out" -> out = Path.of(v);
                 default -> throw new BenchException("unknown option " + a + "; see 'bin/bench vs-kernel --help'");
+            }
+        }
+        if (queues == 2 && Math.min(generatorCpu, routerCpu) != 0 || queues == 2 && Math.max(generatorCpu, routerCpu) != 1) {
+            throw new BenchException("--queues 2 needs --cpus 0,1: veth puts what CPU c sends on queue c mod 2, and the"
+                    + " daemon pins worker q to CPU q");
+        }
+        if (queues == 2 && !layoutsGiven) {
+            layouts = List.of(Layout.Q1, Layout.Q2);
+        }
+        for (Layout l : layouts) {
+            if (l.multiQueue() != (queues == 2)) {
+                throw new BenchException(queues == 2 ? "--queues 2 runs the multi-queue layouts q1 and q2; layout " + l.label()
+                        + " has one queue: run it without --queues" : "layout " + l.label() + " needs --queues 2");
             }
         }
         if (family != 4 && family != 6) {
@@ -250,7 +282,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
                 generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, contenders, layouts, curve,
-                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, List.of(args), kernelHash, hashSeed);
+                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, queues, List.of(args), kernelHash, hashSeed);
     }
 
     private static double decimal(String option, String v, double min, double max) {

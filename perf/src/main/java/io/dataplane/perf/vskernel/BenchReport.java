@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
 final class BenchReport {
     private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
         "#ff9da7", "#9c755f", "#bab0ac"};
-    private static final List<String> ORDER = List.of("kernel", "dataplane", "c-forwarder", "testpmd");
+    private static final List<String> ORDER = BenchOptions.CONTENDERS;
 
     private final BenchOptions o;
     private final List<RoundResult> rounds;
@@ -123,7 +123,7 @@ final class BenchReport {
             reason = "the router CPU: " + where + switch (router) {
                 case "kernel" -> layout == Layout.A ? "; r0's NAPI thread receives, routes and transmits every frame"
                         : "; RPS makes it route and transmit every frame";
-                case "dataplane", "c-forwarder" -> layout == Layout.A && napiRouter > 0.2
+                case "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin" -> layout == Layout.A && napiRouter > 0.2
                         ? "; r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker (copy-mode transmit) share it"
                         : "; the worker's copy-mode transmit (sendto builds an skb per frame)";
                 default -> "";
@@ -176,6 +176,14 @@ final class BenchReport {
         }
         if (d > 0 && t > 0) {
             sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane/testpmd %.2f", d / t));
+        }
+        double ds = pps(l, "dataplane-spin"), cs = pps(l, "c-forwarder-spin");
+        if (ds > 0 && cs > 0) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane-spin/c-forwarder-spin %.2f", ds / cs));
+        }
+        double bestD = Math.max(orZero(d), orZero(ds)), bestC = Math.max(orZero(c), orZero(cs));
+        if (bestD > 0 && bestC > 0 && (ds > 0 || cs > 0)) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "best dataplane mode/best C mode %.2f", bestD / bestC));
         }
         return sb.isEmpty() ? "no ratios (a contender is missing or forwarded nothing)" : sb.toString();
     }
@@ -246,9 +254,11 @@ final class BenchReport {
                 + " as forwarded only if its IPv4 header checksum and its UDP checksum verify; the others are counted as"
                 + " 'bad' and dropped%n%n", o.generatorCpu(), o.generatorPriority() + 10));
         sb.append("## Method\n\n");
-        sb.append(String.format(Locale.ROOT, "Each round starts with %.0f s of traffic from a SCHED_OTHER generator (the"
-                + " contenders' JIT compilers run on the generator CPU and must get to compile), then the generator turns"
-                + " SCHED_FIFO and the measurement starts.%n%n", o.warmupSeconds()));
+        sb.append(String.format(Locale.ROOT, "Each round starts with %.0f s of traffic from a SCHED_OTHER generator, paced"
+                + " at %.2f Mpps for saturated rounds (the daemon's JIT compilers share these two CPUs with its worker and"
+                + " must get to compile before the measurement: a SCHED_FIFO worker overloaded from the start starves them),"
+                + " then the generator turns SCHED_FIFO (saturated rounds: unpaced) and the measurement starts.%n%n",
+                o.warmupSeconds(), VsKernel.WARMUP_PPS / 1e6));
         sb.append(String.format(Locale.ROOT, "Every round samples every second: frames offered, frames forwarded (verified),"
                 + " bad frames, and every thread's run time from /proc/<pid>/task/<tid>/schedstat (exact nanoseconds, not"
                 + " /proc/stat's tick samples), attributed to the CPU it last ran on. The router core's time is split into"

@@ -34,6 +34,8 @@ final class BenchTopology implements AutoCloseable {
     final String router;
     final List<String> sinks = new ArrayList<>();
     final int nexthops;
+    /** Queues of every veth: 1, or 2 for the multi-queue layouts. */
+    final int queues;
     private final List<String> created = new ArrayList<>();
 
     static byte[] mac(int role, int index) {
@@ -102,8 +104,9 @@ final class BenchTopology implements AutoCloseable {
         return removed.toString();
     }
 
-    BenchTopology(int nexthops, int routes, int family, long[] weights, String policy, int routerCpu) {
+    BenchTopology(int nexthops, int routes, int family, long[] weights, String policy, int routerCpu, int queues) {
         this.nexthops = nexthops;
+        this.queues = queues;
         String p = PREFIX + ProcessHandle.current().pid() + "-";
         gen = p + "gen";
         router = p + "router";
@@ -143,7 +146,8 @@ final class BenchTopology implements AutoCloseable {
         }
     }
 
-    private int napiThread = -1;
+    /** r0's NAPI threads, one per receive queue, while its NAPI is threaded; empty otherwise. */
+    private final List<Integer> napiThreads = new ArrayList<>();
     private final List<Integer> sinkNapiThreads = new ArrayList<>();
 
     /**
@@ -170,7 +174,7 @@ final class BenchTopology implements AutoCloseable {
             java.util.Set<Long> before = napiThreads(dev);
             exec(sinks.get(i), "ethtool", "-K", dev, "gro", "on");
             exec(sinks.get(i), "sh", "-c", "echo 1 > /sys/class/net/" + dev + "/threaded");
-            sinkNapiThreads.add(newThread(dev, before));
+            sinkNapiThreads.addAll(newThreads(dev, before));
         }
         for (int t : sinkNapiThreads) {
             Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(t));
@@ -182,7 +186,7 @@ final class BenchTopology implements AutoCloseable {
 
     /** Turns r0's threaded NAPI on (its kernel thread appears) or off (veth's softirq on the sending CPU). */
     void threadedReceive(boolean on) {
-        if (on == (napiThread >= 0)) {
+        if (on == !napiThreads.isEmpty()) {
             return;
         }
         java.util.Set<Long> before = napiThreads("r0");
@@ -192,17 +196,21 @@ final class BenchTopology implements AutoCloseable {
             throw new BenchException("cannot switch r0's threaded NAPI (" + e.getMessage() + "); the harness needs"
                     + " Linux 5.12+ with threaded NAPI on veth to place the receive work");
         }
-        napiThread = on ? newThread("r0", before) : -1;
+        napiThreads.clear();
+        if (on) {
+            napiThreads.addAll(newThreads("r0", before));
+        }
     }
 
-    private static int newThread(String dev, java.util.Set<Long> before) {
+    /** The napi/DEV-* kernel threads that appeared since {@code before}: one per receive queue. */
+    private List<Integer> newThreads(String dev, java.util.Set<Long> before) {
         java.util.Set<Long> after = napiThreads(dev);
         after.removeAll(before);
-        if (after.size() != 1) {
-            throw new BenchException("expected one new napi/" + dev + "-* kernel thread after enabling threaded NAPI, found "
-                    + after + "; another run may be starting at the same moment, try again");
+        if (after.size() != queues) {
+            throw new BenchException("expected " + queues + " new napi/" + dev + "-* kernel thread(s) after enabling threaded"
+                    + " NAPI, found " + after + "; another run may be starting at the same moment, try again");
         }
-        return after.iterator().next().intValue();
+        return after.stream().sorted().map(Long::intValue).toList();
     }
 
     /**
@@ -211,21 +219,22 @@ final class BenchTopology implements AutoCloseable {
      * SCHED_OTHER lets CFS time-slice it against a worker on the same CPU.
      */
     void receiveOn(int cpu, int fifoPriority) {
-        if (napiThread < 0) {
-            return;
-        }
-        Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
-        if (fifoPriority > 0) {
-            Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(napiThread));
-        } else {
-            Shell.run("chrt", "-o", "-p", "0", String.valueOf(napiThread));
+        for (int napiThread : napiThreads) {
+            Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
+            if (fifoPriority > 0) {
+                Shell.run("chrt", "-f", "-p", String.valueOf(fifoPriority), String.valueOf(napiThread));
+            } else {
+                Shell.run("chrt", "-o", "-p", "0", String.valueOf(napiThread));
+            }
         }
     }
 
     /** RPS on r0's receive queue: every frame's forwarding on {@code cpu} ({@code -1}: off). */
     void rps(int cpu) {
         String mask = cpu < 0 ? "0" : Long.toHexString(1L << cpu);
-        exec(router, "sh", "-c", "echo " + mask + " > /sys/class/net/r0/queues/rx-0/rps_cpus");
+        for (int q = 0; q < queues; q++) {
+            exec(router, "sh", "-c", "echo " + mask + " > /sys/class/net/r0/queues/rx-" + q + "/rps_cpus");
+        }
     }
 
     private static java.util.Set<Long> napiThreads(String dev) {
@@ -293,8 +302,9 @@ final class BenchTopology implements AutoCloseable {
     }
 
     private void veth(String nsA, String a, byte[] macA, String nsB, String b, byte[] macB) {
-        Shell.run("ip", "-n", nsA, "link", "add", a, "address", macText(macA), "type", "veth", "peer", "name", b,
-                "address", macText(macB), "netns", nsB);
+        String q = String.valueOf(queues);
+        Shell.run("ip", "-n", nsA, "link", "add", a, "address", macText(macA), "numtxqueues", q, "numrxqueues", q, "type",
+                "veth", "peer", "name", b, "address", macText(macB), "numtxqueues", q, "numrxqueues", q, "netns", nsB);
         ip(nsA, "link", "set", a, "up");
         ip(nsB, "link", "set", b, "up");
     }

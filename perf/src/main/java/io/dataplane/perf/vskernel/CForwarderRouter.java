@@ -18,6 +18,7 @@ final class CForwarderRouter implements RouterUnderTest {
     static final String SOURCE = "perf/src/main/c/xsk_fwd.c";
 
     private final BenchTopology topo;
+    private final String name;
     private final int routerCpu;
     private final String idle;
     private final int fifo;
@@ -26,7 +27,8 @@ final class CForwarderRouter implements RouterUnderTest {
     private Path log;
     private String lastLog = "";
 
-    private CForwarderRouter(BenchTopology topo, int routerCpu, String idle, int fifo, Path binary) {
+    private CForwarderRouter(String name, BenchTopology topo, int routerCpu, String idle, int fifo, Path binary) {
+        this.name = name;
         this.topo = topo;
         this.routerCpu = routerCpu;
         this.idle = idle;
@@ -55,16 +57,21 @@ final class CForwarderRouter implements RouterUnderTest {
             Shell.run("gcc", "-O2", "-Wall", "-o", bin.toString(), source.toString(), "-lxdp", "-lbpf");
             bin.toFile().deleteOnExit();
             dir.toFile().deleteOnExit();
-            return new CForwarderRouter(topo, routerCpu, idle, fifo, bin);
+            return new CForwarderRouter("c-forwarder", topo, routerCpu, idle, fifo, bin);
         } catch (IOException | BenchException e) {
             why[0] = "gcc could not build " + SOURCE + ": " + e.getMessage();
             return null;
         }
     }
 
+    /** The same binary as another contender, {@code name}, with another idle mode and scheduling. */
+    CForwarderRouter withMode(String name, String idle, int fifo) {
+        return new CForwarderRouter(name, topo, routerCpu, idle, fifo, binary);
+    }
+
     @Override
     public String name() {
-        return "c-forwarder";
+        return name;
     }
 
     @Override

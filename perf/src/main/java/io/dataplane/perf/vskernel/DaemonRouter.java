@@ -27,6 +27,9 @@ class DaemonRouter implements RouterUnderTest {
     private final int generatorCpu;
     private final int routerCpu;
     private final Path home;
+    private final String name;
+    /** What the port lines say about the workers ("idle busy-spin sched other"), empty for the daemon's defaults. */
+    private final String workerOptions;
     private Path dir;
     private Process process;
     private String lastCounters = "";
@@ -34,6 +37,14 @@ class DaemonRouter implements RouterUnderTest {
     private List<String> hashConfig = List.of();
 
     DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu) {
+        this(topo, routes, weights, algorithm, generatorCpu, routerCpu, "dataplane", "");
+    }
+
+    /** A contender named {@code name} whose port lines add {@code workerOptions} (idle mode and scheduling). */
+    DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu,
+            String name, String workerOptions) {
+        this.name = name;
+        this.workerOptions = workerOptions;
         this.topo = topo;
         this.routes = routes;
         this.weights = weights;
@@ -57,7 +68,7 @@ class DaemonRouter implements RouterUnderTest {
 
     @Override
     public String name() {
-        return "dataplane";
+        return name;
     }
 
     private String route(int r, int family, int without) {
@@ -103,9 +114,12 @@ class DaemonRouter implements RouterUnderTest {
         List<String> config = new ArrayList<>();
         config.add("# written by bin/bench vs-kernel: the same routes and weights as the kernel's");
         config.addAll(hashConfig);
-        config.add("port add dev r0 mode copy cpu " + routerCpu);
+        // With two queues, worker q owns queue q of every port and is pinned to CPU q: veth puts what CPU q sends on queue q.
+        String queues = topo.queues > 1 ? " queues " + topo.queues : "";
+        config.add("port add dev r0 mode copy" + queues + " cpu " + (topo.queues > 1 ? 0 : routerCpu)
+                + (workerOptions.isEmpty() ? "" : " " + workerOptions));
         for (int i = 0; i < topo.nexthops; i++) {
-            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy");
+            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy" + queues);
         }
         for (int i = 0; i < topo.nexthops; i++) {
             String mac = BenchTopology.macText(BenchTopology.sinkMac(i));
@@ -118,8 +132,10 @@ class DaemonRouter implements RouterUnderTest {
             Path file = dir.resolve("router.conf");
             Files.write(file, config);
             Path log = dir.resolve("daemon.log");
-            // The daemon's JVM threads stay on the generator CPU like the harness's; its worker pins itself to the router CPU.
-            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(generatorCpu), "ip", "netns", "exec",
+            // The daemon's JVM threads may use both CPUs, as on a router: confined to the generator CPU, its JIT
+            // compilers got too little of it to compile the worker (it ran C1 code). What they and its other threads
+            // take of the router core counts as the contender's. Its worker pins itself to the router CPU.
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", generatorCpu + "," + routerCpu, "ip", "netns", "exec",
                     topo.router));
             String classpath = System.getProperty("java.class.path");
             if (classpath.contains("perf.jar")) {
@@ -222,7 +238,9 @@ class DaemonRouter implements RouterUnderTest {
     @Override
     public String describe() {
         return "bin/dataplane run --config FILE (its own JVM, in the router namespace): AF_XDP copy mode on r0..r"
-                + topo.nexthops + ", one worker pinned to CPU " + routerCpu + ", routes, weights and static neighbours"
-                + " from the file";
+                + topo.nexthops + (topo.queues > 1 ? ", " + topo.queues + " queues, worker q pinned to CPU q"
+                        : ", one worker pinned to CPU " + routerCpu) + ", "
+                + (workerOptions.isEmpty() ? "the daemon's default idle mode and scheduling (idle poll, sched fifo 1)"
+                        : "'" + workerOptions + "' on the port line") + ", routes, weights and static neighbours from the file";
     }
 }

@@ -33,12 +33,14 @@ public final class VsKernel {
     private static final double SETTLE_SECONDS = 0.3;
     private static final java.util.logging.Logger PORT_LOG = java.util.logging.Logger.getLogger("io.dataplane.port.AfXdpPort");
     private static final double CALIBRATION_SECONDS = 1.0;
+    /** The paced rate of a saturated round's warm-up: below every contender's capacity here. */
+    static final double WARMUP_PPS = 100_000;
 
     private final BenchOptions o;
     private final PrintStream out;
     private final Deque<AutoCloseable> cleanup = new ArrayDeque<>();
     private BenchTopology topo;
-    private TrafficGenerator generator;
+    private Generators generator;
     private final List<FlowSink> sinks = new ArrayList<>();
     private int totalRounds;
     /** Kernel hash mode: each router's sink per flow in its last saturated round of layout a (-1: flow not seen). */
@@ -151,7 +153,7 @@ public final class VsKernel {
                 o.family(), o.flows(), o.frameSize(), o.nexthops(), weightsText(), o.algorithm().name().toLowerCase(),
                 o.routes(), o.layouts().stream().map(Layout::label).collect(Collectors.joining(",")), o.rounds(),
                 o.seconds(), o.generatorCpu(), o.generatorPriority(), o.routerCpu(), load0);
-        topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu()));
+        topo = owned(new BenchTopology(o.nexthops(), o.routes(), o.family(), o.weights(), o.policy(), o.routerCpu(), o.queues()));
         if (o.kernelHash()) {
             KernelHashParity.configureKernel(topo, o.hashSeed());
         }
@@ -161,13 +163,18 @@ public final class VsKernel {
         topo.sinksOn(o.generatorCpu(), o.generatorPriority() > 0 ? o.generatorPriority() + 10 : 0);
         String src = o.family() == 4 ? BenchTopology.SRC4 : BenchTopology.SRC6;
         String dst = o.family() == 4 ? BenchTopology.DST4 : BenchTopology.DST6;
-        generator = owned(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
-                BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
-                o.generatorCpu(), o.generatorPriority()));
+        List<TrafficGenerator> generators = new ArrayList<>();
+        // With two queues the first generator is the router CPU's (q1's one busy queue), the second the generator CPU's.
+        for (int cpu : o.queues() == 2 ? new int[] {o.routerCpu(), o.generatorCpu()} : new int[] {o.generatorCpu()}) {
+            generators.add(new TrafficGenerator(o.family(), o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
+                    BenchTopology.ROUTER_IN_MAC, BenchTopology.address(src), BenchTopology.address(dst), topo.gen, "g0",
+                    cpu, o.generatorPriority()));
+        }
+        generator = owned(new Generators(generators));
 
         double calibration = calibrate();
         out.printf("generator alone (no router running; r0's kernel stack drops the frames): %.2f Mpps on CPU %d%n",
-                calibration / 1e6, o.generatorCpu());
+                calibration / 1e6, o.queues() == 2 ? o.routerCpu() : o.generatorCpu());
         if (calibration < o.minRate()) {
             throw new BenchException(String.format("the generator offers only %.0f pps, below --min-rate %d: CPU %d is"
                     + " busy or slow (load %s). Stop other jobs, pick another CPU with --cpus, or lower --min-rate",
@@ -181,7 +188,9 @@ public final class VsKernel {
             out.println("dataplane router: runs in this JVM" + (o.inProcess() ? " (--in-process)"
                     : " (DATAPLANE_HOME/bin/dataplane not found; bin/bench sets DATAPLANE_HOME)"));
         } else {
-            dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu());
+            // With two queues each worker shares its CPU with a FIFO generator: it runs one FIFO level above it.
+            dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(), "dataplane",
+                    o.queues() == 2 && o.generatorPriority() > 0 ? "sched fifo " + (o.generatorPriority() + 1) : "");
             out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
         }
         owned(dataplane);
@@ -191,17 +200,28 @@ public final class VsKernel {
             d.hashConfiguration(KernelHashParity.configuration(o.hashSeed(), o.policy()));
         }
         List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
+        if (dataplane instanceof DaemonRouter) {
+            DaemonRouter spin = owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(),
+                    "dataplane-spin", "idle busy-spin sched other"));
+            if (o.kernelHash()) {
+                spin.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
+            }
+            contenders.add(spin);
+        }
         Map<String, String> described = new LinkedHashMap<>();
-        if (o.cForwarder()) {
+        if (o.cForwarder() && o.queues() == 1) {
             String[] why = new String[1];
             CForwarderRouter c = CForwarderRouter.build(topo, o.routerCpu(), o.cIdle(), o.cFifo(), why);
             if (c != null) {
                 contenders.add(owned(c));
+                contenders.add(owned(c.withMode("c-forwarder-spin", "busy-spin", 0)));
             } else {
                 out.println("C forwarder left out: " + why[0]);
             }
         }
-        if (o.testpmd() && TestpmdRouter.available()) {
+        if (o.testpmd() && o.queues() == 2) {
+            out.println("dpdk-testpmd left out: --queues 2 (it forwards one queue here)");
+        } else if (o.testpmd() && TestpmdRouter.available()) {
             contenders.add(owned(new TestpmdRouter(topo, o.generatorCpu(), o.routerCpu())));
         } else if (o.testpmd()) {
             out.println("dpdk-testpmd not found (Debian package dpdk-dev): left out");
@@ -253,7 +273,7 @@ public final class VsKernel {
             }
         }
         List<RemovalResult> removals = new ArrayList<>();
-        if (o.removeNexthop() >= 0) {
+        if (o.removeNexthop() >= 0 && o.queues() == 1) {
             for (RouterUnderTest r : List.of(kernel, dataplane)) {
                 if (contenders.contains(r)) {
                     removals.add(removal(r));
@@ -338,6 +358,11 @@ public final class VsKernel {
                 topo.threadedReceive(false);
                 topo.rps(o.routerCpu());
             }
+            case Q1, Q2 -> {
+                // Each queue's receive softirq runs on the CPU that sent into it, and forwards there (no RPS).
+                topo.threadedReceive(false);
+                topo.rps(-1);
+            }
         }
     }
 
@@ -398,12 +423,13 @@ public final class VsKernel {
         }
         place(layout, router.name());
         double roundTrip = RoundTrip.medianNanos(o.generatorCpu(), o.routerCpu());
+        generator.use(layout.generators());
         router.start();
         try {
             place(layout, router.name()); // again: attaching XDP programs may have replaced r0's NAPI thread
             Set<Integer> own = processesOf(router);
             int harness = (int) ProcessHandle.current().pid();
-            warmUp(rate);
+            warmUp(rate, layout);
             Snapshot a = snapshot();
             Tick first = tick();
             Tick prev = first;
@@ -415,7 +441,10 @@ public final class VsKernel {
                 Tick now = tick();
                 ThreadScan.Usage u = now.threads().since(prev.threads(), o.routerCpu(), own, harness);
                 samples.add(new SecondSample((now.nanos() - prev.nanos()) / 1e9, now.generated() - prev.generated(),
-                        now.good() - prev.good(), now.bad() - prev.bad(), u.contender(), u.foreign(), u.harness(),
+                        // In q1/q2 a generator runs on the router CPU by design (and the kernel forwards in its
+                        // softirq): the harness's time there is part of the set-up, not a disturbance.
+                        now.good() - prev.good(), now.bad() - prev.bad(), u.contender(), u.foreign(),
+                        layout.multiQueue() ? 0 : u.harness(),
                         now.cpu().stealSecondsSince(prev.cpu(), o.generatorCpu()),
                         now.cpu().stealSecondsSince(prev.cpu(), o.routerCpu()), null));
                 progress(layout, number, router.name(), rate, first, now);
@@ -455,9 +484,15 @@ public final class VsKernel {
      * Starts the generator at SCHED_OTHER for the warm-up, so that the router's JIT (its compiler
      * threads share the generator's CPU) compiles the forwarding path, then raises it to FIFO.
      */
-    private void warmUp(double rate) throws InterruptedException {
-        generator.start(rate);
+    private void warmUp(double rate, Layout layout) throws InterruptedException {
+        // A saturated round warms up paced: a FIFO worker overloaded from the start would keep the
+        // JIT compilers (which can only run on these two CPUs here) from ever compiling it.
+        generator.start(rate > 0 ? rate : WARMUP_PPS);
         Thread.sleep((long) (o.warmupSeconds() * 1000));
+        if (rate == 0) {
+            generator.stop();
+            generator.start(0);
+        }
         generator.raisePriority();
         Thread.sleep((long) (SETTLE_SECONDS * 1000));
     }
@@ -559,11 +594,12 @@ public final class VsKernel {
             s.reset();
         }
         place(layout, router.name());
+        generator.use(layout.generators());
         router.start();
         ThreadScan.Usage usage;
         try {
             place(layout, router.name());
-            warmUp(0);
+            warmUp(0, layout);
             System.err.printf("\rprofile %s %s: perf record for %.0f s ", layout.label(), router.name(), o.profileSeconds());
             ThreadScan before = ThreadScan.read();
             Shell.run("taskset", "-c", String.valueOf(o.generatorCpu()), "perf", "record", "-q", "-e", "cpu-clock", "-a", "-g",
@@ -614,10 +650,11 @@ public final class VsKernel {
         }
         System.err.printf("\rremoval round %-9s: nexthop %d leaves half way ", router.name(), k);
         place(Layout.A, router.name());
+        generator.use(1);
         router.start();
         try {
             place(Layout.A, router.name());
-            warmUp(0);
+            warmUp(0, Layout.A);
             Snapshot a = snapshot();
             Thread.sleep((long) (o.seconds() * 500));
             Snapshot b = snapshot();

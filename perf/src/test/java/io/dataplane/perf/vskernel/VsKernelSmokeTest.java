@@ -42,6 +42,7 @@ class VsKernelSmokeTest {
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             rc = VsKernel.execute(out, "--seconds", "1", "--warmup-seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
+                    "--contenders", "kernel,dataplane,c-forwarder",
                     "--flows", "256", "--out", dir.toString());
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
@@ -90,5 +91,28 @@ class VsKernelSmokeTest {
             }
         }
         assertEquals(1 / 3.0, RemovalResult.expectedMoved(new long[] {1, 2}, 0), 1e-9);
+    }
+    @Test
+    void twoQueuesRunTheMultiQueueLayoutsAndOnlyThem() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--queues", "2"});
+        assertEquals(java.util.List.of(Layout.Q1, Layout.Q2), o.layouts());
+        assertTrue(Layout.Q2.runs("dataplane") && Layout.Q2.runs("kernel") && !Layout.Q2.runs("c-forwarder"),
+                "the C forwarder forwards one queue");
+        assertEquals(2, Layout.Q2.generators());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--queues", "2", "--layouts", "a"}));
+        assertTrue(e.getMessage().contains("layout a has one queue"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--layouts", "q2"}));
+        assertTrue(e.getMessage().contains("needs --queues 2"), e.getMessage());
+    }
+
+    @Test
+    void bothIdleModesOfBothAfXdpForwardersAreContenders() {
+        assertEquals(java.util.List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin", "testpmd"),
+                BenchOptions.parse(new String[0]).contenders());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--contenders", "kernel,dataplane-backoff"}));
+        assertTrue(e.getMessage().contains("'dataplane-backoff' is none of them"), e.getMessage());
     }
 }

@@ -1,0 +1,60 @@
+package io.dataplane.worker;
+
+import io.dataplane.ffi.SocketWait;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * Idle mode {@code poll}: after a duty cycle that found nothing to do, the worker sleeps in
+ * poll(2) on all its sockets until a frame arrives, at most {@link #LONGEST_MS} so that a stop is
+ * seen promptly; while it sleeps it is offline for the FIB's grace periods, so a table swap does
+ * not wait for it. It does not sleep while a port still needs it (see {@code Port.mayWaitMs}).
+ * On a core shared with the kernel's receive thread, this lets that thread fill the ring in
+ * batches instead of competing with a spinning worker for the CPU.
+ */
+final class PollIdleStrategy implements IdleStrategy {
+    /** The longest sleep: how long a stop or an idle port's housekeeping may wait. */
+    static final int LONGEST_MS = 10;
+
+    private final Worker worker;
+    private final SocketWait wait;
+
+    PollIdleStrategy(Worker worker) {
+        this.worker = worker;
+        this.wait = new SocketWait(worker.pollDescriptors());
+    }
+
+    @Override
+    public void idle(int workCount) {
+        if (workCount <= 0) {
+            idle();
+        }
+    }
+
+    @Override
+    public void idle() {
+        worker.sleep(wait, LONGEST_MS);
+    }
+
+    @Override
+    public void reset() {
+    }
+
+    @Override
+    public String alias() {
+        return "poll";
+    }
+
+    Worker worker() {
+        return worker;
+    }
+
+    /** Sleeps so far, for tests and statistics. */
+    long sleeps() {
+        return wait.sleeps();
+    }
+
+    /** Frees the pollfd array; after the worker's thread has ended. */
+    void close() {
+        wait.close();
+    }
+}
