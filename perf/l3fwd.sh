@@ -56,6 +56,10 @@ work=$DATAPLANE_HOME/perf/target/l3fwd
 binary=$work/l3fwd/build/l3fwd
 traffic=$work/ring-traffic
 huge=$DATAPLANE_HOME/perf/target/l3fwd-hugepages
+# The secondary maps the primary's hugepage memory at the primary's addresses; by default those lie
+# among the shared libraries, where the secondary's own may already sit. 192 GB is above a JVM's
+# compressed-oops heap and far below the libraries.
+base_virtaddr=0x3000000000
 
 build() {
   if [[ ! -d $examples/l3fwd ]]; then
@@ -175,7 +179,7 @@ l3fwd_run() { # l3fwd_run MODE
   local log=$work/l3fwd.log
   local devices
   if [[ $mode == ring ]]; then
-    devices=(-m 256 --huge-dir "$huge" --vdev net_ring0 --vdev net_ring1)
+    devices=(-m 256 --huge-dir "$huge" --base-virtaddr "$base_virtaddr" --vdev net_ring0 --vdev net_ring1)
   else
     devices=(--no-huge -m 512 --vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" --vdev net_null0)
   fi
@@ -228,10 +232,11 @@ java_run() { # java_run MODE [LABEL JAR-DIR]
   local prefix=ours-$$-$mode
   local log=$work/ours.log
   if [[ $mode == ring ]]; then
-    args+=(--vdevs ring --eal "-m 256 --no-pci --file-prefix $prefix --huge-dir $huge --no-telemetry")
+    args+=(--vdevs ring --eal "-m 256 --no-pci --file-prefix $prefix --huge-dir $huge --base-virtaddr $base_virtaddr --no-telemetry")
   fi
   # The JVM's own threads (JIT, GC) stay on CPU 0, as l3fwd's control threads do; the worker pins itself to CPU 1.
-  taskset -c 0 "$JAVA_HOME/bin/java" "${JVM_ARGS[@]}" -cp "$jars/perf.jar:$jars/lib/*" \
+  # Bounded: a run that goes wrong must not hold the benchmark lock for ever.
+  taskset -c 0 timeout -s KILL $((seconds + 120)) "$JAVA_HOME/bin/java" "${JVM_ARGS[@]}" -cp "$jars/perf.jar:$jars/lib/*" \
     io.dataplane.perf.DpdkPipelineBench "${args[@]}" >"$log" 2>&1 &
   local pid=$! feeder= check=
   if [[ $mode == ring ]]; then
