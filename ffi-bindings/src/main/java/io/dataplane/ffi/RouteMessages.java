@@ -142,29 +142,21 @@ public final class RouteMessages {
         boolean via = false;
         List<Path> paths = new ArrayList<>(1);
         boolean multipath = false;
-        int end = off + len;
-        for (int a = off + RTMSG_LEN; a + 4 <= end; ) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            int p = a + 4;
-            switch (atype) {
-                case RTA_DST -> MemorySegment.copy(m, JAVA_BYTE, p, dst, 0, Math.min(dst.length, alen - 4));
-                case RTA_GATEWAY -> gateway = m.asSlice(p, alen - 4).toArray(JAVA_BYTE);
-                case RTA_OIF -> oif = m.get(JAVA_INT, p);
-                case RTA_PRIORITY -> priority = m.get(JAVA_INT, p);
-                case RTA_TABLE -> table = m.get(JAVA_INT, p);
-                case RTA_NH_ID -> nhid = m.get(JAVA_INT, p);
+        for (Rtnetlink.Attributes a = new Rtnetlink.Attributes(m, off + RTMSG_LEN, off + len); a.next(); ) {
+            switch (a.type) {
+                case RTA_DST -> MemorySegment.copy(m, JAVA_BYTE, a.payload(), dst, 0, Math.min(dst.length, a.length()));
+                case RTA_GATEWAY -> gateway = a.bytes();
+                case RTA_OIF -> oif = a.i32();
+                case RTA_PRIORITY -> priority = a.i32();
+                case RTA_TABLE -> table = a.i32();
+                case RTA_NH_ID -> nhid = a.i32();
                 case RTA_VIA -> via = true;
                 case RTA_MULTIPATH -> {
                     multipath = true;
-                    via |= multipath(m, p, a + alen, paths);
+                    via |= multipath(m, a.payload(), a.payload() + a.length(), paths);
                 }
                 default -> { }
             }
-            a += (alen + 3) & ~3;
         }
         if (!multipath && nhid == 0) {
             paths.add(new Path(gateway, oif, 1));
@@ -184,18 +176,12 @@ public final class RouteMessages {
             int weight = u8(m, h + RTNH_HOPS) + 1;
             int ifindex = m.get(JAVA_INT, h + RTNH_IFINDEX);
             byte[] gateway = null;
-            for (int a = h + RTNEXTHOP_LEN; a + 4 <= h + hlen; ) {
-                int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-                if (alen < 4 || a + alen > h + hlen) {
-                    break;
-                }
-                int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-                if (atype == RTA_GATEWAY) {
-                    gateway = m.asSlice(a + 4, alen - 4).toArray(JAVA_BYTE);
-                } else if (atype == RTA_VIA) {
+            for (Rtnetlink.Attributes a = new Rtnetlink.Attributes(m, h + RTNEXTHOP_LEN, h + hlen); a.next(); ) {
+                if (a.type == RTA_GATEWAY) {
+                    gateway = a.bytes();
+                } else if (a.type == RTA_VIA) {
                     via = true;
                 }
-                a += (alen + 3) & ~3;
             }
             if ((flags & RTNH_F_DEAD) == 0) {
                 out.add(new Path(gateway, ifindex, weight));
@@ -213,36 +199,28 @@ public final class RouteMessages {
         boolean blackhole = false;
         int[] ids = null, weights = null;
         String other = null;
-        int end = off + len;
-        for (int a = off + NHMSG_LEN; a + 4 <= end; ) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            int p = a + 4;
-            switch (atype) {
-                case NHA_ID -> id = m.get(JAVA_INT, p);
-                case NHA_OIF -> oif = m.get(JAVA_INT, p);
-                case NHA_GATEWAY -> gateway = m.asSlice(p, alen - 4).toArray(JAVA_BYTE);
+        for (Rtnetlink.Attributes a = new Rtnetlink.Attributes(m, off + NHMSG_LEN, off + len); a.next(); ) {
+            switch (a.type) {
+                case NHA_ID -> id = a.i32();
+                case NHA_OIF -> oif = a.i32();
+                case NHA_GATEWAY -> gateway = a.bytes();
                 case NHA_BLACKHOLE -> blackhole = true;
-                case NHA_GROUP_TYPE -> groupType = Short.toUnsignedInt(m.get(JAVA_SHORT, p));
+                case NHA_GROUP_TYPE -> groupType = a.u16();
                 case NHA_RES_GROUP -> groupType = GROUP_RESILIENT;
                 case NHA_ENCAP -> other = "an encapsulation (NHA_ENCAP)";
                 case NHA_FDB -> other = "an FDB nexthop (NHA_FDB)";
                 case NHA_GROUP -> {
-                    int n = (alen - 4) / NEXTHOP_GRP_LEN;
+                    int n = a.length() / NEXTHOP_GRP_LEN;
                     ids = new int[n];
                     weights = new int[n];
                     for (int i = 0; i < n; i++) {
-                        int g = p + i * NEXTHOP_GRP_LEN;
+                        int g = a.payload() + i * NEXTHOP_GRP_LEN;
                         ids[i] = m.get(JAVA_INT, g + NHG_ID);
                         weights[i] = (u8(m, g + NHG_WEIGHT) | u8(m, g + NHG_WEIGHT_HIGH) << 8) + 1;
                     }
                 }
                 default -> { }
             }
-            a += (alen + 3) & ~3;
         }
         return new Nexthop(id, family, protocol, gateway, oif, blackhole, groupType, ids, weights, other);
     }

@@ -585,7 +585,7 @@ public final class Rtnetlink implements AutoCloseable {
      * (header included), a u16 type (the top two bits are flags, masked off), the payload, and
      * padding to 4 bytes. The walk stops at the end or at the first malformed attribute.
      */
-    private static final class Attributes {
+    static final class Attributes {
         private final MemorySegment m;
         private final int end;
         private int next;
@@ -629,6 +629,19 @@ public final class Rtnetlink implements AutoCloseable {
 
         int u8() {
             return Byte.toUnsignedInt(m.get(JAVA_BYTE, payload));
+        }
+
+        int u16() {
+            return Short.toUnsignedInt(m.get(JAVA_SHORT, payload));
+        }
+
+        /** Where this attribute's payload starts, and how long it is (nested lists, arrays). */
+        int payload() {
+            return payload;
+        }
+
+        int length() {
+            return length;
         }
     }
 
