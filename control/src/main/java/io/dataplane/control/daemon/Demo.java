@@ -226,8 +226,9 @@ public final class Demo {
                 int route = i % ROUTES;
                 int length = route == 1 ? 62 + 2 : 60;
                 MemorySegment.copy(t, (long) i * FRAME, m, at, length);
-                m.set(ValueLayout.JAVA_BYTE, at + (route == 1 ? TAG_V6 : TAG_V4) + 1, (byte) phase);
-                sent[phase][route]++;
+                int ph = phase; // read once: the tag and the count must name the same phase if it flips now
+                m.set(ValueLayout.JAVA_BYTE, at + (route == 1 ? TAG_V6 : TAG_V4) + 1, (byte) ph);
+                sent[ph][route]++;
                 return length;
             };
             int[] port = {0};
