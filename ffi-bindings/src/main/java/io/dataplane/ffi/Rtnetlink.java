@@ -266,16 +266,14 @@ public final class Rtnetlink implements AutoCloseable {
             m.set(JAVA_INT, o + 4, netnsFd);
             int[] id = {NSID_NONE};
             transact(m, "RTM_GETNSID fd " + netnsFd, (type, msg, off, len) -> {
-                int at = off + rtgenmsg, end = off + len;
-                while (type == RTM_NEWNSID && at + 8 <= end) {
-                    int alen = Short.toUnsignedInt(msg.get(JAVA_SHORT, at));
-                    if (alen < 4) {
-                        break;
+                if (type != RTM_NEWNSID) {
+                    return;
+                }
+                Attributes attribute = new Attributes(msg, off + rtgenmsg, off + len);
+                while (attribute.next()) {
+                    if (attribute.type == NETNSA_NSID) {
+                        id[0] = attribute.i32();
                     }
-                    if ((msg.get(JAVA_SHORT, at + 2) & 0x3fff) == NETNSA_NSID) {
-                        id[0] = msg.get(JAVA_INT, at + 4);
-                    }
-                    at += align(alen);
                 }
             });
             return id[0];
@@ -285,31 +283,21 @@ public final class Rtnetlink implements AutoCloseable {
     private static LinkPeer parseLinkPeer(MemorySegment m, int off, int len) {
         String kind = null;
         int link = 0, netnsid = NSID_NONE;
-        int a = off + IFINFOMSG_LEN, end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            switch (atype) {
-                case IFLA_LINK -> link = m.get(JAVA_INT, a + 4);
-                case IFLA_LINK_NETNSID -> netnsid = m.get(JAVA_INT, a + 4);
+        Attributes attribute = new Attributes(m, off + IFINFOMSG_LEN, off + len);
+        while (attribute.next()) {
+            switch (attribute.type) {
+                case IFLA_LINK -> link = attribute.i32();
+                case IFLA_LINK_NETNSID -> netnsid = attribute.i32();
                 case IFLA_LINKINFO -> {
-                    for (int n = a + 4; n + 4 <= a + alen; ) {
-                        int nlen = Short.toUnsignedInt(m.get(JAVA_SHORT, n));
-                        if (nlen < 4 || n + nlen > a + alen) {
-                            break;
+                    Attributes info = new Attributes(m, attribute.payload(), attribute.payload() + attribute.length());
+                    while (info.next()) {
+                        if (info.type == IFLA_INFO_KIND) {
+                            kind = info.string(StandardCharsets.US_ASCII);
                         }
-                        if ((m.get(JAVA_SHORT, n + 2) & 0x3fff) == IFLA_INFO_KIND) {
-                            kind = m.asSlice(n + 4, nlen - 4).getString(0, StandardCharsets.US_ASCII);
-                        }
-                        n += align(nlen);
                     }
                 }
                 default -> { }
             }
-            a += align(alen);
         }
         return new LinkPeer(kind, link, netnsid);
     }
