@@ -225,16 +225,15 @@ public final class ControlPlane {
     }
 
     private Reply executeLine(Object session, String line) {
-        String configurationOnly = configurationLines.command(line);
-        if (configurationOnly != null) {
-            try {
-                configurationLines.parse(line); // a bad line is told what is wrong with it first
-            } catch (CommandException e) {
-                return failInBatch(session, e.getMessage());
-            }
+        if (configurationLines.command(line) != null) {
             commandKind = "configuration";
-            return failInBatch(session, "'" + configurationOnly
-                    + "' is configuration-only: put it in the --config file and restart the daemon");
+            try {
+                return runConfigurationLine(session, configurationLines.parseLive(line));
+            } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+                return failInBatch(session, e.getMessage());
+            } catch (RuntimeException e) {
+                return failInBatch(session, "internal error, nothing applied: " + e);
+            }
         }
         Request req;
         try {
@@ -347,6 +346,26 @@ public final class ControlPlane {
         return show(req.options(), c);
     }
 
+    /** A configuration line allowed on the socket ({@code port add}): one state-changing command, in the batch if one is open. */
+    private Reply runConfigurationLine(Object session, java.util.function.Consumer<Rib> change) {
+        if (batchOwner == session) {
+            if (batchFailure != null) {
+                return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+            }
+            batchCommands++;
+            change.accept(rib);
+            return Reply.success();
+        }
+        try {
+            change.accept(rib);
+            publish();
+        } catch (RuntimeException e) {
+            rib.transaction().rollback();
+            throw e;
+        }
+        return Reply.success();
+    }
+
     /**
      * Connects the daemon's routing sources and starts those the configuration asked for. Control
      * thread (or before it runs).
@@ -395,6 +414,7 @@ public final class ControlPlane {
             }
         }
         tx.commit();
+        configurationLines.published();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {
