@@ -283,9 +283,16 @@ final class PortFactory implements AutoCloseable {
                     opened.add(perWorker[q]);
                 }
                 try (Rtnetlink nl = Rtnetlink.open()) {
-                    Rtnetlink.Link link = nl.link(Libc.ifNameToIndex(spec.name()));
+                    int ifindex = Libc.ifNameToIndex(spec.name());
+                    Rtnetlink.Link link = nl.link(ifindex);
                     rib.device(index, KernelAddresses.mac(link.mac()), link.mtu());
                     rib.carrier(index, link.up());
+                    // What the kernel resolved on the device already: no notification will tell it again.
+                    for (Rtnetlink.Neighbour n : nl.neighbours()) {
+                        if (n.ifindex() == ifindex && n.usable()) {
+                            rib.learnNeighbour(KernelAddresses.ipAddress(n.address()), index, KernelAddresses.mac(n.mac()));
+                        }
+                    }
                 }
             }
             workers.addPort(perWorker);

@@ -1,0 +1,97 @@
+package io.dataplane.control.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dataplane.testing.Netns;
+import io.dataplane.testing.RouterTopology;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ports added to and removed from a running daemon on AF_XDP veths (root, namespaces; runs in CI):
+ * the daemon starts with the client's and server1's ports; {@code dpctl port add dev r2} attaches
+ * XDP to server2's veth and a route through it reaches server2; {@code port del} is refused while
+ * the route uses it, then detaches the program ({@code ip -d link show}); a SIGHUP reload adds and
+ * removes the port the same way; the route added with dpctl and the other ports' traffic survive.
+ */
+class RuntimePortAfXdpTest {
+    private static final String ANYCAST_URL = "http://" + RouterTopology.ANYCAST4 + "/";
+    private static final List<String> CONFIG = List.of(
+            "port add dev r0 mode copy",
+            "port add dev r1 mode copy",
+            "route add 10.0.1.0/24 via " + RouterTopology.CLIENT4 + " dev r0",
+            "route add " + RouterTopology.ANYCAST4 + "/32 via " + RouterTopology.SERVER1_4 + " dev r1");
+
+    /** Repeats single requests until one is answered by {@code server} (neighbours resolve through the kernel), at most 30 s. */
+    private static boolean answeredBy(RouterTopology topo, String server) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (topo.requests(ANYCAST_URL, 1).containsKey(server)) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    private static String xdpOf(RouterTopology topo, String dev) {
+        return topo.netns.ip(topo.router, "-d", "link", "show", "dev", dev);
+    }
+
+    @Test
+    void portsAddedAndRemovedOverDpctlAndByReloadForwardAndDetach() throws Exception {
+        Netns.assumeRoot();
+        try (RouterTopology topo = new RouterTopology("port15")) {
+            topo.startHttpServers();
+            try (DaemonProcess d = new DaemonProcess(topo.router, CONFIG)) {
+                d.awaitServing();
+                assertTrue(answeredBy(topo, "server1"), d::output);
+                assertFalse(xdpOf(topo, "r2").contains("xdp"), "r2 is not a port yet");
+                d.dpctl("route", "add", "10.0.3.0/24", "via", RouterTopology.SERVER1_4, "dev", "r1").ok(); // survives what follows
+
+                // Over dpctl: the new port gets the XDP program and forwards, both ways.
+                d.dpctl("port", "add", "dev", "r2", "mode", "copy").ok();
+                assertTrue(xdpOf(topo, "r2").contains("prog/xdp"), xdpOf(topo, "r2"));
+                assertTrue(d.dpctl("link", "show").ok().contains("r2"));
+                assertTrue(d.dpctl("show", "running-config").ok().contains("port add dev r2 mode copy"));
+                d.dpctl("route", "replace", RouterTopology.ANYCAST4 + "/32", "via", RouterTopology.SERVER2_4, "dev", "r2").ok();
+                assertTrue(answeredBy(topo, "server2"), d::output);
+                assertEquals(Map.of("server2", 20), topo.requests(ANYCAST_URL, 20), d::output);
+
+                DaemonProcess.DpctlRun refused = d.dpctl("port", "del", "dev", "r2");
+                assertTrue(refused.status() != 0 && refused.err().contains("port r2 is in use by route " + RouterTopology.ANYCAST4
+                        + ";"), refused.err() + refused.out());
+                d.dpctl("route", "replace", RouterTopology.ANYCAST4 + "/32", "via", RouterTopology.SERVER1_4, "dev", "r1").ok();
+                d.dpctl("port", "del", "dev", "r2").ok();
+                assertFalse(xdpOf(topo, "r2").contains("xdp"), "the XDP program must be detached: " + xdpOf(topo, "r2"));
+                assertFalse(d.dpctl("link", "show").ok().contains("r2"));
+                assertEquals(Map.of("server1", 20), topo.requests(ANYCAST_URL, 20), d::output);
+                assertTrue(d.dpctl("route", "show").ok().contains("10.0.3.0/24 via " + RouterTopology.SERVER1_4 + " dev r1"));
+
+                // By SIGHUP: the file gains the port and a route through it, then loses both again.
+                List<String> withR2 = List.of(CONFIG.get(0), CONFIG.get(1), "port add dev r2 mode copy", CONFIG.get(2),
+                        "route add " + RouterTopology.ANYCAST4 + "/32 via " + RouterTopology.SERVER2_4 + " dev r2");
+                Files.write(d.configFile(), withR2);
+                d.signal("HUP");
+                assertTrue(d.awaitLog("reloaded: 2 changes"), d::output);
+                assertTrue(xdpOf(topo, "r2").contains("prog/xdp"), xdpOf(topo, "r2"));
+                assertTrue(answeredBy(topo, "server2"), d::output);
+                Files.write(d.configFile(), CONFIG);
+                d.signal("HUP");
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (xdpOf(topo, "r2").contains("xdp") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertFalse(xdpOf(topo, "r2").contains("xdp"), "the reload must detach r2's program: " + d.output());
+                assertTrue(answeredBy(topo, "server1"), d::output);
+                assertTrue(d.dpctl("route", "show").ok().contains("10.0.3.0/24 via " + RouterTopology.SERVER1_4 + " dev r1"),
+                        "the dpctl route survives both reloads");
+                assertTrue(d.terminate(), "the daemon did not stop on SIGTERM");
+            }
+        }
+    }
+}
