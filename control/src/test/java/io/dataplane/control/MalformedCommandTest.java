@@ -108,6 +108,7 @@ class MalformedCommandTest {
                 Arguments.of("port del dev p1", "needs running workers"),
                 Arguments.of("port del dev", "expected a port name"),
                 Arguments.of("port del dev p1 force", "expected the end of the command"),
+                Arguments.of("port show", "ports are listed by 'link show'"),
                 Arguments.of("dpdk eal --no-huge", "read when the daemon starts only"),
                 Arguments.of("dpdk eal --vdev=net_null0", "do not pass --vdev here"),
                 Arguments.of("port add dev dp0 type dpdk vdev net_null0 burst 999", "burst must be 1..256"),

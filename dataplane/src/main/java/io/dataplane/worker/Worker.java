@@ -203,7 +203,8 @@ public final class Worker implements Agent {
         }
         // Port counters once per burst, not per frame: the control side reads them at human pace.
         counters.received(in.index(), n, rxBytes);
-        for (int p = 0; p < txPackets.length; p++) {
+        for (long egress = ports.egressMask; egress != 0; egress &= egress - 1) { // the set's ports, not all 64 indices
+            int p = Long.numberOfTrailingZeros(egress);
             if (txPackets[p] != 0) {
                 counters.transmitted(p, txPackets[p], txBytes[p]);
                 txPackets[p] = 0;

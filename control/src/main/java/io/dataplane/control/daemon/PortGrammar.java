@@ -82,6 +82,11 @@ final class PortGrammar {
     }
 
     private PortSpec port() {
+        String verb = tokens.peek();
+        if ("show".equals(verb) || "list".equals(verb) || "ls".equals(verb)) {
+            throw new CommandException("ports are listed by 'link show' ('-s link show' with their counters, 'status' with their"
+                    + " workers); 'port' adds and deletes them: 'port add dev NAME ...', 'port del dev NAME'");
+        }
         tokens.keyword("add");
         tokens.keyword("dev");
         String name = tokens.devName();
