@@ -275,7 +275,11 @@ public final class Worker implements Agent {
         return ports;
     }
 
-    /** Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts. */
+    /**
+     * Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts,
+     * or (a port added at runtime) before the port set with the port is published, which makes it
+     * visible to the worker.
+     */
     public void icmpResponder(IcmpResponder responder) {
         this.icmp = responder;
     }

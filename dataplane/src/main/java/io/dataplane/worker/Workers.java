@@ -183,6 +183,27 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
+     * The router's addresses on port index {@code port} (0: none), the source of the ICMP errors
+     * sent back out of it, for a port about to be added while the workers run: call before
+     * {@link #addPort}, whose publication makes them visible to the workers. Control thread.
+     */
+    public synchronized void icmpSource(int port, int ipv4, long ipv6Hi, long ipv6Lo) {
+        if (port < 0 || port >= WorkerCounters.MAX_PORTS) {
+            throw new IllegalArgumentException("port index must be 0.." + (WorkerCounters.MAX_PORTS - 1) + ", was " + port);
+        }
+        for (Worker w : workers) {
+            if (w.icmpResponder() == null) {
+                if (ipv4 == 0 && ipv6Hi == 0 && ipv6Lo == 0) {
+                    continue;
+                }
+                int n = WorkerCounters.MAX_PORTS;
+                w.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), new int[n], new long[n], new long[n]));
+            }
+            w.icmpResponder().source(port, ipv4, ipv6Hi, ipv6Lo);
+        }
+    }
+
+    /**
      * Adds a port while the workers run: {@code perWorker[w]} is worker w's object for it (its
      * queue of the device; null: that worker neither receives from nor sends to it), all with the
      * same index. Its counters are allocated, then each worker starts polling it from its next duty
@@ -274,6 +295,9 @@ public final class Workers implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.counters().removePort(index);
+            if (w.icmpResponder() != null) {
+                w.icmpResponder().source(index, 0, 0, 0); // a port given the index later says its own
+            }
         }
         counterFile.freePort(index);
         portStates.set(index, true);

@@ -159,7 +159,7 @@ final class PortFactory implements AutoCloseable {
                     Rtnetlink.Link link = nl.link(ifindex);
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
                     r.carrier(p.index(), link.up());
-                    icmpSource(b, p.index(), nl.addresses(ifindex));
+                    icmpSource(b::icmpSource, p.index(), nl.addresses(ifindex));
                 }
             }
         });
@@ -190,8 +190,13 @@ final class PortFactory implements AutoCloseable {
         }
     }
 
+    /** Where a port's ICMP source addresses go: the builder's, or the running workers'. */
+    private interface IcmpSources {
+        void source(int port, int ipv4, long ipv6Hi, long ipv6Lo);
+    }
+
     /** The device's first IPv4 and first global IPv6 address become the source of the ICMP errors sent from the port. */
-    private static void icmpSource(Workers.Builder b, int port, List<Rtnetlink.Address> addresses) {
+    private static void icmpSource(IcmpSources b, int port, List<Rtnetlink.Address> addresses) {
         int v4 = 0;
         long v6Hi = 0;
         long v6Lo = 0;
@@ -206,7 +211,7 @@ final class PortFactory implements AutoCloseable {
             }
         }
         if (v4 != 0 || v6Hi != 0 || v6Lo != 0) {
-            b.icmpSource(port, v4, v6Hi, v6Lo);
+            b.source(port, v4, v6Hi, v6Lo);
         }
     }
 
@@ -287,6 +292,7 @@ final class PortFactory implements AutoCloseable {
                     Rtnetlink.Link link = nl.link(ifindex);
                     rib.device(index, KernelAddresses.mac(link.mac()), link.mtu());
                     rib.carrier(index, link.up());
+                    icmpSource(workers::icmpSource, index, nl.addresses(ifindex));
                     // What the kernel resolved on the device already: no notification will tell it again.
                     for (Rtnetlink.Neighbour n : nl.neighbours()) {
                         if (n.ifindex() == ifindex && n.usable()) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Ports added to and removed from a running daemon on AF_XDP veths (root, namespaces; runs in CI):
  * the daemon starts with the client's and server1's ports; {@code dpctl port add dev r2} attaches
  * XDP to server2's veth and a route through it reaches server2; {@code port del} is refused while
- * the route uses it, then detaches the program ({@code ip -d link show}); a SIGHUP reload adds and
+ * the route uses it (a frame expiring there gets its ICMP error from the port's address), then
+ * detaches the program ({@code ip -d link show}); a SIGHUP reload adds and
  * removes the port the same way; the route added with dpctl and the other ports' traffic survive.
  */
 class RuntimePortAfXdpTest {
@@ -61,6 +62,9 @@ class RuntimePortAfXdpTest {
                 d.dpctl("route", "replace", RouterTopology.ANYCAST4 + "/32", "via", RouterTopology.SERVER2_4, "dev", "r2").ok();
                 assertTrue(answeredBy(topo, "server2"), d::output);
                 assertEquals(Map.of("server2", 20), topo.requests(ANYCAST_URL, 20), d::output);
+                // A frame that arrives on the new port with TTL 1 is answered from the port's own address.
+                String ping = topo.netns.output(topo.server2, "ping", "-c", "1", "-W", "3", "-t", "1", RouterTopology.CLIENT4);
+                assertTrue(ping.contains("From 10.0.3.1") && ping.contains("Time to live exceeded"), ping);
 
                 DaemonProcess.DpctlRun refused = d.dpctl("port", "del", "dev", "r2");
                 assertTrue(refused.status() != 0 && refused.err().contains("port r2 is in use by route " + RouterTopology.ANYCAST4
