@@ -45,9 +45,12 @@ final class PollIdleStrategy implements IdleStrategy {
         if (now != waitingOn) {
             // A port change: rare, so the allocation here is not the hot path's. A port without a
             // descriptor was refused when it was added.
-            SocketWait next = new SocketWait(worker.pollDescriptors(now));
-            earlierSleeps += wait.sleeps();
-            wait.close();
+            // No port left to receive from (all removed): the worker just naps, offline as before.
+            SocketWait next = now.served.length == 0 ? null : new SocketWait(worker.pollDescriptors(now));
+            if (wait != null) {
+                earlierSleeps += wait.sleeps();
+                wait.close();
+            }
             wait = next;
             waitingOn = now;
         }
@@ -69,11 +72,14 @@ final class PollIdleStrategy implements IdleStrategy {
 
     /** Sleeps so far, for tests and statistics. */
     long sleeps() {
-        return earlierSleeps + wait.sleeps();
+        SocketWait w = wait;
+        return earlierSleeps + (w == null ? 0 : w.sleeps());
     }
 
     /** Frees the pollfd array; after the worker's thread has ended. */
     void close() {
-        wait.close();
+        if (wait != null) {
+            wait.close();
+        }
     }
 }

@@ -110,7 +110,11 @@ public final class Worker implements Agent {
             return;
         }
         quiescence.offline(slot);
-        wait.await(ms);
+        if (wait != null) {
+            wait.await(ms);
+        } else {
+            java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000L); // no socket to wait on: every port was removed
+        }
         quiescence.online(slot);
     }
 
