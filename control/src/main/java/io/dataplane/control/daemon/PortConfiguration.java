@@ -84,7 +84,13 @@ public final class PortConfiguration implements ConfigurationLines {
         List<Rib.PortEntry> gone = List.copyOf(removed);
         removed.clear();
         for (Rib.PortEntry p : gone) {
-            running.remove(p.index(), p.name());
+            try {
+                running.remove(p.index(), p.name());
+            } catch (RuntimeException e) {
+                // The removal is published: what is left is the daemon's to log, not the command's to fail.
+                System.getLogger(PortConfiguration.class.getName()).log(System.Logger.Level.ERROR,
+                        "port " + p.name() + " removed, but closing it failed: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -121,6 +127,10 @@ public final class PortConfiguration implements ConfigurationLines {
             // Memory ports have no device to ask for a MAC: a locally administered one per index.
             long mac = spec.mac() >= 0 ? spec.mac() : 0x02_00_00_00_00_00L | (index + 1);
             spec.worker().merge(workers(rib), spec.name()); // refuses a line that contradicts an earlier one
+            if (removed.stream().anyMatch(p -> p.name().equals(spec.name()))) {
+                throw new CommandException("port " + spec.name() + " is deleted in this batch and leaves the workers only when it"
+                        + " commits; add it again after the batch (to change a port's options: 'port del', then 'port add')");
+            }
             int added = rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
             PortSpec before = specs.put(spec.name(), spec);
             rib.undoOnRollback(() -> {

@@ -59,6 +59,8 @@ final class PortFactory implements AutoCloseable {
     private PortSpec.Type type;
     /** The CPU the workers were pinned from (worker q on it plus q), or -1. */
     private int workersCpu = -1;
+    /** How the AF_XDP workers wait and are scheduled (null for other types): a port added later cannot say otherwise. */
+    private WorkerSpec workersRun;
     private MemoryUmem memoryUmem;
     private final List<Umem> umems = new ArrayList<>();
     /** What was changed for a port besides its port objects (a veth peer's checksum offload), undone when it goes. */
@@ -131,6 +133,7 @@ final class PortFactory implements AutoCloseable {
         }
         int cpu = firstCpu();
         WorkerSpec workers = config.workers(rib);
+        workersRun = new WorkerSpec(workers.idleOrDefault(), workers.schedulingOrDefault());
         b.idle(workers.idleOrDefault()).scheduling(workers.schedulingOrDefault());
         String waits = "idle " + workers.idleOrDefault().text() + ", sched " + workers.schedulingOrDefault().text()
                 + (workers.scheduling() == null && workers.schedulingOrDefault().fifoPriority() > 0 ? " if permitted" : "");
@@ -257,6 +260,15 @@ final class PortFactory implements AutoCloseable {
                     + (cpu < 0 ? "not pinned" : "on CPU " + cpu + (workers.workerCount() > 1 ? "-" + (cpu + workers.workerCount() - 1) : ""))
                     + "; every worker serves every port (worker q owns queue q of each), so leave 'cpu' out"
                     + (cpu < 0 ? "" : " or give cpu " + cpu));
+        }
+        if (workersRun != null && spec.worker().idle() != null && spec.worker().idle() != workersRun.idle()) {
+            throw new CommandException("port " + spec.name() + ": 'idle " + spec.worker().idle().text() + "' but the running workers"
+                    + " run 'idle " + workersRun.idle().text() + "' and serve every port: leave 'idle' out");
+        }
+        if (workersRun != null && spec.worker().scheduling() != null
+                && !spec.worker().scheduling().text().equals(workersRun.scheduling().text())) {
+            throw new CommandException("port " + spec.name() + ": 'sched " + spec.worker().scheduling().text() + "' but the running"
+                    + " workers run 'sched " + workersRun.scheduling().text() + "' and serve every port: leave 'sched' out");
         }
         if (index >= io.dataplane.worker.WorkerCounters.MAX_PORTS) {
             throw new CommandException("port " + spec.name() + ": the dataplane has room for " + io.dataplane.worker.WorkerCounters.MAX_PORTS

@@ -54,6 +54,14 @@ class RuntimePortAfXdpTest {
                 assertFalse(xdpOf(topo, "r2").contains("xdp"), "r2 is not a port yet");
                 d.dpctl("route", "add", "10.0.3.0/24", "via", RouterTopology.SERVER1_4, "dev", "r1").ok(); // survives what follows
 
+                // What cannot be made is refused, saying what to do, with nothing changed.
+                DaemonProcess.DpctlRun missing = d.dpctl("port", "add", "dev", "r9");
+                assertTrue(missing.status() != 0 && missing.err().contains("port r9: no such network device"), missing.err());
+                DaemonProcess.DpctlRun spin = d.dpctl("port", "add", "dev", "r2", "idle", "busy-spin");
+                assertTrue(spin.status() != 0 && spin.err().contains("the running workers run 'idle poll'"), spin.err());
+                assertFalse(xdpOf(topo, "r2").contains("xdp"), "a refused port leaves nothing attached: " + xdpOf(topo, "r2"));
+                assertFalse(d.dpctl("link", "show").ok().contains("r2"));
+
                 // Over dpctl: the new port gets the XDP program and forwards, both ways.
                 d.dpctl("port", "add", "dev", "r2", "mode", "copy").ok();
                 assertTrue(xdpOf(topo, "r2").contains("prog/xdp"), xdpOf(topo, "r2"));

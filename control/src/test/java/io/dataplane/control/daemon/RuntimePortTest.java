@@ -159,6 +159,13 @@ class RuntimePortTest {
         assertFalse(ok("link show").contains("p3"), ok("link show"));
         assertFalse(workersHave("p3"), "the port opened inside the batch is closed again");
 
+        ok("batch begin");
+        ok("port del dev p0");
+        String again = error("port add dev p0 type memory mtu 9000");
+        assertTrue(again.contains("port p0 is deleted in this batch"), again);
+        ok("batch abort");
+        assertTrue(workersHave("p0") && ok("link show").contains("p0"), "an aborted batch removes nothing");
+
         String mixed = error("port add dev eth9");
         assertTrue(mixed.contains("type afxdp but the running ports are memory"), mixed);
         assertTrue(error("port add dev p1 type memory").contains("already declared"));
