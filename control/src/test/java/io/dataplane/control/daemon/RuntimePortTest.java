@@ -150,6 +150,19 @@ class RuntimePortTest {
     }
 
     @Test
+    void thereIsRoomForSixtyFourPortsAndTheNextIsRefusedSayingSo() {
+        for (int i = 2; i < 64; i++) {
+            ok("port add dev m" + i + " type memory");
+        }
+        assertEquals(64, daemon.workers().ports().size(), "the counter file has room for every index");
+        String full = error("port add dev m64 type memory");
+        assertTrue(full.contains("room for 64 ports") && full.contains("remove a port first"), full);
+        ok("port del dev m40");
+        ok("port add dev m64 type memory");
+        assertTrue(ok("link show").contains("40: m64"), "the freed index is given again: " + ok("link show"));
+    }
+
+    @Test
     void aFailedBatchLeavesNoPortAndABadPortLineSaysWhatToDo() {
         ok("batch begin");
         ok("port add dev p3 type memory");
