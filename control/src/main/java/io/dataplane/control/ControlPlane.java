@@ -310,7 +310,7 @@ public final class ControlPlane {
             }
         }
         if (inBatch && batchFailure != null) {
-            return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+            return batchAlreadyFailed();
         }
         if (c instanceof MetricsListen m) {
             if (inBatch) {
@@ -331,13 +331,7 @@ public final class ControlPlane {
                 sideEffect(c, batchSideEffects);
                 return Reply.success();
             }
-            try {
-                rib.apply(c);
-                publish();
-            } catch (RuntimeException e) {
-                rib.transaction().rollback();
-                throw e;
-            }
+            alone(() -> rib.apply(c));
             List<Runnable> effects = new ArrayList<>();
             sideEffect(c, effects);
             effects.forEach(Runnable::run);
@@ -350,20 +344,29 @@ public final class ControlPlane {
     private Reply runConfigurationLine(Object session, java.util.function.Consumer<Rib> change) {
         if (batchOwner == session) {
             if (batchFailure != null) {
-                return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+                return batchAlreadyFailed();
             }
             batchCommands++;
             change.accept(rib);
             return Reply.success();
         }
+        alone(() -> change.accept(rib));
+        return Reply.success();
+    }
+
+    /** Runs {@code change} as its own transaction and publishes it; on any failure rolls the RIB back and rethrows. */
+    private void alone(Runnable change) {
         try {
-            change.accept(rib);
+            change.run();
             publish();
         } catch (RuntimeException e) {
             rib.transaction().rollback();
             throw e;
         }
-        return Reply.success();
+    }
+
+    private Reply batchAlreadyFailed() {
+        return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
     }
 
     /**

@@ -10,7 +10,6 @@ import io.dataplane.tables.FibLimits;
 import io.dataplane.worker.Workers;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
