@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * the route uses it (a frame expiring there gets its ICMP error from the port's address), then
  * detaches the program ({@code ip -d link show}); a SIGHUP reload adds and
  * removes the port the same way; the route added with dpctl and the other ports' traffic survive.
+ * With two queues, each worker gets its queue of a port added at runtime.
  */
 class RuntimePortAfXdpTest {
     private static final String ANYCAST_URL = "http://" + RouterTopology.ANYCAST4 + "/";
@@ -102,6 +103,37 @@ class RuntimePortAfXdpTest {
                 assertTrue(answeredBy(topo, "server1"), d::output);
                 assertTrue(d.dpctl("route", "show").ok().contains("10.0.3.0/24 via " + RouterTopology.SERVER1_4 + " dev r1"),
                         "the dpctl route survives both reloads");
+                assertTrue(d.terminate(), "the daemon did not stop on SIGTERM");
+            }
+        }
+    }
+
+    /** Two workers, one per queue: a port added at runtime gets a socket per queue, each in its worker's UMEM. */
+    @Test
+    void aPortAddedToTwoQueueWorkersGivesEachWorkerItsQueue() throws Exception {
+        Netns.assumeRoot();
+        try (Netns netns = new Netns("port15mq")) {
+            String router = netns.add("router");
+            String peer = netns.add("peer");
+            for (String[] v : new String[][] {{"a0", "a1"}, {"b0", "b1"}, {"c0", "c1"}}) {
+                Netns.run("ip", "-n", router, "link", "add", v[0], "numtxqueues", "2", "numrxqueues", "2", "type", "veth", "peer",
+                        "name", v[1], "numtxqueues", "2", "numrxqueues", "2", "netns", peer);
+                netns.ip(router, "link", "set", v[0], "up");
+                netns.ip(peer, "link", "set", v[1], "up");
+            }
+            try (DaemonProcess d = new DaemonProcess(router, List.of("port add dev a0 mode copy queues 2"))) {
+                d.awaitServing();
+                DaemonProcess.DpctlRun one = d.dpctl("port", "add", "dev", "c0", "mode", "copy");
+                assertTrue(one.status() != 0 && one.err().contains("port c0 has 1 queue(s) but the workers serve 2"), one.err());
+                d.dpctl("port", "add", "dev", "b0", "mode", "copy", "queues", "2").ok();
+                String status = d.dpctl("-j", "status").ok();
+                assertTrue(status.contains("\"a0 queue 0\",\"b0 queue 0\"") && status.contains("\"a0 queue 1\",\"b0 queue 1\""),
+                        "worker q polls queue q of the new port: " + status);
+                assertTrue(netns.ip(router, "-d", "link", "show", "dev", "b0").contains("prog/xdp"));
+                d.dpctl("port", "del", "dev", "b0").ok();
+                assertFalse(netns.ip(router, "-d", "link", "show", "dev", "b0").contains("xdp"), "detached once both queues closed");
+                assertTrue(netns.ip(router, "-d", "link", "show", "dev", "a0").contains("prog/xdp"), "the other port keeps its program");
+                assertFalse(d.dpctl("-j", "status").ok().contains("b0"));
                 assertTrue(d.terminate(), "the daemon did not stop on SIGTERM");
             }
         }
