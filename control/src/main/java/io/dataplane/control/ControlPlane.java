@@ -225,16 +225,15 @@ public final class ControlPlane {
     }
 
     private Reply executeLine(Object session, String line) {
-        String configurationOnly = configurationLines.command(line);
-        if (configurationOnly != null) {
-            try {
-                configurationLines.parse(line); // a bad line is told what is wrong with it first
-            } catch (CommandException e) {
-                return failInBatch(session, e.getMessage());
-            }
+        if (configurationLines.command(line) != null) {
             commandKind = "configuration";
-            return failInBatch(session, "'" + configurationOnly
-                    + "' is configuration-only: put it in the --config file and restart the daemon");
+            try {
+                return runConfigurationLine(session, configurationLines.parseLive(line));
+            } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+                return failInBatch(session, e.getMessage());
+            } catch (RuntimeException e) {
+                return failInBatch(session, "internal error, nothing applied: " + e);
+            }
         }
         Request req;
         try {
@@ -311,7 +310,7 @@ public final class ControlPlane {
             }
         }
         if (inBatch && batchFailure != null) {
-            return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+            return batchAlreadyFailed();
         }
         if (c instanceof MetricsListen m) {
             if (inBatch) {
@@ -332,19 +331,42 @@ public final class ControlPlane {
                 sideEffect(c, batchSideEffects);
                 return Reply.success();
             }
-            try {
-                rib.apply(c);
-                publish();
-            } catch (RuntimeException e) {
-                rib.transaction().rollback();
-                throw e;
-            }
+            alone(() -> rib.apply(c));
             List<Runnable> effects = new ArrayList<>();
             sideEffect(c, effects);
             effects.forEach(Runnable::run);
             return Reply.success();
         }
         return show(req.options(), c);
+    }
+
+    /** A configuration line allowed on the socket ({@code port add}): one state-changing command, in the batch if one is open. */
+    private Reply runConfigurationLine(Object session, java.util.function.Consumer<Rib> change) {
+        if (batchOwner == session) {
+            if (batchFailure != null) {
+                return batchAlreadyFailed();
+            }
+            batchCommands++;
+            change.accept(rib);
+            return Reply.success();
+        }
+        alone(() -> change.accept(rib));
+        return Reply.success();
+    }
+
+    /** Runs {@code change} as its own transaction and publishes it; on any failure rolls the RIB back and rethrows. */
+    private void alone(Runnable change) {
+        try {
+            change.run();
+            publish();
+        } catch (RuntimeException e) {
+            rib.transaction().rollback();
+            throw e;
+        }
+    }
+
+    private Reply batchAlreadyFailed() {
+        return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
     }
 
     /**
@@ -395,6 +417,7 @@ public final class ControlPlane {
             }
         }
         tx.commit();
+        configurationLines.published();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {

@@ -10,7 +10,6 @@ import io.dataplane.tables.FibLimits;
 import io.dataplane.worker.Workers;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +40,9 @@ final class Daemon {
     private Consumer<String> workerStopped;
     private ScheduledExecutorService workerWatch;
     private WorkerRates rates;
+    /** The followed devices' port indices and back (AF_XDP), changed on the control thread as ports come and go. */
+    private final Map<Integer, Integer> portOfIfindex = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Integer> ifindexOfPort = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
     private Path countersFile;
 
@@ -93,6 +95,7 @@ final class Daemon {
                 followKernel(plane, controlThread);
             }
             dataplane.start();
+            config.running(runningPorts(plane, type));
             rates = new WorkerRates(dataplane);
             if (workerStopped != null) {
                 watchWorkers(dataplane);
@@ -124,10 +127,37 @@ final class Daemon {
         return ports == null ? "" : ports.bound(index);
     }
 
+    /**
+     * Ports added and removed while the workers run ({@code port add|del} on the socket or in a
+     * reload): made by the factory in the running workers' memories; kernel devices are followed
+     * from then on, and no longer once removed, when their index is free for another port.
+     */
+    private PortConfiguration.RunningPorts runningPorts(ControlPlane plane, PortSpec.Type type) {
+        return new PortConfiguration.RunningPorts() {
+            @Override
+            public void add(Rib rib, PortSpec spec, int index) {
+                ports.addRunning(rib, spec, index, dataplane);
+                if (type == PortSpec.Type.AFXDP) {
+                    int ifindex = Libc.ifNameToIndex(spec.name());
+                    portOfIfindex.put(ifindex, index);
+                    ifindexOfPort.put(index, ifindex);
+                }
+            }
+
+            @Override
+            public void remove(int index, String name) {
+                Integer ifindex = ifindexOfPort.remove(index);
+                if (ifindex != null) {
+                    portOfIfindex.remove(ifindex);
+                }
+                ports.removeRunning(index, name, dataplane);
+                plane.rib().portIndexReleased(index);
+            }
+        };
+    }
+
     /** Learned neighbours and carrier from the kernel into the RIB; unresolved gateways get resolution asked once a second. */
     private void followKernel(ControlPlane plane, Executor controlThread) {
-        Map<Integer, Integer> portOfIfindex = new HashMap<>();
-        Map<Integer, Integer> ifindexOfPort = new HashMap<>();
         for (Rib.PortEntry p : plane.rib().ports()) {
             int ifindex = Libc.ifNameToIndex(p.name());
             portOfIfindex.put(ifindex, p.index());

@@ -18,12 +18,14 @@ final class KernelRelay implements KernelFollower.Listener {
 
     /**
      * @param controlThread runs tasks on the control thread (the RIB's single writer)
-     * @param portOfIfindex the port index of each followed device; other devices are ignored
+     * @param portOfIfindex the port index of each followed device; other devices are ignored. The
+     *                      daemon changes it as ports are added and removed (a concurrent map, written
+     *                      on the control thread, where each report is checked against it again)
      */
     KernelRelay(ControlPlane plane, Executor controlThread, Map<Integer, Integer> portOfIfindex) {
         this.plane = plane;
         this.controlThread = controlThread;
-        this.portOfIfindex = Map.copyOf(portOfIfindex);
+        this.portOfIfindex = portOfIfindex;
     }
 
     @Override
@@ -35,7 +37,11 @@ final class KernelRelay implements KernelFollower.Listener {
         IpAddress address = KernelAddresses.ipAddress(n.address());
         // FAILED, INCOMPLETE, or gone: sending to the old MAC could black-hole traffic.
         long mac = deleted || !n.usable() ? KernelAddresses.NO_MAC : KernelAddresses.mac(n.mac());
-        controlThread.execute(() -> plane.applyReported(r -> r.learnNeighbour(address, port, mac)));
+        controlThread.execute(() -> {
+            if (port.equals(portOfIfindex.get(n.ifindex()))) { // not removed meanwhile
+                plane.applyReported(r -> r.learnNeighbour(address, port, mac));
+            }
+        });
     }
 
     @Override
@@ -45,6 +51,10 @@ final class KernelRelay implements KernelFollower.Listener {
             return;
         }
         boolean up = !deleted && link.up();
-        controlThread.execute(() -> plane.applyReported(r -> r.carrier(port, up)));
+        controlThread.execute(() -> {
+            if (port.equals(portOfIfindex.get(link.index()))) {
+                plane.applyReported(r -> r.carrier(port, up));
+            }
+        });
     }
 }

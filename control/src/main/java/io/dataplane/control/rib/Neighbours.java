@@ -66,6 +66,15 @@ final class Neighbours {
         return true;
     }
 
+    /** Forgets what the kernel taught about neighbours on {@code port} (the port is removed), journalled. */
+    void forgetLearned(int port) {
+        for (Key k : List.copyOf(learned.keySet())) {
+            if (k.port() == port) {
+                journal.put(learned, k, null);
+            }
+        }
+    }
+
     /** Static entries sorted by port, then address. */
     List<Rib.Neighbour> statics() {
         List<Rib.Neighbour> out = new ArrayList<>();

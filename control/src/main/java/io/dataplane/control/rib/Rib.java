@@ -59,7 +59,10 @@ public final class Rib {
     private final Routes routes;
     private final Transaction transaction;
 
+    /** By port index; null where a port was removed (its index is given again once {@link #portIndexReleased}). */
     private final List<PortEntry> ports = new ArrayList<>();
+    /** Indices of removed ports that the dataplane may still use: not given to a new port yet. */
+    private final Set<Integer> retiredPorts = new HashSet<>();
     /** Ports whose device reported no carrier (link down in the kernel). */
     private final Set<Integer> noCarrier = new HashSet<>();
     private HashConfiguration hash = HashConfiguration.DEFAULT;
@@ -246,10 +249,86 @@ public final class Rib {
         if (port(name, null) != null) {
             throw new CommandException("port " + name + " is already declared; each port is declared once");
         }
-        int index = ports.size();
-        ports.add(new PortEntry(index, name, mac, mtu, true, details));
-        journal.undo(() -> ports.remove(index));
+        int index = nextPortIndex();
+        PortEntry entry = new PortEntry(index, name, mac, mtu, true, details);
+        if (index == ports.size()) {
+            ports.add(entry);
+            int added = index;
+            journal.undo(() -> ports.remove(added));
+        } else {
+            ports.set(index, entry);
+            int reused = index;
+            journal.undo(() -> ports.set(reused, null));
+        }
         return index;
+    }
+
+    /** The index {@link #addPort} gives the next port: the lowest free one. */
+    public int nextPortIndex() {
+        int index = 0;
+        while (index < ports.size() && (ports.get(index) != null || retiredPorts.contains(index))) {
+            index++;
+        }
+        return index;
+    }
+
+    /**
+     * Runs {@code undo} if the open transaction is rolled back (after undoing what was changed
+     * since): how the daemon takes back what it did outside the RIB for a command, such as a port
+     * it opened.
+     */
+    public void undoOnRollback(Runnable undo) {
+        journal.undo(undo);
+    }
+
+    /**
+     * Removes the port named {@code name}, inside a transaction; returns its index, which is not
+     * given to another port until {@link #portIndexReleased} says the dataplane stopped using it.
+     * Refused, naming them, while routes, nexthop objects or static neighbours use the port (as
+     * {@code ip} would have to delete them with it: here the operator does, first); what the
+     * kernel taught about the port's neighbours goes with it.
+     */
+    public int removePort(String name) {
+        PortEntry p = port(name, "port del");
+        int index = p.index();
+        List<String> users = new ArrayList<>();
+        for (Route r : routes.sorted()) {
+            if (r.hops().stream().anyMatch(h -> h.port() == index)) {
+                users.add("route " + r.prefix());
+            }
+        }
+        for (NexthopObject o : objects.byId().values()) {
+            if (o instanceof NexthopObject.GatewayObject g && g.port() == index) {
+                users.add("nexthop id " + g.id());
+            }
+        }
+        for (Neighbour n : neighbours.statics()) {
+            if (n.port() == index) {
+                users.add("neighbour " + n.address());
+            }
+        }
+        if (!users.isEmpty()) {
+            throw new CommandException("port " + name + " is in use by " + String.join(", ", users.subList(0, Math.min(20, users.size())))
+                    + (users.size() > 20 ? " and " + (users.size() - 20) + " more" : "")
+                    + "; delete or move them first ('route show dev " + name + "', 'nexthop show dev " + name + "', 'neigh show dev " + name + "')");
+        }
+        neighbours.forgetLearned(index);
+        ports.set(index, null);
+        retiredPorts.add(index);
+        journal.undo(() -> {
+            ports.set(index, p);
+            retiredPorts.remove(index);
+        });
+        if (noCarrier.contains(index)) {
+            noCarrier.remove(index);
+            journal.undo(() -> noCarrier.add(index));
+        }
+        return index;
+    }
+
+    /** The dataplane no longer uses removed port index {@code index}: a port added later may take it. Outside transactions. */
+    public void portIndexReleased(int index) {
+        retiredPorts.remove(index);
     }
 
     /**
@@ -332,7 +411,7 @@ public final class Rib {
     /** The port named {@code name}; throws naming {@code where} when unknown (returns null if where is null). */
     private PortEntry port(String name, String where) {
         for (PortEntry p : ports) {
-            if (p.name().equals(name)) {
+            if (p != null && p.name().equals(name)) {
                 return p;
             }
         }
@@ -340,8 +419,8 @@ public final class Rib {
             return null;
         }
         throw new CommandException("unknown device '" + name + "' in " + where + "; declared ports: "
-                + (ports.isEmpty() ? "none (add 'port add dev NAME ...' to the configuration)"
-                : String.join(", ", ports.stream().map(PortEntry::name).toList())));
+                + (ports().isEmpty() ? "none (add 'port add dev NAME ...' to the configuration or with dpctl)"
+                : String.join(", ", ports().stream().map(PortEntry::name).toList())));
     }
 
     /** The index of the port named {@code name}; throws naming {@code where} when unknown (-1 if where is null). */
@@ -352,16 +431,19 @@ public final class Rib {
 
     // ---------------------------------------------------------------- reads
 
+    /** The ports in index order (indices may have gaps where ports were removed). */
     public List<PortEntry> ports() {
-        return Collections.unmodifiableList(ports);
+        return ports.stream().filter(java.util.Objects::nonNull).toList();
     }
 
     public PortEntry portByName(String name) {
         return port(name, "this command");
     }
 
+    /** The name of port {@code index}, or "#index" when no port has it (removed). */
     public String portName(int index) {
-        return ports.get(index).name();
+        PortEntry p = index >= 0 && index < ports.size() ? ports.get(index) : null;
+        return p == null ? "#" + index : p.name();
     }
 
     public int hashSeed() {
@@ -444,6 +526,6 @@ public final class Rib {
 
     @Override
     public String toString() {
-        return "Rib[" + routes.size() + " routes, " + objects.size() + " nexthop objects, " + ports.size() + " ports]";
+        return "Rib[" + routes.size() + " routes, " + objects.size() + " nexthop objects, " + ports().size() + " ports]";
     }
 }
