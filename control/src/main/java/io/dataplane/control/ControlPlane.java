@@ -570,6 +570,9 @@ public final class ControlPlane {
         if (g.flowlabel() >= 0) {
             m.put("flowlabel", g.flowlabel());
         }
+        if (g.iif() != null) {
+            rib.portByName(g.iif()); // an unknown port is an error, as in ip
+        }
         if (route == null) {
             throw new CommandException("no route to " + g.dst() + "; 'route show' lists the routes");
         }
@@ -610,6 +613,9 @@ public final class ControlPlane {
             // the port the packet would leave by, even while the neighbour is unresolved (as ip prints it)
             m.put("dev", rib.portName(rib.nexthopSlot(t.nexthop()).port()));
         }
+        if (g.iif() != null) {
+            m.put("iif", g.iif());
+        }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {
             return jsonReply(options, List.of(m));
@@ -620,6 +626,9 @@ public final class ControlPlane {
         }
         if (m.containsKey("dev")) {
             sb.append(" dev ").append(m.get("dev"));
+        }
+        if (g.iif() != null) {
+            sb.append(" iif ").append(g.iif()); // as ip prints it, after dev
         }
         sb.append(" route ").append(route.prefix());
         if (m.containsKey("hash_policy")) {

@@ -35,7 +35,8 @@ final class KernelRelay implements KernelFollower.Listener {
         IpAddress address = KernelAddresses.ipAddress(n.address());
         // FAILED, INCOMPLETE, or gone: sending to the old MAC could black-hole traffic.
         long mac = deleted || !n.usable() ? KernelAddresses.NO_MAC : KernelAddresses.mac(n.mac());
-        controlThread.execute(() -> plane.applyReported(r -> r.learnNeighbour(address, port, mac)));
+        int state = n.state();
+        controlThread.execute(() -> plane.applyReported(r -> r.learnNeighbour(address, port, mac, state)));
     }
 
     @Override

@@ -138,6 +138,7 @@ final class PortFactory implements AutoCloseable {
                     int ifindex = Libc.ifNameToIndex(p.name());
                     Rtnetlink.Link link = nl.link(ifindex);
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
+                    r.kernelIfindex(p.index(), ifindex);
                     r.carrier(p.index(), link.up());
                     icmpSource(b, p.index(), nl.addresses(ifindex));
                 }

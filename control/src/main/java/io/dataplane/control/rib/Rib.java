@@ -44,8 +44,32 @@ public final class Rib {
         }
     }
 
-    /** A neighbour on a port: the MAC of {@code address} ({@code -1} while unresolved). */
-    public record Neighbour(IpAddress address, int port, long mac) {
+    /**
+     * A neighbour on a port: the MAC of {@code address} ({@code -1} while unresolved) and its NUD
+     * state as the kernel's ({@link #PERMANENT} for a static entry, else what the kernel reported).
+     */
+    public record Neighbour(IpAddress address, int port, long mac, int state) {
+        /** NUD_PERMANENT: a static entry ({@code neigh add}). */
+        public static final int PERMANENT = 0x80;
+
+        public Neighbour(IpAddress address, int port, long mac) {
+            this(address, port, mac, PERMANENT);
+        }
+
+        /** The state's name as {@code ip neigh} prints it. */
+        public String stateName() {
+            return switch (state) {
+                case 0x01 -> "INCOMPLETE";
+                case 0x02 -> "REACHABLE";
+                case 0x04 -> "STALE";
+                case 0x08 -> "DELAY";
+                case 0x10 -> "PROBE";
+                case 0x20 -> "FAILED";
+                case 0x40 -> "NOARP";
+                case PERMANENT -> "PERMANENT";
+                default -> "0x" + Integer.toHexString(state);
+            };
+        }
     }
 
     /** The algorithm a multipath route or group uses when none is named (the kernel's default policy). */
@@ -105,7 +129,7 @@ public final class Rib {
                     if (r.followed()) {
                         continue;
                     }
-                    routes.delete(new RouteDel(r.prefix(), null));
+                    routes.delete(new RouteDel(r.prefix(), null, Integer.toUnsignedLong(r.metric())));
                     for (FollowedRoutes source : followed.values()) {
                         source.reoffer(r.prefix());
                     }
@@ -125,6 +149,20 @@ public final class Rib {
                 }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);
+            }
+            case NeighFlush f -> {
+                if (f.dev() != null) {
+                    portIndex(f.dev(), "neigh flush");
+                }
+                // as ip: static (PERMANENT) entries only with 'nud permanent' or 'nud all'; the kernel's are flushed in the kernel
+                if (f.permanent()) {
+                    for (Neighbour n : neighbours.statics()) {
+                        if (f.picks(n.address(), portName(n.port()))) {
+                            neighbours.removeStatic(n.address(), n.port(), f.dev());
+                            refreshGateway(n.address(), n.port());
+                        }
+                    }
+                }
             }
             case NeighDel n -> {
                 int port = portIndex(n.dev(), "neigh " + n.address());
@@ -268,9 +306,27 @@ public final class Rib {
 
     /** The kernel resolved ({@code mac >= 0}) or lost ({@code mac < 0}) a neighbour on a port's device. Inside a transaction. */
     public void learnNeighbour(IpAddress address, int port, long mac) {
-        if (neighbours.learn(address, port, mac)) {
+        learnNeighbour(address, port, mac, 0x02); // NUD_REACHABLE
+    }
+
+    /** As {@link #learnNeighbour(IpAddress, int, long)}, with the NUD state the kernel reported ({@code neigh show} prints it). */
+    public void learnNeighbour(IpAddress address, int port, long mac, int state) {
+        if (neighbours.learn(address, port, mac, state)) {
             refreshGateway(address, port);
         }
+    }
+
+    /** The kernel's index of each port's device (kernel-backed ports only), as {@code ip -j link} names it. */
+    private final Map<Integer, Integer> kernelIfindex = new java.util.HashMap<>();
+
+    /** Port {@code port}'s device is the kernel's interface {@code ifindex}. Inside a transaction. */
+    public void kernelIfindex(int port, int ifindex) {
+        journal.put(kernelIfindex, port, ifindex);
+    }
+
+    /** The kernel's interface index of the port's device, or -1 (memory and DPDK ports have none). */
+    public int kernelIfindex(int port) {
+        return kernelIfindex.getOrDefault(port, -1);
     }
 
     /** Carrier of a port's device as the kernel reports it; without it the port's nexthops are dead. Inside a transaction. */
@@ -389,6 +445,11 @@ public final class Rib {
         return neighbours.statics();
     }
 
+    /** Static neighbours and those the kernel resolved on the ports' devices ({@code neigh show}), by port, then address. */
+    public List<Neighbour> neighbourTable() {
+        return neighbours.all();
+    }
+
     public int routeCount() {
         return routes.size();
     }
@@ -405,11 +466,6 @@ public final class Rib {
     /** The routes {@code selector} picks ({@code route show|flush}), in address order, IPv4 first. */
     public List<Route> routes(RouteSelector selector) {
         return RouteSelection.select(this, routes.sorted(), selector);
-    }
-
-    /** The routing protocol {@code ip route} would show for a route ({@code proto} selector): routes added here are the kernel's default, boot. */
-    public String protocolOf(Route r) {
-        return "boot";
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */

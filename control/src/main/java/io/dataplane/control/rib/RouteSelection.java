@@ -21,10 +21,13 @@ final class RouteSelection {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;
             }
-            if (s.protocol() != null && !s.protocol().equals(rib.protocolOf(r))) {
+            if (s.protocol() != null && io.dataplane.control.command.RouteProtocol.parse(s.protocol()) != r.protocol()) {
                 continue;
             }
             if (s.type() != null && !s.type().equals(r.type())) {
+                continue;
+            }
+            if (s.metric() != null && Integer.toUnsignedLong(r.metric()) != s.metric()) {
                 continue;
             }
             if ((devPort != null || s.via() != null) && gateways(rib, r).stream()
