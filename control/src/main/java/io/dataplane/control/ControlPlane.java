@@ -472,7 +472,7 @@ public final class ControlPlane {
             case RouteShow s -> {
                 // like ip, a selector that matches nothing prints nothing and succeeds
                 List<Route> routes = rib.routes(s.selector());
-                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
+                yield json ? jsonReply(options, out.routesJson(routes, s.selector())) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
@@ -621,6 +621,9 @@ public final class ControlPlane {
             return jsonReply(options, List.of(m));
         }
         StringBuilder sb = new StringBuilder(g.dst().toString());
+        if (g.src() != null) {
+            sb.append(" from ").append(g.src()); // where ip prints it
+        }
         if (m.containsKey("gateway")) {
             sb.append(" via ").append(m.get("gateway"));
         }

@@ -145,7 +145,7 @@ final class ShowOutput {
 
     private static String attributesText(Route r, List<String> flags, RouteSelector selected) {
         StringBuilder sb = new StringBuilder();
-        if (r.protocol() != RouteProtocol.BOOT) {
+        if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
             sb.append(" proto ").append(RouteProtocol.name(r.protocol())); // left out for boot, the default of route add
         }
         if (r.scope() != RouteScope.GLOBAL) {
@@ -166,8 +166,12 @@ final class ShowOutput {
         return r.prefix().v6() || r.metric() != 0;
     }
 
-    /** {@code ip -j route}'s keys in ip's order; {@code mpalgo} is ours. */
     List<Object> routesJson(List<Route> routes) {
+        return routesJson(routes, RouteSelector.ALL);
+    }
+
+    /** {@code ip -j route}'s keys in ip's order, without what the selector fixed (as in text); {@code mpalgo} is ours. */
+    List<Object> routesJson(List<Route> routes, RouteSelector selected) {
         List<Object> out = new ArrayList<>();
         for (Route r : routes) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -182,16 +186,20 @@ final class ShowOutput {
                 m.put("mpalgo", r.mpalgo().keyword());
             }
             if (hops.size() == 1) {
-                m.put("gateway", hops.get(0).via().toString());
-                m.put("dev", rib.portName(hops.get(0).port()));
+                if (selected.via() == null) {
+                    m.put("gateway", hops.get(0).via().toString());
+                }
+                if (selected.dev() == null) {
+                    m.put("dev", rib.portName(hops.get(0).port()));
+                }
             }
-            if (r.protocol() != RouteProtocol.BOOT) {
+            if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
                 m.put("protocol", RouteProtocol.name(r.protocol()));
             }
             if (r.scope() != RouteScope.GLOBAL) {
                 m.put("scope", RouteScope.name(r.scope()));
             }
-            if (showsMetric(r)) {
+            if (showsMetric(r) && selected.metric() == null) {
                 m.put("metric", Integer.toUnsignedLong(r.metric()));
             }
             m.put("flags", hops.size() == 1 ? flags(hops.get(0)) : List.of());

@@ -117,6 +117,7 @@ class IpRouteAttributesTest {
         f.ok("-6 neigh flush all nud all");
         assertTrue(f.run("neigh show dev p1").output().isEmpty());
         assertTrue(f.fails("neigh flush").contains("needs a selector"));
+        assertTrue(f.fails("-6 neigh flush").contains("needs a selector"), "as ip: a family is not a selector");
         assertTrue(f.fails("neigh flush dev p9").contains("unknown device 'p9'"));
         assertEquals("unresolved", String.join(" ", f.out("nexthop show id 1")).contains("unresolved") ? "unresolved" : "resolved",
                 "the gateway lost its static MAC");
@@ -135,9 +136,11 @@ class IpRouteAttributesTest {
 
     @Test
     void routeGetTakesIifAndLinkShowGivesTheKernelsIfindex() {
-        assertTrue(f.out("route get 10.1.2.3 iif p2").get(0).startsWith("10.1.2.3 via 192.0.2.1 dev p1 iif p2 "), f.out("route get 10.1.2.3 iif p2").get(0));
-        assertTrue(f.out("-j route get 10.1.2.3 iif p2").get(0).contains("\"iif\":\"p2\""));
-        assertTrue(f.fails("route get 10.1.2.3 iif p9").contains("unknown device 'p9'"));
+        String get = f.out("route get 10.1.2.3 from 198.51.100.7 iif p2").get(0);
+        assertTrue(get.startsWith("10.1.2.3 from 198.51.100.7 via 192.0.2.1 dev p1 iif p2 "), get);
+        assertTrue(f.out("-j route get 10.1.2.3 from 198.51.100.7 iif p2").get(0).contains("\"iif\":\"p2\""));
+        assertTrue(f.fails("route get 10.1.2.3 from 198.51.100.7 iif p9").contains("unknown device 'p9'"));
+        assertTrue(f.fails("route get 10.1.2.3 iif p2").contains("needs 'from SRC'"), "the kernel refuses iif without a source too");
         assertTrue(f.out("-j link show p1").get(0).startsWith("[{\"ifindex\":1,"), "a memory port has no kernel device: our index");
         f.plane.applyReported(r -> r.kernelIfindex(1, 17));
         String json = f.out("-j link show p1").get(0);

@@ -20,13 +20,15 @@ public final class CommandParser {
 
     /** The grammar, one line per command form, as printed by {@code --help} and {@code help}. */
     public static final String GRAMMAR = String.join("\n",
-            "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
-            "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
+            "route add|replace PREFIX via ADDR dev PORT [weight 1..256] [onlink]",
+            "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] [onlink] nexthop ... [mpalgo l3|l4|per-packet]",
             "route add|replace PREFIX nhid ID   ('route change ...' as replace, but only an existing route)",
-            "  (any route add|replace may end in 'proto NAME|0..255', shown by route show; default boot, not shown)",
-            "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
-            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [table main]   (flush needs a selector)",
-            "route get ADDR [from SRC] [iif PORT] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
+            "route add|replace blackhole|unreachable|prohibit|throw PREFIX",
+            "  (any route add|replace may end in 'proto NAME|0..255' (default boot, not shown), 'metric|priority|preference 0..4294967295'",
+            "   (default 0, IPv6 1024; routes to one prefix with different metrics coexist, the lowest forwards), 'scope global|N' and, IPv6, 'pref medium')",
+            "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID] [metric N]   (without a metric: the lowest that matches)",
+            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [type T] [metric N] [table main]   (flush needs a selector)",
+            "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N] [iif PORT]   (iif with from, as in ip)",
             "nexthop add|replace [id ID] via ADDR dev PORT   (without id, or id 0, a free id is picked as the kernel does)",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
             "nexthop add|replace id ID group ID[,WEIGHT]/... type resilient buckets 1..65535 [idle_timer S] [unbalanced_timer S] [mpalgo l3|l4]",
@@ -370,6 +372,10 @@ public final class CommandParser {
         if (src != null && src.v6() != dst.v6()) {
             throw new CommandException("'from " + src + "' and destination " + dst + " are of different address families; give an IPv" + (dst.v6() ? 6 : 4) + " source");
         }
+        if (iif != null && src == null) {
+            // the kernel routes an arriving packet by its source too: without one it answers EINVAL
+            throw new CommandException("'route get ... iif " + iif + "' needs 'from SRC', the source of the arriving packet (as in ip)");
+        }
         if (flowlabel >= 0 && !dst.v6()) {
             throw new CommandException("'flowlabel' applies to IPv6 only, but " + dst + " is IPv4");
         }
@@ -622,7 +628,7 @@ public final class CommandParser {
                 }
             }
         }
-        if (dev == null && to == null && !any && family == 0) {
+        if (dev == null && to == null && !any) {
             throw new CommandException("'neigh flush' needs a selector ('dev PORT', 'to PREFIX', 'nud STATE' or 'all'), as in ip (\"Flush requires arguments\")");
         }
         return new NeighFlush(dev, to, permanent, family);
