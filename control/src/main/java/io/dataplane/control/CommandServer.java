@@ -110,6 +110,7 @@ public final class CommandServer implements AutoCloseable {
         this.limits = limits;
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        plane.monitorSink((session, lines) -> ((Session) session).send(Reply.output(lines).wire())); // monitor's events
     }
 
     /**
@@ -385,7 +386,7 @@ public final class CommandServer implements AutoCloseable {
             plane.sessionClosed(s);
             s.fail("batch aborted, nothing applied: no command for " + limits.batchTimeoutMillis()
                     + " ms while it held every other client back; closing");
-        } else if (s.pending.isEmpty() && s.out.isEmpty() && now - s.lastActivity > limits.idleTimeoutMillis()) {
+        } else if (s.pending.isEmpty() && s.out.isEmpty() && now - s.lastActivity > limits.idleTimeoutMillis() && !plane.monitoring(s)) {
             s.fail("idle for " + limits.idleTimeoutMillis() + " ms; closing");
         }
     }

@@ -51,6 +51,8 @@ public final class ControlPlane {
     private MetricsListen metricsEndpoint;
     /** A {@code metrics listen} of the open batch, bound when the batch commits. */
     private MetricsListen pendingMetrics;
+    /** The sessions of {@code monitor}, told of each published change. */
+    private final ChangeMonitor monitor;
 
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
         this(rib, forwarding, ConfigurationLines.NONE);
@@ -61,6 +63,20 @@ public final class ControlPlane {
         this.rib = rib;
         this.forwarding = forwarding;
         this.configurationLines = configurationLines;
+        this.monitor = new ChangeMonitor(rib);
+    }
+
+    /**
+     * Lets {@code monitor} stream: {@code sink} writes an event's lines to a session as one reply
+     * (the command server's; without one, {@code monitor} is refused).
+     */
+    public void monitorSink(java.util.function.BiConsumer<Object, List<String>> sink) {
+        monitor.sink(sink);
+    }
+
+    /** Whether {@code session} is monitoring (it waits for events: not idle). */
+    public boolean monitoring(Object session) {
+        return monitor.watching(session);
     }
 
     public Rib rib() {
@@ -83,6 +99,7 @@ public final class ControlPlane {
 
     /** The session went away or timed out: its open batch, if any, is abandoned. */
     public void sessionClosed(Object session) {
+        monitor.unsubscribe(session);
         if (batchOwner == session) {
             endBatch();
         }
@@ -307,6 +324,16 @@ public final class ControlPlane {
             case FpmListen f -> {
                 return requestSource(f, inBatch);
             }
+            case Monitor m -> {
+                if (inBatch) {
+                    throw new CommandException("'monitor' is not part of a batch; run it on a session of its own");
+                }
+                if (!monitor.canStream()) {
+                    throw new CommandException("'monitor' streams over the command socket (dpctl monitor); it has nowhere to go here");
+                }
+                monitor.subscribe(session, m);
+                return Reply.success();
+            }
             default -> {
             }
         }
@@ -395,6 +422,7 @@ public final class ControlPlane {
             }
         }
         tx.commit();
+        monitor.published();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {

@@ -279,6 +279,16 @@ public sealed interface Command {
     record FpmListen(String address, int port) implements Command {
     }
 
+    /**
+     * {@code monitor [all | route|nexthop|neigh|link...]}: the session is told of every change to
+     * those objects from now on, as {@code ip monitor} prints them; {@code banners} for {@code all},
+     * which prefixes each record with its object ({@code [ROUTE]}), as ip does.
+     */
+    record Monitor(java.util.Set<String> objects, boolean banners) implements Command {
+        /** What dpctl can monitor, ip monitor's names. */
+        public static final List<String> OBJECTS = List.of("route", "nexthop", "neigh", "link");
+    }
+
     record BatchBegin() implements Command {
     }
 

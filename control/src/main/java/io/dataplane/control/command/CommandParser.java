@@ -51,6 +51,7 @@ public final class CommandParser {
             "stats [ports|drops|nexthops|workers]",
             "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
+            "monitor [all | route|nexthop|neigh|link ...]   (streams every change from now on as 'ip monitor' prints it, 'Deleted ...' for removals, until interrupted)",
             "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
             RibGrammar.GRAMMAR,
             "Options before the object, as ip's: -j (JSON shaped like 'ip -j'), -p (pretty JSON), -4|-6, -o (one line per record), -s, -d, -br.",
@@ -65,7 +66,7 @@ public final class CommandParser {
         }
     }
 
-    private static final String OBJECT_LIST = "route, nexthop, neigh, link, set, show, stats, status, batch, metrics, rib, fpm";
+    private static final String OBJECT_LIST = "route, nexthop, neigh, link, monitor, set, show, stats, status, batch, metrics, rib, fpm";
 
     private final Tokens tokens;
     private int family; // -4 / -6 from the options: 0 when none was given
@@ -108,6 +109,7 @@ public final class CommandParser {
             case "batch" -> batch();
             case "metrics" -> MetricsGrammar.parse(tokens);
             case "rib", "fpm" -> RibGrammar.parse(object, tokens);
+            case "monitor" -> monitor();
             case "status" -> {
                 tokens.end();
                 yield new Status();
@@ -632,6 +634,27 @@ public final class CommandParser {
             throw new CommandException("'neigh flush' needs a selector ('dev PORT', 'to PREFIX', 'nud STATE' or 'all'), as in ip (\"Flush requires arguments\")");
         }
         return new NeighFlush(dev, to, permanent, family);
+    }
+
+    /** {@code monitor [all | OBJECT...]}: every object dpctl has when none is named, as {@code ip monitor}. */
+    private Command monitor() {
+        java.util.Set<String> objects = new java.util.LinkedHashSet<>();
+        boolean all = false;
+        while (tokens.peek() != null) {
+            String typed = tokens.next();
+            String o = Keywords.MONITOR_OBJECTS.resolve(typed);
+            if (o.equals("all")) {
+                all = true;
+            } else if (Monitor.OBJECTS.contains(o)) {
+                objects.add(o);
+            } else if (Keywords.MONITOR_OBJECTS.knows(o)) {
+                throw new CommandException("'monitor " + typed + "' is ip's '" + o + "', which dpctl does not have; it monitors "
+                        + String.join(", ", Monitor.OBJECTS) + " or all");
+            } else {
+                throw tokens.error(typed, "what to monitor: " + String.join(", ", Monitor.OBJECTS) + " or all");
+            }
+        }
+        return new Monitor(all || objects.isEmpty() ? new java.util.LinkedHashSet<>(Monitor.OBJECTS) : objects, all);
     }
 
     private Command link() {

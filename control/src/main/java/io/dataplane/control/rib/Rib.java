@@ -468,6 +468,21 @@ public final class Rib {
         return RouteSelection.select(this, routes.sorted(), selector);
     }
 
+    /** Every route to {@code p}, lowest metric (the one forwarding) first. */
+    public List<Route> routesTo(Prefix p) {
+        return routes.all(p);
+    }
+
+    /** Starts or stops recording which prefixes' routes change ({@link #takeChangedPrefixes}), for {@code monitor}. */
+    public void watchRoutes(boolean on) {
+        routes.watch(on);
+    }
+
+    /** The prefixes whose routes may have changed since the last call, while watched. */
+    public Set<Prefix> takeChangedPrefixes() {
+        return routes.takeTouched();
+    }
+
     /** Longest-prefix match in the RIB (the route the tables should also find). */
     public Route lookup(IpAddress a) {
         return routes.lookup(a);

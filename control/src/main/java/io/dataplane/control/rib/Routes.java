@@ -41,6 +41,8 @@ final class Routes {
     /** Routes with a higher metric than the one in {@link #routes} for their prefix, by metric (unsigned); never empty. */
     private final Map<Prefix, TreeMap<Integer, Route>> standby = new HashMap<>();
     private int standbyCount;
+    /** Prefixes whose routes changed since {@link #takeTouched} (null while nobody watches: {@code monitor}). */
+    private java.util.Set<Prefix> touched;
     /** Routes pointing at each nexthop object, so an object in use cannot be deleted. */
     private final Map<Integer, Integer> objectUsers = new HashMap<>();
 
@@ -145,7 +147,28 @@ final class Routes {
         return null;
     }
 
+    /** Starts ({@code on}) or stops recording which prefixes change, for {@code monitor}. */
+    void watch(boolean on) {
+        touched = on ? new java.util.HashSet<>() : null;
+    }
+
+    /** The prefixes whose routes may have changed since the last call (some may be unchanged after a rollback). */
+    java.util.Set<Prefix> takeTouched() {
+        java.util.Set<Prefix> t = touched == null ? java.util.Set.of() : touched;
+        if (touched != null) {
+            touched = new java.util.HashSet<>();
+        }
+        return t;
+    }
+
+    private void touch(Prefix p) {
+        if (touched != null) {
+            touched.add(p);
+        }
+    }
+
     void set(RouteSet r) {
+        touch(r.prefix());
         Route installed = routes.get(r.prefix());
         refuseIfFollowed(installed, "changed");
         Route old = withMetric(r.prefix(), r.metric());
@@ -202,6 +225,7 @@ final class Routes {
      * configured here holds the prefix.
      */
     void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, String source) {
+        touch(prefix);
         Route old = routes.get(prefix);
         Route next = viaGateways(prefix, new Gateways(hops, null), old);
         if (old != null) {
@@ -212,6 +236,7 @@ final class Routes {
 
     /** Removes the route a routing source gave for {@code prefix}. */
     void unfollow(Prefix prefix) {
+        touch(prefix);
         Route old = routes.get(prefix);
         release(old, false);
         routes.put(prefix, null);
@@ -258,6 +283,7 @@ final class Routes {
 
     /** Deletes the lowest-metric route to the prefix that matches the gateways and metric given, as the kernel. */
     void delete(RouteDel d) {
+        touch(d.prefix());
         Route installed = routes.get(d.prefix());
         if (installed == null) {
             throw new CommandException("no route " + d.prefix() + " to delete; 'route show' lists the routes");
