@@ -624,7 +624,8 @@ public final class ControlPlane {
         }
         if (t.nexthop() >= 0) {
             SlotNexthop s = rib.nexthopSlot(t.nexthop());
-            if (s != null) {
+            boolean connected = route.hops().size() == 1 && route.hops().get(0).via() == null; // the destination is the neighbour
+            if (s != null && !connected) {
                 m.put("gateway", s.via().toString());
             }
             // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)

@@ -129,7 +129,7 @@ public final class RunningConfig {
     }
 
     private static String hop(Rib rib, RouteHop h) {
-        return "via " + h.via() + " dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight())
+        return (h.via() == null ? "" : "via " + h.via() + " ") + "dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight())
                 + (h.onlink() ? " onlink" : "");
     }
 

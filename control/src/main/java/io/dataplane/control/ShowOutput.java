@@ -90,7 +90,8 @@ final class ShowOutput {
             }
             if (hops.size() == 1) {
                 RouteHop h = hops.get(0);
-                line.append(selected.via() == null ? " via " + h.via() : "").append(selected.dev() == null ? " dev " + rib.portName(h.port()) : "");
+                line.append(selected.via() == null && h.via() != null ? " via " + h.via() : "") // a connected route has no gateway
+                        .append(selected.dev() == null ? " dev " + rib.portName(h.port()) : "");
             }
             out.add(line.append(attributesText(r, hops.size() == 1 ? flags(hops.get(0)) : List.of(), selected)).toString());
             if (hops.size() > 1) {
@@ -186,7 +187,7 @@ final class ShowOutput {
                 m.put("mpalgo", r.mpalgo().keyword());
             }
             if (hops.size() == 1) {
-                if (selected.via() == null) {
+                if (selected.via() == null && hops.get(0).via() != null) {
                     m.put("gateway", hops.get(0).via().toString());
                 }
                 if (selected.dev() == null) {

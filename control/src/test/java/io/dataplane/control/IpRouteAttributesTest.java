@@ -148,4 +148,66 @@ class IpRouteAttributesTest {
         assertTrue(f.out("link show p1").get(0).startsWith("17: p1: "));
         assertEquals(Rib.Neighbour.PERMANENT, f.rib.neighbours().get(0).state());
     }
+    /** Where route get says a packet to {@code address} goes: "dev PORT mac MAC verdict V" (the neighbour's MAC from the slot). */
+    private String forwarding(String address) {
+        String json = f.out("-j route get " + address).get(0);
+        java.util.regex.Matcher slot = java.util.regex.Pattern.compile("\"nexthop_slot\":(\\d+)").matcher(json);
+        java.util.regex.Matcher dev = java.util.regex.Pattern.compile("\"dev\":\"(\\w+)\"").matcher(json);
+        java.util.regex.Matcher verdict = java.util.regex.Pattern.compile("\"verdict\":\"(\\w+)\"").matcher(json);
+        assertTrue(slot.find() && dev.find() && verdict.find(), json);
+        long mac = f.rib.nexthopSlot(Integer.parseInt(slot.group(1))).dstMac();
+        return "dev " + dev.group(1) + " mac " + io.dataplane.tables.MacAddress.format(mac) + " verdict " + verdict.group(1);
+    }
+
+    @Test
+    void aConnectedRouteForwardsToTheDestinationItselfOnceItsNeighbourIsKnown() {
+        int slots = f.rib.nexthopSlotsInUse();
+        f.ok("route add 10.30.0.0/24 dev p1");
+        assertEquals(List.of("10.30.0.0/24 dev p1 scope link"), f.out("route show 10.30.0.0/24"));
+        assertEquals("[{\"dst\":\"10.30.0.0/24\",\"dev\":\"p1\",\"scope\":\"link\",\"flags\":[]}]", f.out("-j route show 10.30.0.0/24").get(0));
+        assertTrue(f.out("route get 10.30.0.5").get(0).startsWith("10.30.0.5 dev p1 route 10.30.0.0/24 "), "no gateway: the destination is the neighbour");
+        assertTrue(forwarding("10.30.0.5").endsWith("verdict neighbour_unresolved"), "an unknown host is unresolved, as the kernel queues it");
+        assertTrue(f.rib.unresolvedGateways().stream().noneMatch(n -> n.address().toString().equals("0.0.0.0")), "the route's own slot is never asked for");
+
+        f.ok("neigh add 10.30.0.5 lladdr 02:00:00:00:30:05 dev p1");
+        assertEquals("dev p1 mac 02:00:00:00:30:05 verdict forward", forwarding("10.30.0.5"));
+        f.plane.applyReported(r -> r.learnNeighbour(IpAddress.parse("10.30.0.7"), 1, 0x02_00_00_00_30_07L, 0x02));
+        assertEquals("dev p1 mac 02:00:00:00:30:07 verdict forward", forwarding("10.30.0.7"), "a neighbour the kernel resolved too");
+        f.ok("neigh add 10.30.0.9 lladdr 02:00:00:00:30:09 dev p2");
+        assertTrue(forwarding("10.30.0.9").endsWith("verdict neighbour_unresolved"), "a neighbour on another port is not on the route's link");
+        assertEquals(List.of("10.30.0.0/24 dev p1 scope link"), f.out("route show root 10.30.0.0/16"), "host entries are not routes");
+
+        f.ok("route add 10.30.0.0/28 via 192.0.2.2 dev p2");
+        assertEquals("dev p2 mac 02:00:00:00:02:02 verdict forward", forwarding("10.30.0.5"), "a more specific route wins, as in the kernel");
+        f.ok("route del 10.30.0.0/28");
+        assertEquals("dev p1 mac 02:00:00:00:30:05 verdict forward", forwarding("10.30.0.5"));
+        f.ok("route add 10.30.0.5/32 via 192.0.2.1 dev p1");
+        assertEquals("dev p1 mac 02:00:00:00:01:01 verdict forward", forwarding("10.30.0.5"), "an operator's host route wins");
+        f.ok("route del 10.30.0.5/32");
+        assertEquals("dev p1 mac 02:00:00:00:30:05 verdict forward", forwarding("10.30.0.5"));
+        f.ok("neigh del 10.30.0.5 dev p1");
+        assertTrue(forwarding("10.30.0.5").endsWith("verdict neighbour_unresolved"));
+        assertTrue(f.out("show running-config").contains("route add 10.30.0.0/24 dev p1 scope link"));
+        f.ok("route del 10.30.0.0/24 dev p1");
+        assertTrue(f.fails("route get 10.30.0.7").contains("no route to 10.30.0.7"), "its host entries went with it");
+        assertEquals(slots, f.rib.nexthopSlotsInUse(), "and their slots");
+    }
+
+    @Test
+    void aConnectedHostRouteResolvesItsDestinationAndOneInABatchIsAtomic() {
+        f.ok("route add 10.31.0.9/32 dev p2 scope global");
+        assertEquals(List.of("10.31.0.9 dev p2"), f.out("route show 10.31.0.9"));
+        assertTrue(f.rib.unresolvedGateways().stream().anyMatch(n -> n.address().toString().equals("10.31.0.9")),
+                "the daemon asks the kernel to resolve the destination");
+        f.ok("batch begin");
+        f.ok("route add 10.32.0.0/24 dev p1");
+        f.ok("neigh add 10.32.0.1 lladdr 02:00:00:00:32:01 dev p1");
+        assertTrue(f.run("route add 10.32.0.0/24 dev p1").error().contains("already exists"));
+        f.ok("batch abort");
+        assertTrue(f.run("route show 10.32.0.0/24").output().isEmpty());
+        f.ok("-6 route add 2001:db8:32::/64 dev p1");
+        f.ok("neigh add 2001:db8:32::1 lladdr 02:00:00:00:32:06 dev p1");
+        assertEquals("dev p1 mac 02:00:00:00:32:06 verdict forward", forwarding("2001:db8:32::1"));
+        assertEquals(List.of("2001:db8:32::/64 dev p1 metric 1024 pref medium"), f.out("route show 2001:db8:32::/64"));
+    }
 }

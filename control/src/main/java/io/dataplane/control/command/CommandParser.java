@@ -23,6 +23,7 @@ public final class CommandParser {
             "route add|replace PREFIX via ADDR dev PORT [weight 1..256] [onlink]",
             "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] [onlink] nexthop ... [mpalgo l3|l4|per-packet]",
             "route add|replace PREFIX nhid ID   ('route change ...' as replace, but only an existing route)",
+            "route add|replace PREFIX dev PORT   (directly connected: the destination is the neighbour; scope link)",
             "route add|replace blackhole|unreachable|prohibit|throw PREFIX",
             "  (any route add|replace may end in 'proto NAME|0..255' (default boot, not shown), 'metric|priority|preference 0..4294967295'",
             "   (default 0, IPv6 1024; routes to one prefix with different metrics coexist, the lowest forwards), 'scope global|N' and, IPv6, 'pref medium')",
@@ -169,8 +170,10 @@ public final class CommandParser {
             tokens.end();
         }
         Prefix prefix = inFamilyOf(p, spec);
-        int s = scope == null ? RouteScope.GLOBAL : scope;
-        if (spec instanceof Gateways && s >= RouteScope.LINK) {
+        boolean connected = spec instanceof Gateways g && g.hops().size() == 1 && g.hops().get(0).via() == null;
+        // the kernel's defaults: an IPv4 connected route is link scope, IPv6 routes have none to show
+        int s = scope != null ? scope : connected && !prefix.v6() ? RouteScope.LINK : RouteScope.GLOBAL;
+        if (spec instanceof Gateways && !connected && s >= RouteScope.LINK) {
             // the kernel: link scope leaves no route to reach a gateway by ("Nexthop has invalid gateway"), host scope has none
             throw new CommandException("route " + prefix + " with a gateway cannot have scope " + RouteScope.name(s)
                     + " (as in the kernel: a gateway route is global, or a number below 253); leave scope out");
@@ -211,7 +214,7 @@ public final class CommandParser {
         if (p.length() != 0 || p.v6()) {
             return p;
         }
-        boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via().v6();
+        boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via() != null && g.hops().get(0).via().v6();
         return v6 ? new Prefix(IpAddress.parse("::"), 0) : p;
     }
 
@@ -297,8 +300,11 @@ public final class CommandParser {
                         + (maxWeight > 1 ? ", 'mpalgo', 'proto', 'metric' or 'scope'" : ""));
             }
         }
+        if (via == null && dev != null && where.equals("route")) {
+            return new Hop(null, dev, weight, onlink); // 'route add PREFIX dev PORT': directly connected, the destination is the neighbour
+        }
         if (via == null) {
-            throw tokens.missing("'via ADDR' in the " + where + " (routes without a gateway are not supported: name the neighbour to forward to)");
+            throw tokens.missing("'via ADDR' in the " + where + (where.equals("route") ? "" : " (a device-only path is a route of its own here: 'route add PREFIX dev PORT')"));
         }
         if (dev == null) {
             throw tokens.missing("'dev PORT' in the " + where + " after 'via " + via + "'");

@@ -81,6 +81,7 @@ public final class Rib {
     private final GatewaySlots gateways;
     private final NexthopObjects objects;
     private final Routes routes;
+    private final ConnectedHosts connected;
     private final Transaction transaction;
 
     private final List<PortEntry> ports = new ArrayList<>();
@@ -96,8 +97,9 @@ public final class Rib {
         slots = new TableSlots(journal, nexthopSlots, groupSlots);
         gateways = new GatewaySlots(journal, slots, this);
         objects = new NexthopObjects(journal, slots, this);
-        routes = new Routes(journal, slots, gateways, objects, this);
-        transaction = new Transaction(journal, slots, routes.routes, () -> hash);
+        connected = new ConnectedHosts(journal, gateways, neighbours);
+        routes = new Routes(journal, slots, gateways, objects, connected, this);
+        transaction = new Transaction(journal, slots, routes.routes, connected.hosts, () -> hash);
     }
 
     /** The open transaction: every {@link #apply} and device report changes the RIB inside it. */
@@ -149,6 +151,7 @@ public final class Rib {
                 }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);
+                connected.neighbourChanged(n.address(), port);
             }
             case NeighFlush f -> {
                 if (f.dev() != null) {
@@ -160,6 +163,7 @@ public final class Rib {
                         if (f.picks(n.address(), portName(n.port()))) {
                             neighbours.removeStatic(n.address(), n.port(), f.dev());
                             refreshGateway(n.address(), n.port());
+                            connected.neighbourChanged(n.address(), n.port());
                         }
                     }
                 }
@@ -168,6 +172,7 @@ public final class Rib {
                 int port = portIndex(n.dev(), "neigh " + n.address());
                 neighbours.removeStatic(n.address(), port, n.dev());
                 refreshGateway(n.address(), port);
+                connected.neighbourChanged(n.address(), port);
             }
             case LinkSet l -> linkSet(l);
             case SetHashSeed s -> setHash(hash.withSeed(s.seed()));
@@ -313,6 +318,7 @@ public final class Rib {
     public void learnNeighbour(IpAddress address, int port, long mac, int state) {
         if (neighbours.learn(address, port, mac, state)) {
             refreshGateway(address, port);
+            connected.neighbourChanged(address, port);
         }
     }
 
@@ -433,7 +439,7 @@ public final class Rib {
     public List<Neighbour> unresolvedGateways() {
         List<Neighbour> out = new ArrayList<>();
         for (SlotNexthop s : slots.nexthops.values()) {
-            if (!s.resolved()) {
+            if (!s.resolved() && (s.via().hi() | s.via().lo()) != 0) { // the unspecified address: a connected route's own slot
                 out.add(new Neighbour(s.via(), s.port(), -1));
             }
         }

@@ -36,6 +36,7 @@ final class Routes {
     private final TableSlots slots;
     private final GatewaySlots gateways;
     private final NexthopObjects objects;
+    private final ConnectedHosts hosts;
     private final Rib rib;
     final TableEntries<Prefix, Route> routes;
     /** Routes with a higher metric than the one in {@link #routes} for their prefix, by metric (unsigned); never empty. */
@@ -46,7 +47,9 @@ final class Routes {
     /** Routes pointing at each nexthop object, so an object in use cannot be deleted. */
     private final Map<Integer, Integer> objectUsers = new HashMap<>();
 
-    Routes(Journal journal, TableSlots slots, GatewaySlots gateways, NexthopObjects objects, Rib rib) {
+    Routes(Journal journal, TableSlots slots, GatewaySlots gateways, NexthopObjects objects, ConnectedHosts hosts, Rib rib) {
+        this.hosts = hosts;
+        hosts.routes(this);
         this.journal = journal;
         this.slots = slots;
         this.gateways = gateways;
@@ -207,6 +210,24 @@ final class Routes {
         } else {
             putStandby(r.prefix(), r.metric(), next);
         }
+        hosts.routeChanged(r.prefix());
+    }
+
+    /** Whether {@code r} is a directly connected route ({@code dev PORT} without a gateway). */
+    static boolean connected(Route r) {
+        return r.hops().size() == 1 && r.hops().get(0).via() == null;
+    }
+
+    /**
+     * The address whose slot a path uses: its gateway, or for a connected route the destination
+     * itself when the prefix is one host, else the unspecified address (an unresolved slot that is
+     * never asked for: its known hosts have entries of their own, {@link ConnectedHosts}).
+     */
+    private static IpAddress slotAddress(RouteHop h, Prefix p) {
+        if (h.via() != null) {
+            return h.via();
+        }
+        return p.length() == p.address().bits() ? p.address() : new IpAddress(p.v6(), 0, 0);
     }
 
     /** " metric M" for messages when the metric is not the family's default. */
@@ -232,6 +253,7 @@ final class Routes {
             release(old, next.ownGroup() == old.ownGroup());
         }
         routes.put(prefix, withOrigin(next, protocol, source, metric, RouteScope.GLOBAL));
+        hosts.routeChanged(prefix);
     }
 
     /** Removes the route a routing source gave for {@code prefix}. */
@@ -240,6 +262,7 @@ final class Routes {
         Route old = routes.get(prefix);
         release(old, false);
         routes.put(prefix, null);
+        hosts.routeChanged(prefix);
     }
 
     private static Route withOrigin(Route r, int protocol, String source, int metric, int scope) {
@@ -265,9 +288,12 @@ final class Routes {
         MultipathAlgorithm algo = g.mpalgo() == null ? Rib.DEFAULT_MPALGO : g.mpalgo();
         int[] members = new int[hops.size()];
         for (int i = 0; i < hops.size(); i++) {
-            members[i] = gateways.acquire(hops.get(i).via(), hops.get(i).port());
+            members[i] = gateways.acquire(slotAddress(hops.get(i), prefix), hops.get(i).port());
         }
         if (hops.size() == 1) {
+            if (hops.get(0).via() == null) {
+                hosts.counted(1);
+            }
             return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
         }
         GroupSpec group = new GroupSpec(members, hops.stream().mapToInt(RouteHop::weight).toArray(), algo);
@@ -315,6 +341,7 @@ final class Routes {
             putStandby(d.prefix(), next.metric(), null); // the next lowest metric forwards now
         }
         routes.put(d.prefix(), next);
+        hosts.routeChanged(d.prefix());
     }
 
     /** Throws if a route points at nexthop object {@code id}, naming one of them. */
@@ -346,7 +373,7 @@ final class Routes {
                 }
                 for (Hop h : g.hops()) {
                     int port = rib.portIndex(h.dev(), null);
-                    if (port < 0 || r.hops().stream().noneMatch(x -> x.via().equals(h.via()) && x.port() == port)) {
+                    if (port < 0 || r.hops().stream().noneMatch(x -> java.util.Objects.equals(x.via(), h.via()) && x.port() == port)) {
                         yield false;
                     }
                 }
@@ -360,7 +387,7 @@ final class Routes {
         for (Hop h : hops) {
             RouteHop rh = new RouteHop(h.via(), rib.portIndex(h.dev(), "route " + where), h.weight(), h.onlink());
             for (RouteHop e : out) {
-                if (e.via().equals(rh.via()) && e.port() == rh.port()) {
+                if (java.util.Objects.equals(e.via(), rh.via()) && e.port() == rh.port()) {
                     throw new CommandException("route " + where + " names 'via " + h.via() + " dev " + h.dev()
                             + "' twice; list each gateway once and give it a weight instead");
                 }
@@ -373,7 +400,10 @@ final class Routes {
     /** Releases what a route holds; {@code keepGroup} when a replace reuses its group slot in place. */
     private void release(Route r, boolean keepGroup) {
         for (RouteHop h : r.hops()) {
-            gateways.release(h.via(), h.port());
+            gateways.release(slotAddress(h, r.prefix()), h.port());
+        }
+        if (connected(r)) {
+            hosts.counted(-1);
         }
         if (r.ownGroup() >= 0 && !keepGroup) {
             slots.removeGroup(r.ownGroup());
@@ -394,7 +424,7 @@ final class Routes {
         }
         if (r.hops().size() == 1) {
             RouteHop h = r.hops().get(0);
-            return "via " + h.via() + " dev " + rib.portName(h.port());
+            return (h.via() == null ? "" : "via " + h.via() + " ") + "dev " + rib.portName(h.port());
         }
         StringBuilder sb = new StringBuilder();
         for (RouteHop h : r.hops()) {
