@@ -75,6 +75,9 @@ public final class RunningConfig {
             }
         }
         for (Route r : rib.routesSorted()) {
+            if (r.followed()) {
+                continue; // the kernel's, FPM's or a port address's: its source gives it again
+            }
             // routes to one prefix are told apart by their metric
             String metric = r.defaultMetric() ? "" : " metric " + Integer.toUnsignedString(r.metric());
             String route = r.forwardsNothing() ? r.type() + " " + r.prefix() : r.prefix() + " " + target(rib, r);

@@ -210,4 +210,24 @@ class IpRouteAttributesTest {
         assertEquals("dev p1 mac 02:00:00:00:32:06 verdict forward", forwarding("2001:db8:32::1"));
         assertEquals(List.of("2001:db8:32::/64 dev p1 metric 1024 pref medium"), f.out("route show 2001:db8:32::/64"));
     }
+    @Test
+    void theSubnetsOfAPortsKernelAddressesAreConnectedAsTheKernelsRoutes() {
+        f.plane.applyReported(r -> {
+            r.connectedSubnet(1, io.dataplane.control.command.Prefix.parse("203.0.113.0/24"));
+            r.connectedSubnet(1, io.dataplane.control.command.Prefix.parse("203.0.114.7/32"));
+            r.connectedSubnet(1, io.dataplane.control.command.Prefix.parse("fe80::/64"));
+            r.connectedSubnet(2, io.dataplane.control.command.Prefix.parse("2001:db8:77::/64"));
+            r.connectedSubnet(2, io.dataplane.control.command.Prefix.parse("10.1.0.0/16")); // a configured route is there: it stays
+        });
+        assertEquals(List.of("203.0.113.0/24 dev p1 proto kernel scope link"), f.out("route show root 203.0.112.0/22"),
+                "as ip route show prints the kernel's route for an address; a host address makes none");
+        assertEquals(List.of("2001:db8:77::/64 dev p2 proto kernel metric 256 pref medium"), f.out("route show 2001:db8:77::/64"));
+        assertTrue(f.out("-6 route show").stream().noneMatch(l -> l.startsWith("fe80")), "no link-local route");
+        assertEquals(List.of("10.1.0.0/16 via 192.0.2.1 dev p1"), f.out("route show 10.1.0.0/16"));
+        f.ok("neigh add 203.0.113.1 lladdr 02:00:00:00:71:01 dev p1");
+        assertEquals("dev p1 mac 02:00:00:00:71:01 verdict forward", forwarding("203.0.113.1"),
+                "the next router on the port's own subnet is reachable with no route line");
+        assertTrue(f.fails("route del 203.0.113.0/24").contains("comes from the address of p1 (proto kernel)"));
+        assertFalse(String.join("\n", f.out("show running-config")).contains("203.0.113.0"), "the kernel's routes are not configuration");
+    }
 }

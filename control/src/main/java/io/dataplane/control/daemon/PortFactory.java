@@ -1,6 +1,8 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.ControlPlane;
+import io.dataplane.control.command.IpAddress;
+import io.dataplane.control.command.Prefix;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.Libc;
@@ -140,7 +142,13 @@ final class PortFactory implements AutoCloseable {
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
                     r.kernelIfindex(p.index(), ifindex);
                     r.carrier(p.index(), link.up());
-                    icmpSource(b, p.index(), nl.addresses(ifindex));
+                    List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
+                    icmpSource(b, p.index(), addresses);
+                    for (Rtnetlink.Address a : addresses) {
+                        // the subnets of the device's addresses are directly connected, as the kernel's routes say
+                        IpAddress address = KernelAddresses.ipAddress(a.address());
+                        r.connectedSubnet(p.index(), new Prefix(address.mask(a.prefixLength()), a.prefixLength()));
+                    }
                 }
             }
         });

@@ -322,6 +322,24 @@ public final class Rib {
         }
     }
 
+    /**
+     * The port's device has the address {@code subnet} (its prefix length included) in the kernel:
+     * its subnet is directly connected, as the kernel's own {@code proto kernel scope link} route,
+     * unless a route to the subnet is there already (one configured here wins). Host addresses
+     * (/32, /128) and IPv6 link-local subnets make no route, as in the kernel's main table.
+     * Inside a transaction.
+     */
+    public void connectedSubnet(int port, Prefix subnet) {
+        boolean linkLocal = subnet.v6() && (subnet.address().hi() >>> 54) == (0xfe80L >>> 6);
+        if (subnet.length() == subnet.address().bits() || linkLocal || routes.get(subnet) != null) {
+            return;
+        }
+        // the kernel's metrics for the routes of its addresses: 0, and 256 for IPv6
+        routes.follow(subnet, List.of(new Hop(null, portName(port), 1)), io.dataplane.control.command.RouteProtocol.KERNEL,
+                subnet.v6() ? 256 : 0, subnet.v6() ? io.dataplane.control.command.RouteScope.GLOBAL : io.dataplane.control.command.RouteScope.LINK,
+                "the address of " + portName(port));
+    }
+
     /** The kernel's index of each port's device (kernel-backed ports only), as {@code ip -j link} names it. */
     private final Map<Integer, Integer> kernelIfindex = new java.util.HashMap<>();
 

@@ -246,13 +246,18 @@ final class Routes {
      * configured here holds the prefix.
      */
     void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, String source) {
+        follow(prefix, hops, protocol, metric, RouteScope.GLOBAL, source);
+    }
+
+    /** As {@link #follow(Prefix, List, int, int, String)}, with the route's scope. */
+    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, int scope, String source) {
         touch(prefix);
         Route old = routes.get(prefix);
         Route next = viaGateways(prefix, new Gateways(hops, null), old);
         if (old != null) {
             release(old, next.ownGroup() == old.ownGroup());
         }
-        routes.put(prefix, withOrigin(next, protocol, source, metric, RouteScope.GLOBAL));
+        routes.put(prefix, withOrigin(next, protocol, source, metric, scope));
         hosts.routeChanged(prefix);
     }
 
