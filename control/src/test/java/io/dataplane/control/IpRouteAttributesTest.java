@@ -188,8 +188,10 @@ class IpRouteAttributesTest {
         f.ok("neigh del 10.30.0.5 dev p1");
         assertTrue(forwarding("10.30.0.5").endsWith("verdict neighbour_unresolved"));
         assertTrue(f.out("show running-config").contains("route add 10.30.0.0/24 dev p1 scope link"));
+        f.ok("route add 10.33.0.0/24 dev p2"); // another connected route stays
         f.ok("route del 10.30.0.0/24 dev p1");
         assertTrue(f.fails("route get 10.30.0.7").contains("no route to 10.30.0.7"), "its host entries went with it");
+        f.ok("route del 10.33.0.0/24");
         assertEquals(slots, f.rib.nexthopSlotsInUse(), "and their slots");
     }
 

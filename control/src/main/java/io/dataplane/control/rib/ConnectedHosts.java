@@ -29,7 +29,8 @@ final class ConnectedHosts {
     final TableEntries<Prefix, Integer> hosts;
     /** The port of each host entry's slot. */
     private final Map<Prefix, Integer> portOf = new HashMap<>();
-    private int connectedRoutes;
+    /** The prefixes of the connected routes, each with how many routes (metrics) it has. */
+    private final Map<Prefix, Integer> connectedRoutes = new HashMap<>();
 
     ConnectedHosts(Journal journal, GatewaySlots gateways, Neighbours neighbours) {
         this.journal = journal;
@@ -42,15 +43,19 @@ final class ConnectedHosts {
         routes = r;
     }
 
-    /** A connected route was made ({@code +1}) or released ({@code -1}). */
-    void counted(int delta) {
-        connectedRoutes += delta;
-        journal.undo(() -> connectedRoutes -= delta);
+    /** A connected route to {@code p} was made ({@code +1}) or released ({@code -1}). */
+    void counted(Prefix p, int delta) {
+        int n = connectedRoutes.getOrDefault(p, 0) + delta;
+        journal.put(connectedRoutes, p, n == 0 ? null : n);
     }
 
-    /** The routes to {@code p} changed: the neighbours inside it may gain or lose their host entries. */
+    /**
+     * The routes to {@code p} changed: the neighbours inside it may gain or lose their host
+     * entries. Only a prefix that overlaps a connected one can change what a neighbour's address
+     * takes (a full BGP table next to a port's /24 costs nothing here).
+     */
     void routeChanged(Prefix p) {
-        if (connectedRoutes == 0 && hosts.size() == 0) {
+        if (!overlapsConnected(p)) {
             return;
         }
         for (Rib.Neighbour n : neighbours.all()) {
@@ -62,9 +67,24 @@ final class ConnectedHosts {
 
     /** The neighbour {@code a} on {@code port} was learned, changed or lost. */
     void neighbourChanged(IpAddress a, int port) {
-        if (connectedRoutes > 0 || hosts.size() > 0) {
+        if (!connectedRoutes.isEmpty() || hosts.size() > 0) {
             refresh(a, port);
         }
+    }
+
+    /** Whether {@code p} is inside, or contains, a connected route's prefix, or holds a host entry (its route may have gone). */
+    private boolean overlapsConnected(Prefix p) {
+        for (Prefix c : connectedRoutes.keySet()) {
+            if (c.v6() == p.v6() && (c.contains(p.address()) || p.contains(c.address()))) {
+                return true;
+            }
+        }
+        for (Prefix h : portOf.keySet()) {
+            if (h.v6() == p.v6() && p.contains(h.address())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void refresh(IpAddress a, int port) {

@@ -297,7 +297,7 @@ final class Routes {
         }
         if (hops.size() == 1) {
             if (hops.get(0).via() == null) {
-                hosts.counted(1);
+                hosts.counted(prefix, 1);
             }
             return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
         }
@@ -408,7 +408,7 @@ final class Routes {
             gateways.release(slotAddress(h, r.prefix()), h.port());
         }
         if (connected(r)) {
-            hosts.counted(-1);
+            hosts.counted(r.prefix(), -1);
         }
         if (r.ownGroup() >= 0 && !keepGroup) {
             slots.removeGroup(r.ownGroup());
