@@ -2,13 +2,11 @@ package io.dataplane.control;
 
 import io.dataplane.control.command.Command.Monitor;
 import io.dataplane.control.command.Command.NeighShow;
-import io.dataplane.control.command.Prefix;
 import io.dataplane.control.command.RouteSelector;
 import io.dataplane.control.rib.NexthopObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Route;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,17 +19,16 @@ import java.util.function.BiConsumer;
  * it when it is new or changed, {@code Deleted} and the record as it was when it is gone;
  * {@code [ROUTE]}-style banners for {@code monitor all}.
  *
- * <p>It keeps each record as last told and, after every published change, tells the difference.
- * Routes are compared for the prefixes that changed only ({@link Rib#takeChangedPrefixes}), so a
- * change costs what it touched, not the size of the table; nexthop objects, neighbours and links
- * are few and compared whole. Counters are left out: they are not changes. Nothing is kept while
- * nobody monitors.
+ * <p>After every published change it tells the difference. Routes: the RIB remembers, for each
+ * prefix a change touches, the routes it had before ({@link Rib#takeChangedRoutes}), so a change
+ * costs what it touched and nothing of the table is copied; nexthop objects, neighbours and links
+ * are few: their records as last told are kept and compared whole. Counters are left out: they are
+ * not changes. Nothing is kept while nobody monitors.
  */
 final class ChangeMonitor {
     private final Rib rib;
     private final Map<Object, Monitor> sessions = new LinkedHashMap<>();
     private BiConsumer<Object, List<String>> sink;
-    private final Map<Prefix, Map<Integer, List<String>>> routes = new HashMap<>();
     private Map<String, List<String>> nexthops = Map.of();
     private Map<String, List<String>> neighbours = Map.of();
     private Map<String, List<String>> links = Map.of();
@@ -57,9 +54,6 @@ final class ChangeMonitor {
         if (sessions.isEmpty()) {
             rib.watchRoutes(true);
             ShowOutput out = new ShowOutput(rib, null);
-            for (Route r : rib.routesSorted()) {
-                routes.computeIfAbsent(r.prefix(), p -> new LinkedHashMap<>()).put(r.metric(), out.routesText(List.of(r), RouteSelector.ALL));
-            }
             nexthops = nexthops(out);
             neighbours = neighbours(out);
             links = links(out);
@@ -70,7 +64,6 @@ final class ChangeMonitor {
     void unsubscribe(Object session) {
         if (sessions.remove(session) != null && sessions.isEmpty()) {
             rib.watchRoutes(false);
-            routes.clear();
             nexthops = Map.of();
             neighbours = Map.of();
             links = Map.of();
@@ -89,19 +82,7 @@ final class ChangeMonitor {
         difference(nexthops, nh, nexthopAdded, nexthopDeleted);
         nexthops = nh;
         List<List<String>> route = new ArrayList<>();
-        for (Prefix p : rib.takeChangedPrefixes()) {
-            Map<Integer, List<String>> now = new LinkedHashMap<>();
-            for (Route r : rib.routesTo(p)) {
-                now.put(r.metric(), out.routesText(List.of(r), RouteSelector.ALL));
-            }
-            Map<Integer, List<String>> before = routes.getOrDefault(p, Map.of());
-            difference(before, now, route, route);
-            if (now.isEmpty()) {
-                routes.remove(p);
-            } else {
-                routes.put(p, now);
-            }
-        }
+        rib.takeChangedRoutes().forEach((p, was) -> difference(byMetric(out, was), byMetric(out, rib.routesTo(p)), route, route));
         List<List<String>> neigh = new ArrayList<>();
         Map<String, List<String>> n = neighbours(out);
         difference(neighbours, n, neigh, neigh);
@@ -121,6 +102,15 @@ final class ChangeMonitor {
                 sink.accept(session, lines);
             }
         });
+    }
+
+    /** Each route's record, by its metric (what tells routes to one prefix apart). */
+    private static Map<Integer, List<String>> byMetric(ShowOutput out, List<Route> routes) {
+        Map<Integer, List<String>> m = new LinkedHashMap<>();
+        for (Route r : routes) {
+            m.put(r.metric(), out.routesText(List.of(r), RouteSelector.ALL));
+        }
+        return m;
     }
 
     private static void add(List<String> lines, Monitor m, String object, String banner, List<List<String>> records) {

@@ -108,7 +108,11 @@ final class ShowOutput {
         if (r.nhid() == 0) {
             return r.hops();
         }
-        return switch (rib.objects().get(r.nhid())) {
+        NexthopObject o = rib.objects().get(r.nhid());
+        if (o == null) {
+            return List.of(); // a route monitor tells deleted, whose object went in the same change
+        }
+        return switch (o) {
             case GatewayObject g -> List.of(new RouteHop(g.via(), g.port(), 1));
             case GroupObject g -> {
                 List<RouteHop> out = new ArrayList<>();
@@ -165,10 +169,6 @@ final class ShowOutput {
     /** The kernel reports an IPv4 route's metric when it is not 0, an IPv6 route's always. */
     private static boolean showsMetric(Route r) {
         return r.prefix().v6() || r.metric() != 0;
-    }
-
-    List<Object> routesJson(List<Route> routes) {
-        return routesJson(routes, RouteSelector.ALL);
     }
 
     /** {@code ip -j route}'s keys in ip's order, without what the selector fixed (as in text); {@code mpalgo} is ours. */

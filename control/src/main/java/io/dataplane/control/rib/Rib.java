@@ -497,13 +497,13 @@ public final class Rib {
         return routes.all(p);
     }
 
-    /** Starts or stops recording which prefixes' routes change ({@link #takeChangedPrefixes}), for {@code monitor}. */
+    /** Starts or stops recording which prefixes' routes change ({@link #takeChangedRoutes}), for {@code monitor}. */
     public void watchRoutes(boolean on) {
         routes.watch(on);
     }
 
-    /** The prefixes whose routes may have changed since the last call, while watched. */
-    public Set<Prefix> takeChangedPrefixes() {
+    /** The prefixes whose routes may have changed since the last call, while watched, each with the routes it had before. */
+    public Map<Prefix, List<Route>> takeChangedRoutes() {
         return routes.takeTouched();
     }
 

@@ -42,8 +42,11 @@ final class Routes {
     /** Routes with a higher metric than the one in {@link #routes} for their prefix, by metric (unsigned); never empty. */
     private final Map<Prefix, TreeMap<Integer, Route>> standby = new HashMap<>();
     private int standbyCount;
-    /** Prefixes whose routes changed since {@link #takeTouched} (null while nobody watches: {@code monitor}). */
-    private java.util.Set<Prefix> touched;
+    /**
+     * The routes each prefix had before it was first changed since {@link #takeTouched} (null while
+     * nobody watches: {@code monitor}).
+     */
+    private Map<Prefix, List<Route>> touched;
     /** Routes pointing at each nexthop object, so an object in use cannot be deleted. */
     private final Map<Integer, Integer> objectUsers = new HashMap<>();
 
@@ -152,21 +155,25 @@ final class Routes {
 
     /** Starts ({@code on}) or stops recording which prefixes change, for {@code monitor}. */
     void watch(boolean on) {
-        touched = on ? new java.util.HashSet<>() : null;
+        touched = on ? new HashMap<>() : null;
     }
 
-    /** The prefixes whose routes may have changed since the last call (some may be unchanged after a rollback). */
-    java.util.Set<Prefix> takeTouched() {
-        java.util.Set<Prefix> t = touched == null ? java.util.Set.of() : touched;
+    /**
+     * The prefixes whose routes may have changed since the last call, each with the routes it had
+     * before (the same after a rollback: then nothing changed).
+     */
+    Map<Prefix, List<Route>> takeTouched() {
+        Map<Prefix, List<Route>> t = touched == null ? Map.of() : touched;
         if (touched != null) {
-            touched = new java.util.HashSet<>();
+            touched = new HashMap<>();
         }
         return t;
     }
 
+    /** Called before a prefix's routes change: remembers what they were, once per watch period. */
     private void touch(Prefix p) {
-        if (touched != null) {
-            touched.add(p);
+        if (touched != null && !touched.containsKey(p)) {
+            touched.put(p, all(p));
         }
     }
 
