@@ -153,7 +153,7 @@ final class ShowOutput {
         if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
             sb.append(" proto ").append(RouteProtocol.name(r.protocol())); // left out for boot, the default of route add
         }
-        if (r.scope() != RouteScope.GLOBAL) {
+        if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
             sb.append(" scope ").append(RouteScope.name(r.scope()));
         }
         if (showsMetric(r) && selected.metric() == null) {
@@ -197,7 +197,7 @@ final class ShowOutput {
             if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
                 m.put("protocol", RouteProtocol.name(r.protocol()));
             }
-            if (r.scope() != RouteScope.GLOBAL) {
+            if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
                 m.put("scope", RouteScope.name(r.scope()));
             }
             if (showsMetric(r) && selected.metric() == null) {

@@ -75,6 +75,8 @@ class IpRouteAttributesTest {
         assertEquals(List.of("10.7.0.0/16 mpalgo l3 metric 7", "\tnexthop via 192.0.2.1 dev p1 weight 1 onlink",
                 "\tnexthop via 192.0.2.2 dev p2 weight 1"), f.out("route show 10.7.0.0/16"));
         f.ok("route add 10.8.0.0/16 via 192.0.2.1 dev p1 scope global");
+        assertEquals(List.of("10.6.0.0/16 via 203.0.113.1 dev p1 proto static onlink"), f.out("route show scope 10"),
+                "the scope selector picks and is not repeated, as ip");
         assertTrue(f.fails("route add 10.9.0.0/16 via 192.0.2.1 dev p1 scope host").contains("cannot have scope host"));
         assertTrue(f.fails("route add 10.9.0.0/16 via 192.0.2.1 dev p1 scope link").contains("cannot have scope link"));
         assertTrue(f.out("show running-config").contains("route add 10.6.0.0/16 via 203.0.113.1 dev p1 onlink proto static scope 10"),

@@ -28,7 +28,7 @@ public final class CommandParser {
             "  (any route add|replace may end in 'proto NAME|0..255' (default boot, not shown), 'metric|priority|preference 0..4294967295'",
             "   (default 0, IPv6 1024; routes to one prefix with different metrics coexist, the lowest forwards), 'scope global|N' and, IPv6, 'pref medium')",
             "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID] [metric N]   (without a metric: the lowest that matches)",
-            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [type T] [metric N] [table main]   (flush needs a selector)",
+            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [type T] [metric N] [scope S] [table main]   (flush needs a selector)",
             "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N] [iif PORT]   (iif with from, as in ip)",
             "nexthop add|replace [id ID] via ADDR dev PORT   (without id, or id 0, a free id is picked as the kernel does)",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",

@@ -30,6 +30,9 @@ final class RouteSelection {
             if (s.metric() != null && Integer.toUnsignedLong(r.metric()) != s.metric()) {
                 continue;
             }
+            if (s.scope() != null && r.scope() != s.scope()) {
+                continue;
+            }
             if ((devPort != null || s.via() != null) && gateways(rib, r).stream()
                     .noneMatch(h -> (devPort == null || h.port() == devPort) && (s.via() == null || s.via().equals(h.via())))) {
                 continue;
