@@ -17,11 +17,12 @@ final class RouteSelection {
     static List<Route> select(Rib rib, List<Route> sorted, RouteSelector s) {
         List<Route> out = new ArrayList<>();
         Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
+        Integer protocol = s.protocol() == null ? null : io.dataplane.control.command.RouteProtocol.parse(s.protocol());
         for (Route r : sorted) {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;
             }
-            if (s.protocol() != null && io.dataplane.control.command.RouteProtocol.parse(s.protocol()) != r.protocol()) {
+            if (protocol != null && protocol != r.protocol()) {
                 continue;
             }
             if (s.type() != null && !s.type().equals(r.type())) {
