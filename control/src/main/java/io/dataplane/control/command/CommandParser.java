@@ -153,7 +153,7 @@ public final class CommandParser {
             }
             case "get" -> routeGet();
             case "prepend", "append" -> throw new CommandException("'route " + verb + "' adds a second route for the same prefix in the kernel; "
-                    + "dpctl keeps one route per prefix: give all its gateways at once with 'route replace PREFIX nexthop via ... nexthop via ...' "
+                    + "dpctl keeps one route per prefix and metric: give all its gateways at once with 'route replace PREFIX nexthop via ... nexthop via ...' "
                     + "or use a nexthop group ('nexthop replace id N group ...')");
             default -> throw tokens.error(typed, "a route command: add, change, replace, del, show, flush or get");
         };
