@@ -660,7 +660,7 @@ public final class ControlPlane {
             sb.append(" dev ").append(m.get("dev"));
         }
         if (g.iif() != null) {
-            sb.append(" iif ").append(g.iif()); // as ip prints it, after dev
+            sb.append(" iif ").append(g.iif()); // ip prints it on its cache line
         }
         sb.append(" route ").append(route.prefix());
         if (m.containsKey("hash_policy")) {

@@ -101,4 +101,50 @@ class MonitorTest {
         ControlPlane unconnected = new ControlPlane(new io.dataplane.control.rib.Rib(8, 8), null);
         assertTrue(unconnected.execute(watcher, "monitor").error().contains("streams over the command socket"));
     }
+    @Test
+    void aMonitorThatDoesNotReadIsLetGoLikeTheKernelsSlowListener() throws Exception {
+        // a write time-out long enough not to be what lets it go: 64 KB unread is
+        CommandServer.Limits limits = new CommandServer.Limits(256, 300, 600_000, 500, 60_000, 64, 1 << 16);
+        try (ServerHarness h = new ServerHarness(limits); ServerHarness.Client slow = h.client();
+             ServerHarness.Client c = h.client()) {
+            assertEquals(List.of("ok"), slow.call("monitor route"));
+            assertEquals(List.of("ok"), c.call("route add 10.8.1.0/24 via 192.0.2.1 dev p1"));
+            slow.reply(); // that route's event
+            // batches of 100 routes added and deleted: each an event of about 4 KB the slow client never reads
+            StringBuilder add = new StringBuilder("batch begin\n");
+            StringBuilder del = new StringBuilder("batch begin\n");
+            for (int i = 0; i < 100; i++) {
+                add.append("route add 10.7.").append(i).append(".0/24 via 192.0.2.1 dev p1\n");
+                del.append("route del 10.7.").append(i).append(".0/24\n");
+            }
+            add.append("batch commit\n");
+            del.append("batch commit\n");
+            for (int round = 0; round < 60; round++) { // about 1 MB of events
+                for (StringBuilder b : List.of(add, del)) {
+                    c.sendRaw(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    for (int k = 0; k < 102; k++) {
+                        assertEquals(List.of("ok"), c.reply());
+                    }
+                }
+            }
+            Thread.ofPlatform().daemon().start(() -> { // a server that never lets go fails the test, not hangs it
+                try {
+                    Thread.sleep(30_000);
+                    slow.close();
+                } catch (Exception e) {
+                    // the test is over
+                }
+            });
+            long read = 0;
+            String last = null;
+            for (String l; (l = slow.in.readLine()) != null; ) {
+                read += l.length() + 1;
+                last = l;
+            }
+            assertEquals("error: monitor: events dropped, the client does not keep up; closing", last);
+            assertTrue(read < 600_000, read + " bytes waited for the slow client: the socket's buffers and 64 KB, not every event");
+            assertEquals(List.of("ok"), c.call("route add 10.8.0.0/24 via 192.0.2.1 dev p1"), "the other client is served on");
+            assertEquals(1, h.server.sessionCount());
+        }
+    }
 }

@@ -164,7 +164,7 @@ public final class Dpctl {
     }
 
     /** {@code monitor}: prints each event as it comes, until interrupted or the daemon goes away (exit 3). */
-    private static int monitor(BufferedReader in, PrintStream out, Path socket, PrintStream err) throws IOException {
+    private static int monitor(BufferedReader in, PrintStream out, Path socket, PrintStream err) {
         while (true) {
             out.flush();
             try {
