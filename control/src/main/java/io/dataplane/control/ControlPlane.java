@@ -51,6 +51,8 @@ public final class ControlPlane {
     private MetricsListen metricsEndpoint;
     /** A {@code metrics listen} of the open batch, bound when the batch commits. */
     private MetricsListen pendingMetrics;
+    /** The sessions of {@code monitor}, told of each published change. */
+    private final ChangeMonitor monitor;
 
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
         this(rib, forwarding, ConfigurationLines.NONE);
@@ -61,6 +63,20 @@ public final class ControlPlane {
         this.rib = rib;
         this.forwarding = forwarding;
         this.configurationLines = configurationLines;
+        this.monitor = new ChangeMonitor(rib);
+    }
+
+    /**
+     * Lets {@code monitor} stream: {@code sink} writes an event's lines to a session as one reply
+     * (the command server's; without one, {@code monitor} is refused).
+     */
+    public void monitorSink(java.util.function.BiConsumer<Object, List<String>> sink) {
+        monitor.sink(sink);
+    }
+
+    /** Whether {@code session} is monitoring (it waits for events: not idle). */
+    public boolean monitoring(Object session) {
+        return monitor.watching(session);
     }
 
     public Rib rib() {
@@ -83,6 +99,7 @@ public final class ControlPlane {
 
     /** The session went away or timed out: its open batch, if any, is abandoned. */
     public void sessionClosed(Object session) {
+        monitor.unsubscribe(session);
         if (batchOwner == session) {
             endBatch();
         }
@@ -306,6 +323,16 @@ public final class ControlPlane {
             case FpmListen f -> {
                 return requestSource(f, inBatch);
             }
+            case Monitor m -> {
+                if (inBatch) {
+                    throw new CommandException("'monitor' is not part of a batch; run it on a session of its own");
+                }
+                if (!monitor.canStream()) {
+                    throw new CommandException("'monitor' streams over the command socket (dpctl monitor); it has nowhere to go here");
+                }
+                monitor.subscribe(session, m);
+                return Reply.success();
+            }
             default -> {
             }
         }
@@ -418,6 +445,7 @@ public final class ControlPlane {
         }
         tx.commit();
         configurationLines.published();
+        monitor.published();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {
@@ -495,7 +523,7 @@ public final class ControlPlane {
             case RouteShow s -> {
                 // like ip, a selector that matches nothing prints nothing and succeeds
                 List<Route> routes = rib.routes(s.selector());
-                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
+                yield json ? jsonReply(options, out.routesJson(routes, s.selector())) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
@@ -593,6 +621,9 @@ public final class ControlPlane {
         if (g.flowlabel() >= 0) {
             m.put("flowlabel", g.flowlabel());
         }
+        if (g.iif() != null) {
+            rib.portByName(g.iif()); // an unknown port is an error, as in ip
+        }
         if (route == null) {
             throw new CommandException("no route to " + g.dst() + "; 'route show' lists the routes");
         }
@@ -616,7 +647,8 @@ public final class ControlPlane {
         }
         if (t.nexthop() >= 0) {
             SlotNexthop s = rib.nexthopSlot(t.nexthop());
-            if (s != null) {
+            boolean connected = route.hops().size() == 1 && route.hops().get(0).via() == null; // the destination is the neighbour
+            if (s != null && !connected) {
                 m.put("gateway", s.via().toString());
             }
             // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
@@ -633,16 +665,25 @@ public final class ControlPlane {
             // the port the packet would leave by, even while the neighbour is unresolved (as ip prints it)
             m.put("dev", rib.portName(rib.nexthopSlot(t.nexthop()).port()));
         }
+        if (g.iif() != null) {
+            m.put("iif", g.iif());
+        }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {
             return jsonReply(options, List.of(m));
         }
         StringBuilder sb = new StringBuilder(g.dst().toString());
+        if (g.src() != null) {
+            sb.append(" from ").append(g.src()); // where ip prints it
+        }
         if (m.containsKey("gateway")) {
             sb.append(" via ").append(m.get("gateway"));
         }
         if (m.containsKey("dev")) {
             sb.append(" dev ").append(m.get("dev"));
+        }
+        if (g.iif() != null) {
+            sb.append(" iif ").append(g.iif()); // ip prints it on its cache line
         }
         sb.append(" route ").append(route.prefix());
         if (m.containsKey("hash_policy")) {

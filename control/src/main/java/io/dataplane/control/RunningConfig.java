@@ -10,6 +10,8 @@ import io.dataplane.tables.HashField;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.control.command.Command;
+import io.dataplane.control.command.RouteProtocol;
+import io.dataplane.control.command.RouteScope;
 import io.dataplane.tables.ResilientGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,7 +75,14 @@ public final class RunningConfig {
             }
         }
         for (Route r : rib.routesSorted()) {
-            out.add(new Line("route " + r.prefix(), "route add " + r.prefix() + " " + target(rib, r), "route del " + r.prefix()));
+            if (r.followed()) {
+                continue; // the kernel's, FPM's or a port address's: its source gives it again
+            }
+            // routes to one prefix are told apart by their metric
+            String metric = r.defaultMetric() ? "" : " metric " + Integer.toUnsignedString(r.metric());
+            String route = r.forwardsNothing() ? r.type() + " " + r.prefix() : r.prefix() + " " + target(rib, r);
+            out.add(new Line("route " + r.prefix() + metric, "route add " + route + attributes(r) + metric,
+                    "route del " + r.prefix() + metric));
         }
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {
@@ -116,8 +125,15 @@ public final class RunningConfig {
         return sb + mpalgo(r.mpalgo());
     }
 
+    /** {@code proto} and {@code scope} when they are not the defaults (boot, global). */
+    private static String attributes(Route r) {
+        return (r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol()))
+                + (r.scope() == RouteScope.GLOBAL ? "" : " scope " + RouteScope.name(r.scope()));
+    }
+
     private static String hop(Rib rib, RouteHop h) {
-        return "via " + h.via() + " dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight());
+        return (h.via() == null ? "" : "via " + h.via() + " ") + "dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight())
+                + (h.onlink() ? " onlink" : "");
     }
 
     /** The resilient arguments as the grammar takes them (timers in whole seconds, as they were given). */

@@ -176,6 +176,10 @@ public final class Keywords {
     public static final Context ROUTE_GET_ARGUMENTS = context("route get")
             .words("from", "iif").exact("oif", "oif").words("ipproto", "sport", "dport", "flowlabel");
 
+    /** The objects of {@code ip monitor}, ipmonitor.c's order (those dpctl cannot monitor included, for the message). */
+    public static final Context MONITOR_OBJECTS = context("monitor")
+            .words("link", "address", "route", "mroute", "prefix", "neigh", "netconf", "rule", "nsid", "nexthop", "stats", "all");
+
     /** dpctl's {@code show} objects. */
     public static final Context SHOW_OBJECTS = context("show").words("hash", "running-config");
 

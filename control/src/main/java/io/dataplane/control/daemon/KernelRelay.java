@@ -37,9 +37,10 @@ final class KernelRelay implements KernelFollower.Listener {
         IpAddress address = KernelAddresses.ipAddress(n.address());
         // FAILED, INCOMPLETE, or gone: sending to the old MAC could black-hole traffic.
         long mac = deleted || !n.usable() ? KernelAddresses.NO_MAC : KernelAddresses.mac(n.mac());
+        int state = n.state();
         controlThread.execute(() -> {
             if (port.equals(portOfIfindex.get(n.ifindex()))) { // not removed meanwhile
-                plane.applyReported(r -> r.learnNeighbour(address, port, mac));
+                plane.applyReported(r -> r.learnNeighbour(address, port, mac, state));
             }
         });
     }

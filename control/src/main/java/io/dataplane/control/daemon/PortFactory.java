@@ -2,6 +2,8 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.IpAddress;
+import io.dataplane.control.command.Prefix;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.Libc;
@@ -161,8 +163,11 @@ final class PortFactory implements AutoCloseable {
                     int ifindex = Libc.ifNameToIndex(p.name());
                     Rtnetlink.Link link = nl.link(ifindex);
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
+                    r.kernelIfindex(p.index(), ifindex);
                     r.carrier(p.index(), link.up());
-                    icmpSource(b::icmpSource, p.index(), nl.addresses(ifindex));
+                    List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
+                    icmpSource(b::icmpSource, p.index(), addresses);
+                    connectedSubnets(r, p.index(), addresses);
                 }
             }
         });
@@ -190,6 +195,14 @@ final class PortFactory implements AutoCloseable {
             throw new IllegalStateException("port " + spec.name() + ": the driver refused native XDP (" + e.getMessage()
                     + "); attach in generic mode instead, which every device supports at some cost in speed: 'port add dev "
                     + spec.name() + " xdp-mode generic'", e);
+        }
+    }
+
+    /** The subnets of the device's addresses are directly connected, as the kernel's own routes for them say. */
+    private static void connectedSubnets(Rib rib, int port, List<Rtnetlink.Address> addresses) {
+        for (Rtnetlink.Address a : addresses) {
+            IpAddress address = KernelAddresses.ipAddress(a.address());
+            rib.connectedSubnet(port, new Prefix(address.mask(a.prefixLength()), a.prefixLength()));
         }
     }
 
@@ -304,7 +317,9 @@ final class PortFactory implements AutoCloseable {
                     Rtnetlink.Link link = nl.link(ifindex);
                     rib.device(index, KernelAddresses.mac(link.mac()), link.mtu());
                     rib.carrier(index, link.up());
-                    icmpSource(workers::icmpSource, index, nl.addresses(ifindex));
+                    List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
+                    icmpSource(workers::icmpSource, index, addresses);
+                    connectedSubnets(rib, index, addresses);
                     // What the kernel resolved on the device already: no notification will tell it again.
                     for (Rtnetlink.Neighbour n : nl.neighbours()) {
                         if (n.ifindex() == ifindex && n.usable()) {

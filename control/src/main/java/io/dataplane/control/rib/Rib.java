@@ -44,8 +44,32 @@ public final class Rib {
         }
     }
 
-    /** A neighbour on a port: the MAC of {@code address} ({@code -1} while unresolved). */
-    public record Neighbour(IpAddress address, int port, long mac) {
+    /**
+     * A neighbour on a port: the MAC of {@code address} ({@code -1} while unresolved) and its NUD
+     * state as the kernel's ({@link #PERMANENT} for a static entry, else what the kernel reported).
+     */
+    public record Neighbour(IpAddress address, int port, long mac, int state) {
+        /** NUD_PERMANENT: a static entry ({@code neigh add}). */
+        public static final int PERMANENT = 0x80;
+
+        public Neighbour(IpAddress address, int port, long mac) {
+            this(address, port, mac, PERMANENT);
+        }
+
+        /** The state's name as {@code ip neigh} prints it. */
+        public String stateName() {
+            return switch (state) {
+                case 0x01 -> "INCOMPLETE";
+                case 0x02 -> "REACHABLE";
+                case 0x04 -> "STALE";
+                case 0x08 -> "DELAY";
+                case 0x10 -> "PROBE";
+                case 0x20 -> "FAILED";
+                case 0x40 -> "NOARP";
+                case PERMANENT -> "PERMANENT";
+                default -> "0x" + Integer.toHexString(state);
+            };
+        }
     }
 
     /** The algorithm a multipath route or group uses when none is named (the kernel's default policy). */
@@ -57,6 +81,7 @@ public final class Rib {
     private final GatewaySlots gateways;
     private final NexthopObjects objects;
     private final Routes routes;
+    private final ConnectedHosts connected;
     private final Transaction transaction;
 
     /** By port index; null where a port was removed (its index is given again once {@link #portIndexReleased}). */
@@ -75,8 +100,9 @@ public final class Rib {
         slots = new TableSlots(journal, nexthopSlots, groupSlots);
         gateways = new GatewaySlots(journal, slots, this);
         objects = new NexthopObjects(journal, slots, this);
-        routes = new Routes(journal, slots, gateways, objects, this);
-        transaction = new Transaction(journal, slots, routes.routes, () -> hash);
+        connected = new ConnectedHosts(journal, gateways, neighbours);
+        routes = new Routes(journal, slots, gateways, objects, connected, this);
+        transaction = new Transaction(journal, slots, routes.routes, connected.hosts, () -> hash);
     }
 
     /** The open transaction: every {@link #apply} and device report changes the RIB inside it. */
@@ -108,7 +134,7 @@ public final class Rib {
                     if (r.followed()) {
                         continue;
                     }
-                    routes.delete(new RouteDel(r.prefix(), null));
+                    routes.delete(new RouteDel(r.prefix(), null, Integer.toUnsignedLong(r.metric())));
                     for (FollowedRoutes source : followed.values()) {
                         source.reoffer(r.prefix());
                     }
@@ -128,11 +154,28 @@ public final class Rib {
                 }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);
+                connected.neighbourChanged(n.address(), port);
+            }
+            case NeighFlush f -> {
+                if (f.dev() != null) {
+                    portIndex(f.dev(), "neigh flush");
+                }
+                // as ip: static (PERMANENT) entries only with 'nud permanent' or 'nud all'; the kernel's are flushed in the kernel
+                if (f.permanent()) {
+                    for (Neighbour n : neighbours.statics()) {
+                        if (f.picks(n.address(), portName(n.port()))) {
+                            neighbours.removeStatic(n.address(), n.port(), f.dev());
+                            refreshGateway(n.address(), n.port());
+                            connected.neighbourChanged(n.address(), n.port());
+                        }
+                    }
+                }
             }
             case NeighDel n -> {
                 int port = portIndex(n.dev(), "neigh " + n.address());
                 neighbours.removeStatic(n.address(), port, n.dev());
                 refreshGateway(n.address(), port);
+                connected.neighbourChanged(n.address(), port);
             }
             case LinkSet l -> linkSet(l);
             case SetHashSeed s -> setHash(hash.withSeed(s.seed()));
@@ -292,8 +335,11 @@ public final class Rib {
         PortEntry p = port(name, "port del");
         int index = p.index();
         List<String> users = new ArrayList<>();
+        List<Prefix> connected = new ArrayList<>();
         for (Route r : routes.sorted()) {
-            if (r.hops().stream().anyMatch(h -> h.port() == index)) {
+            if (connectedSubnetOf(r, name)) {
+                connected.add(r.prefix()); // goes with the device's addresses, as in the kernel
+            } else if (r.hops().stream().anyMatch(h -> h.port() == index)) {
                 users.add("route " + r.prefix());
             }
         }
@@ -312,6 +358,7 @@ public final class Rib {
                     + (users.size() > 20 ? " and " + (users.size() - 20) + " more" : "")
                     + "; delete or move them first ('route show dev " + name + "', 'nexthop show dev " + name + "', 'neigh show dev " + name + "')");
         }
+        connected.forEach(routes::unfollow);
         neighbours.forgetLearned(index);
         ports.set(index, null);
         retiredPorts.add(index);
@@ -347,9 +394,54 @@ public final class Rib {
 
     /** The kernel resolved ({@code mac >= 0}) or lost ({@code mac < 0}) a neighbour on a port's device. Inside a transaction. */
     public void learnNeighbour(IpAddress address, int port, long mac) {
-        if (neighbours.learn(address, port, mac)) {
+        learnNeighbour(address, port, mac, 0x02); // NUD_REACHABLE
+    }
+
+    /** As {@link #learnNeighbour(IpAddress, int, long)}, with the NUD state the kernel reported ({@code neigh show} prints it). */
+    public void learnNeighbour(IpAddress address, int port, long mac, int state) {
+        if (neighbours.learn(address, port, mac, state)) {
             refreshGateway(address, port);
+            connected.neighbourChanged(address, port);
         }
+    }
+
+    /**
+     * The port's device has the address {@code subnet} (its prefix length included) in the kernel:
+     * its subnet is directly connected, as the kernel's own {@code proto kernel scope link} route,
+     * unless a route to the subnet is there already (one configured here wins). Host addresses
+     * (/32, /128) and IPv6 link-local subnets make no route, as in the kernel's main table.
+     * Inside a transaction.
+     */
+    private static boolean connectedSubnetOf(Route r, String portName) {
+        return r.protocol() == io.dataplane.control.command.RouteProtocol.KERNEL && connectedSource(portName).equals(r.source());
+    }
+
+    private static String connectedSource(String portName) {
+        return "the address of " + portName;
+    }
+
+    public void connectedSubnet(int port, Prefix subnet) {
+        boolean linkLocal = subnet.v6() && (subnet.address().hi() >>> 54) == (0xfe80L >>> 6);
+        if (subnet.length() == subnet.address().bits() || linkLocal || routes.get(subnet) != null) {
+            return;
+        }
+        // the kernel's metrics for the routes of its addresses: 0, and 256 for IPv6
+        routes.follow(subnet, List.of(new Hop(null, portName(port), 1)), io.dataplane.control.command.RouteProtocol.KERNEL,
+                subnet.v6() ? 256 : 0, subnet.v6() ? io.dataplane.control.command.RouteScope.GLOBAL : io.dataplane.control.command.RouteScope.LINK,
+                connectedSource(portName(port)));
+    }
+
+    /** The kernel's index of each port's device (kernel-backed ports only), as {@code ip -j link} names it. */
+    private final Map<Integer, Integer> kernelIfindex = new java.util.HashMap<>();
+
+    /** Port {@code port}'s device is the kernel's interface {@code ifindex}. Inside a transaction. */
+    public void kernelIfindex(int port, int ifindex) {
+        journal.put(kernelIfindex, port, ifindex);
+    }
+
+    /** The kernel's interface index of the port's device, or -1 (memory and DPDK ports have none). */
+    public int kernelIfindex(int port) {
+        return kernelIfindex.getOrDefault(port, -1);
     }
 
     /** Carrier of a port's device as the kernel reports it; without it the port's nexthops are dead. Inside a transaction. */
@@ -459,7 +551,7 @@ public final class Rib {
     public List<Neighbour> unresolvedGateways() {
         List<Neighbour> out = new ArrayList<>();
         for (SlotNexthop s : slots.nexthops.values()) {
-            if (!s.resolved()) {
+            if (!s.resolved() && (s.via().hi() | s.via().lo()) != 0) { // the unspecified address: a connected route's own slot
                 out.add(new Neighbour(s.via(), s.port(), -1));
             }
         }
@@ -469,6 +561,11 @@ public final class Rib {
     /** Static neighbours sorted by port, then address. */
     public List<Neighbour> neighbours() {
         return neighbours.statics();
+    }
+
+    /** Static neighbours and those the kernel resolved on the ports' devices ({@code neigh show}), by port, then address. */
+    public List<Neighbour> neighbourTable() {
+        return neighbours.all();
     }
 
     public int routeCount() {
@@ -489,9 +586,19 @@ public final class Rib {
         return RouteSelection.select(this, routes.sorted(), selector);
     }
 
-    /** The routing protocol {@code ip route} would show for a route ({@code proto} selector): routes added here are the kernel's default, boot. */
-    public String protocolOf(Route r) {
-        return "boot";
+    /** Every route to {@code p}, lowest metric (the one forwarding) first. */
+    public List<Route> routesTo(Prefix p) {
+        return routes.all(p);
+    }
+
+    /** Starts or stops recording which prefixes' routes change ({@link #takeChangedRoutes}), for {@code monitor}. */
+    public void watchRoutes(boolean on) {
+        routes.watch(on);
+    }
+
+    /** The prefixes whose routes may have changed since the last call, while watched, each with the routes it had before. */
+    public Map<Prefix, List<Route>> takeChangedRoutes() {
+        return routes.takeTouched();
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */

@@ -17,14 +17,21 @@ final class RouteSelection {
     static List<Route> select(Rib rib, List<Route> sorted, RouteSelector s) {
         List<Route> out = new ArrayList<>();
         Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
+        Integer protocol = s.protocol() == null ? null : io.dataplane.control.command.RouteProtocol.parse(s.protocol());
         for (Route r : sorted) {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;
             }
-            if (s.protocol() != null && !s.protocol().equals(rib.protocolOf(r))) {
+            if (protocol != null && protocol != r.protocol()) {
                 continue;
             }
             if (s.type() != null && !s.type().equals(r.type())) {
+                continue;
+            }
+            if (s.metric() != null && Integer.toUnsignedLong(r.metric()) != s.metric()) {
+                continue;
+            }
+            if (s.scope() != null && r.scope() != s.scope()) {
                 continue;
             }
             if ((devPort != null || s.via() != null) && gateways(rib, r).stream()

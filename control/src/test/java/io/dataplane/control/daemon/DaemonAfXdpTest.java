@@ -190,6 +190,24 @@ class DaemonAfXdpTest {
                 && json.contains("\"xdp_rx_fill_ring_empty_descs\""), json);
     }
 
+    /**
+     * The subnets of the ports' addresses are connected, as the kernel's routes: the server itself
+     * (a host on r1's subnet, not behind any route line) answers a ping forwarded by the dataplane
+     * (the router's kernel does not forward).
+     */
+    @Test
+    @Order(3)
+    void theServersSubnetIsConnectedSoTheServerItselfIsReachable() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "route", "show", "dev", "r1"},
+                new java.io.PrintStream(out, true), System.err);
+        String routes = out.toString();
+        assertEquals(0, status, routes);
+        assertTrue(routes.contains("10.0.2.0/24 proto kernel scope link"), routes);
+        String ping = topo.netns.output(topo.client, "ping", "-c", "3", "-i", "0.2", "-W", "2", RouterTopology.SERVER1_4);
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + output());
+    }
+
     @Test
     @Order(4)
     void aServerLinkGoingDownMovesEveryRequestToTheOther() throws Exception {
