@@ -125,12 +125,16 @@ class RuntimePortAfXdpTest {
                 d.awaitServing();
                 DaemonProcess.DpctlRun one = d.dpctl("port", "add", "dev", "c0", "mode", "copy");
                 assertTrue(one.status() != 0 && one.err().contains("port c0 has 1 queue(s) but the workers serve 2"), one.err());
+                netns.ip(router, "addr", "add", "192.0.2.1/24", "dev", "b0");
                 d.dpctl("port", "add", "dev", "b0", "mode", "copy", "queues", "2").ok();
+                assertTrue(d.dpctl("route", "show").ok().contains("192.0.2.0/24 dev b0 proto kernel scope link"),
+                        "a port added at runtime brings its connected subnet: " + d.dpctl("route", "show").ok());
                 String status = d.dpctl("-j", "status").ok();
                 assertTrue(status.contains("\"a0 queue 0\",\"b0 queue 0\"") && status.contains("\"a0 queue 1\",\"b0 queue 1\""),
                         "worker q polls queue q of the new port: " + status);
                 assertTrue(netns.ip(router, "-d", "link", "show", "dev", "b0").contains("prog/xdp"));
-                d.dpctl("port", "del", "dev", "b0").ok();
+                d.dpctl("port", "del", "dev", "b0").ok(); // its connected route goes with it, as in the kernel
+                assertFalse(d.dpctl("route", "show").ok().contains("192.0.2.0/24"), d.dpctl("route", "show").ok());
                 assertFalse(netns.ip(router, "-d", "link", "show", "dev", "b0").contains("xdp"), "detached once both queues closed");
                 assertTrue(netns.ip(router, "-d", "link", "show", "dev", "a0").contains("prog/xdp"), "the other port keeps its program");
                 assertFalse(d.dpctl("-j", "status").ok().contains("b0"));
