@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * The lines that say how ports are made: {@code port add ...}, {@code port del dev NAME} and
  * {@code dpdk eal ...}. They are read from the configuration file, and (but {@code dpdk eal}) on
- * the command socket while the workers run ({@link PortConfiguration}). Errors are worded like the
+ * the command socket while the daemon runs ({@link PortConfiguration}). Errors are worded like the
  * routing grammar's: the offending token, its position and what was expected.
  */
 final class PortGrammar {
@@ -29,7 +29,8 @@ final class PortGrammar {
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
             "port del dev NAME",
             "  while the daemon runs too (but type dpdk): the other ports forward on; refused while routes, nexthops or",
-            "  static neighbours use the port",
+            "  static neighbours use the port; on a daemon started without ports, the first 'port add' starts the",
+            "  workers its line asks for (queues, cpu, idle, sched), and they stay, idle, when the last port goes",
             "dpdk eal ARG...");
 
     private final Tokens tokens;
