@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.Keywords;
 import io.dataplane.control.command.Tokens;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.ffi.XdpAttachMode;
@@ -48,7 +49,7 @@ final class PortGrammar {
         }
         t.next();
         return switch (first) {
-            case "port" -> "del".equals(t.peek()) || "delete".equals(t.peek()) ? "port del" : "port add";
+            case "port" -> "del".equals(Keywords.PORT_VERBS.resolve(t.peek())) ? "port del" : "port add";
             case "dpdk" -> "dpdk eal";
             default -> null;
         };
@@ -66,7 +67,7 @@ final class PortGrammar {
         PortGrammar g = new PortGrammar(line);
         g.tokens.keyword("port");
         String verb = g.tokens.expect("'del'");
-        if (!verb.equals("del") && !verb.equals("delete")) {
+        if (!Keywords.PORT_VERBS.resolve(verb).equals("del")) {
             throw g.tokens.error(verb, "'del'");
         }
         g.tokens.keyword("dev");
@@ -88,7 +89,11 @@ final class PortGrammar {
             throw new CommandException("ports are listed by 'link show' ('-s link show' with their counters, 'status' with their"
                     + " workers); 'port' adds and deletes them: 'port add dev NAME ...', 'port del dev NAME'");
         }
-        tokens.keyword("add");
+        if ("add".equals(Keywords.PORT_VERBS.resolve(verb))) {
+            tokens.next(); // 'add' or an abbreviation of it, as completion offers it
+        } else {
+            tokens.keyword("add"); // refused, saying what was expected
+        }
         tokens.keyword("dev");
         String name = tokens.devName();
         PortSpec.Type type = PortSpec.Type.AFXDP;
@@ -108,7 +113,7 @@ final class PortGrammar {
         WorkerScheduling sched = null;
         List<String> given = new ArrayList<>();
         while (tokens.peek() != null) {
-            String k = tokens.next();
+            String k = Keywords.PORT_ADD_OPTIONS.resolve(tokens.next());
             if (given.contains(k)) {
                 throw tokens.error(k, "each option once ('" + k + "' is given twice)");
             }
