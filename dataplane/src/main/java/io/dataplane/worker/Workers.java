@@ -98,6 +98,8 @@ public final class Workers implements AutoCloseable {
     private java.util.concurrent.atomic.AtomicReferenceArray<Throwable> lastErrors;
     private volatile Throwable lastError;
     private volatile int lastErrorWorker = -1;
+    /** {@link #start} ran: the runners close the workers (also after {@link #stop}). */
+    private boolean startedOnce;
     /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
     private ScheduledExecutorService statistics;
 
@@ -317,6 +319,7 @@ public final class Workers implements AutoCloseable {
         if (!runners.isEmpty()) {
             throw new IllegalStateException("the dataplane is already running");
         }
+        startedOnce = true;
         for (int w = 0; w < workers.size(); w++) {
             IdleStrategy strategy = idle.create(workers.get(w));
             if (strategy instanceof PollIdleStrategy p) {
@@ -524,6 +527,10 @@ public final class Workers implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!startedOnce) {
+            // Never started: no runner will close the workers, and borrowed tables keep their quiescence slots otherwise.
+            workers.forEach(Worker::onClose);
+        }
         stop();
         for (Port p : allPorts) {
             p.close();

@@ -105,7 +105,8 @@ final class Daemon {
      * declared ports, or while running for the first port added (inside that command's
      * transaction; {@code report} applies what the devices tell). A worker that ends before it is
      * running is the daemon's to report at start ({@link #onWorkerStopped}); {@code whileRunning},
-     * it fails the command that asked for it instead (the daemon serves on, as before). On failure nothing is left: no port open, no worker, the tables alone.
+     * it fails the command that asked for it instead (the daemon serves on, as before). On failure
+     * nothing is left: no port open, no worker, the tables alone.
      */
     private void startWorkers(Consumer<Consumer<Rib>> report, boolean whileRunning) {
         ports = new PortFactory(plane, config);
@@ -195,9 +196,6 @@ final class Daemon {
 
             @Override
             public void remove(int index, String name) {
-                if (dataplane == null) {
-                    return; // the workers its addition started are gone already
-                }
                 Integer ifindex = ifindexOfPort.remove(index);
                 if (ifindex != null) {
                     portOfIfindex.remove(ifindex);
