@@ -176,6 +176,21 @@ public final class ControlPlane {
     }
 
     /**
+     * Swaps in {@code plane}, a plane over the same tables (workers started on them, or stopped):
+     * nothing is published again, since the tables hold every published version. Ports set down
+     * stay down. Control thread, also inside a transaction (the first {@code port add} starts the
+     * workers).
+     */
+    public void replacePlane(ForwardingPlane plane) {
+        this.forwarding = plane;
+        for (Rib.PortEntry p : rib.ports()) {
+            if (!p.up()) {
+                plane.setPortState(p.index(), false);
+            }
+        }
+    }
+
+    /**
      * Applies a change the devices reported (a learned neighbour, a carrier change) as one
      * transaction and publishes it. Control thread only; the caller must not run it while a
      * session's batch is open ({@link #batchOpen()}), since the batch owns the open transaction.

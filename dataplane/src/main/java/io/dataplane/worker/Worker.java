@@ -49,6 +49,8 @@ public final class Worker implements Agent {
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
     private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
+    /** Set once {@link #onStart} pinned and scheduled the thread: the worker runs as asked. */
+    private volatile boolean started;
 
     /**
      * @param served the ports this worker receives from
@@ -92,6 +94,12 @@ public final class Worker implements Agent {
         }
         scheduling.apply(id);
         quiescence.online(slot);
+        started = true;
+    }
+
+    /** The thread was pinned and scheduled as asked ({@link #onStart} returned); any thread. */
+    boolean started() {
+        return started;
     }
 
     /**

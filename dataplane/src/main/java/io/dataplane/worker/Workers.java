@@ -98,11 +98,17 @@ public final class Workers implements AutoCloseable {
     private java.util.concurrent.atomic.AtomicReferenceArray<Throwable> lastErrors;
     private volatile Throwable lastError;
     private volatile int lastErrorWorker = -1;
+    /** {@link #start} ran: the runners close the workers (also after {@link #stop}). */
+    private boolean startedOnce;
     /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
     private ScheduledExecutorService statistics;
 
+    /** The FIB was the builder's to give ({@link Builder#tables}): closing the dataplane leaves it open. */
+    private final boolean borrowedTables;
+
     private Workers(Builder b) {
-        this.forwarding = new Fib(b.limits);
+        this.borrowedTables = b.tables != null;
+        this.forwarding = b.tables != null ? b.tables : new Fib(b.limits);
         this.ports = b.ports.toArray(new Port[0]);
         this.idle = b.idle;
         this.scheduling = b.scheduling;
@@ -313,6 +319,7 @@ public final class Workers implements AutoCloseable {
         if (!runners.isEmpty()) {
             throw new IllegalStateException("the dataplane is already running");
         }
+        startedOnce = true;
         for (int w = 0; w < workers.size(); w++) {
             IdleStrategy strategy = idle.create(workers.get(w));
             if (strategy instanceof PollIdleStrategy p) {
@@ -330,6 +337,34 @@ public final class Workers implements AutoCloseable {
             return t;
         });
         statistics.scheduleWithFixedDelay(this::refreshKernelStatistics, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Waits until every worker started ({@link #start}) has pinned and scheduled its thread, for
+     * workers started while the daemon runs, whose failure to start must fail the command that
+     * asked for them rather than stop the daemon. Returns -1 when all did, else the first worker
+     * whose thread ended before it got there (its error: {@link #workerStates()}); throws when one
+     * is still starting after {@code timeoutMillis}. Control path.
+     */
+    public int awaitStarted(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        List<AgentRunner> started;
+        synchronized (this) {
+            started = List.copyOf(runners);
+        }
+        for (int w = 0; w < started.size(); w++) {
+            while (!workers.get(w).started()) {
+                Thread t = started.get(w).thread();
+                if (t == AgentRunner.TOMBSTONE || t != null && !t.isAlive()) {
+                    return w;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("worker " + w + " did not start within " + timeoutMillis + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return -1;
     }
 
     /**
@@ -492,11 +527,17 @@ public final class Workers implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!startedOnce) {
+            // Never started: no runner will close the workers, and borrowed tables keep their quiescence slots otherwise.
+            workers.forEach(Worker::onClose);
+        }
         stop();
         for (Port p : allPorts) {
             p.close();
         }
-        forwarding.close();
+        if (!borrowedTables) {
+            forwarding.close();
+        }
         counterFile.close();
     }
 
@@ -509,6 +550,7 @@ public final class Workers implements AutoCloseable {
         private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
         private int burst = 64;
         private Path countersFile;
+        private Fib tables;
         private boolean icmpSources;
         private final int[] icmp4 = new int[WorkerCounters.MAX_PORTS];
         private final long[] icmp6Hi = new long[WorkerCounters.MAX_PORTS];
@@ -568,6 +610,17 @@ public final class Workers implements AutoCloseable {
             icmp4[port] = ipv4;
             icmp6Hi[port] = ipv6Hi;
             icmp6Lo[port] = ipv6Lo;
+            return this;
+        }
+
+        /**
+         * The workers read {@code existing} tables instead of new empty ones: a daemon that ran
+         * without workers keeps the published RIB there, and its first port starts them on it
+         * (nothing is published again). The caller keeps it: closing the dataplane leaves it open.
+         */
+        public Builder tables(Fib existing) {
+            tables = Objects.requireNonNull(existing);
+            limits = existing.limits();
             return this;
         }
 

@@ -192,6 +192,14 @@ public final class Keywords {
     /** dpctl's {@code batch} verbs. */
     public static final Context BATCH_VERBS = context("batch").words("begin", "commit", "abort");
 
+    /** dpctl's {@code port} verbs (the daemon's port grammar resolves them here too). */
+    public static final Context PORT_VERBS = context("port").words("add", "del").alias("delete", "del");
+
+    /** The options of {@code port add dev NAME}, the common ones first (so {@code m} is mode). */
+    public static final Context PORT_ADD_OPTIONS = context("port add")
+            .words("type", "queues", "mode", "xdp-mode", "cpu", "idle", "sched", "mtu", "address", "vdev", "pci", "rx-ring",
+                    "tx-ring", "mbufs", "burst");
+
     private Keywords() {
     }
 }

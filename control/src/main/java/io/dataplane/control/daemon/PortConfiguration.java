@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * registered in the RIB (name, MAC, MTU and what {@code link show} tells about it), so routes in the
  * same file can name it. A failed load leaves no port in the RIB and the daemon does not start.
  *
- * <p>Once the workers run ({@link #running}), {@code port add} and {@code port del} also run on the
+ * <p>Once the daemon runs ({@link #running}), {@code port add} and {@code port del} also run on the
  * command socket and in a reload, as state-changing commands: inside their transaction a port is
  * made and given to the workers (rolled back: taken away and closed again), and a removed port
  * leaves the workers only once the transaction is published ({@link #published}), so nothing is
@@ -27,7 +27,7 @@ public final class PortConfiguration implements ConfigurationLines {
     private final Map<String, PortSpec> specs = new HashMap<>();
     private EalOptions dpdkEal;
     private final UsableCpus cpus;
-    /** Makes and removes ports while the workers run; null until they do (or when the daemon runs none). */
+    /** Makes and removes ports while the daemon runs (starting the workers with the first port); null until it runs. */
     private RunningPorts running;
     /** Ports removed by the open transaction, taken from the workers when it is published. */
     private final List<Rib.PortEntry> removed = new ArrayList<>();
@@ -60,7 +60,7 @@ public final class PortConfiguration implements ConfigurationLines {
         return PortGrammar.command(line);
     }
 
-    /** From now on port lines run on the running workers (the daemon started them). */
+    /** From now on port lines run on the running daemon (which starts the workers with the first port, if none run). */
     void running(RunningPorts ports) {
         running = ports;
     }
@@ -73,8 +73,8 @@ public final class PortConfiguration implements ConfigurationLines {
             throw new CommandException("'dpdk eal' is read when the daemon starts only: put it in the --config file and restart");
         }
         if (running == null) {
-            throw new CommandException("'" + command + "' needs running workers, and the daemon started without ports, so it runs"
-                    + " none: declare at least one port in the --config file and restart the daemon");
+            throw new CommandException("'" + command + "' runs on a started daemon only (this control plane has no dataplane"
+                    + " yet): put the line in the --config file");
         }
         return change;
     }

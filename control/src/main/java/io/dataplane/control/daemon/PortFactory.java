@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Opens the ports the configuration declared and gives them and their workers to the dataplane
@@ -85,13 +86,18 @@ final class PortFactory implements AutoCloseable {
         return types.iterator().next();
     }
 
-    /** Opens every port and adds it with its workers to {@code b}; the caller closes this factory on failure. */
-    void open(Workers.Builder b) {
+    /**
+     * Opens every port of the RIB and adds it with its workers to {@code b}; the caller closes this
+     * factory on failure. What the devices report (MAC, MTU, carrier) goes into the RIB through
+     * {@code report}: published on its own at start, or, for the first port added while the daemon
+     * runs, applied inside that command's transaction.
+     */
+    void open(Workers.Builder b, Consumer<Consumer<Rib>> report) {
         type = type();
         workersCpu = firstCpu();
         switch (type) {
             case MEMORY -> memoryPorts(b);
-            case AFXDP -> afXdpPorts(b);
+            case AFXDP -> afXdpPorts(b, report);
             case DPDK -> dpdkPorts(b);
         }
     }
@@ -117,7 +123,7 @@ final class PortFactory implements AutoCloseable {
         b.worker(firstCpu(), all);
     }
 
-    private void afXdpPorts(Workers.Builder b) {
+    private void afXdpPorts(Workers.Builder b, Consumer<Consumer<Rib>> report) {
         Rib rib = plane.rib();
         int queues = config.spec(rib.ports().getFirst()).queues();
         for (Rib.PortEntry p : rib.ports()) {
@@ -157,7 +163,7 @@ final class PortFactory implements AutoCloseable {
             b.worker(cpu < 0 ? -1 : cpu + q, table);
         }
         // The devices' own MACs and MTUs replace the declared ones; their addresses source ICMP errors.
-        plane.applyReported(r -> {
+        report.accept(r -> {
             for (Rib.PortEntry p : r.ports()) {
                 try (Rtnetlink nl = Rtnetlink.open()) {
                     int ifindex = Libc.ifNameToIndex(p.name());
@@ -251,6 +257,15 @@ final class PortFactory implements AutoCloseable {
         b.worker(firstCpu(), table);
     }
 
+    /** Refuses, saying what to do, a port that can only be opened at start (DPDK: one EAL per process, started once). */
+    static void refuseWhileRunning(PortSpec spec) {
+        if (spec.type() == PortSpec.Type.DPDK) {
+            throw new CommandException("port " + spec.name() + ": DPDK ports are opened when the daemon starts only (the EAL"
+                    + " starts once per process): put the 'port add' line, and its 'dpdk eal' line, in the --config file and"
+                    + " restart the daemon");
+        }
+    }
+
     /**
      * Makes port {@code spec} at RIB index {@code index} while the workers run, inside the
      * transaction that declares it: opens its device (AF_XDP: one socket per worker's queue, in
@@ -259,13 +274,11 @@ final class PortFactory implements AutoCloseable {
      * and no worker changed, when the port cannot be made; the message says what to do.
      */
     void addRunning(Rib rib, PortSpec spec, int index, Workers workers) {
+        refuseWhileRunning(spec);
         if (spec.type() != type) {
             throw new CommandException("port " + spec.name() + " is of type " + spec.type().label() + " but the running ports are "
-                    + type.label() + ": a worker moves frames between its ports without copying, so all share one type");
-        }
-        if (spec.type() == PortSpec.Type.DPDK) {
-            throw new CommandException("port " + spec.name() + ": DPDK ports are opened when the daemon starts only; put the line in"
-                    + " the configuration and restart the daemon");
+                    + type.label() + ": a worker moves frames between its ports without copying, so all share one type;"
+                    + " the workers keep the type of their first port until the daemon restarts");
         }
         int cpu = workersCpu;
         if (spec.cpu() >= 0 && cpu >= 0 && spec.cpu() != cpu || spec.cpu() >= 0 && cpu < 0) {

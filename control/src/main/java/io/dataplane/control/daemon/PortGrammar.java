@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.Keywords;
 import io.dataplane.control.command.Tokens;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.ffi.XdpAttachMode;
@@ -15,7 +16,7 @@ import java.util.List;
 /**
  * The lines that say how ports are made: {@code port add ...}, {@code port del dev NAME} and
  * {@code dpdk eal ...}. They are read from the configuration file, and (but {@code dpdk eal}) on
- * the command socket while the workers run ({@link PortConfiguration}). Errors are worded like the
+ * the command socket while the daemon runs ({@link PortConfiguration}). Errors are worded like the
  * routing grammar's: the offending token, its position and what was expected.
  */
 final class PortGrammar {
@@ -29,7 +30,8 @@ final class PortGrammar {
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
             "port del dev NAME",
             "  while the daemon runs too (but type dpdk): the other ports forward on; refused while routes, nexthops or",
-            "  static neighbours use the port",
+            "  static neighbours use the port; on a daemon started without ports, the first 'port add' starts the",
+            "  workers its line asks for (queues, cpu, idle, sched), and they stay, idle, when the last port goes",
             "dpdk eal ARG...");
 
     private final Tokens tokens;
@@ -47,7 +49,7 @@ final class PortGrammar {
         }
         t.next();
         return switch (first) {
-            case "port" -> "del".equals(t.peek()) || "delete".equals(t.peek()) ? "port del" : "port add";
+            case "port" -> "del".equals(Keywords.PORT_VERBS.resolve(t.peek())) ? "port del" : "port add";
             case "dpdk" -> "dpdk eal";
             default -> null;
         };
@@ -65,7 +67,7 @@ final class PortGrammar {
         PortGrammar g = new PortGrammar(line);
         g.tokens.keyword("port");
         String verb = g.tokens.expect("'del'");
-        if (!verb.equals("del") && !verb.equals("delete")) {
+        if (!Keywords.PORT_VERBS.resolve(verb).equals("del")) {
             throw g.tokens.error(verb, "'del'");
         }
         g.tokens.keyword("dev");
@@ -87,7 +89,11 @@ final class PortGrammar {
             throw new CommandException("ports are listed by 'link show' ('-s link show' with their counters, 'status' with their"
                     + " workers); 'port' adds and deletes them: 'port add dev NAME ...', 'port del dev NAME'");
         }
-        tokens.keyword("add");
+        if ("add".equals(Keywords.PORT_VERBS.resolve(verb))) {
+            tokens.next(); // 'add' or an abbreviation of it, as completion offers it
+        } else {
+            tokens.keyword("add"); // refused, saying what was expected
+        }
         tokens.keyword("dev");
         String name = tokens.devName();
         PortSpec.Type type = PortSpec.Type.AFXDP;
@@ -107,7 +113,7 @@ final class PortGrammar {
         WorkerScheduling sched = null;
         List<String> given = new ArrayList<>();
         while (tokens.peek() != null) {
-            String k = tokens.next();
+            String k = Keywords.PORT_ADD_OPTIONS.resolve(tokens.next());
             if (given.contains(k)) {
                 throw tokens.error(k, "each option once ('" + k + "' is given twice)");
             }

@@ -130,6 +130,25 @@ class ConfigurationReloadTest {
         }
     }
 
+    /** A daemon started on a routes-only file runs no workers; the reload that brings the first ports starts them. */
+    @Test
+    void aReloadThatAddsTheFirstPortsStartsTheWorkers() throws Exception {
+        try (DaemonProcess d = new DaemonProcess(null, List.of("route add blackhole 10.8.0.0/16"))) {
+            d.awaitServing();
+            assertFalse(d.dpctl("status").ok().contains("queue 0"), d.dpctl("status").out());
+            List<String> next = new java.util.ArrayList<>(FIRST);
+            next.add("route add blackhole 10.8.0.0/16");
+            Files.write(d.configFile(), next);
+            d.signal("HUP");
+            assertTrue(d.awaitLog("reloaded: " + FIRST.size() + " changes"), d::output);
+            assertTrue(d.output().contains("port 0 p0 added: 1 worker(s) started for it"), d::output); // memory ports: one worker
+            String status = d.dpctl("-j", "status").ok();
+            assertTrue(status.contains("\"ports\":[\"p0 queue 0\",\"p1 queue 0\"]") && status.contains("\"state\":\"running\""),
+                    status);
+            assertTrue(d.dpctl("route", "get", "10.1.2.3").ok().contains("dev p0"), d::output);
+        }
+    }
+
     @Test
     void aReloadWhosePortCannotBeOpenedChangesNothing() throws Exception {
         try (DaemonProcess d = new DaemonProcess(null, FIRST)) {

@@ -109,10 +109,10 @@ class PortConfigurationTest {
     }
 
     @Test
-    void onTheSocketWithoutWorkersPortLinesAreRefusedSayingWhy() {
+    void onAControlPlaneWithoutADaemonPortLinesAreRefusedSayingWhy() {
         Reply r = plane.execute(new Object(), "port add dev p3 type memory");
-        assertEquals("'port add' needs running workers, and the daemon started without ports, so it runs none: declare at least"
-                + " one port in the --config file and restart the daemon", r.error());
+        assertEquals("'port add' runs on a started daemon only (this control plane has no dataplane yet): put the line in the"
+                + " --config file", r.error());
         r = plane.execute(new Object(), "dpdk eal --no-huge");
         assertTrue(r.error().startsWith("'dpdk eal' is read when the daemon starts only"), r.error());
         r = plane.execute(new Object(), "port del dev");

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * the route uses it (a frame expiring there gets its ICMP error from the port's address), then
  * detaches the program ({@code ip -d link show}); a SIGHUP reload adds and
  * removes the port the same way; the route added with dpctl and the other ports' traffic survive.
- * With two queues, each worker gets its queue of a port added at runtime.
+ * With two queues, each worker gets its queue of a port added at runtime. A daemon started without
+ * ports starts its workers with the first {@code port add}.
  */
 class RuntimePortAfXdpTest {
     private static final String ANYCAST_URL = "http://" + RouterTopology.ANYCAST4 + "/";
@@ -138,6 +139,35 @@ class RuntimePortAfXdpTest {
                 assertFalse(netns.ip(router, "-d", "link", "show", "dev", "b0").contains("xdp"), "detached once both queues closed");
                 assertTrue(netns.ip(router, "-d", "link", "show", "dev", "a0").contains("prog/xdp"), "the other port keeps its program");
                 assertFalse(d.dpctl("-j", "status").ok().contains("b0"));
+                assertTrue(d.terminate(), "the daemon did not stop on SIGTERM");
+            }
+        }
+    }
+
+    /** An empty configuration, then ports added as 'ip link' would add devices: the first starts the worker, both forward. */
+    @Test
+    void aDaemonStartedWithoutPortsStartsItsWorkerWithTheFirstPortAdded() throws Exception {
+        Netns.assumeRoot();
+        try (RouterTopology topo = new RouterTopology("port15b")) {
+            topo.startHttpServers();
+            try (DaemonProcess d = new DaemonProcess(topo.router, List.of())) {
+                d.awaitServing();
+                assertFalse(d.dpctl("-j", "status").ok().contains("queue 0"), "no port, no worker");
+                DaemonProcess.DpctlRun cpu = d.dpctl("port", "add", "dev", "r0", "mode", "copy", "cpu", "4095");
+                assertTrue(cpu.status() != 0 && cpu.err().contains("4095"), cpu.err());
+                assertFalse(xdpOf(topo, "r0").contains("xdp"), "a refused first port leaves nothing attached: " + xdpOf(topo, "r0"));
+
+                d.dpctl("port", "add", "dev", "r0", "mode", "copy").ok();
+                assertTrue(xdpOf(topo, "r0").contains("prog/xdp"), xdpOf(topo, "r0"));
+                d.dpctl("port", "add", "dev", "r1", "mode", "copy").ok();
+                d.dpctl("route", "add", "10.0.1.0/24", "via", RouterTopology.CLIENT4, "dev", "r0").ok();
+                d.dpctl("route", "add", RouterTopology.ANYCAST4 + "/32", "via", RouterTopology.SERVER1_4, "dev", "r1").ok();
+                assertTrue(answeredBy(topo, "server1"), d::output);
+                assertEquals(Map.of("server1", 20), topo.requests(ANYCAST_URL, 20), d::output);
+                String status = d.dpctl("-j", "status").ok();
+                assertTrue(status.contains("\"ports\":[\"r0 queue 0\",\"r1 queue 0\"]") && status.contains("\"state\":\"running\""),
+                        "the worker the first port started serves both: " + status);
+                assertTrue(d.output().contains("1 worker(s) started for it"), d::output);
                 assertTrue(d.terminate(), "the daemon did not stop on SIGTERM");
             }
         }

@@ -35,15 +35,20 @@ class RuntimePortTest {
 
     @BeforeEach
     void start() {
-        PortConfiguration ports = new PortConfiguration(new UsableCpus(new BitSet()));
-        daemon = new Daemon();
-        plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null, ports);
-        plane.loadConfiguration(List.of(
+        startDaemon(new BitSet(),
                 "port add dev p0 type memory",
                 "port add dev p1 type memory",
-                "neigh add 192.0.2.2 lladdr 02:00:00:00:00:99 dev p1"), "test.conf");
-        daemon.start(plane, ports, Runnable::run);
+                "neigh add 192.0.2.2 lladdr 02:00:00:00:00:99 dev p1");
         ok("route add 198.51.100.0/24 via 192.0.2.2 dev p1"); // as dpctl would, after the start
+    }
+
+    /** A daemon on {@code config}, whose 'cpu N' check accepts {@code cpus} (empty: no line may say 'cpu'). */
+    private void startDaemon(BitSet cpus, String... config) {
+        PortConfiguration ports = new PortConfiguration(new UsableCpus(cpus));
+        daemon = new Daemon();
+        plane = new ControlPlane(new Rib(daemon.nexthopSlots(), daemon.groupSlots()), null, ports);
+        plane.loadConfiguration(List.of(config), "test.conf");
+        daemon.start(plane, ports, Runnable::run);
     }
 
     @AfterEach
@@ -185,5 +190,56 @@ class RuntimePortTest {
         assertTrue(error("dpdk eal --no-huge").contains("read when the daemon starts only"));
         assertEquals(2, daemon.workers().ports().size());
         assertTrue(ok("route show").contains("198.51.100.0/24"));
+    }
+
+    /** A daemon started without ports runs no workers; the first 'port add' starts them, the way 'ip link' adds a device. */
+    @Test
+    void theFirstPortAddedToADaemonStartedWithoutPortsStartsItsWorkers() {
+        daemon.stop();
+        BitSet any = new BitSet();
+        any.set(0, 4096);
+        startDaemon(any, "route add blackhole 203.0.113.0/24");
+        assertEquals(null, daemon.workers(), "no port, no worker");
+        assertTrue(daemon.workerStatus().isEmpty());
+
+        // A worker that cannot start fails the command, and nothing stays: no port, no worker.
+        String pinned = error("port add dev p0 type memory cpu 4095");
+        assertTrue(pinned.contains("worker 0 could not start") && pinned.contains("4095") && pinned.contains("nothing changed"), pinned);
+        assertFalse(ok("link show").contains("p0"), ok("link show"));
+        assertEquals(null, daemon.workers(), "the worker that could not start is gone");
+        // So does a batch whose first port started the workers and whose later command failed.
+        ok("batch begin");
+        ok("port add dev p0 type memory");
+        error("route add 10.3.0.0/16 via 192.0.2.9 dev p9");
+        assertTrue(error("batch commit").contains("nothing changed"));
+        assertEquals(null, daemon.workers(), "the workers the batch started are stopped again");
+        String dpdk = error("port add dev d0 type dpdk vdev net_null0");
+        assertTrue(dpdk.contains("DPDK ports are opened when the daemon starts only") && dpdk.contains("restart the daemon"), dpdk);
+
+        ok("port add dev p0 type memory");
+        ok("port add dev p1 type memory");
+        assertEquals(1, daemon.workerStatus().size(), "one worker for memory ports: " + daemon.workerStatus());
+        assertEquals(List.of("p0 queue 0", "p1 queue 0"), daemon.workerStatus().getFirst().get("ports"));
+        ok("neigh add 192.0.2.2 lladdr 02:00:00:00:00:99 dev p1");
+        ok("route add 198.51.100.0/24 via 192.0.2.2 dev p1");
+        assertTrue(ok("route get 198.51.100.7").contains("dev p1"), ok("route get 198.51.100.7"));
+        assertTrue(ok("route show").contains("blackhole 203.0.113.0/24"), "the configuration's route is in the tables the workers read");
+        assertEquals(300, forward(port("p0"), 0, "198.51.100.7", 300, port("p1")));
+        assertEquals(300, daemon.workers().portCounter(1, PortCounter.TX_PACKETS));
+
+        // When the last port goes the worker stays, idle; the next port joins it.
+        ok("route del 198.51.100.0/24");
+        ok("neigh del 192.0.2.2 dev p1");
+        ok("port del dev p0");
+        ok("port del dev p1");
+        assertEquals(1, daemon.workerStatus().size());
+        assertEquals("running", daemon.workerStatus().getFirst().get("state"));
+        assertEquals(List.of(), daemon.workerStatus().getFirst().get("ports"));
+        ok("port add dev q0 type memory");
+        ok("port add dev q1 type memory");
+        ok("neigh add 192.0.2.2 lladdr 02:00:00:00:00:99 dev q1");
+        ok("route add 198.51.100.0/24 via 192.0.2.2 dev q1");
+        assertEquals(200, forward(port("q0"), 0, "198.51.100.7", 200, port("q1")));
+        assertEquals(1, daemon.workerStatus().size(), "no second worker: " + daemon.workerStatus());
     }
 }
