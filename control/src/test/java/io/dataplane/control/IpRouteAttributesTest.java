@@ -233,5 +233,13 @@ class IpRouteAttributesTest {
                 "the next router on the port's own subnet is reachable with no route line");
         assertTrue(f.fails("route del 203.0.113.0/24").contains("comes from the address of p1 (proto kernel)"));
         assertFalse(String.join("\n", f.out("show running-config")).contains("203.0.113.0"), "the kernel's routes are not configuration");
+        // A route configured here for a connected subnet wins, now as at start; deleted, the connected route is back.
+        f.ok("route add 203.0.113.0/24 via 192.0.2.1 dev p1");
+        assertEquals(List.of("203.0.113.0/24 via 192.0.2.1 dev p1"), f.out("route show 203.0.113.0/24"));
+        f.ok("route del 203.0.113.0/24");
+        assertEquals(List.of("203.0.113.0/24 dev p1 proto kernel scope link"), f.out("route show 203.0.113.0/24"));
+        f.ok("route del 10.1.0.0/16");
+        assertEquals(List.of("10.1.0.0/16 dev p2 proto kernel scope link"), f.out("route show 10.1.0.0/16"),
+                "the subnet a configured route held at start becomes connected once it is deleted");
     }
 }

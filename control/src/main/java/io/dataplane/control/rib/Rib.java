@@ -120,6 +120,10 @@ public final class Rib {
                 if (r.spec() instanceof Gateways g) {
                     refuseHashAlgorithmInKernelMode(g.mpalgo(), "route " + r.prefix());
                 }
+                Route installed = routes.get(r.prefix());
+                if (installed != null && connectedSubnetOf(installed)) {
+                    routes.unfollow(r.prefix()); // a route configured here wins, as when the file had it at start
+                }
                 routes.set(r);
             }
             case RouteDel r -> {
@@ -127,6 +131,7 @@ public final class Rib {
                 for (FollowedRoutes f : followed.values()) {
                     f.reoffer(r.prefix());
                 }
+                reofferConnected(r.prefix());
             }
             case RouteFlush f -> {
                 // a followed route is its source's to remove; flush takes only the routes configured here
@@ -138,6 +143,7 @@ public final class Rib {
                     for (FollowedRoutes source : followed.values()) {
                         source.reoffer(r.prefix());
                     }
+                    reofferConnected(r.prefix());
                 }
             }
             case NexthopSet n -> {
@@ -337,7 +343,7 @@ public final class Rib {
         List<String> users = new ArrayList<>();
         List<Prefix> connected = new ArrayList<>();
         for (Route r : routes.sorted()) {
-            if (connectedSubnetOf(r, name)) {
+            if (connectedSubnetOf(r) && Integer.valueOf(index).equals(connectedSubnets.get(r.prefix()))) {
                 connected.add(r.prefix()); // goes with the device's addresses, as in the kernel
             } else if (r.hops().stream().anyMatch(h -> h.port() == index)) {
                 users.add("route " + r.prefix());
@@ -359,6 +365,8 @@ public final class Rib {
                     + "; delete or move them first ('route show dev " + name + "', 'nexthop show dev " + name + "', 'neigh show dev " + name + "')");
         }
         connected.forEach(routes::unfollow);
+        new ArrayList<>(connectedSubnets.entrySet()).stream().filter(e -> e.getValue() == index)
+                .forEach(e -> journal.put(connectedSubnets, e.getKey(), null));
         neighbours.forgetLearned(index);
         ports.set(index, null);
         retiredPorts.add(index);
@@ -405,30 +413,42 @@ public final class Rib {
         }
     }
 
+    /** The subnets of the ports' addresses, and the port of each: what the connected routes are made of. */
+    private final Map<Prefix, Integer> connectedSubnets = new java.util.HashMap<>();
+
     /**
      * The port's device has the address {@code subnet} (its prefix length included) in the kernel:
      * its subnet is directly connected, as the kernel's own {@code proto kernel scope link} route,
-     * unless a route to the subnet is there already (one configured here wins). Host addresses
-     * (/32, /128) and IPv6 link-local subnets make no route, as in the kernel's main table.
-     * Inside a transaction.
+     * unless a route to the subnet is there already (one configured here wins, and when it is
+     * deleted the connected route comes back). Host addresses (/32, /128) and IPv6 link-local
+     * subnets make no route, as in the kernel's main table. Inside a transaction.
      */
-    private static boolean connectedSubnetOf(Route r, String portName) {
-        return r.protocol() == io.dataplane.control.command.RouteProtocol.KERNEL && connectedSource(portName).equals(r.source());
-    }
-
-    private static String connectedSource(String portName) {
-        return "the address of " + portName;
-    }
-
     public void connectedSubnet(int port, Prefix subnet) {
         boolean linkLocal = subnet.v6() && (subnet.address().hi() >>> 54) == (0xfe80L >>> 6);
-        if (subnet.length() == subnet.address().bits() || linkLocal || routes.get(subnet) != null) {
+        if (subnet.length() == subnet.address().bits() || linkLocal) {
+            return;
+        }
+        journal.put(connectedSubnets, subnet, port);
+        reofferConnected(subnet);
+    }
+
+    /** Installs the connected route of {@code prefix} if it is a port's subnet and no other route holds it. */
+    private void reofferConnected(Prefix prefix) {
+        Integer port = connectedSubnets.get(prefix);
+        if (port == null || routes.get(prefix) != null) {
             return;
         }
         // the kernel's metrics for the routes of its addresses: 0, and 256 for IPv6
-        routes.follow(subnet, List.of(new Hop(null, portName(port), 1)), io.dataplane.control.command.RouteProtocol.KERNEL,
-                subnet.v6() ? 256 : 0, subnet.v6() ? io.dataplane.control.command.RouteScope.GLOBAL : io.dataplane.control.command.RouteScope.LINK,
-                connectedSource(portName(port)));
+        routes.follow(prefix, List.of(new Hop(null, portName(port), 1)), io.dataplane.control.command.RouteProtocol.KERNEL,
+                prefix.v6() ? 256 : 0, prefix.v6() ? io.dataplane.control.command.RouteScope.GLOBAL : io.dataplane.control.command.RouteScope.LINK,
+                CONNECTED_SOURCE + portName(port));
+    }
+
+    private static final String CONNECTED_SOURCE = "the address of ";
+
+    private static boolean connectedSubnetOf(Route r) {
+        return r.protocol() == io.dataplane.control.command.RouteProtocol.KERNEL && r.source() != null
+                && r.source().startsWith(CONNECTED_SOURCE);
     }
 
     /** The kernel's index of each port's device (kernel-backed ports only), as {@code ip -j link} names it. */
