@@ -3,6 +3,7 @@ package io.dataplane.control.daemon;
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.WorkerPlane;
 import io.dataplane.control.FibPlane;
+import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Libc;
 import io.dataplane.tables.Fib;
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  *
  * <p>For kernel interfaces (AF_XDP) it follows the kernel ({@link KernelFollower}, relayed by
  * {@link KernelRelay}): neighbours the kernel resolved and carrier reach the RIB, and gateways the
- * RIB cannot resolve are asked for once a second.
+ * RIB cannot resolve are asked for once a second, and so are the hosts of connected routes the
+ * workers dropped traffic to for want of a MAC (sampled five times a second).
  */
 final class Daemon {
     private final FibLimits limits = FibLimits.defaults();
@@ -173,12 +175,30 @@ final class Daemon {
         resolver = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("neighbour-resolver").unstarted(r));
         resolver.scheduleWithFixedDelay(() -> controlThread.execute(() -> {
             for (Rib.Neighbour n : plane.rib().unresolvedGateways()) {
-                Integer ifindex = ifindexOfPort.get(n.port());
-                if (ifindex != null) {
-                    follower.resolve(ifindex, KernelAddresses.inetAddress(n.address()));
-                }
+                resolve(n.address(), n.port());
             }
         }), 0, 1, TimeUnit.SECONDS);
+        // The hosts of connected routes the workers could not send to: the kernel would ARP for them.
+        resolver.scheduleWithFixedDelay(() -> controlThread.execute(() -> {
+            Workers running = dataplane;
+            if (running != null) {
+                running.sampleUnresolved((v6, hi, lo) -> {
+                    IpAddress a = new IpAddress(v6, hi, lo);
+                    int port = plane.rib().unresolvedConnectedHost(a);
+                    if (port >= 0) {
+                        resolve(a, port);
+                    }
+                });
+            }
+        }), 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks the kernel to resolve {@code a} on port {@code port}'s device (rate-limited per neighbour by the follower). */
+    private void resolve(IpAddress a, int port) {
+        Integer ifindex = ifindexOfPort.get(port);
+        if (ifindex != null && follower != null) {
+            follower.resolve(ifindex, KernelAddresses.inetAddress(a));
+        }
     }
 
     /** Polls the workers four times a second (control path, nothing on the hot path) and tells {@link #workerStopped} once. */

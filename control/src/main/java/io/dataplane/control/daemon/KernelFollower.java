@@ -26,6 +26,8 @@ public final class KernelFollower implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KernelFollower.class.getName());
     private static final long RESOLVE_INTERVAL_NANOS = 1_000_000_000L;
     private static final int POLL_MS = 100;
+    /** Requests remembered for the once-a-second limit (and so at most sent per second). */
+    private static final int REMEMBERED_REQUESTS = 1024;
 
     private record Request(int ifindex, InetAddress address) {
     }
@@ -119,6 +121,14 @@ public final class KernelFollower implements AutoCloseable {
         Long last = lastRequest.get(r);
         if (last != null && now - last < RESOLVE_INTERVAL_NANOS) {
             return;
+        }
+        if (lastRequest.size() >= REMEMBERED_REQUESTS) {
+            // Hosts of a connected subnet come from traffic, so there may be many: forget the ones
+            // whose second has passed rather than keep every address ever asked for.
+            lastRequest.values().removeIf(t -> now - t >= RESOLVE_INTERVAL_NANOS);
+            if (lastRequest.size() >= REMEMBERED_REQUESTS) {
+                return; // that many asked for within a second: the kernel's own neighbour table is the limit
+            }
         }
         lastRequest.put(r, now);
         requests.add(r);

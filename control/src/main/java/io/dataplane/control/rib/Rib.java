@@ -558,6 +558,20 @@ public final class Rib {
         return out;
     }
 
+    /**
+     * The port on which {@code a} is a host of a connected route ({@code dev} without a gateway,
+     * the route the RIB picks for it) and has no known link-layer address; -1 otherwise. The
+     * daemon asks the kernel to resolve such a destination when the workers could not send to it.
+     */
+    public int unresolvedConnectedHost(IpAddress a) {
+        Route best = routes.lookup(a);
+        if (best == null || !Routes.connected(best) || best.prefix().length() == a.bits()) {
+            return -1; // a /32 dev route's slot is a gateway: unresolvedGateways() has it
+        }
+        int port = best.hops().get(0).port();
+        return neighbours.mac(a, port) == null ? port : -1;
+    }
+
     /** Static neighbours sorted by port, then address. */
     public List<Neighbour> neighbours() {
         return neighbours.statics();

@@ -208,6 +208,42 @@ class DaemonAfXdpTest {
         assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + output());
     }
 
+    /**
+     * A host on r1's connected subnet that the router's kernel never talked to: the first packets
+     * to it drop as neighbour_unresolved (the dataplane cannot queue them while the kernel asks),
+     * the daemon has the kernel resolve the destinations it dropped, and within seconds the host
+     * is forwarded to, as behind a Linux router that ARPs.
+     */
+    @Test
+    @Order(3)
+    void aHostTheKernelNeverTalkedToIsResolvedOnceTrafficComes() throws Exception {
+        String host = "10.0.2.77";
+        topo.netns.ip(topo.server1, "addr", "add", host + "/24", "dev", "s1");
+        String neigh = topo.netns.ip(topo.router, "neigh", "show", host);
+        assertTrue(neigh.isBlank(), "the router's kernel already knows " + host + ": " + neigh);
+        long before = unresolvedDrops();
+        String ping = topo.netns.output(topo.client, "ping", "-c", "1", "-W", "1", host);
+        assertTrue(unresolvedDrops() > before, "the first ping was not dropped as unresolved: " + ping + "\n" + output());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            ping = topo.netns.output(topo.client, "ping", "-c", "1", "-W", "1", host);
+        } while (!ping.contains(" 0% packet loss") && System.nanoTime() < deadline);
+        assertTrue(ping.contains(" 0% packet loss"), host + " never became reachable: " + ping + "\n"
+                + topo.netns.ip(topo.router, "neigh", "show") + output());
+        assertTrue(topo.netns.ip(topo.router, "neigh", "show", host).contains("lladdr"), "the kernel did not resolve " + host);
+    }
+
+    private static long unresolvedDrops() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "-j", "stats", "drops"},
+                new java.io.PrintStream(out, true), System.err);
+        String json = out.toString();
+        assertEquals(0, status, json);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"neighbour_unresolved\":(\\d+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Long.parseLong(m.group(1));
+    }
+
     @Test
     @Order(4)
     void aServerLinkGoingDownMovesEveryRequestToTheOther() throws Exception {
