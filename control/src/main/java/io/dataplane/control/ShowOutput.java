@@ -372,11 +372,13 @@ final class ShowOutput {
     List<String> linksText(List<PortEntry> ports, int stats, boolean brief) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
+            LinkFlags flags = LinkFlags.of(rib, p);
             if (brief) {
-                out.add(String.format("%-16s %-14s %s <%s>", p.name(), p.up() ? "UP" : "DOWN", MacAddress.format(p.mac()), p.up() ? "UP" : "DOWN"));
+                out.add(String.format("%-16s %-14s %s %s", p.name(), flags.state(), MacAddress.format(p.mac()), flags.text()));
                 continue;
             }
-            StringBuilder line = new StringBuilder(ifindex(p) + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
+            StringBuilder line = new StringBuilder(ifindex(p) + ": " + p.name() + ": " + flags.text() + " mtu " + p.mtu()
+                    + " state " + flags.state());
             p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
             out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
@@ -417,9 +419,10 @@ final class ShowOutput {
         // the kernel's index for a port on a kernel device (AF_XDP), ours otherwise; ours always as port_index
         m.put("ifindex", ifindex(p));
         m.put("ifname", p.name());
-        m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+        LinkFlags flags = LinkFlags.of(rib, p);
+        m.put("flags", flags.names());
         m.put("mtu", p.mtu());
-        m.put("operstate", p.up() ? "UP" : "DOWN");
+        m.put("operstate", flags.state());
         m.put("link_type", "ether");
         m.put("address", MacAddress.format(p.mac()));
         m.putAll(p.details());

@@ -8,7 +8,7 @@ import java.util.concurrent.Executor;
 
 /**
  * Relays what the kernel reports about the ports' devices to the control thread, as RIB changes:
- * neighbours it resolved or lost, and carrier. It keeps no state of its own: the RIB owns the
+ * neighbours it resolved or lost, carrier and the devices' link flags. It keeps no state of its own: the RIB owns the
  * neighbour model (static entries win over learned ones) and ignores reports that change nothing.
  */
 final class KernelRelay implements KernelFollower.Listener {
@@ -54,7 +54,10 @@ final class KernelRelay implements KernelFollower.Listener {
         boolean up = !deleted && link.up();
         controlThread.execute(() -> {
             if (port.equals(portOfIfindex.get(link.index()))) {
-                plane.applyReported(r -> r.carrier(port, up));
+                plane.applyReported(r -> {
+                    r.carrier(port, up);
+                    r.kernelLink(port, link.flags(), link.operState());
+                });
             }
         });
     }

@@ -165,6 +165,7 @@ final class PortFactory implements AutoCloseable {
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
                     r.kernelIfindex(p.index(), ifindex);
                     r.carrier(p.index(), link.up());
+                    r.kernelLink(p.index(), link.flags(), link.operState());
                     List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
                     icmpSource(b::icmpSource, p.index(), addresses);
                     connectedSubnets(r, p.index(), addresses);
@@ -316,7 +317,9 @@ final class PortFactory implements AutoCloseable {
                     int ifindex = Libc.ifNameToIndex(spec.name());
                     Rtnetlink.Link link = nl.link(ifindex);
                     rib.device(index, KernelAddresses.mac(link.mac()), link.mtu());
+                    rib.kernelIfindex(index, ifindex);
                     rib.carrier(index, link.up());
+                    rib.kernelLink(index, link.flags(), link.operState());
                     List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
                     icmpSource(workers::icmpSource, index, addresses);
                     connectedSubnets(rib, index, addresses);

@@ -360,6 +360,8 @@ public final class Rib {
         }
         connected.forEach(routes::unfollow);
         neighbours.forgetLearned(index);
+        journal.put(kernelLink, index, null); // an index given again may be a memory port's
+        journal.put(kernelIfindex, index, null);
         ports.set(index, null);
         retiredPorts.add(index);
         journal.undo(() -> {
@@ -442,6 +444,26 @@ public final class Rib {
     /** The kernel's interface index of the port's device, or -1 (memory and DPDK ports have none). */
     public int kernelIfindex(int port) {
         return kernelIfindex.getOrDefault(port, -1);
+    }
+
+    /** The kernel's link flags ({@code IFF_*}) and operstate ({@code IF_OPER_*}) of each port's device (kernel-backed ports only). */
+    private final Map<Integer, int[]> kernelLink = new java.util.HashMap<>();
+
+    /** Port {@code port}'s device has these link flags and operational state, as the kernel reports them. Inside a transaction. */
+    public void kernelLink(int port, int flags, int operState) {
+        journal.put(kernelLink, port, new int[] {flags, operState});
+    }
+
+    /** The kernel's link flags of the port's device, or -1 (memory and DPDK ports have none). */
+    public int kernelLinkFlags(int port) {
+        int[] l = kernelLink.get(port);
+        return l == null ? -1 : l[0];
+    }
+
+    /** The kernel's operational state ({@code IF_OPER_*}) of the port's device, or -1. */
+    public int kernelOperState(int port) {
+        int[] l = kernelLink.get(port);
+        return l == null ? -1 : l[1];
     }
 
     /** Carrier of a port's device as the kernel reports it; without it the port's nexthops are dead. Inside a transaction. */

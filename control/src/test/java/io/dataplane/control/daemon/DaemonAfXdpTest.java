@@ -252,9 +252,22 @@ class DaemonAfXdpTest {
             Thread.sleep(500); // the carrier change reaches the daemon as a netlink notification
             Map<String, Integer> answers = topo.requests("http://" + RouterTopology.ANYCAST4 + "/", 60);
             assertEquals(Map.of("server1", 60), answers, output());
+            // link show has the kernel's flags and state for the device: up, without carrier
+            String kernel = flagsAndState(topo.netns.ip(topo.router, "link", "show", "dev", "r2"));
+            assertTrue(kernel.startsWith("<NO-CARRIER,BROADCAST,MULTICAST,UP> state "), kernel);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "link", "show", "dev", "r2"},
+                    new java.io.PrintStream(out, true), System.err));
+            assertEquals(kernel, flagsAndState(out.toString()), out.toString());
         } finally {
             topo.netns.ip(topo.server2, "link", "set", "s2", "up");
         }
+    }
+
+    /** {@code <FLAGS> state S} of a {@code link show} answer's first line. */
+    private static String flagsAndState(String linkShow) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(<[^>]*>).*? (state \\S+)").matcher(linkShow);
+        return m.find() ? m.group(1) + " " + m.group(2) : linkShow;
     }
 
     @Test
