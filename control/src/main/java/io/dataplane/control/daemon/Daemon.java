@@ -165,7 +165,7 @@ final class Daemon {
             portOfIfindex.put(ifindex, p.index());
             ifindexOfPort.put(p.index(), ifindex);
         }
-        follower = new KernelFollower(new KernelRelay(plane, controlThread, portOfIfindex), null);
+        follower = new KernelFollower(new KernelRelay(plane, controlThread, portOfIfindex, this::icmpSources), null);
         try {
             follower.awaitLoaded(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -191,6 +191,22 @@ final class Daemon {
                 });
             }
         }), 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** The port's ICMP error sources again from its device's addresses now (one was added or removed). Control thread. */
+    private void icmpSources(int port, int ifindex) {
+        Workers running = dataplane;
+        if (running == null) {
+            return;
+        }
+        try (io.dataplane.ffi.Rtnetlink nl = io.dataplane.ffi.Rtnetlink.open()) {
+            java.util.List<io.dataplane.ffi.Rtnetlink.Address> addresses = nl.addresses(ifindex);
+            running.icmpSource(port, 0, 0, 0); // none left is none
+            PortFactory.icmpSource(running::icmpSource, port, addresses);
+        } catch (RuntimeException e) {
+            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
+                    "port " + port + ": reading its device's addresses for ICMP sources: " + e.getMessage());
+        }
     }
 
     /** Asks the kernel to resolve {@code a} on port {@code port}'s device (rate-limited per neighbour by the follower). */

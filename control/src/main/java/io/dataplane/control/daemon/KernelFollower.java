@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Follows the kernel's links and neighbours, or its routes and nexthop objects ({@link Tables}):
+ * Follows the kernel's links, neighbours and addresses, or its routes and nexthop objects ({@link Tables}):
  * subscribes to their notifications first, then dumps the tables (so nothing falls between the
  * dump and the subscription), then hands every entry and notification to a {@link Listener} as
  * it comes, on its own thread; when the kernel dropped notifications ({@code ENOBUFS}) it dumps
@@ -34,7 +34,7 @@ public final class KernelFollower implements AutoCloseable {
 
     /** Which of the kernel's tables a follower follows. */
     public enum Tables {
-        /** Links (carrier) and neighbours. */
+        /** Links (carrier), neighbours and the links' addresses (notifications only: the ports read theirs when opened). */
         NEIGHBOURS,
         /** IPv4 and IPv6 routes and nexthop objects. */
         ROUTES
@@ -80,6 +80,11 @@ public final class KernelFollower implements AutoCloseable {
             @Override
             public void onNeighbour(Rtnetlink.Neighbour neighbour, boolean deleted) {
                 listener.onNeighbour(neighbour, deleted);
+            }
+
+            @Override
+            public void onAddress(Rtnetlink.Address address, boolean deleted) {
+                listener.onAddress(address, deleted);
             }
         }, namespace, Tables.NEIGHBOURS, 0);
     }
@@ -140,7 +145,8 @@ public final class KernelFollower implements AutoCloseable {
                 NetNamespace.enter(namespace);
             }
             try (Rtnetlink events = Rtnetlink.subscribe(tables == Tables.ROUTES
-                    ? Rtnetlink.GROUP_IPV4_ROUTE | Rtnetlink.GROUP_IPV6_ROUTE : Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH);
+                    ? Rtnetlink.GROUP_IPV4_ROUTE | Rtnetlink.GROUP_IPV6_ROUTE
+                    : Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH | Rtnetlink.GROUP_IPV4_IFADDR | Rtnetlink.GROUP_IPV6_IFADDR);
                  Rtnetlink requestSocket = Rtnetlink.open()) {
                 if (tables == Tables.ROUTES) {
                     events.join(Rtnetlink.RTNLGRP_NEXTHOP);

@@ -361,6 +361,7 @@ public final class Rib {
         connected.forEach(routes::unfollow);
         neighbours.forgetLearned(index);
         journal.put(kernelLink, index, null); // an index given again may be a memory port's
+        journal.put(kernelAddresses, index, null);
         journal.put(kernelIfindex, index, null);
         ports.set(index, null);
         retiredPorts.add(index);
@@ -420,6 +421,69 @@ public final class Rib {
 
     private static String connectedSource(String portName) {
         return "the address of " + portName;
+    }
+
+    /** The kernel's addresses of each port's device, as opened and then followed: address to prefix length. */
+    private final Map<Integer, Map<IpAddress, Integer>> kernelAddresses = new java.util.HashMap<>();
+
+    /**
+     * The kernel added ({@code present}) or removed address {@code a}/{@code length} on port
+     * {@code port}'s device: the subnet's connected route comes with its first address and goes with
+     * its last, as the kernel's own route does. Inside a transaction.
+     */
+    public void kernelAddress(int port, IpAddress a, int length, boolean present) {
+        if (port < 0 || port >= ports.size() || ports.get(port) == null) {
+            return;
+        }
+        Map<IpAddress, Integer> had = kernelAddresses.getOrDefault(port, Map.of());
+        Map<IpAddress, Integer> next = new java.util.LinkedHashMap<>(had);
+        if (present) {
+            next.put(a, length);
+        } else {
+            next.remove(a);
+        }
+        // in the kernel's order: a connected route's source is the subnet's first address
+        journal.put(kernelAddresses, port, next.isEmpty() ? null : java.util.Collections.unmodifiableMap(next));
+        Prefix subnet = new Prefix(a.mask(length), length);
+        if (present) {
+            connectedSubnet(port, subnet);
+            return;
+        }
+        for (Map.Entry<IpAddress, Integer> e : next.entrySet()) {
+            if (e.getValue() == length && e.getKey().v6() == a.v6() && e.getKey().mask(length).equals(subnet.address())) {
+                return; // another address of the device in the subnet keeps the route
+            }
+        }
+        Route r = routes.get(subnet);
+        if (r != null && connectedSubnetOf(r, portName(port))) {
+            routes.unfollow(subnet);
+        }
+    }
+
+    /**
+     * The preferred source the kernel shows on an IPv4 connected route ({@code src}): the first
+     * address of the port's device in the subnet; null for other routes and for IPv6 (where the
+     * kernel shows none).
+     */
+    public IpAddress preferredSource(Route r) {
+        if (r.prefix().v6() || r.protocol() != io.dataplane.control.command.RouteProtocol.KERNEL || r.hops().size() != 1) {
+            return null;
+        }
+        int port = r.hops().get(0).port();
+        if (!connectedSubnetOf(r, portName(port))) {
+            return null;
+        }
+        for (Map.Entry<IpAddress, Integer> e : kernelAddresses(port).entrySet()) {
+            if (e.getValue() == r.prefix().length() && !e.getKey().v6() && e.getKey().mask(e.getValue()).equals(r.prefix().address())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The kernel's addresses of port {@code port}'s device (address to prefix length), empty for memory and DPDK ports. */
+    public Map<IpAddress, Integer> kernelAddresses(int port) {
+        return kernelAddresses.getOrDefault(port, Map.of());
     }
 
     public void connectedSubnet(int port, Prefix subnet) {

@@ -13,6 +13,7 @@ import io.dataplane.testing.RouterTopology;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -203,7 +204,18 @@ class DaemonAfXdpTest {
                 new java.io.PrintStream(out, true), System.err);
         String routes = out.toString();
         assertEquals(0, status, routes);
-        assertTrue(routes.contains("10.0.2.0/24 proto kernel scope link"), routes);
+        assertTrue(routes.contains("10.0.2.0/24 proto kernel scope link src 10.0.2.1"), routes);
+        // as the kernel shows its own connected routes, src included, in text and JSON
+        for (String json : new String[] {"", "-j"}) {
+            List<String> args = new java.util.ArrayList<>(List.of("-4", "route", "show", "dev", "r1", "proto", "kernel"));
+            if (!json.isEmpty()) {
+                args.add(0, json);
+            }
+            java.io.ByteArrayOutputStream ours = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(java.util.stream.Stream.concat(Stream.of("--socket", daemon.socket().toString()), args.stream())
+                    .toArray(String[]::new), new java.io.PrintStream(ours, true), System.err));
+            assertEquals(topo.netns.ip(topo.router, args.toArray(String[]::new)).strip(), ours.toString().strip());
+        }
         String ping = topo.netns.output(topo.client, "ping", "-c", "3", "-i", "0.2", "-W", "2", RouterTopology.SERVER1_4);
         assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + output());
     }
@@ -231,6 +243,39 @@ class DaemonAfXdpTest {
         assertTrue(ping.contains(" 0% packet loss"), host + " never became reachable: " + ping + "\n"
                 + topo.netns.ip(topo.router, "neigh", "show") + output());
         assertTrue(topo.netns.ip(topo.router, "neigh", "show", host).contains("lladdr"), "the kernel did not resolve " + host);
+    }
+
+    /**
+     * Addresses the kernel gives a port's device after it was opened are followed: the subnet
+     * becomes a connected route with its address, as in the kernel, and goes with it (IPv4 and
+     * IPv6). (A second address in a subnet keeping its route: KernelFollowerTest; here the kernel
+     * would delete a secondary with its primary.)
+     */
+    @Test
+    @Order(3)
+    void addressesAddedAndRemovedAfterTheDeviceOpenedAreFollowed() throws Exception {
+        topo.netns.ip(topo.router, "addr", "add", "10.0.5.1/24", "dev", "r2");
+        topo.netns.ip(topo.router, "addr", "add", "2001:db8:5::1/64", "dev", "r2", "nodad");
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.5.0/24 proto kernel scope link") && s.contains("2001:db8:5::/64 proto kernel"));
+        topo.netns.ip(topo.router, "addr", "del", "2001:db8:5::1/64", "dev", "r2");
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.5.0/24") && !s.contains("2001:db8:5::"));
+        topo.netns.ip(topo.router, "addr", "del", "10.0.5.1/24", "dev", "r2");
+        awaitRoutes("dev", "r2", s -> !s.contains("10.0.5.0/24") && s.contains("10.0.3.0/24 proto kernel scope link"));
+    }
+
+    /** Waits (5 s at most) until {@code route show SELECTOR} (both families) satisfies {@code wanted}. */
+    private static void awaitRoutes(String selector, String value, java.util.function.Predicate<String> wanted) throws Exception {
+        String routes = "";
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline; Thread.sleep(100)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "route", "show", selector, value},
+                    new java.io.PrintStream(out, true), System.err));
+            routes = out.toString();
+            if (wanted.test(routes)) {
+                return;
+            }
+        }
+        throw new AssertionError("route show " + selector + " " + value + " never became what was wanted:\n" + routes + output());
     }
 
     private static long unresolvedDrops() {
