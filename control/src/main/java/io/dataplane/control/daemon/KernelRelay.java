@@ -8,8 +8,9 @@ import java.util.concurrent.Executor;
 
 /**
  * Relays what the kernel reports about the ports' devices to the control thread, as RIB changes:
- * neighbours it resolved or lost, carrier and the devices' link flags, addresses added and removed. It keeps no state of its own: the RIB owns the
- * neighbour model (static entries win over learned ones) and ignores reports that change nothing.
+ * neighbours it resolved or lost, carrier and the devices' link flags, addresses added and
+ * removed. It keeps no state of its own: the RIB owns the neighbour model (static entries win
+ * over learned ones) and ignores reports that change nothing.
  */
 final class KernelRelay implements KernelFollower.Listener {
     private final ControlPlane plane;

@@ -515,7 +515,9 @@ public final class Rib {
 
     /** Port {@code port}'s device has these link flags and operational state, as the kernel reports them. Inside a transaction. */
     public void kernelLink(int port, int flags, int operState) {
-        journal.put(kernelLink, port, new int[] {flags, operState});
+        if (kernelLinkFlags(port) != flags || kernelOperState(port) != operState) {
+            journal.put(kernelLink, port, new int[] {flags, operState});
+        }
     }
 
     /** The kernel's link flags of the port's device, or -1 (memory and DPDK ports have none). */
