@@ -263,6 +263,30 @@ class DaemonAfXdpTest {
         awaitRoutes("dev", "r2", s -> !s.contains("10.0.5.0/24") && s.contains("10.0.3.0/24 proto kernel scope link"));
     }
 
+    /**
+     * The port's ICMP errors come from its device's address as it is now: r2's address changed
+     * while the daemon runs, a frame expiring on r2 is answered from the new one.
+     */
+    @Test
+    @Order(3)
+    void icmpErrorsComeFromTheAddressThePortHasNow() throws Exception {
+        // the primary first: the kernel would delete a secondary with it
+        topo.netns.ip(topo.router, "addr", "del", "10.0.3.1/24", "dev", "r2");
+        topo.netns.ip(topo.router, "addr", "add", "10.0.3.100/24", "dev", "r2");
+        try {
+            awaitRoutes("dev", "r2", s -> s.contains("10.0.3.0/24 proto kernel scope link src 10.0.3.100"));
+            String ping = "";
+            for (int i = 0; i < 3 && !ping.contains("From 10.0.3.100"); i++) {
+                ping = topo.netns.output(topo.server2, "ping", "-c", "1", "-W", "2", "-t", "1", RouterTopology.CLIENT4);
+            }
+            assertTrue(ping.contains("From 10.0.3.100") && ping.contains("Time to live exceeded"), ping + output());
+        } finally {
+            topo.netns.ip(topo.router, "addr", "del", "10.0.3.100/24", "dev", "r2");
+            topo.netns.ip(topo.router, "addr", "add", "10.0.3.1/24", "dev", "r2");
+        }
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.3.0/24 proto kernel scope link src 10.0.3.1\n"));
+    }
+
     /** Waits (5 s at most) until {@code route show SELECTOR} (both families) satisfies {@code wanted}. */
     private static void awaitRoutes(String selector, String value, java.util.function.Predicate<String> wanted) throws Exception {
         String routes = "";
