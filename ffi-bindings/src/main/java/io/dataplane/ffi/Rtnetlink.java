@@ -169,7 +169,12 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
-    /** The IPv4 and IPv6 addresses of one link. */
+    /** The IPv4 and IPv6 addresses of every link. */
+    public List<Address> addresses() {
+        return addresses(0);
+    }
+
+    /** The IPv4 and IPv6 addresses of one link ({@code ifindex} 0: of every link). */
     public List<Address> addresses(int ifindex) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment m = header(a, NLMSG_HDRLEN + IFADDRMSG_LEN, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
@@ -177,7 +182,7 @@ public final class Rtnetlink implements AutoCloseable {
             transact(m, "RTM_GETADDR dump", (type, msg, off, len) -> {
                 if (type == RTM_NEWADDR) {
                     Address ad = parseAddress(msg, off, len);
-                    if (ad != null && ad.ifindex() == ifindex) {
+                    if (ad != null && (ifindex == 0 || ad.ifindex() == ifindex)) {
                         out.add(ad);
                     }
                 }

@@ -34,7 +34,7 @@ public final class KernelFollower implements AutoCloseable {
 
     /** Which of the kernel's tables a follower follows. */
     public enum Tables {
-        /** Links (carrier), neighbours and the links' addresses (notifications only: the ports read theirs when opened). */
+        /** Links (carrier), neighbours and the links' addresses (an address removed while notifications were lost is not seen). */
         NEIGHBOURS,
         /** IPv4 and IPv6 routes and nexthop objects. */
         ROUTES
@@ -188,7 +188,7 @@ public final class KernelFollower implements AutoCloseable {
 
     /**
      * The kernel's links, then its neighbours (so a listener sees carrier before the neighbours
-     * behind it); or its nexthop objects, then its routes (which name them).
+     * behind it), then the links' addresses; or its nexthop objects, then its routes (which name them).
      */
     private void load(Rtnetlink socket) {
         dumps++;
@@ -202,6 +202,10 @@ public final class KernelFollower implements AutoCloseable {
             }
             for (Rtnetlink.Neighbour n : socket.neighbours()) {
                 listener.onNeighbour(n, false);
+            }
+            // what was added while no notification could tell it (before the subscription, or lost)
+            for (Rtnetlink.Address a : socket.addresses()) {
+                listener.onAddress(a, false);
             }
         }
         listener.dumpEnded();
