@@ -78,7 +78,7 @@ final class ShowOutput {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.forwardsNothing()) {
-                out.add(r.type() + " " + r.prefix() + attributesText(r, List.of(), selected)); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                out.add(r.type() + " " + r.prefix() + attributesText(r, List.of(), selected, null)); // ip puts the type first: 'blackhole 10.9.0.0/24'
                 continue;
             }
             List<RouteHop> hops = hops(r);
@@ -93,7 +93,8 @@ final class ShowOutput {
                 line.append(selected.via() == null && h.via() != null ? " via " + h.via() : "") // a connected route has no gateway
                         .append(selected.dev() == null ? " dev " + rib.portName(h.port()) : "");
             }
-            out.add(line.append(attributesText(r, hops.size() == 1 ? flags(hops.get(0)) : List.of(), selected)).toString());
+            out.add(line.append(attributesText(r, hops.size() == 1 ? flags(hops.get(0)) : List.of(), selected, rib.preferredSource(r)))
+                    .toString());
             if (hops.size() > 1) {
                 for (RouteHop h : hops) {
                     out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight() + flagsText(flags(h)));
@@ -148,13 +149,17 @@ final class ShowOutput {
         return flags.isEmpty() ? "" : " " + String.join(" ", flags);
     }
 
-    private static String attributesText(Route r, List<String> flags, RouteSelector selected) {
+    /** {@code src}: the route's preferred source (a connected route's address, as the kernel's), or null. */
+    private static String attributesText(Route r, List<String> flags, RouteSelector selected, IpAddress src) {
         StringBuilder sb = new StringBuilder();
         if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
             sb.append(" proto ").append(RouteProtocol.name(r.protocol())); // left out for boot, the default of route add
         }
         if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
             sb.append(" scope ").append(RouteScope.name(r.scope()));
+        }
+        if (src != null) {
+            sb.append(" src ").append(src);
         }
         if (showsMetric(r) && selected.metric() == null) {
             sb.append(" metric ").append(Integer.toUnsignedString(r.metric()));
@@ -199,6 +204,10 @@ final class ShowOutput {
             }
             if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
                 m.put("scope", RouteScope.name(r.scope()));
+            }
+            IpAddress src = rib.preferredSource(r);
+            if (src != null) {
+                m.put("prefsrc", src.toString());
             }
             if (showsMetric(r) && selected.metric() == null) {
                 m.put("metric", Integer.toUnsignedLong(r.metric()));
@@ -372,11 +381,13 @@ final class ShowOutput {
     List<String> linksText(List<PortEntry> ports, int stats, boolean brief) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
+            LinkFlags flags = LinkFlags.of(rib, p);
             if (brief) {
-                out.add(String.format("%-16s %-14s %s <%s>", p.name(), p.up() ? "UP" : "DOWN", MacAddress.format(p.mac()), p.up() ? "UP" : "DOWN"));
+                out.add(String.format("%-16s %-14s %s %s", p.name(), flags.state(), MacAddress.format(p.mac()), flags.text()));
                 continue;
             }
-            StringBuilder line = new StringBuilder(ifindex(p) + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
+            StringBuilder line = new StringBuilder(ifindex(p) + ": " + p.name() + ": " + flags.text() + " mtu " + p.mtu()
+                    + " state " + flags.state());
             p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
             out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
@@ -417,9 +428,10 @@ final class ShowOutput {
         // the kernel's index for a port on a kernel device (AF_XDP), ours otherwise; ours always as port_index
         m.put("ifindex", ifindex(p));
         m.put("ifname", p.name());
-        m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+        LinkFlags flags = LinkFlags.of(rib, p);
+        m.put("flags", flags.names());
         m.put("mtu", p.mtu());
-        m.put("operstate", p.up() ? "UP" : "DOWN");
+        m.put("operstate", flags.state());
         m.put("link_type", "ether");
         m.put("address", MacAddress.format(p.mac()));
         m.putAll(p.details());

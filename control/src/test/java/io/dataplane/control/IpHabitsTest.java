@@ -156,7 +156,7 @@ class IpHabitsTest {
         assertEquals("    RX:  bytes packets errors dropped  missed   mcast", text.get(2));
         assertEquals("             0       0      0       0       0       0", text.get(3));
         assertEquals(2, f.out("link show p1").size(), "without -s no counters, as ip");
-        assertEquals(List.of("p1               UP             02:00:00:00:00:02 <UP>"), f.out("-br link show p1"));
+        assertEquals(List.of("p1               UP             02:00:00:00:00:02 <BROADCAST,MULTICAST,UP,LOWER_UP>"), f.out("-br link show p1"));
     }
 
     @Test

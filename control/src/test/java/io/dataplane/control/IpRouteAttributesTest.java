@@ -170,9 +170,12 @@ class IpRouteAttributesTest {
         assertTrue(f.out("route get 10.30.0.5").get(0).startsWith("10.30.0.5 dev p1 route 10.30.0.0/24 "), "no gateway: the destination is the neighbour");
         assertTrue(forwarding("10.30.0.5").endsWith("verdict neighbour_unresolved"), "an unknown host is unresolved, as the kernel queues it");
         assertTrue(f.rib.unresolvedGateways().stream().noneMatch(n -> n.address().toString().equals("0.0.0.0")), "the route's own slot is never asked for");
+        assertEquals(1, f.rib.unresolvedConnectedHost(IpAddress.parse("10.30.0.5")), "the daemon asks the kernel for it on p1");
+        assertEquals(-1, f.rib.unresolvedConnectedHost(IpAddress.parse("192.0.2.77")), "not behind a connected route");
 
         f.ok("neigh add 10.30.0.5 lladdr 02:00:00:00:30:05 dev p1");
         assertEquals("dev p1 mac 02:00:00:00:30:05 verdict forward", forwarding("10.30.0.5"));
+        assertEquals(-1, f.rib.unresolvedConnectedHost(IpAddress.parse("10.30.0.5")), "known now: nothing to ask");
         f.plane.applyReported(r -> r.learnNeighbour(IpAddress.parse("10.30.0.7"), 1, 0x02_00_00_00_30_07L, 0x02));
         assertEquals("dev p1 mac 02:00:00:00:30:07 verdict forward", forwarding("10.30.0.7"), "a neighbour the kernel resolved too");
         f.ok("neigh add 10.30.0.9 lladdr 02:00:00:00:30:09 dev p2");

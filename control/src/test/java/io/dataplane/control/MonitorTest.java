@@ -76,7 +76,7 @@ class MonitorTest {
         assertEquals(List.of("[ROUTE]Deleted 10.50.0.0/16 nhid 50 via 192.0.2.1 dev p1", "[NEXTHOP]Deleted id 50 via 192.0.2.1 dev p1 scope link",
                 "[NEIGH]192.0.2.50 dev p1 lladdr 02:00:00:00:00:51 PERMANENT", "[NEIGH]Deleted 192.0.2.50 dev p1 lladdr 02:00:00:00:00:51 PERMANENT",
                 "[NEXTHOP]id 2 via 192.0.2.2 dev p2 scope link dead linkdown", "[NEXTHOP]id 3 via 192.0.2.3 dev p2 scope link dead linkdown unresolved",
-                "[LINK]2: p2: <DOWN> mtu 1500 type memory queues 1", "    link/ether 02:aa:00:00:00:02"), take());
+                "[LINK]2: p2: <BROADCAST,MULTICAST> mtu 1500 state DOWN type memory queues 1", "    link/ether 02:aa:00:00:00:02"), take());
     }
 
     @Test

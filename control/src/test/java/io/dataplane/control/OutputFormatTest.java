@@ -81,10 +81,10 @@ class OutputFormatTest {
     @Test
     void linkShowTextAndJson() {
         List<String> text = f.out("link show p2");
-        assertEquals("2: p2: <UP> mtu 1500 type memory queues 1", text.get(0));
+        assertEquals("2: p2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP type memory queues 1", text.get(0));
         assertEquals("    link/ether 02:aa:00:00:00:02", text.get(1));
         assertTrue(json("-j link show dev p1").startsWith(
-                "[{\"ifindex\":1,\"ifname\":\"p1\",\"flags\":[\"UP\"],\"mtu\":9000,\"operstate\":\"UP\",\"link_type\":\"ether\","
+                "[{\"ifindex\":1,\"ifname\":\"p1\",\"flags\":[\"BROADCAST\",\"MULTICAST\",\"UP\",\"LOWER_UP\"],\"mtu\":9000,\"operstate\":\"UP\",\"link_type\":\"ether\","
                         + "\"address\":\"02:00:00:00:00:02\",\"type\":\"memory\",\"queues\":1"), json("-j link show dev p1"));
     }
 

@@ -10,6 +10,9 @@ import io.dataplane.port.Port;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.Quiescence;
 import io.dataplane.tables.Snapshot;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
+import java.lang.foreign.MemorySegment;
 import org.agrona.concurrent.Agent;
 
 /**
@@ -25,6 +28,7 @@ import org.agrona.concurrent.Agent;
 public final class Worker implements Agent {
     private static final int TX_FULL = Verdict.TX_FULL.code;
     private static final int NEEDS_FRAGMENTATION = Verdict.NEEDS_FRAGMENTATION.code;
+    private static final int NEIGHBOUR_UNRESOLVED = Verdict.NEIGHBOUR_UNRESOLVED.code;
 
     private final int id;
     private final Fib forwarding;
@@ -46,6 +50,8 @@ public final class Worker implements Agent {
     private final long[] txBytes;
     /** Sends the NEEDS_FRAGMENTATION frames as fragments, in frames the egress port allocates. */
     private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
+    /** Whom this worker could not send to for want of a MAC, for the control thread to have resolved. */
+    private final UnresolvedDestinations unresolved = new UnresolvedDestinations();
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
     private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
@@ -204,6 +210,9 @@ public final class Worker implements Agent {
                 continue;
             }
             counters.drop(verdict);
+            if (verdict == NEIGHBOUR_UNRESOLVED) {
+                unresolved(in, i);
+            }
             if (icmp != null && IcmpResponder.answers(verdict)) {
                 int nh = batch.nexthop[i];
                 int mtu = nh >= 0 ? snapshot.nexthops.mtu(nh) : 0;
@@ -224,6 +233,17 @@ public final class Worker implements Agent {
             }
         }
         counters.publish(icmp == null ? 0 : icmp.sent());
+    }
+
+    /** Records frame {@code i}'s destination: the control thread has the kernel resolve it (a connected route's host). */
+    private void unresolved(Port in, int i) {
+        MemorySegment m = in.memory();
+        long ip = batch.l3[i];
+        if (batch.ipVersion[i] == 6) {
+            unresolved.record(true, Ipv6.destinationHi(m, ip), Ipv6.destinationLo(m, ip));
+        } else {
+            unresolved.record(false, 0, Ipv4.destination(m, ip) & 0xFFFF_FFFFL);
+        }
     }
 
     /**
@@ -309,6 +329,11 @@ public final class Worker implements Agent {
     @Override
     public String roleName() {
         return "dataplane-worker-" + id;
+    }
+
+    /** The destinations of this worker's recent unresolved drops (sampled by the control thread). */
+    public UnresolvedDestinations unresolvedDestinations() {
+        return unresolved;
     }
 
     public WorkerCounters counters() {

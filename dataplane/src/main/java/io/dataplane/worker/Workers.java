@@ -517,6 +517,16 @@ public final class Workers implements AutoCloseable {
         return counterSums.workers(CounterType.WORKER_ICMP_ERRORS_SENT);
     }
 
+    /**
+     * Control thread: the destinations the workers dropped as {@code neighbour_unresolved} since
+     * the last call (lossy, may repeat; see {@link UnresolvedDestinations}).
+     */
+    public synchronized void sampleUnresolved(UnresolvedDestinations.Destination to) {
+        for (Worker w : workers) {
+            w.unresolvedDestinations().sample(to);
+        }
+    }
+
     public long nexthopPackets(int nexthop) {
         return counterSums.nexthopPackets(nexthop);
     }

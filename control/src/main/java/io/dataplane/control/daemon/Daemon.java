@@ -4,6 +4,7 @@ import io.dataplane.control.ControlPlane;
 import io.dataplane.control.WorkerPlane;
 import io.dataplane.control.FibPlane;
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Libc;
 import io.dataplane.tables.Fib;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
  *
  * <p>For kernel interfaces (AF_XDP) it follows the kernel ({@link KernelFollower}, relayed by
  * {@link KernelRelay}): neighbours the kernel resolved and carrier reach the RIB, and gateways the
- * RIB cannot resolve are asked for once a second.
+ * RIB cannot resolve are asked for once a second, and so are the hosts of connected routes the
+ * workers dropped traffic to for want of a MAC (sampled five times a second).
  */
 final class Daemon {
     private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
@@ -213,7 +215,7 @@ final class Daemon {
             portOfIfindex.put(ifindex, p.index());
             ifindexOfPort.put(p.index(), ifindex);
         }
-        follower = new KernelFollower(new KernelRelay(plane, controlThread, portOfIfindex), null);
+        follower = new KernelFollower(new KernelRelay(plane, controlThread, portOfIfindex, this::icmpSources), null);
         try {
             follower.awaitLoaded(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -223,12 +225,46 @@ final class Daemon {
         resolver = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("neighbour-resolver").unstarted(r));
         resolver.scheduleWithFixedDelay(() -> controlThread.execute(() -> {
             for (Rib.Neighbour n : plane.rib().unresolvedGateways()) {
-                Integer ifindex = ifindexOfPort.get(n.port());
-                if (ifindex != null) {
-                    follower.resolve(ifindex, KernelAddresses.inetAddress(n.address()));
-                }
+                resolve(n.address(), n.port());
             }
         }), 0, 1, TimeUnit.SECONDS);
+        // The hosts of connected routes the workers could not send to: the kernel would ARP for them.
+        resolver.scheduleWithFixedDelay(() -> controlThread.execute(() -> {
+            Workers running = dataplane;
+            if (running != null) {
+                running.sampleUnresolved((v6, hi, lo) -> {
+                    IpAddress a = new IpAddress(v6, hi, lo);
+                    int port = plane.rib().unresolvedConnectedHost(a);
+                    if (port >= 0) {
+                        resolve(a, port);
+                    }
+                });
+            }
+        }), 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** The port's ICMP error sources again from its device's addresses now (one was added or removed). Control thread. */
+    private void icmpSources(int port, int ifindex) {
+        Workers running = dataplane;
+        if (running == null) {
+            return;
+        }
+        try (io.dataplane.ffi.Rtnetlink nl = io.dataplane.ffi.Rtnetlink.open()) {
+            java.util.List<io.dataplane.ffi.Rtnetlink.Address> addresses = nl.addresses(ifindex);
+            running.icmpSource(port, 0, 0, 0); // none left is none
+            PortFactory.icmpSource(running::icmpSource, port, addresses);
+        } catch (RuntimeException e) {
+            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
+                    "port " + port + ": reading its device's addresses for ICMP sources: " + e.getMessage());
+        }
+    }
+
+    /** Asks the kernel to resolve {@code a} on port {@code port}'s device (rate-limited per neighbour by the follower). */
+    private void resolve(IpAddress a, int port) {
+        Integer ifindex = ifindexOfPort.get(port);
+        if (ifindex != null && follower != null) {
+            follower.resolve(ifindex, KernelAddresses.inetAddress(a));
+        }
     }
 
     /** Polls the workers four times a second (control path, nothing on the hot path) and tells {@link #workerStopped} once. */

@@ -2,8 +2,6 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.command.CommandException;
-import io.dataplane.control.command.IpAddress;
-import io.dataplane.control.command.Prefix;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Errno;
 import io.dataplane.ffi.Libc;
@@ -171,6 +169,7 @@ final class PortFactory implements AutoCloseable {
                     r.device(p.index(), KernelAddresses.mac(link.mac()), link.mtu());
                     r.kernelIfindex(p.index(), ifindex);
                     r.carrier(p.index(), link.up());
+                    r.kernelLink(p.index(), link.flags(), link.operState());
                     List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
                     icmpSource(b::icmpSource, p.index(), addresses);
                     connectedSubnets(r, p.index(), addresses);
@@ -207,18 +206,17 @@ final class PortFactory implements AutoCloseable {
     /** The subnets of the device's addresses are directly connected, as the kernel's own routes for them say. */
     private static void connectedSubnets(Rib rib, int port, List<Rtnetlink.Address> addresses) {
         for (Rtnetlink.Address a : addresses) {
-            IpAddress address = KernelAddresses.ipAddress(a.address());
-            rib.connectedSubnet(port, new Prefix(address.mask(a.prefixLength()), a.prefixLength()));
+            rib.kernelAddress(port, KernelAddresses.ipAddress(a.address()), a.prefixLength(), true);
         }
     }
 
     /** Where a port's ICMP source addresses go: the builder's, or the running workers'. */
-    private interface IcmpSources {
+    interface IcmpSources {
         void source(int port, int ipv4, long ipv6Hi, long ipv6Lo);
     }
 
     /** The device's first IPv4 and first global IPv6 address become the source of the ICMP errors sent from the port. */
-    private static void icmpSource(IcmpSources b, int port, List<Rtnetlink.Address> addresses) {
+    static void icmpSource(IcmpSources b, int port, List<Rtnetlink.Address> addresses) {
         int v4 = 0;
         long v6Hi = 0;
         long v6Lo = 0;
@@ -329,7 +327,9 @@ final class PortFactory implements AutoCloseable {
                     int ifindex = Libc.ifNameToIndex(spec.name());
                     Rtnetlink.Link link = nl.link(ifindex);
                     rib.device(index, KernelAddresses.mac(link.mac()), link.mtu());
+                    rib.kernelIfindex(index, ifindex);
                     rib.carrier(index, link.up());
+                    rib.kernelLink(index, link.flags(), link.operState());
                     List<Rtnetlink.Address> addresses = nl.addresses(ifindex);
                     icmpSource(workers::icmpSource, index, addresses);
                     connectedSubnets(rib, index, addresses);

@@ -368,6 +368,9 @@ public final class Rib {
         new ArrayList<>(connectedSubnets.entrySet()).stream().filter(e -> e.getValue() == index)
                 .forEach(e -> journal.put(connectedSubnets, e.getKey(), null));
         neighbours.forgetLearned(index);
+        journal.put(kernelLink, index, null); // an index given again may be a memory port's
+        journal.put(kernelAddresses, index, null);
+        journal.put(kernelIfindex, index, null);
         ports.set(index, null);
         retiredPorts.add(index);
         journal.undo(() -> {
@@ -416,6 +419,72 @@ public final class Rib {
     /** The subnets of the ports' addresses, and the port of each: what the connected routes are made of. */
     private final Map<Prefix, Integer> connectedSubnets = new java.util.HashMap<>();
 
+    /** The kernel's addresses of each port's device, as opened and then followed: address to prefix length. */
+    private final Map<Integer, Map<IpAddress, Integer>> kernelAddresses = new java.util.HashMap<>();
+
+    /**
+     * The kernel added ({@code present}) or removed address {@code a}/{@code length} on port
+     * {@code port}'s device: the subnet's connected route comes with its first address and goes with
+     * its last, as the kernel's own route does. Inside a transaction.
+     */
+    public void kernelAddress(int port, IpAddress a, int length, boolean present) {
+        if (port < 0 || port >= ports.size() || ports.get(port) == null) {
+            return;
+        }
+        Map<IpAddress, Integer> had = kernelAddresses.getOrDefault(port, Map.of());
+        Map<IpAddress, Integer> next = new java.util.LinkedHashMap<>(had);
+        if (present) {
+            next.put(a, length);
+        } else {
+            next.remove(a);
+        }
+        // in the kernel's order: a connected route's source is the subnet's first address
+        journal.put(kernelAddresses, port, next.isEmpty() ? null : java.util.Collections.unmodifiableMap(next));
+        Prefix subnet = new Prefix(a.mask(length), length);
+        if (present) {
+            connectedSubnet(port, subnet);
+            return;
+        }
+        for (Map.Entry<IpAddress, Integer> e : next.entrySet()) {
+            if (e.getValue() == length && e.getKey().v6() == a.v6() && e.getKey().mask(length).equals(subnet.address())) {
+                return; // another address of the device in the subnet keeps the route
+            }
+        }
+        if (Integer.valueOf(port).equals(connectedSubnets.get(subnet))) {
+            journal.put(connectedSubnets, subnet, null);
+            Route r = routes.get(subnet);
+            if (r != null && connectedSubnetOf(r)) {
+                routes.unfollow(subnet);
+            }
+        }
+    }
+
+    /**
+     * The preferred source the kernel shows on an IPv4 connected route ({@code src}): the first
+     * address of the port's device in the subnet; null for other routes and for IPv6 (where the
+     * kernel shows none).
+     */
+    public IpAddress preferredSource(Route r) {
+        if (r.prefix().v6() || r.protocol() != io.dataplane.control.command.RouteProtocol.KERNEL || r.hops().size() != 1) {
+            return null;
+        }
+        int port = r.hops().get(0).port();
+        if (!connectedSubnetOf(r)) {
+            return null;
+        }
+        for (Map.Entry<IpAddress, Integer> e : kernelAddresses(port).entrySet()) {
+            if (e.getValue() == r.prefix().length() && !e.getKey().v6() && e.getKey().mask(e.getValue()).equals(r.prefix().address())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The kernel's addresses of port {@code port}'s device (address to prefix length), empty for memory and DPDK ports. */
+    public Map<IpAddress, Integer> kernelAddresses(int port) {
+        return kernelAddresses.getOrDefault(port, Map.of());
+    }
+
     /**
      * The port's device has the address {@code subnet} (its prefix length included) in the kernel:
      * its subnet is directly connected, as the kernel's own {@code proto kernel scope link} route,
@@ -462,6 +531,28 @@ public final class Rib {
     /** The kernel's interface index of the port's device, or -1 (memory and DPDK ports have none). */
     public int kernelIfindex(int port) {
         return kernelIfindex.getOrDefault(port, -1);
+    }
+
+    /** The kernel's link flags ({@code IFF_*}) and operstate ({@code IF_OPER_*}) of each port's device (kernel-backed ports only). */
+    private final Map<Integer, int[]> kernelLink = new java.util.HashMap<>();
+
+    /** Port {@code port}'s device has these link flags and operational state, as the kernel reports them. Inside a transaction. */
+    public void kernelLink(int port, int flags, int operState) {
+        if (kernelLinkFlags(port) != flags || kernelOperState(port) != operState) {
+            journal.put(kernelLink, port, new int[] {flags, operState});
+        }
+    }
+
+    /** The kernel's link flags of the port's device, or -1 (memory and DPDK ports have none). */
+    public int kernelLinkFlags(int port) {
+        int[] l = kernelLink.get(port);
+        return l == null ? -1 : l[0];
+    }
+
+    /** The kernel's operational state ({@code IF_OPER_*}) of the port's device, or -1. */
+    public int kernelOperState(int port) {
+        int[] l = kernelLink.get(port);
+        return l == null ? -1 : l[1];
     }
 
     /** Carrier of a port's device as the kernel reports it; without it the port's nexthops are dead. Inside a transaction. */
@@ -576,6 +667,20 @@ public final class Rib {
             }
         }
         return out;
+    }
+
+    /**
+     * The port on which {@code a} is a host of a connected route ({@code dev} without a gateway,
+     * the route the RIB picks for it) and has no known link-layer address; -1 otherwise. The
+     * daemon asks the kernel to resolve such a destination when the workers could not send to it.
+     */
+    public int unresolvedConnectedHost(IpAddress a) {
+        Route best = routes.lookup(a);
+        if (best == null || !Routes.connected(best) || best.prefix().length() == a.bits()) {
+            return -1; // a /32 dev route's slot is a gateway: unresolvedGateways() has it
+        }
+        int port = best.hops().get(0).port();
+        return neighbours.mac(a, port) == null ? port : -1;
     }
 
     /** Static neighbours sorted by port, then address. */

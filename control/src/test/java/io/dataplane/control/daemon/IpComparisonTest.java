@@ -175,6 +175,60 @@ class IpComparisonTest {
         assertTrue(a.equals(b), () -> "ip monitor:\n  " + String.join("\n  ", a) + "\ndpctl monitor:\n  " + String.join("\n  ", b));
     }
 
+    /**
+     * {@code link show}: the flags, MTU and state as ip prints them (text, {@code -br}, JSON {@code
+     * flags} and {@code operstate}) for a port up and set down. Compared are those alone: ip adds
+     * the peer ({@code p1@q1}), qdisc, mode, group and qlen, dpctl its port type and queues.
+     */
+    @Test
+    void linkShowHasIpsFlagsAndState() throws Exception {
+        List<String> lines = List.of("link show dev p1", "-br link show dev p1", "-j link show dev p1",
+                "link set dev p2 down", "link show dev p2", "-br link show dev p2", "-j link show dev p2", "link set dev p2 up",
+                "link show dev p2");
+        List<String> differences = new ArrayList<>();
+        try {
+            for (String line : lines) {
+                Answer ip = ip(line);
+                Answer dp = dpctl(line);
+                assertTrue(ip.ok() && dp.ok(), line + ": ip " + ip + ", dpctl " + dp);
+                String a = linkFlagsAndState(line, ip.out());
+                String b = linkFlagsAndState(line, dp.out());
+                if (!a.equals(b)) {
+                    differences.add(line + "\n  ip:    " + a + "\n  dpctl: " + b);
+                }
+            }
+        } finally {
+            ip("link set dev p2 up");
+            dpctl("link set dev p2 up");
+        }
+        assertTrue(differences.isEmpty(), () -> String.join("\n", differences));
+    }
+
+    private static final Pattern LINK_LINE = Pattern.compile("^\\d+: ([^:@]+)(@\\S+)?: (<[^>]*>) mtu (\\d+) .*?state (\\S+).*");
+    private static final Pattern JSON_FLAGS = Pattern.compile("\"flags\":\\[[^\\]]*\\]|\"operstate\":\"[^\"]*\"|\"mtu\":\\d+");
+
+    /** What both sides must agree on in a {@code link show} answer; empty for a line that prints nothing. */
+    private static String linkFlagsAndState(String line, List<String> out) {
+        if (out.isEmpty()) {
+            return "";
+        }
+        String first = out.get(0);
+        if (line.startsWith("-j")) {
+            java.util.regex.Matcher m = JSON_FLAGS.matcher(first);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                sb.append(m.group()).append(' ');
+            }
+            return sb.toString().strip();
+        }
+        if (line.startsWith("-br")) {
+            String[] f = first.strip().split("\\s+");
+            return f[0].replaceAll("@.*", "") + " " + f[1] + " " + f[f.length - 1];
+        }
+        java.util.regex.Matcher m = LINK_LINE.matcher(first);
+        return m.matches() ? m.group(1) + " " + m.group(3) + " mtu " + m.group(4) + " state " + m.group(5) : "unparsed: " + first;
+    }
+
     private static List<String> script() throws IOException {
         try (InputStream in = IpComparisonTest.class.getResourceAsStream("/ip-comparison.script")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
