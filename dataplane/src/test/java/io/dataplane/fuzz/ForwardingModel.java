@@ -21,13 +21,22 @@ import java.util.List;
  * shares with the pipeline is {@link Jenkins#jhash2}, the generic lookup3 loop that the pipeline's
  * unrolled hashes are tested against.
  *
+ * <p>In kernel hash mode ({@code HashConfiguration.kernel()}) the SipHash over the kernel's flow
+ * keys is not modelled: the model takes the pipeline's hash and checks everything decided from
+ * it. {@code routeGet} makes it decide as {@code route get} does (an unspecified source allowed,
+ * every port up).
+ *
  * <p>Per-packet groups have no single right answer per packet (the README promises exact weights
  * over every window of sum-of-weights packets, not an order): {@link #decide} takes the member the
  * pipeline chose and accepts it if it is alive and still has a share left in the current window.
  */
 final class ForwardingModel {
     /** What the model says happens to one frame: the verdict, the route and nexthop, and the frame as it leaves. */
-    record Decision(int verdict, int routeTarget, int nexthop, byte[] frame, String why) {
+    record Decision(int verdict, int routeTarget, int algorithm, int hash, int nexthop, byte[] frame, String why) {
+        /** The same decision for a frame that is only looked at, not rewritten ({@code route get}). */
+        Decision unchanged(byte[] received) {
+            return new Decision(verdict, routeTarget, algorithm, hash, nexthop, received, why);
+        }
     }
 
     private static final int NONE = -1;
@@ -35,14 +44,21 @@ final class ForwardingModel {
     static final int NOT_LOOKED_UP = Integer.MIN_VALUE;
 
     private final TableSet tables;
+    /** As for {@code route get}: an unspecified source is accepted and ports count as up. */
+    private final boolean routeGet;
+    /** The decision's group algorithm ordinal and 31-bit hash, NONE until known. */
+    private int algorithm;
+    private int hash;
+    private int kernelHash;
     private final List<TableSet.Route4> routes4;
     private final List<TableSet.Route6> routes6;
     /** Per group, per member: packets sent in the current per-packet window. */
     private final int[][] windowCount;
     private final int[] windowFill;
 
-    ForwardingModel(TableSet tables) {
+    ForwardingModel(TableSet tables, boolean routeGet) {
         this.tables = tables;
+        this.routeGet = routeGet;
         routes4 = new ArrayList<>(tables.routes4);
         routes4.sort(Comparator.comparingInt(TableSet.Route4::length).reversed());
         routes6 = new ArrayList<>(tables.routes6);
@@ -58,8 +74,12 @@ final class ForwardingModel {
      * The decision for {@code frame} as received.
      *
      * @param perPacketPick the nexthop slot the pipeline picked, consulted only for a per-packet group
+     * @param kernelHash the pipeline's hash, taken as it is in kernel hash mode (not modelled here)
      */
-    Decision decide(byte[] frame, int perPacketPick) {
+    Decision decide(byte[] frame, int perPacketPick, int kernelHash) {
+        this.kernelHash = kernelHash;
+        algorithm = NONE;
+        hash = NONE;
         int length = frame.length;
         if (length < 14) {
             return drop(Verdict.TRUNCATED, frame, "shorter than an Ethernet header");
@@ -110,7 +130,8 @@ final class ForwardingModel {
         // 255.255.255.255; destination 0/8, 127/8.
         int s8 = src >>> 24;
         int d8 = dst >>> 24;
-        if (s8 == 0 || s8 == 127 || (s8 >= 224 && s8 <= 239) || src == 0xffffffff || d8 == 0 || d8 == 127) {
+        boolean unspecifiedSource = routeGet && src == 0;
+        if (s8 == 0 && !unspecifiedSource || s8 == 127 || (s8 >= 224 && s8 <= 239) || src == 0xffffffff || d8 == 0 || d8 == 127) {
             return drop(Verdict.BAD_ADDRESS, f, "martian");
         }
         if ((d8 >= 224 && d8 <= 239) || dst == 0xffffffff) {
@@ -122,10 +143,10 @@ final class ForwardingModel {
         }
         int target = lookup4(dst);
         if (target == NONE) {
-            return new Decision(Verdict.NO_ROUTE.code, target, NONE, f, "no route");
+            return decision(Verdict.NO_ROUTE.code, target, NONE, f, "no route");
         }
         if (RouteTarget.isType(target)) {
-            return new Decision(typeVerdict(target), target, NONE, f, RouteTarget.typeName(target));
+            return decision(typeVerdict(target), target, NONE, f, RouteTarget.typeName(target));
         }
         int flags = be16(f, ip + 6);
         boolean dontFragment = (flags & 0x4000) != 0;
@@ -134,7 +155,7 @@ final class ForwardingModel {
             int g = RouteTarget.index(target);
             nh = member(g, () -> hash4(f, ip, ihl, total, tables.groups[g].algorithm()), perPacketPick);
             if (nh < 0) {
-                return new Decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
+                return decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
             }
         }
         // DF clear: a packet above the MTU is fragmented by the worker, not dropped.
@@ -157,7 +178,8 @@ final class ForwardingModel {
         byte[] dst = Arrays.copyOfRange(f, ip + 24, ip + 40);
         // Martians: source multicast, ::, ::1, ::ffff:0:0/96; destination :: and ::1.
         boolean srcV4Mapped = allZero(src, 0, 10) && (src[10] & 0xff) == 0xff && (src[11] & 0xff) == 0xff;
-        boolean srcMartian = (src[0] & 0xff) == 0xff || isUnspecifiedOrLoopback(src) || srcV4Mapped;
+        boolean unspecifiedSource = routeGet && allZero(src, 0, 16);
+        boolean srcMartian = (src[0] & 0xff) == 0xff || isUnspecifiedOrLoopback(src) && !unspecifiedSource || srcV4Mapped;
         if (srcMartian || isUnspecifiedOrLoopback(dst)) {
             return drop(Verdict.BAD_ADDRESS, f, "martian");
         }
@@ -172,17 +194,17 @@ final class ForwardingModel {
         }
         int target = lookup6(dst);
         if (target == NONE) {
-            return new Decision(Verdict.NO_ROUTE.code, target, NONE, f, "no route");
+            return decision(Verdict.NO_ROUTE.code, target, NONE, f, "no route");
         }
         if (RouteTarget.isType(target)) {
-            return new Decision(typeVerdict(target), target, NONE, f, RouteTarget.typeName(target));
+            return decision(typeVerdict(target), target, NONE, f, RouteTarget.typeName(target));
         }
         int nh = target;
         if (RouteTarget.isGroup(target)) {
             int g = RouteTarget.index(target);
             nh = member(g, () -> hash6(f, ip, total, tables.groups[g].algorithm()), perPacketPick);
             if (nh < 0) {
-                return new Decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
+                return decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
             }
         }
         return leave(f, ip, 6, target, nh, total, false); // routers never fragment IPv6
@@ -219,17 +241,19 @@ final class ForwardingModel {
     }
 
     /** The group member a packet takes, or -1 when none can be taken. */
-    private int member(int g, java.util.function.IntSupplier hash, int perPacketPick) {
+    private int member(int g, java.util.function.IntSupplier flowHash, int perPacketPick) {
         GroupSpec group = tables.groups[g];
         int n = group.size();
         boolean[] alive = new boolean[n];
         for (int i = 0; i < n; i++) {
             alive[i] = tables.nexthops[group.nexthop(i)].alive();
         }
+        algorithm = group.algorithm().ordinal();
         if (group.algorithm() == MultipathAlgorithm.PER_PACKET) {
             return perPacket(g, group, alive, perPacketPick);
         }
-        int h = hash.getAsInt();
+        int h = tables.hash.kernel() ? kernelHash : flowHash.getAsInt();
+        hash = h;
         if (group.isResilient()) {
             // The bucket's nexthop, whatever its state (the kernel's nexthop_select_path_res).
             return group.buckets()[h % group.buckets().length];
@@ -284,31 +308,31 @@ final class ForwardingModel {
     /** The nexthop's checks in order, then the rewritten frame. */
     private Decision leave(byte[] f, int ip, int version, int target, int nh, int ipLength, boolean fragmentable) {
         if (nh == -2) {
-            return new Decision(Integer.MIN_VALUE, target, nh, f, "per-packet pick outside the window's shares");
+            return decision(Integer.MIN_VALUE, target, nh, f, "per-packet pick outside the window's shares");
         }
         Nexthop n = tables.nexthops[nh];
         if (n == null) {
-            return new Decision(Verdict.NO_ROUTE.code, target, nh, f, "empty nexthop slot");
+            return decision(Verdict.NO_ROUTE.code, target, nh, f, "empty nexthop slot");
         }
         if (!n.alive()) {
-            return new Decision(Verdict.NEXTHOP_DEAD.code, target, nh, f, "nexthop dead");
+            return decision(Verdict.NEXTHOP_DEAD.code, target, nh, f, "nexthop dead");
         }
         if (!n.resolved()) {
-            return new Decision(Verdict.NEIGHBOUR_UNRESOLVED.code, target, nh, f, "neighbour unresolved");
+            return decision(Verdict.NEIGHBOUR_UNRESOLVED.code, target, nh, f, "neighbour unresolved");
         }
         boolean tooBig = ipLength > n.mtu();
         if (tooBig && !fragmentable) {
-            return new Decision(Verdict.MTU_EXCEEDED.code, target, nh, f, "above the MTU");
+            return decision(Verdict.MTU_EXCEEDED.code, target, nh, f, "above the MTU");
         }
         int port = n.port();
         if (port >= 64 || (tables.egress & (1L << port)) == 0) {
-            return new Decision(Verdict.NO_EGRESS_PORT.code, target, nh, f, "port " + port + " not this worker's");
+            return decision(Verdict.NO_EGRESS_PORT.code, target, nh, f, "port " + port + " not this worker's");
         }
-        if ((tables.down & (1L << port)) != 0) {
-            return new Decision(Verdict.NEXTHOP_DEAD.code, target, nh, f, "port " + port + " down");
+        if (!routeGet && (tables.down & (1L << port)) != 0) {
+            return decision(Verdict.NEXTHOP_DEAD.code, target, nh, f, "port " + port + " down");
         }
         if (tooBig) {
-            return new Decision(Verdict.NEEDS_FRAGMENTATION.code, target, nh, f, "to the fragmenter, untouched");
+            return decision(Verdict.NEEDS_FRAGMENTATION.code, target, nh, f, "to the fragmenter, untouched");
         }
         byte[] out = f.clone();
         putMac(out, 0, n.dstMac());
@@ -324,7 +348,7 @@ final class ForwardingModel {
         } else {
             out[ip + 7]--;
         }
-        return new Decision(port, target, nh, out, "forwarded");
+        return decision(port, target, nh, out, "forwarded");
     }
 
     // ---- the multipath hash, as the README's table says -------------------------------------
@@ -427,7 +451,7 @@ final class ForwardingModel {
     }
 
     private int seed() {
-        return tables.seed;
+        return tables.hash.seed();
     }
 
     /** jhash2 over the words, then the 31 bits the selection uses. */
@@ -437,8 +461,12 @@ final class ForwardingModel {
 
     // ---- bytes ---------------------------------------------------------------------------
 
+    private Decision decision(int verdict, int target, int nh, byte[] f, String why) {
+        return new Decision(verdict, target, algorithm, hash, nh, f, why);
+    }
+
     private static Decision drop(Verdict v, byte[] f, String why) {
-        return new Decision(v.code, NOT_LOOKED_UP, NONE, f, why);
+        return new Decision(v.code, NOT_LOOKED_UP, NOT_LOOKED_UP, NOT_LOOKED_UP, NONE, f, why);
     }
 
     /** The one's complement sum of {@code length} bytes (even) as 16-bit big-endian words, folded to 16 bits. */

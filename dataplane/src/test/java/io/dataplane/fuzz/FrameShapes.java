@@ -71,7 +71,7 @@ final class FrameShapes {
                 b.put((byte) 0x45).put(bytes(d, 11)).putInt(address4(d, t)).putInt(address4(d, t)).put(bytes(d, 8));
             }
         } else {
-            b.put(bytes(d, d.consumeInt(0, 12)));
+            tunnel(d, t, b, proto);
         }
         payload(d, b);
         int total = b.position() - ip;
@@ -114,11 +114,44 @@ final class FrameShapes {
                         .putLong(qs[0]).putLong(qs[1]).putLong(qd[0]).putLong(qd[1]).put(bytes(d, 8));
             }
         } else {
-            b.put(bytes(d, d.consumeInt(0, 12)));
+            tunnel(d, t, b, proto);
         }
         payload(d, b);
         int payloadLength = b.position() - ip - 40;
         b.putShort(ip + 4, (short) (oneIn(d, 32) ? d.consumeInt(0, 0xffff) : payloadLength));
+    }
+
+    /**
+     * What follows the IP header for a protocol other than ICMP: for IPv4-in-IP (4), IPv6-in-IP
+     * (41) and GRE (47) an inner header, which the kernel hash's inner-L3 policy dissects; for the
+     * rest a few bytes (ports, SPI).
+     */
+    private static void tunnel(FuzzedDataProvider d, TableSet t, ByteBuffer b, int proto) {
+        int inner = proto == 4 ? 0x0800 : proto == 41 ? 0x86dd : -1;
+        if (proto == 47) { // GRE: flags and version, protocol type, then the optional words the flags announce
+            int flags = d.pickValue(new Integer[] {0, 0x2000, 0x8000, 0x1000, 0xb000, 0x0001, 0x3081});
+            inner = d.pickValue(new Integer[] {0x0800, 0x86dd, 0x6558, 0x880b, 0x8100, d.consumeInt(0, 0xffff)});
+            b.putShort((short) flags).putShort((short) inner);
+            b.put(bytes(d, 4 * Integer.bitCount(flags & 0xb000)));
+            if (inner == 0x6558) { // transparent Ethernet bridging: an inner Ethernet header, maybe tagged
+                b.put(bytes(d, 12));
+                inner = d.consumeBoolean() ? 0x0800 : 0x86dd;
+                if (oneIn(d, 4)) {
+                    b.putShort((short) 0x8100).putShort((short) d.consumeInt(0, 0xffff));
+                }
+                b.putShort((short) inner);
+            }
+        }
+        if (inner == 0x0800) {
+            b.put((byte) 0x45).put(bytes(d, 8)).put((byte) d.consumeInt(0, 255)).put(bytes(d, 2))
+                    .putInt(address4(d, t)).putInt(address4(d, t));
+        } else if (inner == 0x86dd) {
+            long[] s6 = address6(d, t);
+            long[] d6 = address6(d, t);
+            b.putInt(6 << 28 | d.consumeInt(0, 0xfffff)).putShort((short) 8).put((byte) d.consumeInt(0, 255)).put((byte) 64)
+                    .putLong(s6[0]).putLong(s6[1]).putLong(d6[0]).putLong(d6[1]);
+        }
+        b.put(bytes(d, d.consumeInt(0, 12)));
     }
 
     /** More payload: usually a little, sometimes enough to go past an MTU (zeros: cheap to draw). */

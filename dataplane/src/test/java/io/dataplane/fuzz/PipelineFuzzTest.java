@@ -9,7 +9,9 @@ import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
 
 /**
  * Differential fuzzing of the pipeline: a table set and a frame drawn from the fuzzer's input go
@@ -25,6 +27,14 @@ import java.util.HexFormat;
 class PipelineFuzzTest {
     /** One Fib for the whole run, emptied after each input: building one maps the 64 MiB IPv4 table. */
     private static final Fib FIB = new Fib(TableSet.LIMITS);
+    /** Inputs and frames run, printed at the end for bin/test's and bin/bench's summary. */
+    private static long inputs;
+    private static long frames;
+
+    @AfterAll
+    static void report() {
+        System.out.println("PipelineFuzzTest: " + inputs + " inputs, " + frames + " frames, all agreed with the model");
+    }
 
     @FuzzTest(maxDuration = "1m")
     void pipelineAgreesWithTheModel(FuzzedDataProvider data) {
@@ -33,37 +43,66 @@ class PipelineFuzzTest {
         int offset = data.consumeInt(0, 7);
         byte[] frame = FrameShapes.draw(data, tables);
         tables.install(FIB);
+        inputs++;
         try {
             Snapshot s = FIB.snapshot();
             Pipeline pipeline = new Pipeline(TableSet.LIMITS.groups(), tables.egress);
-            ForwardingModel model = new ForwardingModel(tables);
+            ForwardingModel model = new ForwardingModel(tables, false);
             for (int r = 0; r < repeats; r++) {
-                MemorySegment m = MemorySegment.ofArray(new byte[offset + frame.length]);
-                MemorySegment.copy(frame, 0, m, ValueLayout.JAVA_BYTE, offset, frame.length);
+                MemorySegment m = frameAtTheEnd(frame, offset);
                 PacketBatch b = new PacketBatch(1);
                 b.add(0, offset, frame.length);
-                b.routeTarget[0] = Integer.MIN_VALUE; // so a column left unwritten shows
+                // Columns the pipeline must write show when it does not.
+                b.routeTarget[0] = UNWRITTEN;
+                b.algorithm[0] = UNWRITTEN;
+                b.hash[0] = UNWRITTEN;
                 pipeline.process(s, m, b, tables.down);
-                ForwardingModel.Decision want = model.decide(frame, b.nexthop[0]);
+                frames++;
+                ForwardingModel.Decision want = model.decide(frame, b.nexthop[0], b.hash[0]);
                 byte[] out = m.asSlice(offset).toArray(ValueLayout.JAVA_BYTE);
-                boolean agree = b.verdict[0] == want.verdict()
-                        && (want.routeTarget() == ForwardingModel.NOT_LOOKED_UP || b.routeTarget[0] == want.routeTarget())
-                        && b.nexthop[0] == want.nexthop()
-                        && java.util.Arrays.equals(out, want.frame());
-                if (!agree) {
-                    throw new AssertionError("pipeline and model disagree on packet " + (r + 1) + " of " + repeats + "\n"
-                            + "  pipeline: verdict " + b.verdict[0] + " route " + RouteTarget.toString(b.routeTarget[0])
-                            + " nexthop " + b.nexthop[0] + " hash " + b.hash[0] + "\n"
-                            + "  model:    verdict " + want.verdict() + " route " + RouteTarget.toString(want.routeTarget())
-                            + " nexthop " + want.nexthop() + " (" + want.why() + ")\n"
-                            + "  frame in:      " + HexFormat.of().formatHex(frame) + "\n"
-                            + "  pipeline out:  " + HexFormat.of().formatHex(out) + "\n"
-                            + "  model out:     " + HexFormat.of().formatHex(want.frame()) + "\n"
-                            + "tables: " + tables);
-                }
+                check("packet " + (r + 1) + " of " + repeats, b.verdict[0], b.routeTarget[0], b.algorithm[0], b.hash[0],
+                        b.nexthop[0], out, want, frame, tables);
             }
+            // route get decides through the same code: as for a packet this router sends (ports up, source :: allowed).
+            MemorySegment m = frameAtTheEnd(frame, offset);
+            Pipeline.Trace t = new Pipeline(TableSet.LIMITS.groups(), tables.egress).trace(s, m, offset, frame.length);
+            ForwardingModel.Decision want = new ForwardingModel(tables, true).decide(frame, t.nexthop(), t.hash());
+            int algorithm = t.algorithm() == null ? PacketBatch.NONE : t.algorithm().ordinal();
+            check("route get", t.verdict(), t.routeTarget(), algorithm, t.hash(), t.nexthop(),
+                    m.asSlice(offset).toArray(ValueLayout.JAVA_BYTE), want.unchanged(frame), frame, tables);
         } finally {
             tables.uninstall(FIB);
+        }
+    }
+
+    /** Marks a batch column before the pipeline runs: no real value is this. */
+    private static final int UNWRITTEN = Integer.MIN_VALUE + 1;
+
+    /** The frame copied to the very end of a heap segment, {@code offset} bytes in: a read past the frame throws. */
+    private static MemorySegment frameAtTheEnd(byte[] frame, int offset) {
+        MemorySegment m = MemorySegment.ofArray(new byte[offset + frame.length]);
+        MemorySegment.copy(frame, 0, m, ValueLayout.JAVA_BYTE, offset, frame.length);
+        return m;
+    }
+
+    private static void check(String what, int verdict, int route, int algorithm, int hash, int nexthop, byte[] out,
+                              ForwardingModel.Decision want, byte[] in, TableSet tables) {
+        boolean lookedUp = want.routeTarget() != ForwardingModel.NOT_LOOKED_UP;
+        boolean agree = verdict == want.verdict()
+                && (!lookedUp || route == want.routeTarget() && algorithm == want.algorithm() && hash == want.hash())
+                && nexthop == want.nexthop()
+                && Arrays.equals(out, want.frame());
+        if (!agree) {
+            throw new AssertionError("pipeline and model disagree on " + what + "\n"
+                    + "  pipeline: verdict " + verdict + " route " + RouteTarget.toString(route) + " algorithm " + algorithm
+                    + " hash " + hash + " nexthop " + nexthop + "\n"
+                    + "  model:    verdict " + want.verdict() + " route " + RouteTarget.toString(want.routeTarget())
+                    + " algorithm " + want.algorithm() + " hash " + want.hash() + " nexthop " + want.nexthop()
+                    + " (" + want.why() + ")\n"
+                    + "  frame in:      " + HexFormat.of().formatHex(in) + "\n"
+                    + "  pipeline out:  " + HexFormat.of().formatHex(out) + "\n"
+                    + "  model out:     " + HexFormat.of().formatHex(want.frame()) + "\n"
+                    + "tables: " + tables);
         }
     }
 }

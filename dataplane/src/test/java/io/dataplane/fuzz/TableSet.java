@@ -5,6 +5,7 @@ import io.dataplane.tables.Change;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.HashConfiguration;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
@@ -16,7 +17,7 @@ import java.util.Map;
 /**
  * A forwarding table set as plain data, drawn from the fuzzer's input: nexthops (ports, MACs,
  * MTUs, dead or unresolved ones), multipath groups (weights, algorithms, resilient buckets), IPv4
- * and IPv6 routes of every prefix length and every route type, the hash seed, and which ports the
+ * and IPv6 routes of every prefix length and every route type, the hash configuration, and which ports the
  * worker may send on and which are down. The model reads it as it is; {@link #install} commits it
  * to a {@link Fib} through the ordinary {@link Change} API, as the control plane does.
  */
@@ -42,14 +43,23 @@ final class TableSet {
     /** One route per prefix (the last one drawn for a prefix wins, as a replace does). */
     final List<Route4> routes4 = new ArrayList<>();
     final List<Route6> routes6 = new ArrayList<>();
-    final int seed;
+    /**
+     * The hash configuration. In kernel mode ({@code set hash-function kernel}) the model does not
+     * recompute the SipHash over the kernel's flow keys: it takes the pipeline's hash and checks
+     * what is decided from it, and the fuzzer still checks the flow dissector never throws nor reads
+     * outside the frame.
+     */
+    final HashConfiguration hash;
     /** Bit p: the worker may transmit on port p. */
     final long egress;
     /** Bit p: port p is down. */
     final long down;
 
     private TableSet(FuzzedDataProvider d) {
-        seed = d.consumeBoolean() ? 0 : d.consumeInt();
+        int seed = d.consumeBoolean() ? 0 : d.consumeInt();
+        hash = FrameShapes.oneIn(d, 4)
+                ? new HashConfiguration(true, seed, d.consumeInt(0, 3), d.consumeInt(0, 0xfff), d.consumeInt(0, 3), d.consumeInt(0, 0xfff))
+                : HashConfiguration.DEFAULT.withSeed(seed);
         egress = d.consumeBoolean() ? d.consumeLong() : -1L;
         down = d.consumeBoolean() ? 0L : d.consumeLong() & d.consumeLong();
         int nexthopCount = d.consumeInt(1, NEXTHOP_SLOTS);
@@ -136,9 +146,9 @@ final class TableSet {
         return length <= 64 ? 0 : length == 128 ? -1L : -1L << (128 - length);
     }
 
-    /** Commits the whole set to an empty {@code fib}: nexthops, groups, routes and the seed in one change. */
+    /** Commits the whole set to an empty {@code fib}: nexthops, groups, routes and the hash configuration in one change. */
     void install(Fib fib) {
-        Change c = fib.change().hashSeed(seed);
+        Change c = fib.change().hash(hash);
         for (int i = 0; i < nexthops.length; i++) {
             if (nexthops[i] != null) {
                 c.nexthop(i, nexthops[i]);
@@ -174,7 +184,7 @@ final class TableSet {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("seed ").append(seed)
+        StringBuilder sb = new StringBuilder(hash.toString())
                 .append(" egress ").append(Long.toHexString(egress)).append(" down ").append(Long.toHexString(down)).append('\n');
         for (int i = 0; i < nexthops.length; i++) {
             if (nexthops[i] != null) {
