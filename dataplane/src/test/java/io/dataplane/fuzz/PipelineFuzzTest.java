@@ -46,7 +46,8 @@ class PipelineFuzzTest {
         inputs++;
         try {
             Snapshot s = FIB.snapshot();
-            Pipeline pipeline = new Pipeline(TableSet.LIMITS.groups(), tables.egress);
+            // As worker 0, so resilient groups record their buckets' use as in a worker.
+            Pipeline pipeline = new Pipeline(TableSet.LIMITS.groups(), tables.egress, 0);
             ForwardingModel model = new ForwardingModel(tables, false);
             for (int r = 0; r < repeats; r++) {
                 MemorySegment m = frameAtTheEnd(frame, offset);
