@@ -13,10 +13,12 @@ pipeline_fuzz() {
   echo "fuzz: PipelineFuzzTest for ${seconds}s (log: $work/fuzz.log)"
   # jazzer.internal.basedir: where the generated corpus and findings go (relative to the module).
   # Coverage is taken over our classes only, less StrideTable, whose table-filling loops only
-  # measure how long a route is. The last jazzer.internal.arg overrides @FuzzTest's maxDuration.
+  # measure how long a route is. Value profiling guides the fuzzer by compared values too (a hash
+  # against a group's bounds). The last jazzer.internal.arg overrides @FuzzTest's maxDuration.
   (cd "$DATAPLANE_HOME" && JAZZER_FUZZ=1 mvn -B -ntp -pl dataplane -am test \
     -Dtest=PipelineFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
     -Djazzer.instrument='io.dataplane.**' -Djazzer.instrumentation_excludes=io.dataplane.tables.StrideTable \
+    -Djazzer.valueprofile=true \
     -Djazzer.internal.basedir=target/jazzer \
     -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time="$seconds") >"$work/fuzz.log" 2>&1 || rc=$?
   local last execs cov ft corpus ran crashes
