@@ -154,7 +154,7 @@ final class ForwardingModel {
         if (RouteTarget.isGroup(target)) {
             int g = RouteTarget.index(target);
             nh = member(g, () -> hash4(f, ip, ihl, total, tables.groups[g].algorithm()), perPacketPick);
-            if (nh < 0) {
+            if (nh == -1) {
                 return decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
             }
         }
@@ -203,7 +203,7 @@ final class ForwardingModel {
         if (RouteTarget.isGroup(target)) {
             int g = RouteTarget.index(target);
             nh = member(g, () -> hash6(f, ip, total, tables.groups[g].algorithm()), perPacketPick);
-            if (nh < 0) {
+            if (nh == -1) {
                 return decision(Verdict.NEXTHOP_DEAD.code, target, NONE, f, "every member dead");
             }
         }
@@ -254,6 +254,9 @@ final class ForwardingModel {
         }
         int h = tables.hash.kernel() ? kernelHash : flowHash.getAsInt();
         hash = h;
+        if (h < 0) {
+            return -2; // a multipath hash has 31 bits: no member can be chosen by this one
+        }
         if (group.isResilient()) {
             // The bucket's nexthop, whatever its state (the kernel's nexthop_select_path_res).
             return group.buckets()[h % group.buckets().length];
@@ -308,7 +311,7 @@ final class ForwardingModel {
     /** The nexthop's checks in order, then the rewritten frame. */
     private Decision leave(byte[] f, int ip, int version, int target, int nh, int ipLength, boolean fragmentable) {
         if (nh == -2) {
-            return decision(Integer.MIN_VALUE, target, nh, f, "per-packet pick outside the window's shares");
+            return decision(Integer.MIN_VALUE, target, nh, f, "a per-packet pick outside the window's shares, or a negative hash");
         }
         Nexthop n = tables.nexthops[nh];
         if (n == null) {
