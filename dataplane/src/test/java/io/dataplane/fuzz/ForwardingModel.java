@@ -473,7 +473,7 @@ final class ForwardingModel {
     }
 
     /** The one's complement sum of {@code length} bytes (even) as 16-bit big-endian words, folded to 16 bits. */
-    private static int onesComplementSum(byte[] f, int at, int length) {
+    static int onesComplementSum(byte[] f, int at, int length) {
         int sum = 0;
         for (int i = 0; i < length; i += 2) {
             sum += be16(f, at + i);
@@ -495,7 +495,7 @@ final class ForwardingModel {
         return allZero(address, 0, 15) && (address[15] == 0 || address[15] == 1);
     }
 
-    private static void putMac(byte[] f, int at, long mac) {
+    static void putMac(byte[] f, int at, long mac) {
         for (int i = 0; i < 6; i++) {
             f[at + i] = (byte) (mac >>> (40 - 8 * i));
         }

@@ -31,8 +31,8 @@ final class FragmentationModel {
         int room = nexthop.mtu() - ihl;
 
         byte[] header = Arrays.copyOf(frame, ip + ihl); // Ethernet (and tag) and IP header
-        putMac(header, 0, nexthop.dstMac());
-        putMac(header, 6, nexthop.srcMac());
+        ForwardingModel.putMac(header, 0, nexthop.dstMac());
+        ForwardingModel.putMac(header, 6, nexthop.srcMac());
         header[ip + 8]--;
 
         List<byte[]> out = new ArrayList<>();
@@ -51,7 +51,7 @@ final class FragmentationModel {
             put16(f, ip + 2, ihl + length);
             put16(f, ip + 6, (more ? 0x2000 : 0) | (packetOffset + at) / 8);
             put16(f, ip + 10, 0);
-            put16(f, ip + 10, ~sum(f, ip, ihl) & 0xffff);
+            put16(f, ip + 10, ~ForwardingModel.onesComplementSum(f, ip, ihl) & 0xffff);
             out.add(f);
             at += length;
         }
@@ -82,23 +82,8 @@ final class FragmentationModel {
         }
     }
 
-    private static int sum(byte[] f, int at, int length) {
-        int s = 0;
-        for (int i = 0; i < length; i += 2) {
-            s += ForwardingModel.be16(f, at + i);
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return s;
-    }
-
     private static void put16(byte[] f, int at, int value) {
         f[at] = (byte) (value >>> 8);
         f[at + 1] = (byte) value;
-    }
-
-    private static void putMac(byte[] f, int at, long mac) {
-        for (int i = 0; i < 6; i++) {
-            f[at + i] = (byte) (mac >>> (40 - 8 * i));
-        }
     }
 }

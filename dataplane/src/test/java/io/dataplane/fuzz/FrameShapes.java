@@ -77,7 +77,7 @@ final class FrameShapes {
         int total = b.position() - ip;
         int lengthField = oneIn(d, 32) ? d.consumeInt(0, 0xffff) : total;
         b.putShort(ip + 2, (short) lengthField);
-        int checksum = ~sum(b.array(), ip, ihl * 4) & 0xffff;
+        int checksum = ~ForwardingModel.onesComplementSum(b.array(), ip, ihl * 4) & 0xffff;
         if (oneIn(d, 32)) {
             checksum ^= 1 << d.consumeInt(0, 15);
         }
@@ -215,14 +215,5 @@ final class FrameShapes {
 
     private static byte[] bytes(FuzzedDataProvider d, int n) {
         return Arrays.copyOf(d.consumeBytes(n), n);
-    }
-
-    private static int sum(byte[] f, int at, int length) {
-        int s = 0;
-        for (int i = 0; i < length; i += 2) {
-            s += ForwardingModel.be16(f, at + i);
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return s;
     }
 }
