@@ -222,6 +222,10 @@ public final class Pipeline {
         }
         int t = s.lpm4.lookup(dst);
         b.routeTarget[i] = t;
+        // Written before any verdict that follows the lookup, no route and route types included
+        // (PacketBatch: these columns are valid for NO_ROUTE and every verdict after it).
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
@@ -229,8 +233,6 @@ public final class Pipeline {
             return typeVerdict(t);
         }
         int nh = t;
-        b.algorithm[i] = NONE;
-        b.hash[i] = NONE;
         if (RouteTarget.isGroup(t)) {
             GroupTable groups = s.groups;
             int group = RouteTarget.index(t);
@@ -287,14 +289,14 @@ public final class Pipeline {
         }
         int t = s.lpm6.lookup(dstHi, dstLo);
         b.routeTarget[i] = t;
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
         if (RouteTarget.isType(t)) {
             return typeVerdict(t);
         }
-        b.algorithm[i] = NONE;
-        b.hash[i] = NONE;
         int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total, b, i) : t;
         if (nh < 0) {
             return nh;
