@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The command socket under each kind of abuse, one limit per test: every test checks that the
@@ -16,9 +17,10 @@ import org.junit.jupiter.api.Test;
  * client is still answered, and that the server's memory for the abuser stays bounded. No test
  * measures time (bin/bench abuse does): each waits for an event, with a generous hang guard.
  */
+@Timeout(value = 120, unit = java.util.concurrent.TimeUnit.SECONDS) // a hang guard (a read that never returns), not a measurement
 class CommandServerAbuseTest {
     /** A hang guard, not a measurement: how long a wait for an event may take on a loaded machine. */
-    private static final long GUARD_NANOS = 120_000_000_000L;
+    private static final long GUARD_NANOS = 60_000_000_000L;
 
     private static CommandServer.Limits limits() {
         return ServerHarness.testLimits();
