@@ -100,6 +100,13 @@ public final class CommandServer implements AutoCloseable {
     /** Where the socket is created when {@code --socket} is not given. */
     public static final Path DEFAULT_SOCKET = Path.of("/run/dataplane/dataplane.sock");
     private static final int COMMANDS_PER_TURN = 256;
+    /**
+     * Reply bytes one session may produce per turn: a client asking for 'route show' of a big
+     * table over and over gets one or two answers per turn, and the others' commands run between.
+     */
+    private static final int BYTES_PER_TURN = 64 * 1024;
+    /** How long a connection must have been idle before a new client may take its place at the limit. */
+    private static final long EVICTABLE_IDLE_MILLIS = 1000;
 
     private final Path path;
     private final ControlPlane plane;
@@ -257,6 +264,7 @@ public final class CommandServer implements AutoCloseable {
                 selector.select(100);
             }
             long now = System.currentTimeMillis();
+            boolean acceptable = false;
             Iterator<SelectionKey> it = selector.selectedKeys().iterator();
             while (it.hasNext()) {
                 SelectionKey k = it.next();
@@ -265,7 +273,7 @@ public final class CommandServer implements AutoCloseable {
                     continue;
                 }
                 if (k.isAcceptable()) {
-                    accept(now);
+                    acceptable = true;
                     continue;
                 }
                 Session s = (Session) k.attachment();
@@ -288,6 +296,9 @@ public final class CommandServer implements AutoCloseable {
                 timeouts(s, now);
                 flush(s, now);
                 interest(s);
+            }
+            if (acceptable) {
+                accept(now); // last: connections that closed meanwhile are gone and do not count against the limit
             }
         }
     }
@@ -324,9 +335,9 @@ public final class CommandServer implements AutoCloseable {
         SocketChannel ch;
         while ((ch = acceptOne(now)) != null) {
             counters.accepted.incrementAndGet();
-            if (sessions.size() >= limits.maxConnections() && !evictIdlest()) {
+            if (sessions.size() >= limits.maxConnections() && !evictIdlest(now)) {
                 counters.refusedFull.incrementAndGet();
-                refuse(ch, "too many connections (" + sessions.size() + ", the limit), all of them busy; try again later");
+                refuse(ch, "too many connections (" + sessions.size() + ", the limit), none idle for a second; try again later");
                 continue;
             }
             String peer;
@@ -365,12 +376,16 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
-    /** Closes the session idle longest (no command queued, no reply unsent, no half line, no batch), if any. */
-    private boolean evictIdlest() {
+    /**
+     * Closes the session idle longest (no command queued, no reply unsent, no half line, no batch),
+     * if it has been idle for {@link #EVICTABLE_IDLE_MILLIS}: a client between two commands, or
+     * one that just connected, keeps its place.
+     */
+    private boolean evictIdlest(long now) {
         Session idlest = null;
         for (Session s : sessions) {
             boolean idle = s.pending.isEmpty() && s.out.isEmpty() && s.lineLength == 0 && !s.closeAfterFlush
-                    && !(plane.batchOpen() && plane.accepts(s));
+                    && now - s.lastActivity >= EVICTABLE_IDLE_MILLIS && !(plane.batchOpen() && plane.accepts(s));
             if (idle && (idlest == null || s.lastActivity < idlest.lastActivity)) {
                 idlest = s;
             }
@@ -450,7 +465,8 @@ public final class CommandServer implements AutoCloseable {
     /** One round-robin turn over the queued commands; a session whose replies pile up unread waits. */
     private void execute(long now) {
         for (Session s : List.copyOf(sessions)) {
-            for (int i = 0; i < COMMANDS_PER_TURN && runnable(s); i++) {
+            int unsentBefore = s.unsent;
+            for (int i = 0; i < COMMANDS_PER_TURN && runnable(s) && s.unsent - unsentBefore < BYTES_PER_TURN; i++) {
                 String line = s.pending.poll();
                 s.send(plane.execute(s, line).wire());
                 s.lastActivity = now;
