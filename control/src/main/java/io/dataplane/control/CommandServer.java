@@ -55,11 +55,6 @@ public final class CommandServer implements AutoCloseable {
             return new Limits(maxLine, lineTimeoutMillis, idleTimeoutMillis, batchTimeoutMillis, writeTimeoutMillis,
                     maxPendingLines, maxUnsentBytes, n, maxUnsentTotal);
         }
-
-        public Limits withMaxUnsentTotal(long bytes) {
-            return new Limits(maxLine, lineTimeoutMillis, idleTimeoutMillis, batchTimeoutMillis, writeTimeoutMillis,
-                    maxPendingLines, maxUnsentBytes, maxConnections, bytes);
-        }
     }
 
     /**
@@ -590,7 +585,7 @@ public final class CommandServer implements AutoCloseable {
 
     /**
      * Over {@link Limits#maxUnsentTotal}: drops the clients with the most unread output, among
-     * those that wrote nothing for a second (a client busy reading a long reply is left alone).
+     * those that read nothing for a second (a client busy reading a long reply is left alone).
      */
     private void unsentOverall(long now) {
         while (unsentTotal > limits.maxUnsentTotal()) {

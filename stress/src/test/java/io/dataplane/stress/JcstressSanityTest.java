@@ -26,6 +26,7 @@ class JcstressSanityTest {
             String java = ProcessHandle.current().info().command().orElseThrow();
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.openjdk.jcstress.Main",
                     "-t", "io\\.dataplane\\.stress\\..*", "-m", "sanity", "-r", results.toString())
+                    .directory(results.toFile()) // where jcstress drops its result blob
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             assertTrue(p.waitFor(10, TimeUnit.MINUTES), "jcstress hung"); // a hang guard, not a measurement
             String out = Files.readString(log, StandardCharsets.UTF_8);
