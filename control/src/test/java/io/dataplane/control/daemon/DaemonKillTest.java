@@ -1,6 +1,6 @@
 package io.dataplane.control.daemon;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.testing.Netns;
@@ -86,18 +86,12 @@ class DaemonKillTest {
                 Thread.sleep(10);
             }
             Thread.sleep(500); // mid-traffic
-            for (String dev : new String[] {"r0", "r1", "r2"}) {
-                String link = topo.netns.ip(topo.router, "-d", "link", "show", "dev", dev);
-                assertTrue(link.contains("xdp"), dev + " has no XDP program while the daemon runs (the check below would prove nothing): " + link);
-            }
+            assertXdp(true, "while the daemon runs (else the checks below would prove nothing)");
 
             long killedMicros = System.currentTimeMillis() * 1000;
             first.signal("KILL");
             assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the daemon survived kill -9");
-            for (String dev : new String[] {"r0", "r1", "r2"}) {
-                String link = topo.netns.ip(topo.router, "-d", "link", "show", "dev", dev);
-                assertFalse(link.contains("xdp"), dev + " still has an XDP program after kill -9: " + link);
-            }
+            assertXdp(false, "after kill -9");
             Path socket = run.resolve("dataplane.sock");
             assertTrue(Files.exists(socket), "kill -9 leaves the socket file (the restart must cope with it)");
             assertTrue(Files.exists(run.resolve("dataplane.counters")), "kill -9 leaves the counter file");
@@ -129,9 +123,14 @@ class DaemonKillTest {
                 ping.destroyForcibly();
             }
         }
+        assertXdp(false, "after the restarted daemon stopped");
+    }
+
+    /** Whether each of the router's ports has an XDP program ('ip -d link' shows xdp or xdpgeneric). */
+    private static void assertXdp(boolean attached, String when) {
         for (String dev : new String[] {"r0", "r1", "r2"}) {
             String link = topo.netns.ip(topo.router, "-d", "link", "show", "dev", dev);
-            assertFalse(link.contains("xdp"), dev + " still has an XDP program: " + link);
+            assertEquals(attached, link.contains("xdp"), dev + (attached ? " has no" : " still has an") + " XDP program " + when + ": " + link);
         }
     }
 
