@@ -50,6 +50,7 @@ public final class AbuseBench {
     private final MemoryUmem umem = new MemoryUmem(8192, 2048);
     private final Workers dataplane;
     private volatile boolean wireRunning = true;
+    private volatile boolean injecting = true;
     private volatile long forwarded;
     private volatile long injected;
     private final double rate;
@@ -104,7 +105,7 @@ public final class AbuseBench {
         while (wireRunning) {
             long due = (long) ((System.nanoTime() - start) * (rate / 1e9));
             long room = Math.min(512 - (in - out), due - in);
-            if (room > 0) {
+            if (room > 0 && injecting) {
                 in += ports[0].inject((m, at) -> {
                     int len = flows[next[0]].write(m, at);
                     next[0] = (next[0] + 1) & 255;
@@ -152,7 +153,7 @@ public final class AbuseBench {
             long f = forwarded - f0, offered = injected - i0;
             Arrays.sort(nanos);
             return String.format("%-6s answer time over %d commands: p50 %.0f us, p99 %.0f us, max %.0f us;"
-                            + " forwarded %.3f Mpps of %.3f offered (%d in flight or lost); GC %d ms",
+                            + " forwarded %.3f Mpps of %.3f offered (%+d: frames in flight at the window's edges); GC %d ms",
                     name, commands, nanos[commands / 2] / 1e3, nanos[(int) (commands * 0.99)] / 1e3, nanos[commands - 1] / 1e3,
                     f / seconds / 1e6, offered / seconds / 1e6, offered - f, gcMillis() - gc0);
         }
@@ -250,6 +251,10 @@ public final class AbuseBench {
             }
             Thread.sleep(2000);
             System.out.println(bench.phase("quiet", commands));
+            bench.injecting = false;
+            Thread.sleep(500); // the frames in flight arrive
+            System.out.printf("frames: %d offered, %d forwarded, %d lost over the whole run%n",
+                    bench.injected, bench.forwarded, bench.injected - bench.forwarded);
         } finally {
             bench.wireRunning = false;
             bench.server.stop();
