@@ -18,7 +18,10 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -31,22 +34,74 @@ import jdk.net.UnixDomainPrincipal;
  * closed; half a line left unfinished for {@link Limits#lineTimeoutMillis}, an idle connection, or
  * an open batch with no command for {@link Limits#batchTimeoutMillis} is timed out with a message;
  * a client that does not read its replies stops being read from (its commands wait) rather than
- * filling memory, and is dropped when it makes no progress. Clients are served round-robin a few
- * commands at a time, so a client streaming a million routes does not starve the others.
+ * filling memory, and is dropped when it makes no progress or when the replies waiting for all
+ * clients pass {@link Limits#maxUnsentTotal}. Clients are served round-robin a few commands at a
+ * time, so a client streaming a million routes does not starve the others. At
+ * {@link Limits#maxConnections} a new client takes the place of the connection idle longest, so
+ * connections held open and silent cannot lock operators out. What each limit did is counted
+ * ({@link #counters()}, in {@code dpctl status}).
  */
 public final class CommandServer implements AutoCloseable {
 
     /** Protocol limits; {@link #defaults()} for the daemon, shorter time-outs in tests. */
     public record Limits(int maxLine, long lineTimeoutMillis, long idleTimeoutMillis, long batchTimeoutMillis,
-                         long writeTimeoutMillis, int maxPendingLines, int maxUnsentBytes) {
+                         long writeTimeoutMillis, int maxPendingLines, int maxUnsentBytes, int maxConnections,
+                         long maxUnsentTotal) {
         public static Limits defaults() {
-            return new Limits(8192, 10_000, 600_000, 30_000, 30_000, 4096, 4 << 20);
+            return new Limits(8192, 10_000, 600_000, 30_000, 30_000, 4096, 4 << 20, 1024, 64L << 20);
+        }
+
+        public Limits withMaxConnections(int n) {
+            return new Limits(maxLine, lineTimeoutMillis, idleTimeoutMillis, batchTimeoutMillis, writeTimeoutMillis,
+                    maxPendingLines, maxUnsentBytes, n, maxUnsentTotal);
+        }
+    }
+
+    /**
+     * What the limits did since the server started. Written by the control thread only; atomics so
+     * that other threads (tests, a bench) read current values.
+     */
+    public static final class Counters {
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong evictedIdle = new AtomicLong();
+        final AtomicLong refusedFull = new AtomicLong();
+        final AtomicLong acceptErrors = new AtomicLong();
+        final AtomicLong lineTooLong = new AtomicLong();
+        final AtomicLong binary = new AtomicLong();
+        final AtomicLong lineTimeouts = new AtomicLong();
+        final AtomicLong idleTimeouts = new AtomicLong();
+        final AtomicLong batchTimeouts = new AtomicLong();
+        final AtomicLong heldBack = new AtomicLong();
+        final AtomicLong unreadClosed = new AtomicLong();
+
+        /** Name to value, in the words of {@code dpctl status}. */
+        public Map<String, Object> asMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("accepted", accepted.get());
+            m.put("evicted_idle", evictedIdle.get());
+            m.put("refused_full", refusedFull.get());
+            m.put("accept_errors", acceptErrors.get());
+            m.put("closed_line_too_long", lineTooLong.get());
+            m.put("closed_binary", binary.get());
+            m.put("closed_line_timeout", lineTimeouts.get());
+            m.put("closed_idle", idleTimeouts.get());
+            m.put("closed_batch_timeout", batchTimeouts.get());
+            m.put("held_back_unread", heldBack.get());
+            m.put("closed_unread", unreadClosed.get());
+            return m;
         }
     }
 
     /** Where the socket is created when {@code --socket} is not given. */
     public static final Path DEFAULT_SOCKET = Path.of("/run/dataplane/dataplane.sock");
     private static final int COMMANDS_PER_TURN = 256;
+    /**
+     * Reply bytes one session may produce per turn: a client asking for 'route show' of a big
+     * table over and over gets one or two answers per turn, and the others' commands run between.
+     */
+    private static final int BYTES_PER_TURN = 64 * 1024;
+    /** How long a connection must have been idle before a new client may take its place at the limit. */
+    private static final long EVICTABLE_IDLE_MILLIS = 1000;
 
     private final Path path;
     private final ControlPlane plane;
@@ -60,6 +115,11 @@ public final class CommandServer implements AutoCloseable {
     private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ServerSocketChannel server;
     private final List<Session> sessions = new ArrayList<>();
+    private final Counters counters = new Counters();
+    /** Replies queued for all clients, not yet written. */
+    private long unsentTotal;
+    /** While accept(2) fails (out of file descriptors), accepting pauses until then (ms), so the loop does not spin. */
+    private long acceptPausedUntil;
     private volatile boolean running = true;
 
     private final class Session {
@@ -76,6 +136,8 @@ public final class CommandServer implements AutoCloseable {
         int unsent;
         boolean closeAfterFlush;
         boolean inputClosed;
+        /** Whether its last command waited for its unread replies (counted once per wait). */
+        boolean heldBack;
 
         Session(SocketChannel channel, SelectionKey key, String peer, long now) {
             this.channel = channel;
@@ -93,6 +155,7 @@ public final class CommandServer implements AutoCloseable {
             }
             out.add(b);
             unsent += b.remaining();
+            unsentTotal += b.remaining();
         }
 
         /** Sends a final error and closes once it is written. */
@@ -222,6 +285,7 @@ public final class CommandServer implements AutoCloseable {
                 selector.select(100);
             }
             long now = System.currentTimeMillis();
+            boolean acceptable = false;
             Iterator<SelectionKey> it = selector.selectedKeys().iterator();
             while (it.hasNext()) {
                 SelectionKey k = it.next();
@@ -230,7 +294,7 @@ public final class CommandServer implements AutoCloseable {
                     continue;
                 }
                 if (k.isAcceptable()) {
-                    accept(now);
+                    acceptable = true;
                     continue;
                 }
                 Session s = (Session) k.attachment();
@@ -244,10 +308,18 @@ public final class CommandServer implements AutoCloseable {
             execute(now);
             runTasks();
             runTimers();
+            unsentOverall(now);
+            if (acceptPausedUntil != 0 && now >= acceptPausedUntil) {
+                acceptPausedUntil = 0;
+                server.keyFor(selector).interestOps(SelectionKey.OP_ACCEPT);
+            }
             for (Session s : List.copyOf(sessions)) {
                 timeouts(s, now);
                 flush(s, now);
                 interest(s);
+            }
+            if (acceptable) {
+                accept(now); // last: connections that closed meanwhile are gone and do not count against the limit
             }
         }
     }
@@ -282,7 +354,13 @@ public final class CommandServer implements AutoCloseable {
 
     private void accept(long now) throws IOException {
         SocketChannel ch;
-        while ((ch = server.accept()) != null) {
+        while ((ch = acceptOne(now)) != null) {
+            counters.accepted.incrementAndGet();
+            if (sessions.size() >= limits.maxConnections() && !evictIdlest(now)) {
+                counters.refusedFull.incrementAndGet();
+                refuse(ch, "too many connections (" + sessions.size() + ", the limit), none idle for a second; try again later");
+                continue;
+            }
             String peer;
             String refusal;
             try {
@@ -301,6 +379,56 @@ public final class CommandServer implements AutoCloseable {
             if (refusal != null) {
                 s.fail(refusal);
             }
+        }
+    }
+
+    /** The next pending connection, or null; on failure (EMFILE, ENFILE) pauses accepting for 100 ms. */
+    private SocketChannel acceptOne(long now) {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            if (counters.acceptErrors.incrementAndGet() == 1) {
+                LOG.log(System.Logger.Level.WARNING, "cannot accept a command connection (" + e.getMessage()
+                        + "); pausing accepts for 100 ms each time this happens");
+            }
+            acceptPausedUntil = now + 100;
+            server.keyFor(selector).interestOps(0);
+            return null;
+        }
+    }
+
+    /**
+     * Closes the session idle longest (no command queued, no reply unsent, no half line, no batch),
+     * if it has been idle for {@link #EVICTABLE_IDLE_MILLIS}: a client between two commands, or
+     * one that just connected, keeps its place.
+     */
+    private boolean evictIdlest(long now) {
+        Session idlest = null;
+        for (Session s : sessions) {
+            boolean idle = s.pending.isEmpty() && s.out.isEmpty() && s.lineLength == 0 && !s.closeAfterFlush
+                    && now - s.lastActivity >= EVICTABLE_IDLE_MILLIS && !(plane.batchOpen() && plane.accepts(s))
+                    && !plane.monitoring(s); // a monitor session waits for events: it is not idle
+            if (idle && (idlest == null || s.lastActivity < idlest.lastActivity)) {
+                idlest = s;
+            }
+        }
+        if (idlest == null) {
+            return false;
+        }
+        counters.evictedIdle.incrementAndGet();
+        refuse(idlest.channel, "closing this idle connection: " + limits.maxConnections()
+                + " connections are open (the limit) and a new client needs the place");
+        close(idlest);
+        return true;
+    }
+
+    /** Writes a last error without waiting (what does not fit the socket buffer is lost) and closes. */
+    private static void refuse(SocketChannel ch, String message) {
+        try (ch) {
+            ch.configureBlocking(false);
+            ch.write(ByteBuffer.wrap(Reply.error(message).wire().getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // the client is already gone
         }
     }
 
@@ -339,11 +467,13 @@ public final class CommandServer implements AutoCloseable {
                 continue;
             }
             if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f || c < 0) {
+                counters.binary.incrementAndGet();
                 s.fail("binary data in a command (byte 0x" + String.format("%02x", c & 0xff) + " at column " + (s.lineLength + 1)
                         + "); the protocol is one text command per line; closing");
                 return;
             }
             if (s.lineLength == s.line.length) {
+                counters.lineTooLong.incrementAndGet();
                 s.fail("command line longer than " + limits.maxLine() + " bytes; send one command per line; closing");
                 return;
             }
@@ -357,10 +487,16 @@ public final class CommandServer implements AutoCloseable {
     /** One round-robin turn over the queued commands; a session whose replies pile up unread waits. */
     private void execute(long now) {
         for (Session s : List.copyOf(sessions)) {
-            for (int i = 0; i < COMMANDS_PER_TURN && runnable(s); i++) {
+            int unsentBefore = s.unsent;
+            for (int i = 0; i < COMMANDS_PER_TURN && runnable(s) && s.unsent - unsentBefore < BYTES_PER_TURN; i++) {
                 String line = s.pending.poll();
                 s.send(plane.execute(s, line).wire());
                 s.lastActivity = now;
+                s.heldBack = false;
+            }
+            if (!s.heldBack && !s.pending.isEmpty() && s.unsent >= limits.maxUnsentBytes()) {
+                s.heldBack = true;
+                counters.heldBack.incrementAndGet();
             }
         }
     }
@@ -379,6 +515,7 @@ public final class CommandServer implements AutoCloseable {
                 int w = s.channel.write(b);
                 if (w > 0) {
                     s.unsent -= w;
+                    unsentTotal -= w;
                     s.lastWriteProgress = now;
                 }
                 if (b.hasRemaining()) {
@@ -398,20 +535,25 @@ public final class CommandServer implements AutoCloseable {
     private void timeouts(Session s, long now) {
         if (!s.channel.isOpen() || s.closeAfterFlush) {
             if (s.channel.isOpen() && !s.out.isEmpty() && now - s.lastWriteProgress > limits.writeTimeoutMillis()) {
+                counters.unreadClosed.incrementAndGet();
                 close(s);
             }
             return;
         }
         if (!s.out.isEmpty() && now - s.lastWriteProgress > limits.writeTimeoutMillis()) {
+            counters.unreadClosed.incrementAndGet();
             close(s); // it does not read its replies: nothing more can be said to it
         } else if (s.partialSince >= 0 && now - s.partialSince > limits.lineTimeoutMillis()) {
+            counters.lineTimeouts.incrementAndGet();
             s.fail("timed out after " + limits.lineTimeoutMillis() + " ms waiting for the end of the line (a newline); closing");
         } else if (plane.batchOpen() && plane.accepts(s) && s.pending.isEmpty()
                 && now - s.lastActivity > limits.batchTimeoutMillis()) {
             plane.sessionClosed(s);
+            counters.batchTimeouts.incrementAndGet();
             s.fail("batch aborted, nothing applied: no command for " + limits.batchTimeoutMillis()
                     + " ms while it held every other client back; closing");
         } else if (s.pending.isEmpty() && s.out.isEmpty() && now - s.lastActivity > limits.idleTimeoutMillis() && !plane.monitoring(s)) {
+            counters.idleTimeouts.incrementAndGet();
             s.fail("idle for " + limits.idleTimeoutMillis() + " ms; closing");
         }
     }
@@ -433,6 +575,9 @@ public final class CommandServer implements AutoCloseable {
     private void close(Session s) {
         plane.sessionClosed(s);
         sessions.remove(s);
+        unsentTotal -= s.unsent;
+        s.unsent = 0;
+        s.out.clear();
         s.key.cancel();
         try {
             s.channel.close();
@@ -444,6 +589,45 @@ public final class CommandServer implements AutoCloseable {
     /** Number of connected clients (for tests and 'stats'). */
     int sessionCount() {
         return sessions.size();
+    }
+
+    /** Sessions holding half a line (for tests: proof that the server has read their bytes); racy read. */
+    int halfLines() {
+        int n = 0;
+        for (Session s : sessions.toArray(Session[]::new)) { // may hold a null while the control thread changes the list
+            n += s != null && s.lineLength > 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** What the limits did; readable from any thread. */
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Reply bytes queued for all clients and not yet written; control thread (tests read it racily, as a bound). */
+    long unsentTotal() {
+        return unsentTotal;
+    }
+
+    /**
+     * Over {@link Limits#maxUnsentTotal}: drops the clients with the most unread output, among
+     * those that read nothing for a second (a client busy reading a long reply is left alone).
+     */
+    private void unsentOverall(long now) {
+        while (unsentTotal > limits.maxUnsentTotal()) {
+            Session worst = null;
+            for (Session s : sessions) {
+                if (s.unsent > 0 && now - s.lastWriteProgress >= 1000 && (worst == null || s.unsent > worst.unsent)) {
+                    worst = s;
+                }
+            }
+            if (worst == null) {
+                return;
+            }
+            counters.unreadClosed.incrementAndGet();
+            close(worst);
+        }
     }
 
     @Override

@@ -167,7 +167,7 @@ class CommandServerTest {
 
     @Test
     void aSilentConnectionIsClosedAfterTheIdleTimeOutWithAMessage() throws Exception {
-        try (var quick = new ServerHarness(new CommandServer.Limits(256, 300, 300, 500, 2_000, 64, 1 << 16));
+        try (var quick = new ServerHarness(new CommandServer.Limits(256, 300, 300, 500, 2_000, 64, 1 << 16, 64, 1 << 20));
              var silent = quick.client()) {
             List<String> r = silent.reply();
             assertTrue(r.get(0).startsWith("error: idle for 300 ms; closing"), r.get(0));

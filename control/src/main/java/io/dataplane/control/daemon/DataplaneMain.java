@@ -201,7 +201,7 @@ public final class DataplaneMain {
                     + (how.isEmpty() ? "" : ", " + how) + ", mtu " + p.mtu() + ", address " + MacAddress.format(p.mac()));
         }
         Instant started = Instant.now();
-        plane.statusSource(() -> status(started, socket, reload, daemon));
+        plane.statusSource(() -> status(started, socket, reload, daemon, server.counters()));
         ServiceManager manager = ServiceManager.fromEnvironment();
         // Before the "serving" line: a SIGHUP from then on must reload, not stop the JVM.
         onReloadSignal(() -> server.submit(() -> reload(reload, plane, manager)));
@@ -249,7 +249,8 @@ public final class DataplaneMain {
     }
 
     /** The process's part of {@code dpctl status}; the control plane adds the tables'. */
-    private static Map<String, Object> status(Instant started, Path socket, ConfigurationReload reload, Daemon daemon) {
+    private static Map<String, Object> status(Instant started, Path socket, ConfigurationReload reload, Daemon daemon,
+                                              CommandServer.Counters socketCounters) {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("pid", ProcessHandle.current().pid());
@@ -264,6 +265,7 @@ public final class DataplaneMain {
             c.put("loaded", reload.loadedAt().truncatedTo(ChronoUnit.SECONDS).toString());
         }
         m.put("config", c);
+        m.put("socket", socketCounters.asMap());
         m.put("workers", daemon.workerStatus());
         return m;
     }

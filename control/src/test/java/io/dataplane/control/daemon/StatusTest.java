@@ -25,8 +25,10 @@ class StatusTest {
             List<String> lines = text.lines().toList();
             assertTrue(lines.get(0).matches("daemon pid \\d+ version \\S+ started \\S+Z uptime-seconds \\d+ socket \\S+dp\\.sock"), text);
             assertTrue(lines.get(1).matches("config file \\S+router\\.conf loaded \\S+Z"), text);
-            assertTrue(lines.get(2).matches("tables version \\d+ routes 2 nexthop-objects 0 ports 2"), text);
-            assertTrue(lines.get(3).matches("worker 0 cpu any ports p0 queue 0, p1 queue 0 state running rx-pps \\d+ rx-packets 0"
+            assertTrue(lines.get(2).matches("socket accepted \\d+ evicted-idle 0 refused-full 0 accept-errors 0 closed-line-too-long 0"
+                    + " closed-binary 0 closed-line-timeout 0 closed-idle 0 closed-batch-timeout 0 held-back-unread 0 closed-unread 0"), text);
+            assertTrue(lines.get(3).matches("tables version \\d+ routes 2 nexthop-objects 0 ports 2"), text);
+            assertTrue(lines.get(4).matches("worker 0 cpu any ports p0 queue 0, p1 queue 0 state running rx-pps \\d+ rx-packets 0"
                     + " tx-packets 0 errors 0"), text);
             assertNotEquals(version(before), version(text), "a route change publishes a new table version");
             String json = d.dpctl("-j", "status").ok();
