@@ -104,7 +104,7 @@ class MonitorTest {
     @Test
     void aMonitorThatDoesNotReadIsLetGoLikeTheKernelsSlowListener() throws Exception {
         // a write time-out long enough not to be what lets it go: 64 KB unread is
-        CommandServer.Limits limits = new CommandServer.Limits(256, 300, 600_000, 500, 60_000, 64, 1 << 16);
+        CommandServer.Limits limits = new CommandServer.Limits(256, 300, 600_000, 500, 60_000, 64, 1 << 16, 1024, 64L << 20);
         try (ServerHarness h = new ServerHarness(limits); ServerHarness.Client slow = h.client();
              ServerHarness.Client c = h.client()) {
             assertEquals(List.of("ok"), slow.call("monitor route"));
