@@ -48,9 +48,24 @@ record DaemonResources(long heapUsedBytes, long otherNativeBytes, long rssBytes,
         return used;
     }
 
-    /** Asks the daemon's JVM for a full collection, so that the heap in use is what is live. */
-    static void fullGc(long pid) {
-        jcmd(pid, "GC.run");
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
+
+    /**
+     * The bytes of live objects in the daemon's heap: {@code jcmd GC.class_histogram} collects
+     * fully first and sums what survived. Exact whatever the collector, where "used" after a
+     * collection is not (ZGC counts whole pages); it stops the daemon for the heap walk, so the
+     * soak takes it only before and after the minutes it measures.
+     */
+    static long liveHeap(long pid) {
+        return liveHeap(jcmd(pid, "GC.class_histogram"));
+    }
+
+    static long liveHeap(String histogram) {
+        Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
+        if (!m.find()) {
+            throw new SoakFailure("jcmd GC.class_histogram printed no 'Total' line: " + histogram.lines().limit(3).toList());
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private static String jcmd(long pid, String... command) {

@@ -146,9 +146,6 @@ public final class Soak {
         out.printf("daemon: pid %d, bin/dataplane run --config FILE in %s, JVM options added: %s%n", pid, topo.router,
                 String.join(" ", jvm));
 
-        DaemonResources.fullGc(pid);
-        DaemonResources liveBefore = DaemonResources.sample(pid);
-        out.println("before the churn, after a full GC: " + liveBefore.text());
 
         // The churn runs from here on: the warm-up (the worker's code compiled) and the ramp find the rate the daemon carries
         // while it answers the driver, which costs the CPUs the forwarding shares.
@@ -160,6 +157,10 @@ public final class Soak {
         out.printf("soak rate: %.0f pps%s%n", rate, o.rate() > 0 ? " (--rate)" : String.format(" (%.0f%% of the ramp's highest lossless rate)",
                 o.fraction() * 100));
         Accounting accounting = new Accounting(new SinkPrediction(o.flows(), o.frameSize()), weights, o.sinks(), o.sinks() - 1, driver.flaps);
+        // After the warm-up and the ramp, with no traffic (the heap walk stops the daemon): the reference for "flat".
+        long liveBefore = DaemonResources.liveHeap(pid);
+        DaemonResources before = DaemonResources.sample(pid);
+        out.printf("after the ramp: live heap %.1f MiB; %s%n", liveBefore / 1048576.0, before.text());
         Map<String, Long> kernelBefore = kernelDrops(topo);
         Map<String, Long> daemonBefore = daemonCounters(router);
         long gcOffset = PauseLog.length(gcLog);
@@ -183,14 +184,20 @@ public final class Soak {
         long minuteStart = t0, minuteWorst = 0;
         int minute = 0;
         String failure = null;
+        java.io.BufferedWriter seconds = Files.newBufferedWriter(dir.resolve("seconds.log"));
+        seconds.write("# monotonic ns, worst sampled one-way latency this second (ns), frames sent, frames received, misrouted\n");
         while (System.nanoTime() < end && failure == null) {
             Thread.sleep(1000);
             FlowSink.Counts[] c = read(sinks);
-            accounting.check(c, System.nanoTime());
+            long readAt = System.nanoTime();
+            accounting.check(c, readAt);
+            long secondWorst = 0, receivedNow = 0;
             for (int s = 0; s < o.sinks(); s++) {
-                long w = newSamplesMax(c[s], samplesSeen, s);
-                minuteWorst = Math.max(minuteWorst, w);
+                secondWorst = Math.max(secondWorst, newSamplesMax(c[s], samplesSeen, s));
+                receivedNow += c[s].total();
             }
+            minuteWorst = Math.max(minuteWorst, secondWorst);
+            seconds.write(readAt + " " + secondWorst + " " + generator.framesSent() + " " + receivedNow + " " + accounting.misrouted() + "\n");
             if (driver.failure() != null) {
                 failure = "the driver failed: " + driver.failure();
             } else if (generator.failure() != null) {
@@ -222,6 +229,7 @@ public final class Soak {
                 minuteWorst = 0;
             }
         }
+        seconds.close();
         double soakSeconds = (System.nanoTime() - t0) / 1e9;
         long replaces = driver.replaces.get() - replaces0;
         driver.close();
@@ -241,8 +249,8 @@ public final class Soak {
         Map<String, Long> daemonDelta = delta(daemonBefore, daemonCounters(router));
         DaemonResources lastMinute = minutes.isEmpty() ? DaemonResources.sample(pid) : minutes.getLast();
         DaemonResources firstMinute = minutes.isEmpty() ? lastMinute : minutes.getFirst();
-        DaemonResources.fullGc(pid);
-        DaemonResources liveAfter = DaemonResources.sample(pid);
+        long liveAfter = DaemonResources.liveHeap(pid);
+        DaemonResources after = DaemonResources.sample(pid);
 
         // Exact accounting per flow.
         long[] received = accounting.receivedSince(base);
@@ -291,20 +299,19 @@ public final class Soak {
         if (bad > 0) {
             problems.add(bad + " frames failed the sinks' checksum checks");
         }
-        if (liveAfter.heapUsedBytes() > liveBefore.heapUsedBytes() + HEAP_TOLERANCE_BYTES) {
-            problems.add("live heap grew from " + liveBefore.heapUsedBytes() + " to " + liveAfter.heapUsedBytes() + " bytes");
+        if (liveAfter > liveBefore + HEAP_TOLERANCE_BYTES) {
+            problems.add("live heap grew from " + liveBefore + " to " + liveAfter + " bytes");
         }
         if (lastMinute.otherNativeBytes() > firstMinute.otherNativeBytes() + NATIVE_TOLERANCE_BYTES) {
             problems.add("native (Other) memory grew from " + firstMinute.otherNativeBytes() + " to " + lastMinute.otherNativeBytes());
         }
-        if (lastMinute.fds() > firstMinute.fds() + COUNT_TOLERANCE || liveAfter.fds() > liveBefore.fds() + COUNT_TOLERANCE) {
-            problems.add("file descriptors grew: " + firstMinute.fds() + " -> " + lastMinute.fds() + " during, " + liveBefore.fds()
-                    + " -> " + liveAfter.fds() + " before/after");
+        if (lastMinute.fds() > firstMinute.fds() + COUNT_TOLERANCE || after.fds() > before.fds() + COUNT_TOLERANCE) {
+            problems.add("file descriptors grew: " + firstMinute.fds() + " -> " + lastMinute.fds() + " during, " + before.fds()
+                    + " -> " + after.fds() + " before/after");
         }
-        if (lastMinute.threads() > firstMinute.threads() + COUNT_TOLERANCE
-                || liveAfter.threads() > liveBefore.threads() + COUNT_TOLERANCE) {
-            problems.add("threads grew: " + firstMinute.threads() + " -> " + lastMinute.threads() + " during, " + liveBefore.threads()
-                    + " -> " + liveAfter.threads() + " before/after");
+        if (lastMinute.threads() > firstMinute.threads() + COUNT_TOLERANCE || after.threads() > before.threads() + COUNT_TOLERANCE) {
+            problems.add("threads grew: " + firstMinute.threads() + " -> " + lastMinute.threads() + " during, " + before.threads()
+                    + " -> " + after.threads() + " before/after");
         }
 
         List<String> summary = new ArrayList<>();
@@ -320,7 +327,8 @@ public final class Soak {
                 driver.flaps.size()));
         summary.add("  daemon counters that moved: " + daemonDelta);
         summary.add("  kernel drop counters that moved: " + kernelDelta);
-        summary.add("  resources, live after a full GC: before " + liveBefore.text() + "; after " + liveAfter.text());
+        summary.add(String.format("  resources: live heap (jcmd GC.class_histogram) %.1f MiB after the ramp, %.1f MiB after the soak; before %s;"
+                + " after %s", liveBefore / 1048576.0, liveAfter / 1048576.0, before.text(), after.text()));
         StringBuilder perMinute = new StringBuilder("  per minute:");
         for (int i = 0; i < minutes.size(); i++) {
             DaemonResources r = minutes.get(i);

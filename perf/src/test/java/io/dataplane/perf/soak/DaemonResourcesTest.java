@@ -34,6 +34,18 @@ class DaemonResourcesTest {
     }
 
     @Test
+    void liveHeapFromTheHistogramsTotal() {
+        String histogram = """
+                 num     #instances         #bytes  class name (module)
+                -------------------------------------------------------
+                   1:         38086        3206384  [B (java.base@25.0.3)
+                 985:             1             16  sun.util.logging.internal.LoggingProviderImpl (java.logging@25.0.3)
+                Total        919625       49650416
+                """;
+        assertEquals(49_650_416L, DaemonResources.liveHeap(histogram));
+    }
+
+    @Test
     void worstSafepointAfterAnOffset(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("gc.log");
         String before = "[1.0s][safepoint] Safepoint \"Cleanup\", Time since last: 1 ns, Reaching safepoint: 1 ns, Cleanup: 1 ns,"
