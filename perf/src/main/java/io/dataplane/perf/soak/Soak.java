@@ -32,7 +32,8 @@ public final class Soak {
     static final long NATIVE_TOLERANCE_BYTES = 4L << 20;
     /** File descriptors and threads: none may be added over the soak, beyond this many (a logger's file, a timer). */
     static final int COUNT_TOLERANCE = 2;
-    private static final int[] WEIGHTS_B_FIRST = {2, 1};
+    /** The first member's weight in the second weight set (the others keep 1). */
+    private static final int DOUBLED_WEIGHT = 2;
     private static final int RECEIVE_PRIORITY = 2;
 
     private final SoakOptions o;
@@ -107,7 +108,7 @@ public final class Soak {
         int[] a = new int[o.sinks()];
         java.util.Arrays.fill(a, 1);
         int[] b = a.clone();
-        b[0] = WEIGHTS_B_FIRST[0];
+        b[0] = DOUBLED_WEIGHT;
         return new int[][] {a, b};
     }
 
