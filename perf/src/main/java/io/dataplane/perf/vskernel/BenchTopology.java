@@ -22,18 +22,18 @@ import java.util.List;
  *                        rN ---- sN sinkN
  * </pre>
  */
-final class BenchTopology implements AutoCloseable {
+public final class BenchTopology implements AutoCloseable {
     static final String PREFIX = "vsk-";
-    static final byte[] GEN_MAC = mac(0, 1), ROUTER_IN_MAC = mac(1, 0);
+    public static final byte[] GEN_MAC = mac(0, 1), ROUTER_IN_MAC = mac(1, 0);
     /** Destination of all traffic: inside the first of the routes. */
-    static final String DST4 = "16.0.0.1", DST6 = "2001:db8:1000::1";
+    public static final String DST4 = "16.0.0.1", DST6 = "2001:db8:1000::1";
     /** Source of all traffic; the generator writes the flow number into the low 16 bits. */
-    static final String SRC4 = "10.1.0.0", SRC6 = "2001:db8:100::";
+    public static final String SRC4 = "10.1.0.0", SRC6 = "2001:db8:100::";
 
-    final String gen;
-    final String router;
-    final List<String> sinks = new ArrayList<>();
-    final int nexthops;
+    public final String gen;
+    public final String router;
+    public final List<String> sinks = new ArrayList<>();
+    public final int nexthops;
     /** Queues of every veth: 1, or 2 for the multi-queue layouts. */
     final int queues;
     private final List<String> created = new ArrayList<>();
@@ -42,7 +42,7 @@ final class BenchTopology implements AutoCloseable {
         return new byte[] {2, 0, 0, 0, (byte) role, (byte) index};
     }
 
-    static String macText(byte[] m) {
+    public static String macText(byte[] m) {
         StringBuilder sb = new StringBuilder();
         for (byte b : m) {
             sb.append(sb.isEmpty() ? "" : ":").append(String.format("%02x", b & 0xff));
@@ -54,11 +54,11 @@ final class BenchTopology implements AutoCloseable {
         return mac(1, nexthop + 1);
     }
 
-    static byte[] sinkMac(int nexthop) {
+    public static byte[] sinkMac(int nexthop) {
         return mac(2, nexthop + 1);
     }
 
-    static String sinkAddress4(int nexthop) {
+    public static String sinkAddress4(int nexthop) {
         return "10.10." + (nexthop + 1) + ".2";
     }
 
@@ -66,11 +66,11 @@ final class BenchTopology implements AutoCloseable {
         return "2001:db8:10:" + Integer.toHexString(nexthop + 1) + "::2";
     }
 
-    static String routerPort(int nexthop) {
+    public static String routerPort(int nexthop) {
         return "r" + (nexthop + 1);
     }
 
-    static InetAddress address(String text) {
+    public static InetAddress address(String text) {
         try {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
@@ -105,9 +105,15 @@ final class BenchTopology implements AutoCloseable {
     }
 
     BenchTopology(int nexthops, int routes, int family, long[] weights, String policy, int routerCpu, int queues) {
+        this(PREFIX, nexthops, routes, family, weights, policy, routerCpu, queues);
+    }
+
+    /** The same topology with namespaces named {@code <prefix><pid>-<role>} (another harness's own prefix). */
+    public BenchTopology(String prefix, int nexthops, int routes, int family, long[] weights, String policy, int routerCpu,
+            int queues) {
         this.nexthops = nexthops;
         this.queues = queues;
-        String p = PREFIX + ProcessHandle.current().pid() + "-";
+        String p = prefix + ProcessHandle.current().pid() + "-";
         gen = p + "gen";
         router = p + "router";
         try {
@@ -168,7 +174,7 @@ final class BenchTopology implements AutoCloseable {
      * {@code fifoPriority}, above the generator so that the sinks never limit a round. Without
      * this, every forwarded frame would cost the router core the sink's softirq as well.
      */
-    void sinksOn(int cpu, int fifoPriority) {
+    public void sinksOn(int cpu, int fifoPriority) {
         for (int i = 0; i < nexthops; i++) {
             String dev = "s" + (i + 1);
             java.util.Set<Long> before = napiThreads(dev);
@@ -218,7 +224,7 @@ final class BenchTopology implements AutoCloseable {
      * SCHED_OTHER (0). FIFO preempts user threads on that CPU the way softirq processing would;
      * SCHED_OTHER lets CFS time-slice it against a worker on the same CPU.
      */
-    void receiveOn(int cpu, int fifoPriority) {
+    public void receiveOn(int cpu, int fifoPriority) {
         for (int napiThread : napiThreads) {
             Shell.run("taskset", "-pc", String.valueOf(cpu), String.valueOf(napiThread));
             if (fifoPriority > 0) {
@@ -309,7 +315,7 @@ final class BenchTopology implements AutoCloseable {
         ip(nsB, "link", "set", b, "up");
     }
 
-    String ip(String ns, String... args) {
+    public String ip(String ns, String... args) {
         String[] cmd = new String[args.length + 3];
         cmd[0] = "ip";
         cmd[1] = "-n";
@@ -318,7 +324,7 @@ final class BenchTopology implements AutoCloseable {
         return Shell.run(cmd);
     }
 
-    String exec(String ns, String... command) {
+    public String exec(String ns, String... command) {
         String[] cmd = new String[command.length + 4];
         cmd[0] = "ip";
         cmd[1] = "netns";

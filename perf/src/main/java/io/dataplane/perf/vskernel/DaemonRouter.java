@@ -19,7 +19,7 @@ import java.util.Set;
  * nexthop is removed through the daemon's command socket ({@code route replace}, as dpctl sends
  * it). Stopped with SIGTERM, which detaches its XDP programs.
  */
-class DaemonRouter implements RouterUnderTest {
+public class DaemonRouter implements RouterUnderTest {
     private final BenchTopology topo;
     private final int routes;
     private final long[] weights;
@@ -35,13 +35,15 @@ class DaemonRouter implements RouterUnderTest {
     private String lastCounters = "";
     /** {@code set hash-...} lines that go before the routes (kernel hash mode), or none. */
     private List<String> hashConfig = List.of();
+    /** JVM options the daemon gets on top of pom.xml's (GC logging, a collector), or none. */
+    private List<String> jvmOptions = List.of();
 
     DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu) {
         this(topo, routes, weights, algorithm, generatorCpu, routerCpu, "dataplane", "");
     }
 
     /** A contender named {@code name} whose port lines add {@code workerOptions} (idle mode and scheduling). */
-    DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu,
+    public DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu,
             String name, String workerOptions) {
         this.name = name;
         this.workerOptions = workerOptions;
@@ -61,7 +63,7 @@ class DaemonRouter implements RouterUnderTest {
     }
 
     /** True when bin/dataplane can be started (or, in the test suite, its main class). */
-    static boolean available() {
+    public static boolean available() {
         Path h = home();
         return h != null && Files.isExecutable(h.resolve("bin/dataplane"));
     }
@@ -91,7 +93,7 @@ class DaemonRouter implements RouterUnderTest {
     }
 
     /** The configuration's routing lines: the multipath routes, as the kernel has them. */
-    List<String> routeLines() {
+    protected List<String> routeLines() {
         List<String> lines = new ArrayList<>();
         for (int r = 0; r < routes; r++) {
             lines.add("route add " + route(r, 4, -1));
@@ -105,7 +107,13 @@ class DaemonRouter implements RouterUnderTest {
         hashConfig = List.copyOf(lines);
     }
 
-    private Path socket() {
+    /** Starts the daemon's JVM with these options as well (DATAPLANE_JAVA_OPTS for bin/dataplane); call before {@link #start}. */
+    public void jvmOptions(List<String> options) {
+        jvmOptions = List.copyOf(options);
+    }
+
+    /** The daemon's command socket. */
+    public Path socket() {
         return dir.resolve("dp.sock");
     }
 
@@ -150,10 +158,15 @@ class DaemonRouter implements RouterUnderTest {
                 }
                 cmd.add(ProcessHandle.current().info().command().orElse("java"));
                 cmd.addAll(List.of(jvmArgs.strip().split("\\s+")));
+                cmd.addAll(jvmOptions);
                 cmd.addAll(List.of("-cp", classpath, "io.dataplane.control.daemon.DataplaneMain"));
             }
             cmd.addAll(List.of("run", "--config", file.toString(), "--socket", socket().toString()));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            if (!jvmOptions.isEmpty()) {
+                builder.environment().merge("DATAPLANE_JAVA_OPTS", String.join(" ", jvmOptions), (a, b) -> a + " " + b);
+            }
+            process = builder.start();
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (System.nanoTime() < deadline) {
                 String out = Files.readString(log, StandardCharsets.UTF_8);
@@ -180,7 +193,7 @@ class DaemonRouter implements RouterUnderTest {
     }
 
     /** Sends one command to the daemon's socket, as dpctl does; returns its output. */
-    String dpctl(String... command) {
+    public String dpctl(String... command) {
         String[] args = new String[command.length + 2];
         args[0] = "--socket";
         args[1] = socket().toString();
@@ -203,7 +216,7 @@ class DaemonRouter implements RouterUnderTest {
     }
 
     /** The daemon's process ids (ip netns exec execs bin/dataplane, which execs java: usually one). */
-    Set<Integer> processIds() {
+    public Set<Integer> processIds() {
         return ProcessTree.ids(process);
     }
 

@@ -13,9 +13,9 @@ import java.lang.foreign.ValueLayout;
  * failed. The link fd belongs to this JVM, so the program goes away
  * with it even on kill -9.
  */
-final class FlowSink implements AutoCloseable {
+public final class FlowSink implements AutoCloseable {
     /** What a sink had counted at one moment. */
-    record Counts(long total, long bad, long[] perFlow, long regressions, long[] latencySamples) {
+    public record Counts(long total, long bad, long[] perFlow, long regressions, long[] latencySamples) {
     }
 
     private final int flows;
@@ -24,7 +24,7 @@ final class FlowSink implements AutoCloseable {
     private final int prog;
     private final int link;
 
-    FlowSink(int family, int flows, int frameLength, String namespace, String ifname) {
+    public FlowSink(int family, int flows, int frameLength, String namespace, String ifname) {
         this.flows = flows;
         this.valueSize = TrafficPrograms.sinkValueSize(flows);
         map = Bpf.mapCreate(Bpf.MAP_TYPE_ARRAY, 4, (int) valueSize, 1, "vsk_sink");
@@ -45,13 +45,13 @@ final class FlowSink implements AutoCloseable {
     }
 
     /** Zeroes every counter (between rounds, while no traffic flows). */
-    void reset() {
+    public void reset() {
         try (Arena a = Arena.ofConfined()) {
             Bpf.mapUpdate(map, a.allocateFrom(ValueLayout.JAVA_INT, 0), a.allocate(valueSize, 8), "reset sink counters");
         }
     }
 
-    Counts read() {
+    public Counts read() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(valueSize, 8);
             Bpf.mapLookup(map, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "read sink counters");

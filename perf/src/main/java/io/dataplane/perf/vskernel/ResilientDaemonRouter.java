@@ -27,7 +27,7 @@ final class ResilientDaemonRouter extends DaemonRouter implements ResilientConte
     }
 
     @Override
-    List<String> routeLines() {
+    protected List<String> routeLines() {
         List<String> lines = new ArrayList<>();
         String mpalgo = " mpalgo " + (algorithm == MultipathAlgorithm.L3 ? "l3" : "l4");
         for (String line : ResilientContender.nexthopLines(weights)) {

@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  * at the router's door, which is the router's limit, not the generator's). With a FIFO priority
  * the thread runs SCHED_FIFO, so that nothing of lower priority on its CPU takes its time.
  */
-final class TrafficGenerator implements AutoCloseable {
+public final class TrafficGenerator implements AutoCloseable {
     /** Repeats per syscall unpaced: long enough to amortise the call, short enough to stop within ~0.2 s. */
     private static final int REPEAT = 1 << 18;
     private static final int BATCH = 64;
@@ -50,7 +50,7 @@ final class TrafficGenerator implements AutoCloseable {
     private volatile Throwable failure;
     private Thread thread;
 
-    TrafficGenerator(int family, int flows, int frameLength, byte[] srcMac, byte[] dstMac, InetAddress src,
+    public TrafficGenerator(int family, int flows, int frameLength, byte[] srcMac, byte[] dstMac, InetAddress src,
             InetAddress dst, String namespace, String ifname, int cpu, int fifoPriority) {
         this.namespace = namespace;
         this.ifname = ifname;
@@ -72,7 +72,7 @@ final class TrafficGenerator implements AutoCloseable {
      * The template frame; the program rewrites flow, sequence, time, source port, source address
      * low bits and the UDP checksum (0 here).
      */
-    static byte[] template(int family, int length, byte[] srcMac, byte[] dstMac, InetAddress src, InetAddress dst) {
+    public static byte[] template(int family, int length, byte[] srcMac, byte[] dstMac, InetAddress src, InetAddress dst) {
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
         b.put(dstMac).put(srcMac).putShort((short) (family == 4 ? 0x0800 : 0x86dd));
         int udp = TrafficPrograms.udpOffset(family);
@@ -106,7 +106,7 @@ final class TrafficGenerator implements AutoCloseable {
      * Starts offering traffic; {@code ratePps} > 0 paces it: the program waits for each frame's
      * send time (see {@link TrafficPrograms#MAX_SPIN}); frames are flushed {@link #PACED_BATCH} at a time.
      */
-    void start(double ratePps) {
+    public void start(double ratePps) {
         long interval = ratePps > 0 ? Math.max(1, (long) (1e9 / ratePps)) : 0;
         setInterval(interval);
         // Paced calls last about 0.2 s each, so that stopping is quick and the per-call set-up rare.
@@ -162,7 +162,7 @@ final class TrafficGenerator implements AutoCloseable {
     }
 
     /** Paced runs skipped since the last start because the frame was due too far ahead (rates below ~5 kpps). */
-    long skipped() {
+    public long skipped() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
             Bpf.mapLookup(counterMap, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "generator counter");
@@ -171,7 +171,7 @@ final class TrafficGenerator implements AutoCloseable {
     }
 
     /** Stops offering traffic and waits for the last test run to return. */
-    void stop() {
+    public void stop() {
         running = false;
         if (thread != null) {
             try {
@@ -184,12 +184,12 @@ final class TrafficGenerator implements AutoCloseable {
     }
 
     /** The generator thread's error, if it died. */
-    Throwable failure() {
+    public Throwable failure() {
         return failure;
     }
 
     /** Frames the program has sent since it was loaded. */
-    long framesSent() {
+    public long framesSent() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(TrafficPrograms.GEN_VALUE_SIZE, 8);
             Bpf.mapLookup(counterMap, a.allocateFrom(ValueLayout.JAVA_INT, 0), v, "generator counter");

@@ -1,0 +1,128 @@
+package io.dataplane.perf.soak;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The command line of {@code bin/bench soak}. */
+record SoakOptions(double minutes, int sinks, int flows, int frameSize, double replaceRate, double rate, double fraction,
+        String collector, double flapPeriod, double flapHold, Path out, int generatorCpu, int routerCpu) {
+
+    static final String USAGE = """
+            usage: bin/bench soak [--minutes N] [options]     (root: namespaces, bpf(2), AF_XDP)
+
+              The AF_XDP daemon (bin/dataplane run --config FILE) in network namespaces: a generator,
+              the router, 2-4 sinks behind one ECMP group. A short ramp finds the highest rate it
+              carries without loss right now; then it soaks at a fraction of that while a driver,
+              through the command socket, replaces the group (alternating two weight sets), adds
+              and deletes routes, changes neighbours and flaps the last sink's port (link down:
+              the router's veth loses carrier, the daemon marks the nexthop dead). Once a second
+              every flow's frames at every sink are checked against the sinks the hash predicts
+              for the table versions live meanwhile; at the end every frame sent is accounted for.
+              Prints a line per minute (rates, churn, the daemon's heap, native memory, fds,
+              threads, worst latency) and a summary; exits 1 on any misroute, unaccounted frame,
+              resource growth beyond the tolerances, or driver failure, 2 on a bad command line.
+
+              --minutes N          soak length (default 10; fractions allowed)
+              --sinks N            sinks behind the group, 2..4 (default 4)
+              --flows N            flows, 16..4096 (default 1024)
+              --frame-size N       bytes per frame, 64..1500 (default 64)
+              --replace-rate N     group replaces per second the driver aims at (default 1000)
+              --rate PPS           soak at this rate, no ramp
+              --fraction F         soak at F times the ramp's highest lossless rate (default 0.8)
+              --collector C        the daemon's collector: z (the default here: its pauses stayed under
+                                   1 ms where ParallelGC's young pauses reached 238 ms and lost frames),
+                                   default (pom.xml's, ParallelGC), parallel, g1 or shenandoah
+              --flap-period S      seconds between port flaps (default 20)
+              --flap-hold S        seconds the port stays down (default 2)
+              --out DIR            where the event log, the daemon's GC/safepoint log and the summary
+                                   go (default: a new directory under /tmp)
+              --cpus G,R           generator CPU and router (worker) CPU (default 0,1)
+            """;
+
+    static final class HelpRequested extends RuntimeException {
+        HelpRequested() {
+            super("help");
+        }
+    }
+
+    static final class BadUsage extends RuntimeException {
+        BadUsage(String message) {
+            super(message);
+        }
+    }
+
+    static SoakOptions parse(String... args) {
+        double minutes = 10, replaceRate = 1000, rate = 0, fraction = 0.8, flapPeriod = 20, flapHold = 2;
+        int sinks = 4, flows = 1024, frameSize = 64, generatorCpu = 0, routerCpu = 1;
+        String collector = "z";
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new HelpRequested();
+            }
+            if (i + 1 >= args.length) {
+                throw new BadUsage(a.startsWith("--") ? a + " needs a value" : "unknown argument '" + a + "'");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--minutes" -> minutes = number(a, v, 0.05, 10_000);
+                case "--sinks" -> sinks = (int) number(a, v, 2, 4);
+                case "--flows" -> flows = (int) number(a, v, 16, 4096);
+                case "--frame-size" -> frameSize = (int) number(a, v, 64, 1500);
+                case "--replace-rate" -> replaceRate = number(a, v, 1, 100_000);
+                case "--rate" -> rate = number(a, v, 1000, 100_000_000);
+                case "--fraction" -> fraction = number(a, v, 0.05, 1);
+                case "--collector" -> {
+                    if (!List.of("default", "parallel", "g1", "z", "shenandoah").contains(v)) {
+                        throw new BadUsage("--collector is default, parallel, g1, z or shenandoah; was '" + v + "'");
+                    }
+                    collector = v;
+                }
+                case "--flap-period" -> flapPeriod = number(a, v, 2, 3600);
+                case "--flap-hold" -> flapHold = number(a, v, 0.1, 3600);
+                case "--out" -> out = Path.of(v);
+                case "--cpus" -> {
+                    String[] p = v.split(",");
+                    if (p.length != 2) {
+                        throw new BadUsage("--cpus takes two CPU numbers, generator and router, e.g. 0,1; was '" + v + "'");
+                    }
+                    generatorCpu = (int) number(a, p[0], 0, 4095);
+                    routerCpu = (int) number(a, p[1], 0, 4095);
+                }
+                default -> throw new BadUsage("unknown option '" + a + "'");
+            }
+        }
+        if (flapHold >= flapPeriod) {
+            throw new BadUsage("--flap-hold " + flapHold + " must be shorter than --flap-period " + flapPeriod);
+        }
+        if (generatorCpu == routerCpu) {
+            throw new BadUsage("--cpus: the generator and the router need different CPUs");
+        }
+        return new SoakOptions(minutes, sinks, flows, frameSize, replaceRate, rate, fraction, collector, flapPeriod, flapHold, out,
+                generatorCpu, routerCpu);
+    }
+
+    private static double number(String option, String v, double min, double max) {
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new BadUsage(option + " takes a number, was '" + v + "'");
+        }
+        if (!(d >= min && d <= max)) {
+            throw new BadUsage(option + " must be between " + min + " and " + max + ", was " + v);
+        }
+        return d;
+    }
+
+    /** The JVM options that select the collector (pom.xml's arguments choose ParallelGC, so another one turns it off first). */
+    List<String> collectorOptions() {
+        return switch (collector) {
+            case "g1" -> List.of("-XX:-UseParallelGC", "-XX:+UseG1GC");
+            case "z" -> List.of("-XX:-UseParallelGC", "-XX:+UseZGC");
+            case "shenandoah" -> List.of("-XX:-UseParallelGC", "-XX:+UseShenandoahGC");
+            default -> List.of();
+        };
+    }
+}
