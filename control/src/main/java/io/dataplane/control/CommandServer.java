@@ -47,6 +47,7 @@ public final class CommandServer implements AutoCloseable {
     /** Where the socket is created when {@code --socket} is not given. */
     public static final Path DEFAULT_SOCKET = Path.of("/run/dataplane/dataplane.sock");
     private static final int COMMANDS_PER_TURN = 256;
+    private static final int REPLY_CHUNK = 16 * 1024;
 
     private final Path path;
     private final ControlPlane plane;
@@ -87,12 +88,21 @@ public final class CommandServer implements AutoCloseable {
         }
 
         void send(String text) {
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             if (out.isEmpty()) {
                 lastWriteProgress = System.currentTimeMillis();
             }
-            out.add(b);
-            unsent += b.remaining();
+            // Replies share buffers, so a batch's million "ok" lines go out in a few large writes,
+            // not one system call each.
+            ByteBuffer tail = out.peekLast();
+            if (tail == null || tail.capacity() - tail.limit() < bytes.length) {
+                tail = ByteBuffer.allocate(Math.max(REPLY_CHUNK, bytes.length)).limit(0);
+                out.add(tail);
+            }
+            int at = tail.limit();
+            tail.limit(at + bytes.length);
+            tail.put(at, bytes);
+            unsent += bytes.length;
         }
 
         /** Sends a final error and closes once it is written. */

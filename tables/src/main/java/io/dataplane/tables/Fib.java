@@ -1,6 +1,5 @@
 package io.dataplane.tables;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -103,18 +102,19 @@ public final class Fib implements AutoCloseable {
      * undoes the RIB's model, while this undoes the LPM writes already made by this commit.
      */
     private void applyRoutes(List<Change.RouteOp> ops, Snapshot before, Snapshot added) {
-        List<Change.RouteOp> undo = new ArrayList<>(ops.size());
+        int[] was = new int[ops.size()]; // each op's previous target, to undo with
+        int applied = 0;
         try {
             for (Change.RouteOp op : ops) {
                 int old = op.currentTarget(lpm4, lpm6);
                 op.apply(lpm4, lpm6);
-                undo.add(op.withTarget(old));
+                was[applied++] = old;
                 count(old, -1);
                 count(op.target(), +1);
             }
         } catch (RuntimeException e) {
-            for (int i = undo.size() - 1; i >= 0; i--) {
-                Change.RouteOp back = undo.get(i);
+            for (int i = applied - 1; i >= 0; i--) {
+                Change.RouteOp back = ops.get(i).withTarget(was[i]);
                 int now = back.currentTarget(lpm4, lpm6);
                 back.apply(lpm4, lpm6);
                 count(now, -1);
@@ -175,6 +175,8 @@ public final class Fib implements AutoCloseable {
         }
         // Routes: each target must exist afterwards; count references as they will be.
         Map<Integer, Integer> refDelta = new java.util.HashMap<>();
+        // Only removals need the counts: a table loaded in one change has none.
+        boolean counting = !nhRemovals.isEmpty() || !gRemovals.isEmpty();
         Map<Change.RouteKey, Integer> pending = new java.util.HashMap<>();
         boolean reachNew = false;
         for (Change.RouteOp op : c.routes) {
@@ -197,8 +199,10 @@ public final class Fib implements AutoCloseable {
                 reachNew |= !existsBefore;
             }
             pending.put(op.key(), op.target());
-            refDelta.merge(old, -1, Integer::sum);
-            refDelta.merge(op.target(), 1, Integer::sum);
+            if (counting) {
+                refDelta.merge(old, -1, Integer::sum);
+                refDelta.merge(op.target(), 1, Integer::sum);
+            }
         }
         for (int i : nhRemovals.keySet()) {
             int refs = nexthopRoutes[i] + refDelta.getOrDefault(RouteTarget.nexthop(i), 0);

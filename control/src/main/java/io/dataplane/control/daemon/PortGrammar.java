@@ -36,7 +36,7 @@ final class PortGrammar {
 
     /** "port add" or "dpdk eal" if the line is one of this grammar's (by its first word), else null. */
     static String command(String line) {
-        String first = new Tokens(line).peek();
+        String first = Tokens.firstWord(line);
         if (first == null) {
             return null;
         }

@@ -10,13 +10,19 @@ import java.util.Map;
  */
 final class Journal {
     private final ArrayDeque<Runnable> undo = new ArrayDeque<>();
+    private long transaction;
+
+    /** The open transaction's number: state that journals itself once per transaction compares it. */
+    long transaction() {
+        return transaction;
+    }
 
     void undo(Runnable action) {
         undo.push(action);
     }
 
-    /** {@code map.put(key, value)}, or {@code map.remove(key)} when value is null, journalled. */
-    <K, V> void put(Map<K, V> map, K key, V value) {
+    /** {@code map.put(key, value)}, or {@code map.remove(key)} when value is null, journalled; the value it replaced. */
+    <K, V> V put(Map<K, V> map, K key, V value) {
         V prev = value == null ? map.remove(key) : map.put(key, value);
         undo(() -> {
             if (prev == null) {
@@ -25,6 +31,7 @@ final class Journal {
                 map.put(key, prev);
             }
         });
+        return prev;
     }
 
     void rollback() {
@@ -35,5 +42,6 @@ final class Journal {
 
     void forget() {
         undo.clear();
+        transaction++;
     }
 }

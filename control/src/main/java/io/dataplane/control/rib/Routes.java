@@ -41,7 +41,7 @@ final class Routes {
         this.gateways = gateways;
         this.objects = objects;
         this.rib = rib;
-        this.routes = new TableEntries<>(journal, Route::target);
+        this.routes = new TableEntries<>(Route::target);
     }
 
     Route get(Prefix p) {
@@ -242,7 +242,11 @@ final class Routes {
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
         List<RouteHop> out = new ArrayList<>();
         for (Hop h : hops) {
-            RouteHop rh = new RouteHop(h.via(), rib.portIndex(h.dev(), "route " + where), h.weight());
+            int port = rib.portIndex(h.dev(), null);
+            if (port < 0) {
+                rib.portIndex(h.dev(), "route " + where); // throws, naming the route (built only then: a batch resolves a million)
+            }
+            RouteHop rh = new RouteHop(h.via(), port, h.weight());
             for (RouteHop e : out) {
                 if (e.via().equals(rh.via()) && e.port() == rh.port()) {
                     throw new CommandException("route " + where + " names 'via " + h.via() + " dev " + h.dev()
@@ -251,7 +255,7 @@ final class Routes {
             }
             out.add(rh);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Releases what a route holds; {@code keepGroup} when a replace reuses its group slot in place. */
