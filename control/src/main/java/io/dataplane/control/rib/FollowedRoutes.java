@@ -338,10 +338,10 @@ public final class FollowedRoutes {
         for (Path x : paths) {
             hops.add(new Hop(x.via(), x.dev(), x.weight()));
         }
-        if (ours && current.protocol() == best.protocol() && sameHops(current, paths)) {
+        if (ours && current.protocol() == best.protocol() && sameHops(current, paths) && routes.sharesGroupOf(current, best.nhid())) {
             return;
         }
-        routes.follow(p, hops, best.protocol(), description);
+        routes.follow(p, hops, best.protocol(), description, best.nhid());
     }
 
     /** Fills {@code paths} with the route's gateways; returns why it cannot be followed, or null. */

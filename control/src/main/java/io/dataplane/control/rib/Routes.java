@@ -29,6 +29,7 @@ final class Routes {
     private final Journal journal;
     private final TableSlots slots;
     private final GatewaySlots gateways;
+    private final SharedGroups sharedGroups;
     private final NexthopObjects objects;
     private final Rib rib;
     final TableEntries<Prefix, Route> routes;
@@ -39,6 +40,7 @@ final class Routes {
         this.journal = journal;
         this.slots = slots;
         this.gateways = gateways;
+        this.sharedGroups = new SharedGroups(journal, slots);
         this.objects = objects;
         this.rib = rib;
         this.routes = new TableEntries<>(Route::target);
@@ -108,7 +110,7 @@ final class Routes {
                     + "'route add' or 'route replace' creates it");
         }
         Route next = switch (r.spec()) {
-            case Gateways g -> viaGateways(r.prefix(), g, old);
+            case Gateways g -> viaGateways(r.prefix(), g, old, null);
             case RouteType t -> new Route(r.prefix(), List.of(), null, 0, targetOf(t), -1);
             case NexthopRef ref -> {
                 NexthopObject o = objects.get(ref.id());
@@ -128,17 +130,34 @@ final class Routes {
 
     /**
      * Sets the route a routing source gave for {@code prefix} ({@code source} says which, e.g.
-     * "the kernel's table 254"), replacing the one it gave before; a multipath route keeps its
-     * group slot, so the change is one group replace. The caller has checked that no route
+     * "the kernel's table 254"), replacing the one it gave before. A multipath route shares its
+     * group slot with the source's other routes of the same kernel nexthop group ({@code nhid}
+     * &gt; 0), or else of the same gateways and weights ({@link SharedGroups}); a changed nexthop
+     * group is rewritten in place, one group replace. The caller has checked that no route
      * configured here holds the prefix.
      */
-    void follow(Prefix prefix, List<Hop> hops, int protocol, String source) {
+    void follow(Prefix prefix, List<Hop> hops, int protocol, String source, int nhid) {
         Route old = routes.get(prefix);
-        Route next = viaGateways(prefix, new Gateways(hops, null), old);
+        Object shareKey = nhid != 0 ? new SharedGroups.NexthopGroup(source, nhid) : SHARE_BY_SPEC;
+        Route next = viaGateways(prefix, new Gateways(hops, null), old, shareKey);
         if (old != null) {
-            release(old, next.ownGroup() == old.ownGroup());
+            release(old, false); // after the acquire: a slot the route keeps never drops to no user
         }
         routes.put(prefix, withOrigin(next, protocol, source));
+    }
+
+    /**
+     * Whether followed route {@code r} shares the group slot {@link #follow} would give it for
+     * kernel nexthop {@code nhid} (always, when it has no group): a route that moved to another
+     * nexthop group with the same gateways must move slots too, or the old group's next change
+     * would be rewritten under it.
+     */
+    boolean sharesGroupOf(Route r, int nhid) {
+        if (r.ownGroup() < 0) {
+            return true;
+        }
+        Object key = sharedGroups.keyOf(r.ownGroup());
+        return nhid != 0 ? new SharedGroups.NexthopGroup(r.source(), nhid).equals(key) : key instanceof GroupSpec;
     }
 
     /** Removes the route a routing source gave for {@code prefix}. */
@@ -162,7 +181,15 @@ final class Routes {
         }
     }
 
-    private Route viaGateways(Prefix prefix, Gateways g, Route old) {
+    /** {@code viaGateways}' share key for a followed multipath route that names no nexthop group: its group spec. */
+    private static final Object SHARE_BY_SPEC = new Object();
+
+    /**
+     * The route through {@code g}'s gateways. A multipath route configured here ({@code shareKey}
+     * null) owns its group slot, rewritten in place on a replace; a followed one shares the slot
+     * of {@code shareKey} ({@link #SHARE_BY_SPEC}: of its group spec).
+     */
+    private Route viaGateways(Prefix prefix, Gateways g, Route old, Object shareKey) {
         List<RouteHop> hops = resolve(g.hops(), prefix);
         if (g.mpalgo() != null && hops.size() < 2) {
             throw new CommandException("mpalgo needs a multipath route (two or more 'nexthop via ...'); "
@@ -178,7 +205,9 @@ final class Routes {
         }
         GroupSpec group = new GroupSpec(members, hops.stream().mapToInt(RouteHop::weight).toArray(), algo);
         int slot;
-        if (old != null && old.ownGroup() >= 0) {
+        if (shareKey != null) {
+            slot = sharedGroups.acquire(shareKey == SHARE_BY_SPEC ? group : shareKey, group);
+        } else if (old != null && old.ownGroup() >= 0) {
             slot = old.ownGroup();
             slots.setGroup(slot, group);
         } else {
@@ -263,7 +292,9 @@ final class Routes {
         for (RouteHop h : r.hops()) {
             gateways.release(h.via(), h.port());
         }
-        if (r.ownGroup() >= 0 && !keepGroup) {
+        if (r.ownGroup() >= 0 && sharedGroups.holds(r.ownGroup())) {
+            sharedGroups.release(r.ownGroup());
+        } else if (r.ownGroup() >= 0 && !keepGroup) {
             slots.removeGroup(r.ownGroup());
         }
         if (r.nhid() != 0) {
