@@ -76,10 +76,11 @@ public final class FollowBench {
             double dpctl = dpctlBatch(dir, ipBatch);
             print("dpctl -batch (JVM start, socket, parse, RIB, tables)", routes, dpctl);
             double[] parts = inProcess(lines);
-            print("  in the daemon: parse", routes, parts[0]);
-            print("  in the daemon: RIB (one transaction)", routes, parts[1]);
+            print("  in the daemon: parse (line by line, as the daemon)", routes, parts[0]);
+            print("  in the daemon: RIB (one transaction, line by line)", routes, parts[1]);
             print("  in the daemon: table change (Transaction.writeTo)", routes, parts[2]);
             print("  in the daemon: publication (Fib.commit: validate, LPM writes, snapshots)", routes, parts[3]);
+            print("  of which garbage collection (any step)", routes, parts[4]);
             System.out.printf(Locale.ROOT, "follow-bench routes %d ip %.2f follow %.2f dpctl %.2f ratio-ip-dpctl %.2f%n",
                     routes, ipAlone, followed[1], dpctl, ipAlone / dpctl);
         } finally {
@@ -155,7 +156,12 @@ public final class FollowBench {
         }
     }
 
-    /** The daemon's steps for one batch of {@code lines}, timed apart: parse, RIB, table change, publication. */
+    /**
+     * The daemon's steps for one batch of {@code lines}, timed apart: parse, RIB, table change,
+     * publication, and the garbage collector's share of them. Each line is parsed and applied in
+     * turn, as the daemon does, so a parsed command dies young: parsing every line first and
+     * keeping the million commands would time the collector copying them, not the parser.
+     */
     private static double[] inProcess(List<String> lines) throws Exception {
         FibLimits limits = FibLimits.defaults();
         try (Fib fib = new Fib(limits)) {
@@ -163,18 +169,18 @@ public final class FollowBench {
             plane.loadConfiguration(List.of("port add dev d0 type memory"), "bench.conf");
             FibPlane tables = new FibPlane(fib);
             plane.attach(tables);
-            List<Command> commands = new ArrayList<>(lines.size());
-            double parse = seconds(() -> {
-                for (String l : lines) {
-                    commands.add(CommandParser.parse(l).command());
-                }
-            });
             Rib rib = plane.rib();
-            double ribTime = seconds(() -> {
-                for (Command c : commands) {
-                    rib.apply(c);
-                }
-            });
+            long gc0 = gcMillis();
+            long parse = 0;
+            long apply = 0;
+            for (String l : lines) {
+                long t0 = System.nanoTime();
+                Command c = CommandParser.parse(l).command();
+                long t1 = System.nanoTime();
+                rib.apply(c);
+                apply += System.nanoTime() - t1;
+                parse += t1 - t0;
+            }
             Change[] change = new Change[1];
             double build = seconds(() -> {
                 change[0] = tables.change();
@@ -182,7 +188,15 @@ public final class FollowBench {
             });
             double publish = seconds(() -> change[0].commit());
             rib.transaction().commit();
-            return new double[] {parse, ribTime, build, publish};
+            return new double[] {parse / 1e9, apply / 1e9, build, publish, (gcMillis() - gc0) / 1e3};
         }
+    }
+
+    private static long gcMillis() {
+        long ms = 0;
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
     }
 }

@@ -11,8 +11,6 @@ import io.dataplane.control.rib.FollowedRoutes.Update;
 import io.dataplane.ffi.Libc;
 import io.dataplane.ffi.RouteMessages;
 import io.dataplane.ffi.Rtnetlink;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -193,7 +191,7 @@ final class RouteRelay implements KernelFollower.Listener {
     // ---------------------------------------------------------------- conversions
 
     private SourceRoute route(RouteMessages.Route r) {
-        IpAddress dst = KernelAddresses.ipAddress(inet(r.dst()));
+        IpAddress dst = KernelAddresses.ipAddress(r.dst());
         Prefix prefix = new Prefix(dst.mask(r.dstLength()), r.dstLength());
         String unsupported = null;
         if (r.type() != RouteMessages.RTN_UNICAST) {
@@ -230,17 +228,9 @@ final class RouteRelay implements KernelFollower.Listener {
     }
 
     private Path path(byte[] gateway, int ifindex, int weight) {
-        IpAddress via = gateway == null ? null : KernelAddresses.ipAddress(inet(gateway));
+        IpAddress via = gateway == null ? null : KernelAddresses.ipAddress(gateway);
         Path p = new Path(via, portOfIfindex.get(ifindex), ifindex, weight);
         return paths.computeIfAbsent(p, k -> k);
-    }
-
-    private static InetAddress inet(byte[] raw) {
-        try {
-            return InetAddress.getByAddress(raw);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address length " + raw.length, e);
-        }
     }
 
     /** Our ports that are kernel devices, by ifindex (memory ports and DPDK ports have none). */

@@ -381,7 +381,7 @@ public final class FollowedRoutes {
         if (paths.isEmpty()) {
             return "no live path (every nexthop is dead)";
         }
-        Set<Path> seen = new HashSet<>();
+        Set<Path> seen = paths.size() > 1 ? new HashSet<>() : null; // one path cannot repeat: a full table is mostly such routes
         for (Path x : paths) {
             if (x.via() == null) {
                 return "a path without a gateway (a connected or device route)";
@@ -392,7 +392,7 @@ public final class FollowedRoutes {
             if (x.via().v6() != r.prefix().v6()) {
                 return "a gateway of the other address family";
             }
-            if (!seen.add(new Path(x.via(), x.dev(), 0, 0))) {
+            if (seen != null && !seen.add(new Path(x.via(), x.dev(), 0, 0))) {
                 return "the same gateway twice";
             }
         }
