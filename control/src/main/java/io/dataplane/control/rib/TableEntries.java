@@ -21,7 +21,7 @@ final class TableEntries<K, V> {
     private final Function<V, Object> published;
     private final Map<K, V> entries = new HashMap<>();
     /** The keys the open transaction wrote: what the tables held for each before it, and what it holds now. */
-    private final Map<K, Touched<V>> before = new HashMap<>();
+    private Map<K, Touched<V>> before = new HashMap<>();
 
     /** One key the open transaction wrote (null = absent). A rollback ends the transaction, so {@code now} is never undone. */
     private static final class Touched<V> {
@@ -91,6 +91,14 @@ final class TableEntries<K, V> {
 
     /** The transaction ended (committed or rolled back): the tables now hold what the entries say. */
     void endTransaction() {
-        before.clear();
+        // HashMap.clear() clears the whole table: after a full table loaded in one transaction,
+        // every later one-route transaction would clear a million slots. A big map is dropped.
+        if (before.size() > SMALL_TRANSACTION) {
+            before = new HashMap<>();
+        } else {
+            before.clear();
+        }
     }
+
+    private static final int SMALL_TRANSACTION = 1024;
 }
