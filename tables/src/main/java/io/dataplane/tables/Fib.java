@@ -186,10 +186,10 @@ public final class Fib implements AutoCloseable {
         int opIndex = 0;
         boolean reachNew = false;
         for (Change.RouteOp op : c.routes) {
-            Change.RouteKey key = op.key();
-            long key4 = key.hi() << 6 | key.length(); // v4: the prefix above its length
-            long seen4 = key.v6() ? Long.MIN_VALUE : pending4.get(key4);
-            Integer seen6 = key.v6() ? pending6.get(key) : null;
+            Change.RouteKey key = op.v6() ? op.key() : null;
+            long key4 = op.hi() << 6 | op.length(); // v4: the prefix above its length
+            long seen4 = op.v6() ? Long.MIN_VALUE : pending4.get(key4);
+            Integer seen6 = op.v6() ? pending6.get(key) : null;
             int old = seen6 != null ? seen6 : seen4 != Long.MIN_VALUE ? (int) seen4 : op.currentTarget(lpm4, lpm6);
             previous[opIndex++] = old;
             if (op.target() == RouteTarget.NONE && old == RouteTarget.NONE) {
@@ -208,7 +208,7 @@ public final class Fib implements AutoCloseable {
                 boolean existsBefore = group ? s.groups.get(idx) != null : s.nexthops.get(idx) != null;
                 reachNew |= !existsBefore;
             }
-            if (key.v6()) {
+            if (op.v6()) {
                 pending6.put(key, op.target());
             } else {
                 pending4.put(key4, op.target());
