@@ -5,6 +5,7 @@ import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.control.command.RouteProtocol;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The routes one routing source gives (the kernel's FIB, FRR's FPM), kept as the source said them
@@ -64,6 +66,65 @@ public final class FollowedRoutes {
     public record Reason(String reason, int routes, Prefix example) {
     }
 
+    /**
+     * The source's routes for one prefix, by metric: almost always one, held without a map (a
+     * full table is a million prefixes); a TreeMap, lowest metric first, once a second metric comes.
+     */
+    private static final class ByMetric {
+        private SourceRoute only;
+        private TreeMap<Integer, SourceRoute> more;
+
+        ByMetric(SourceRoute r) {
+            only = r;
+        }
+
+        SourceRoute get(int metric) {
+            return more != null ? more.get(metric) : only != null && only.metric() == metric ? only : null;
+        }
+
+        void put(SourceRoute r) {
+            if (more != null) {
+                more.put(r.metric(), r);
+            } else if (only == null || only.metric() == r.metric()) {
+                only = r;
+            } else {
+                more = new TreeMap<>();
+                more.put(only.metric(), only);
+                more.put(r.metric(), r);
+                only = null;
+            }
+        }
+
+        void remove(int metric) {
+            if (more != null) {
+                more.remove(metric);
+            } else if (only != null && only.metric() == metric) {
+                only = null;
+            }
+        }
+
+        void removeIf(Predicate<SourceRoute> which) {
+            if (more != null) {
+                more.values().removeIf(which);
+            } else if (only != null && which.test(only)) {
+                only = null;
+            }
+        }
+
+        boolean isEmpty() {
+            return more != null ? more.isEmpty() : only == null;
+        }
+
+        /** The route of the lowest metric (there is one: empty entries are removed). */
+        SourceRoute best() {
+            return more != null ? more.firstEntry().getValue() : only;
+        }
+
+        Collection<SourceRoute> values() {
+            return more != null ? more.values() : only == null ? List.of() : List.of(only);
+        }
+    }
+
     private final String name;
     private final String description;
     private final int table;
@@ -71,7 +132,7 @@ public final class FollowedRoutes {
     private final Journal journal;
     private final Routes routes;
     private final Rib rib;
-    private final Map<Prefix, TreeMap<Integer, SourceRoute>> given = new HashMap<>();
+    private final Map<Prefix, ByMetric> given = new HashMap<>();
     private final Map<Integer, SourceNexthop> nexthops = new HashMap<>();
     /** Prefixes with a route (any metric) pointing at each nexthop object. */
     private final Map<Integer, Set<Prefix>> users = new HashMap<>();
@@ -210,7 +271,7 @@ public final class FollowedRoutes {
         if (r.table() != table) {
             return;
         }
-        TreeMap<Integer, SourceRoute> byMetric = given.get(r.prefix());
+        ByMetric byMetric = given.get(r.prefix());
         SourceRoute old = byMetric == null ? null : byMetric.get(r.metric());
         if (old != null && old.nhid() != 0) {
             Set<Prefix> u = users.get(old.nhid());
@@ -228,10 +289,10 @@ public final class FollowedRoutes {
             }
         } else {
             if (byMetric == null) {
-                byMetric = new TreeMap<>();
-                given.put(r.prefix(), byMetric);
+                given.put(r.prefix(), new ByMetric(r));
+            } else {
+                byMetric.put(r);
             }
-            byMetric.put(r.metric(), r);
             if (r.nhid() != 0) {
                 users.computeIfAbsent(r.nhid(), k -> new HashSet<>()).add(r.prefix());
             }
@@ -288,9 +349,9 @@ public final class FollowedRoutes {
             return;
         }
         for (Prefix p : u) {
-            TreeMap<Integer, SourceRoute> byMetric = given.get(p);
+            ByMetric byMetric = given.get(p);
             if (byMetric != null) {
-                byMetric.values().removeIf(r -> r.nhid() == id);
+                byMetric.removeIf(r -> r.nhid() == id);
                 if (byMetric.isEmpty()) {
                     given.remove(p);
                 }
@@ -309,8 +370,8 @@ public final class FollowedRoutes {
 
     /** Makes the RIB's route for {@code p} what the source's best route says, or says why not. */
     private void recompute(Prefix p) {
-        TreeMap<Integer, SourceRoute> byMetric = given.get(p);
-        SourceRoute best = byMetric == null ? null : byMetric.firstEntry().getValue();
+        ByMetric byMetric = given.get(p);
+        SourceRoute best = byMetric == null ? null : byMetric.best();
         Route current = routes.get(p);
         boolean ours = current != null && description.equals(current.source());
         if (best == null) {

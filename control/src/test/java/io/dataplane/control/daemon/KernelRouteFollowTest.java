@@ -157,6 +157,18 @@ class KernelRouteFollowTest {
                 assertEquals("", run(plane, "route del 203.0.113.0/24"));
                 assertEquals("203.0.113.0/24 via 10.2.0.7 dev d1 proto bgp", run(plane, "route show 203.0.113.0/24"));
 
+                // two metrics for one prefix: the lowest is followed; when it goes, the next takes over
+                Prefix m = Prefix.parse("100.70.0.0/16");
+                netns.ip(r, "route", "add", "100.70.0.0/16", "via", "10.2.0.2", "dev", "d1", "metric", "20");
+                netns.ip(r, "route", "add", "100.70.0.0/16", "via", "10.1.0.2", "dev", "d0", "metric", "10");
+                await("the metric 10 route", () -> onControl(() -> rib.route(m)) != null
+                        && onControl(() -> rib.route(m)).hops().getFirst().via().toString().equals("10.1.0.2"));
+                netns.ip(r, "route", "del", "100.70.0.0/16", "metric", "10");
+                await("the metric 20 route in its place", () -> onControl(() -> rib.route(m)) != null
+                        && onControl(() -> rib.route(m)).hops().getFirst().via().toString().equals("10.2.0.2"));
+                netns.ip(r, "route", "del", "100.70.0.0/16", "metric", "20");
+                await("no route left for the prefix", () -> onControl(() -> rib.route(m)) == null);
+
                 netns.ip(r, "route", "del", "198.51.100.0/24");
                 await("the deleted route gone", () -> onControl(() -> rib.route(mp)) == null);
             }
