@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.testing.Netns;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,14 +29,10 @@ class FpmBgpFollowTest {
     private final List<Process> frr = new ArrayList<>();
     private Path dir;
 
+    /** {@code dpctl ARGS}: the output, or "error: ..." */
     private static String dpctl(DaemonProcess daemon, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> a = new ArrayList<>(List.of("--socket", daemon.socket().toString()));
-        a.addAll(List.of(args));
-        int rc = Dpctl.run(a.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return rc == 0 ? out.toString(StandardCharsets.UTF_8) : "error: " + err.toString(StandardCharsets.UTF_8);
+        DaemonProcess.DpctlRun run = daemon.dpctl(args);
+        return run.status() == 0 ? run.out() : "error: " + run.err();
     }
 
     /** How many paths the daemon's route for {@code prefix} has (0: none). */
