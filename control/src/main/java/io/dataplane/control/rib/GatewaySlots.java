@@ -2,6 +2,7 @@ package io.dataplane.control.rib;
 
 import io.dataplane.control.command.IpAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,8 @@ final class GatewaySlots {
         final int slot;
         int users;
         long touchedIn = -1;
+        /** The hops of a route through this gateway alone (immutable, so every such route holds the same list). */
+        List<RouteHop> alone;
 
         Shared(int slot, int users) {
             this.slot = slot;
@@ -53,6 +56,19 @@ final class GatewaySlots {
         created.touchedIn = journal.transaction(); // new in this transaction: undone by removing it
         journal.put(shared, k, created);
         return slot;
+    }
+
+    /**
+     * {@code hop} as the one-element hops list the gateway's single-path routes share: a full
+     * table through one gateway then holds one list, not a million equal ones. The gateway must
+     * be acquired.
+     */
+    List<RouteHop> alone(RouteHop hop) {
+        Shared s = shared.get(new Gateway(hop.via(), hop.port()));
+        if (s.alone == null || s.alone.getFirst().weight() != hop.weight()) {
+            s.alone = List.of(hop);
+        }
+        return s.alone;
     }
 
     /** One route less uses the gateway; the last one frees its slot. */

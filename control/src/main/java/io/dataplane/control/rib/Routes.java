@@ -201,7 +201,7 @@ final class Routes {
             members[i] = gateways.acquire(hops.get(i).via(), hops.get(i).port());
         }
         if (hops.size() == 1) {
-            return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
+            return new Route(prefix, gateways.alone(hops.getFirst()), null, 0, RouteTarget.nexthop(members[0]), -1);
         }
         GroupSpec group = new GroupSpec(members, hops.stream().mapToInt(RouteHop::weight).toArray(), algo);
         int slot;

@@ -182,7 +182,55 @@ class KernelRouteFollowTest {
                 plane2.attach(new FibPlane(fib2));
                 onControl(() -> rib2.follow("kernel", "the kernel's table 254", MAIN, Set.of()));
                 RouteRelay relay2 = new RouteRelay(plane2, control, "kernel", MAIN, ports);
-                try (KernelFollower follower = new KernelFollower(relay2, r, KernelFollower.Tables.ROUTES, 4096)) {
+                // The reader stalls once, on the flood's first route, as a loaded machine would stall
+                // it: the kernel overruns the 4 KiB buffer meanwhile, however fast the reader is.
+                KernelFollower.Listener stalling = new KernelFollower.Listener() {
+                    private boolean stalled;
+
+                    @Override
+                    public void onLink(io.dataplane.ffi.Rtnetlink.Link link, boolean deleted) {
+                        relay2.onLink(link, deleted);
+                    }
+
+                    @Override
+                    public void onNeighbour(io.dataplane.ffi.Rtnetlink.Neighbour neighbour, boolean deleted) {
+                        relay2.onNeighbour(neighbour, deleted);
+                    }
+
+                    @Override
+                    public void onRoute(io.dataplane.ffi.RouteMessages.Route route, boolean deleted) {
+                        if (!stalled && route.dstLength() == 32) {
+                            stalled = true;
+                            try {
+                                Thread.sleep(500);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        relay2.onRoute(route, deleted);
+                    }
+
+                    @Override
+                    public void onNexthop(io.dataplane.ffi.RouteMessages.Nexthop nexthop, boolean deleted) {
+                        relay2.onNexthop(nexthop, deleted);
+                    }
+
+                    @Override
+                    public void dumpBegins() {
+                        relay2.dumpBegins();
+                    }
+
+                    @Override
+                    public void dumpEnded() {
+                        relay2.dumpEnded();
+                    }
+
+                    @Override
+                    public void drained() {
+                        relay2.drained();
+                    }
+                };
+                try (KernelFollower follower = new KernelFollower(stalling, r, KernelFollower.Tables.ROUTES, 4096)) {
                     follower.awaitLoaded(10, TimeUnit.SECONDS);
                     int before = onControl(rib2::routeCount);
                     List<String> batch = new ArrayList<>();
