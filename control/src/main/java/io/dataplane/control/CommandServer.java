@@ -102,6 +102,7 @@ public final class CommandServer implements AutoCloseable {
     private static final int BYTES_PER_TURN = 64 * 1024;
     /** How long a connection must have been idle before a new client may take its place at the limit. */
     private static final long EVICTABLE_IDLE_MILLIS = 1000;
+    private static final int REPLY_CHUNK = 16 * 1024;
 
     private final Path path;
     private final ControlPlane plane;
@@ -149,13 +150,22 @@ public final class CommandServer implements AutoCloseable {
         }
 
         void send(String text) {
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             if (out.isEmpty()) {
                 lastWriteProgress = System.currentTimeMillis();
             }
-            out.add(b);
-            unsent += b.remaining();
-            unsentTotal += b.remaining();
+            // Replies share buffers, so a batch's million "ok" lines go out in a few large writes,
+            // not one system call each.
+            ByteBuffer tail = out.peekLast();
+            if (tail == null || tail.capacity() - tail.limit() < bytes.length) {
+                tail = ByteBuffer.allocate(Math.max(REPLY_CHUNK, bytes.length)).limit(0);
+                out.add(tail);
+            }
+            int at = tail.limit();
+            tail.limit(at + bytes.length);
+            tail.put(at, bytes);
+            unsent += bytes.length;
+            unsentTotal += bytes.length;
         }
 
         /** Sends a final error and closes once it is written. */

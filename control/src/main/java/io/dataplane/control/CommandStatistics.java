@@ -33,14 +33,32 @@ public final class CommandStatistics {
      * add/replace forms ({@code route add}, {@code nexthop replace}). A fixed, small set.
      */
     public static String kind(Command c) {
-        String words = c.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
         if (c instanceof Command.RouteSet r) {
-            return "route " + r.op().name().toLowerCase(Locale.ROOT);
+            return ROUTE_SET_KINDS[r.op().ordinal()];
         }
         if (c instanceof Command.NexthopSet n) {
-            return "nexthop " + n.op().name().toLowerCase(Locale.ROOT);
+            return NEXTHOP_SET_KINDS[n.op().ordinal()];
         }
-        return words;
+        return CLASS_KINDS.get(c.getClass());
+    }
+
+    // Worked out once per class: a million-line batch asks for every line's kind.
+    private static final ClassValue<String> CLASS_KINDS = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+        }
+    };
+    private static final String[] ROUTE_SET_KINDS = opKinds("route ");
+    private static final String[] NEXTHOP_SET_KINDS = opKinds("nexthop ");
+
+    private static String[] opKinds(String object) {
+        Command.Op[] ops = Command.Op.values();
+        String[] kinds = new String[ops.length];
+        for (Command.Op op : ops) {
+            kinds[op.ordinal()] = object + op.name().toLowerCase(Locale.ROOT);
+        }
+        return kinds;
     }
 
     /** Counts one command of {@code kind} that took {@code nanos}. */

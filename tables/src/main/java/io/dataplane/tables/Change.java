@@ -69,23 +69,23 @@ public final class Change {
 
     /** Adds or replaces an IPv4 route. */
     public Change route4(int prefix, int length, int target) {
-        routes.add(new RouteOp(RouteKey.v4(prefix, length), checkTarget(target)));
+        routes.add(RouteOp.of(RouteKey.v4(prefix, length), checkTarget(target)));
         return this;
     }
 
     public Change removeRoute4(int prefix, int length) {
-        routes.add(new RouteOp(RouteKey.v4(prefix, length), RouteTarget.NONE));
+        routes.add(RouteOp.of(RouteKey.v4(prefix, length), RouteTarget.NONE));
         return this;
     }
 
     /** Adds or replaces an IPv6 route. */
     public Change route6(long hi, long lo, int length, int target) {
-        routes.add(new RouteOp(RouteKey.v6(hi, lo, length), checkTarget(target)));
+        routes.add(RouteOp.of(RouteKey.v6(hi, lo, length), checkTarget(target)));
         return this;
     }
 
     public Change removeRoute6(long hi, long lo, int length) {
-        routes.add(new RouteOp(RouteKey.v6(hi, lo, length), RouteTarget.NONE));
+        routes.add(RouteOp.of(RouteKey.v6(hi, lo, length), RouteTarget.NONE));
         return this;
     }
 
@@ -159,28 +159,40 @@ public final class Change {
         }
     }
 
-    /** Set a route to {@code target}, or delete it when target is {@link RouteTarget#NONE}. */
-    record RouteOp(RouteKey key, int target) {
+    /**
+     * Set a route to {@code target}, or delete it when target is {@link RouteTarget#NONE}. The
+     * key's fields are held here, not as a {@link RouteKey}: a full table is a million of these,
+     * alive until the commit.
+     */
+    record RouteOp(boolean v6, long hi, long lo, int length, int target) {
+        static RouteOp of(RouteKey key, int target) {
+            return new RouteOp(key.v6(), key.hi(), key.lo(), key.length(), target);
+        }
+
+        RouteKey key() {
+            return new RouteKey(v6, hi, lo, length);
+        }
+
         int currentTarget(Lpm4 lpm4, Lpm6 lpm6) {
-            return key.v6() ? lpm6.get(key.hi(), key.lo(), key.length()) : lpm4.get((int) key.hi(), key.length());
+            return v6 ? lpm6.get(hi, lo, length) : lpm4.get((int) hi, length);
         }
 
         void apply(Lpm4 lpm4, Lpm6 lpm6) {
-            if (key.v6()) {
+            if (v6) {
                 if (target == RouteTarget.NONE) {
-                    lpm6.delete(key.hi(), key.lo(), key.length());
+                    lpm6.delete(hi, lo, length);
                 } else {
-                    lpm6.add(key.hi(), key.lo(), key.length(), target);
+                    lpm6.add(hi, lo, length, target);
                 }
             } else if (target == RouteTarget.NONE) {
-                lpm4.delete((int) key.hi(), key.length());
+                lpm4.delete((int) hi, length);
             } else {
-                lpm4.add((int) key.hi(), key.length(), target);
+                lpm4.add((int) hi, length, target);
             }
         }
 
         RouteOp withTarget(int other) {
-            return new RouteOp(key, other);
+            return new RouteOp(v6, hi, lo, length, other);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.dataplane.tables;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The FIB: all forwarding state (LPM tables, nexthop and group tables, the published snapshot)
@@ -84,7 +84,7 @@ public final class Fib implements AutoCloseable {
         if (v.routesReachNewSlots) {
             quiescence.synchronize();
         }
-        applyRoutes(c.routes, before, added);
+        applyRoutes(c.routes, v.previousTargets, before, added);
         if (!v.nexthopRemovals.isEmpty() || !v.groupRemovals.isEmpty()) {
             NexthopTable fewer = nexthops.with(v.nexthopRemovals);
             publish(added, hash, fewer, groups.with(v.groupRemovals, fewer, limits.workers()));
@@ -101,20 +101,21 @@ public final class Fib implements AutoCloseable {
      * Writes route changes with an undo log, so a failure (LPM capacity, known only when an add
      * finds no free group) leaves the routes as they were. The RIB's journal cannot do this: it
      * undoes the RIB's model, while this undoes the LPM writes already made by this commit.
+     * {@code was} holds the target each op replaces, as {@link #validate} found it.
      */
-    private void applyRoutes(List<Change.RouteOp> ops, Snapshot before, Snapshot added) {
-        List<Change.RouteOp> undo = new ArrayList<>(ops.size());
+    private void applyRoutes(List<Change.RouteOp> ops, int[] was, Snapshot before, Snapshot added) {
+        int applied = 0;
         try {
             for (Change.RouteOp op : ops) {
-                int old = op.currentTarget(lpm4, lpm6);
+                int old = was[applied];
                 op.apply(lpm4, lpm6);
-                undo.add(op.withTarget(old));
+                applied++;
                 count(old, -1);
                 count(op.target(), +1);
             }
         } catch (RuntimeException e) {
-            for (int i = undo.size() - 1; i >= 0; i--) {
-                Change.RouteOp back = undo.get(i);
+            for (int i = applied - 1; i >= 0; i--) {
+                Change.RouteOp back = ops.get(i).withTarget(was[i]);
                 int now = back.currentTarget(lpm4, lpm6);
                 back.apply(lpm4, lpm6);
                 count(now, -1);
@@ -137,7 +138,7 @@ public final class Fib implements AutoCloseable {
 
     private record Validated(Map<Integer, Nexthop> nexthopSets, Map<Integer, GroupSpec> groupSets,
                              Map<Integer, Nexthop> nexthopRemovals, Map<Integer, GroupSpec> groupRemovals,
-                             boolean routesReachNewSlots) {
+                             boolean routesReachNewSlots, int[] previousTargets) {
     }
 
     private Validated validate(Change c, Snapshot s) {
@@ -175,11 +176,22 @@ public final class Fib implements AutoCloseable {
         }
         // Routes: each target must exist afterwards; count references as they will be.
         Map<Integer, Integer> refDelta = new java.util.HashMap<>();
-        Map<Change.RouteKey, Integer> pending = new java.util.HashMap<>();
+        // Only removals need the counts: a table loaded in one change has none.
+        boolean counting = !nhRemovals.isEmpty() || !gRemovals.isEmpty();
+        // The target each route will have had before its op, for a route the change sets twice:
+        // IPv4 keys in a primitive map (a full table is a million of them), IPv6 in a HashMap.
+        Long2LongHashMap pending4 = new Long2LongHashMap(Long.MIN_VALUE); // NONE (-1) is a value: a route deleted
+        Map<Change.RouteKey, Integer> pending6 = new java.util.HashMap<>();
+        int[] previous = new int[c.routes.size()]; // what each op replaces, for applyRoutes and its undo
+        int opIndex = 0;
         boolean reachNew = false;
         for (Change.RouteOp op : c.routes) {
-            Integer seen = pending.get(op.key());
-            int old = seen != null ? seen : op.currentTarget(lpm4, lpm6);
+            Change.RouteKey key = op.v6() ? op.key() : null;
+            long key4 = op.hi() << 6 | op.length(); // v4: the prefix above its length
+            long seen4 = op.v6() ? Long.MIN_VALUE : pending4.get(key4);
+            Integer seen6 = op.v6() ? pending6.get(key) : null;
+            int old = seen6 != null ? seen6 : seen4 != Long.MIN_VALUE ? (int) seen4 : op.currentTarget(lpm4, lpm6);
+            previous[opIndex++] = old;
             if (op.target() == RouteTarget.NONE && old == RouteTarget.NONE) {
                 throw new IllegalArgumentException("route " + op.key() + " does not exist");
             }
@@ -196,9 +208,15 @@ public final class Fib implements AutoCloseable {
                 boolean existsBefore = group ? s.groups.get(idx) != null : s.nexthops.get(idx) != null;
                 reachNew |= !existsBefore;
             }
-            pending.put(op.key(), op.target());
-            refDelta.merge(old, -1, Integer::sum);
-            refDelta.merge(op.target(), 1, Integer::sum);
+            if (op.v6()) {
+                pending6.put(key, op.target());
+            } else {
+                pending4.put(key4, op.target());
+            }
+            if (counting) {
+                refDelta.merge(old, -1, Integer::sum);
+                refDelta.merge(op.target(), 1, Integer::sum);
+            }
         }
         for (int i : nhRemovals.keySet()) {
             int refs = nexthopRoutes[i] + refDelta.getOrDefault(RouteTarget.nexthop(i), 0);
@@ -212,7 +230,7 @@ public final class Fib implements AutoCloseable {
                 throw new IllegalArgumentException("group slot " + i + " is still used by " + refs + " route(s)");
             }
         }
-        return new Validated(nhSets, gSets, nhRemovals, gRemovals, reachNew);
+        return new Validated(nhSets, gSets, nhRemovals, gRemovals, reachNew, previous);
     }
 
     @Override

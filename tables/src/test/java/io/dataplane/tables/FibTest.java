@@ -72,6 +72,24 @@ class FibTest {
     }
 
     @Test
+    void aRouteSetTwiceInOneChangeCountsAsTheSequence() {
+        f.change().nexthop(1, nh(1)).nexthop(2, nh(2)).route4(NET, 24, RouteTarget.nexthop(1)).commit();
+        // deleted, then deleted again in the same change: the second finds nothing
+        var e = assertThrows(IllegalArgumentException.class, () -> f.change().removeRoute4(NET, 24).removeRoute4(NET, 24).commit());
+        assertTrue(e.getMessage().contains("198.51.100.0/24 does not exist"), e.getMessage());
+        assertEquals(RouteTarget.nexthop(1), f.snapshot().route4(NET));
+        // deleted, then added on another nexthop: the first nexthop has no route left and can go
+        f.change().removeRoute4(NET, 24).route4(NET, 24, RouteTarget.nexthop(2)).removeNexthop(1).commit();
+        assertEquals(RouteTarget.nexthop(2), f.snapshot().route4(NET));
+        assertNull(f.snapshot().nexthops.get(1));
+        // moved away and back: the route ends on the second nexthop, which must stay
+        f.change().nexthop(3, nh(3)).route4(NET, 24, RouteTarget.nexthop(3)).route4(NET, 24, RouteTarget.nexthop(2)).commit();
+        var used = assertThrows(IllegalArgumentException.class, () -> f.change().removeNexthop(2).commit());
+        assertTrue(used.getMessage().contains("still used by 1 route"), used.getMessage());
+        f.change().removeNexthop(3).commit(); // and the third has no route
+    }
+
+    @Test
     void removingAMissingRouteIsRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> f.change().removeRoute4(NET, 24).commit());
         assertTrue(e.getMessage().contains("198.51.100.0/24 does not exist"), e.getMessage());

@@ -20,17 +20,34 @@ public final class Tokens {
         int i = 0;
         int n = line.length();
         while (i < n) {
-            while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
-                i++;
+            i = wordStart(line, i);
+            int end = wordEnd(line, i);
+            if (end > i) {
+                words.add(line.substring(i, end));
             }
-            int start = i;
-            while (i < n && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
-                i++;
-            }
-            if (i > start) {
-                words.add(line.substring(start, i));
-            }
+            i = end;
         }
+    }
+
+    /** The first token of {@code line}, null when it has none: what {@code new Tokens(line).peek()} is, without splitting the rest. */
+    public static String firstWord(String line) {
+        int start = wordStart(line, 0);
+        int end = wordEnd(line, start);
+        return end > start ? line.substring(start, end) : null;
+    }
+
+    private static int wordStart(String line, int i) {
+        while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int wordEnd(String line, int i) {
+        while (i < line.length() && line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+            i++;
+        }
+        return i;
     }
 
     /** The next token, not consumed; null at the end. */

@@ -21,7 +21,8 @@ import java.nio.channels.SocketChannel;
  * would send them to the kernel. They go to a {@link RouteRelay}, the path the kernel's routes take.
  *
  * <p>Zebra sends a route change as a delete and an add in one frame; frames are handed over
- * whole, so the change is one transaction. When zebra (re)connects it replays its whole table:
+ * whole, so the change is one transaction. Zebra's first connection carries no replay to wait for
+ * (there are no routes of it to keep): its table is applied as it streams in. When zebra reconnects it replays its whole table:
  * the replay is taken as a dump (routes that come back are not touched, routes that do not are
  * removed once it is over: at least {@link #REPLAY_HOLD_MS} after the connection and
  * {@link #REPLAY_QUIET_MS} without a new route, at most {@link #REPLAY_MAX_MS}), so a zebra restart
@@ -47,6 +48,8 @@ final class FpmServer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long frames;
+    /** Whether a zebra was connected before (server thread): only a reconnection is a replay to hold. */
+    private boolean reconnection;
 
     private FpmServer(ServerSocketChannel server, RouteRelay relay) {
         this.server = server;
@@ -93,13 +96,17 @@ final class FpmServer implements AutoCloseable {
 
     /** One zebra connection, until it closes: its replay as a dump, then updates frame by frame. */
     private void serve(SocketChannel zebra, MemorySegment buffer, MemorySegment frame) throws IOException {
-        LOG.log(System.Logger.Level.INFO, "FPM: zebra connected from " + zebra.getRemoteAddress() + "; taking its replay");
+        boolean replaying = reconnection;
+        reconnection = true;
+        LOG.log(System.Logger.Level.INFO, "FPM: zebra connected from " + zebra.getRemoteAddress()
+                + (replaying ? "; taking its replay" : "; taking its table"));
         try (zebra; Selector selector = Selector.open()) {
             zebra.configureBlocking(false);
             zebra.register(selector, SelectionKey.OP_READ);
             ByteBuffer in = buffer.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
-            boolean replaying = true;
-            relay.dumpBegins();
+            if (replaying) {
+                relay.dumpBegins();
+            }
             long connected = System.nanoTime();
             long lastFrame = connected;
             int routesSeen = 0;

@@ -14,6 +14,16 @@ public final class KernelAddresses {
     private KernelAddresses() {
     }
 
+    /** The address in {@code raw} (4 or 16 bytes in network order, as rtnetlink carries it), without an InetAddress. */
+    public static IpAddress ipAddress(byte[] raw) {
+        ByteBuffer bb = ByteBuffer.wrap(raw);
+        return switch (raw.length) {
+            case 4 -> IpAddress.v4(bb.getInt());
+            case 16 -> new IpAddress(true, bb.getLong(), bb.getLong());
+            default -> throw new IllegalArgumentException("bad address length " + raw.length);
+        };
+    }
+
     public static IpAddress ipAddress(InetAddress a) {
         ByteBuffer bb = ByteBuffer.wrap(a.getAddress());
         return a instanceof Inet4Address ? IpAddress.v4(bb.getInt()) : new IpAddress(true, bb.getLong(), bb.getLong());

@@ -11,9 +11,8 @@ import io.dataplane.control.rib.FollowedRoutes.Update;
 import io.dataplane.ffi.Libc;
 import io.dataplane.ffi.RouteMessages;
 import io.dataplane.ffi.Rtnetlink;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +38,10 @@ final class RouteRelay implements KernelFollower.Listener {
     /** One instance per gateway, shared by the routes through it (a full table has few gateways). */
     private final Map<Path, Path> paths = new HashMap<>();
     private final Map<Path, List<Path>> singlePaths = new HashMap<>();
+    /** The last path made and its raw gateway (reader thread): a full table's routes come through one gateway after another. */
+    private Path lastPath;
+    private byte[] lastGateway;
+    private List<Path> lastSingle;
 
     private final Object lock = new Object();
     private List<Update> pending = new ArrayList<>();
@@ -193,7 +196,7 @@ final class RouteRelay implements KernelFollower.Listener {
     // ---------------------------------------------------------------- conversions
 
     private SourceRoute route(RouteMessages.Route r) {
-        IpAddress dst = KernelAddresses.ipAddress(inet(r.dst()));
+        IpAddress dst = KernelAddresses.ipAddress(r.dst());
         Prefix prefix = new Prefix(dst.mask(r.dstLength()), r.dstLength());
         String unsupported = null;
         if (r.type() != RouteMessages.RTN_UNICAST) {
@@ -205,7 +208,10 @@ final class RouteRelay implements KernelFollower.Listener {
         if (r.paths().size() == 1) {
             RouteMessages.Path p = r.paths().getFirst();
             Path one = path(p.gateway(), p.ifindex(), p.weight());
-            ps = singlePaths.computeIfAbsent(one, List::of);
+            if (lastSingle == null || lastSingle.getFirst() != one) {
+                lastSingle = singlePaths.computeIfAbsent(one, List::of);
+            }
+            ps = lastSingle;
         } else {
             List<Path> list = new ArrayList<>(r.paths().size());
             for (RouteMessages.Path p : r.paths()) {
@@ -230,17 +236,14 @@ final class RouteRelay implements KernelFollower.Listener {
     }
 
     private Path path(byte[] gateway, int ifindex, int weight) {
-        IpAddress via = gateway == null ? null : KernelAddresses.ipAddress(inet(gateway));
-        Path p = new Path(via, portOfIfindex.get(ifindex), ifindex, weight);
-        return paths.computeIfAbsent(p, k -> k);
-    }
-
-    private static InetAddress inet(byte[] raw) {
-        try {
-            return InetAddress.getByAddress(raw);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address length " + raw.length, e);
+        if (lastPath != null && lastPath.ifindex() == ifindex && lastPath.weight() == weight && Arrays.equals(lastGateway, gateway)) {
+            return lastPath;
         }
+        IpAddress via = gateway == null ? null : KernelAddresses.ipAddress(gateway);
+        Path p = new Path(via, portOfIfindex.get(ifindex), ifindex, weight);
+        lastPath = paths.computeIfAbsent(p, k -> k);
+        lastGateway = gateway;
+        return lastPath;
     }
 
     /** Our ports that are kernel devices, by ifindex (memory ports and DPDK ports have none). */

@@ -36,7 +36,7 @@ final class ConnectedHosts {
         this.journal = journal;
         this.gateways = gateways;
         this.neighbours = neighbours;
-        this.hosts = new TableEntries<>(journal, t -> t);
+        this.hosts = new TableEntries<>(t -> t);
     }
 
     void routes(Routes r) {

@@ -6,6 +6,7 @@ import io.dataplane.control.command.Prefix;
 import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.control.command.RouteScope;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The routes one routing source gives (the kernel's FIB, FRR's FPM), kept as the source said them
@@ -66,6 +68,65 @@ public final class FollowedRoutes {
     public record Reason(String reason, int routes, Prefix example) {
     }
 
+    /**
+     * The source's routes for one prefix, by metric: almost always one, held without a map (a
+     * full table is a million prefixes); a TreeMap, lowest metric first, once a second metric comes.
+     */
+    private static final class ByMetric {
+        private SourceRoute only;
+        private TreeMap<Integer, SourceRoute> more;
+
+        ByMetric(SourceRoute r) {
+            only = r;
+        }
+
+        SourceRoute get(int metric) {
+            return more != null ? more.get(metric) : only != null && only.metric() == metric ? only : null;
+        }
+
+        void put(SourceRoute r) {
+            if (more != null) {
+                more.put(r.metric(), r);
+            } else if (only == null || only.metric() == r.metric()) {
+                only = r;
+            } else {
+                more = new TreeMap<>();
+                more.put(only.metric(), only);
+                more.put(r.metric(), r);
+                only = null;
+            }
+        }
+
+        void remove(int metric) {
+            if (more != null) {
+                more.remove(metric);
+            } else if (only != null && only.metric() == metric) {
+                only = null;
+            }
+        }
+
+        void removeIf(Predicate<SourceRoute> which) {
+            if (more != null) {
+                more.values().removeIf(which);
+            } else if (only != null && which.test(only)) {
+                only = null;
+            }
+        }
+
+        boolean isEmpty() {
+            return more != null ? more.isEmpty() : only == null;
+        }
+
+        /** The route of the lowest metric (there is one: empty entries are removed). */
+        SourceRoute best() {
+            return more != null ? more.firstEntry().getValue() : only;
+        }
+
+        Collection<SourceRoute> values() {
+            return more != null ? more.values() : only == null ? List.of() : List.of(only);
+        }
+    }
+
     private final String name;
     private final String description;
     private final int table;
@@ -73,7 +134,7 @@ public final class FollowedRoutes {
     private final Journal journal;
     private final Routes routes;
     private final Rib rib;
-    private final Map<Prefix, TreeMap<Integer, SourceRoute>> given = new HashMap<>();
+    private final Map<Prefix, ByMetric> given = new HashMap<>();
     private final Map<Integer, SourceNexthop> nexthops = new HashMap<>();
     /** Prefixes with a route (any metric) pointing at each nexthop object. */
     private final Map<Integer, Set<Prefix>> users = new HashMap<>();
@@ -212,7 +273,7 @@ public final class FollowedRoutes {
         if (r.table() != table) {
             return;
         }
-        TreeMap<Integer, SourceRoute> byMetric = given.get(r.prefix());
+        ByMetric byMetric = given.get(r.prefix());
         SourceRoute old = byMetric == null ? null : byMetric.get(r.metric());
         if (old != null && old.nhid() != 0) {
             Set<Prefix> u = users.get(old.nhid());
@@ -230,10 +291,10 @@ public final class FollowedRoutes {
             }
         } else {
             if (byMetric == null) {
-                byMetric = new TreeMap<>();
-                given.put(r.prefix(), byMetric);
+                given.put(r.prefix(), new ByMetric(r));
+            } else {
+                byMetric.put(r);
             }
-            byMetric.put(r.metric(), r);
             if (r.nhid() != 0) {
                 users.computeIfAbsent(r.nhid(), k -> new HashSet<>()).add(r.prefix());
             }
@@ -290,9 +351,9 @@ public final class FollowedRoutes {
             return;
         }
         for (Prefix p : u) {
-            TreeMap<Integer, SourceRoute> byMetric = given.get(p);
+            ByMetric byMetric = given.get(p);
             if (byMetric != null) {
-                byMetric.values().removeIf(r -> r.nhid() == id);
+                byMetric.removeIf(r -> r.nhid() == id);
                 if (byMetric.isEmpty()) {
                     given.remove(p);
                 }
@@ -311,8 +372,8 @@ public final class FollowedRoutes {
 
     /** Makes the RIB's route for {@code p} what the source's best route says, or says why not. */
     private void recompute(Prefix p) {
-        TreeMap<Integer, SourceRoute> byMetric = given.get(p);
-        SourceRoute best = byMetric == null ? null : byMetric.firstEntry().getValue();
+        ByMetric byMetric = given.get(p);
+        SourceRoute best = byMetric == null ? null : byMetric.best();
         Route current = routes.get(p);
         boolean ours = current != null && description.equals(current.source());
         if (best == null) {
@@ -340,12 +401,13 @@ public final class FollowedRoutes {
         for (Path x : paths) {
             hops.add(new Hop(x.via(), x.dev(), x.weight()));
         }
-        if (ours && current.protocol() == best.protocol() && current.metric() == best.metric() && sameHops(current, paths)) {
+        if (ours && current.protocol() == best.protocol() && current.metric() == best.metric() && sameHops(current, paths)
+                && routes.sharesGroupOf(current, best.nhid())) {
             return;
         }
         // a path without a gateway is a connected route: the destination is the neighbour (IPv4: scope link)
         boolean connected = hops.size() == 1 && hops.get(0).via() == null && !p.v6();
-        routes.follow(p, hops, best.protocol(), best.metric(), connected ? RouteScope.LINK : RouteScope.GLOBAL, description);
+        routes.follow(p, hops, best.protocol(), best.metric(), connected ? RouteScope.LINK : RouteScope.GLOBAL, description, best.nhid());
     }
 
     /** Fills {@code paths} with the route's gateways; returns why it cannot be followed, or null. */
@@ -385,7 +447,7 @@ public final class FollowedRoutes {
         if (paths.isEmpty()) {
             return "no live path (every nexthop is dead)";
         }
-        Set<Path> seen = new HashSet<>();
+        Set<Path> seen = paths.size() > 1 ? new HashSet<>() : null; // one path cannot repeat: a full table is mostly such routes
         for (Path x : paths) {
             if (x.via() == null && paths.size() > 1) {
                 return "a multipath route with a path without a gateway";
@@ -399,7 +461,7 @@ public final class FollowedRoutes {
             if (x.via() != null && x.via().v6() != r.prefix().v6()) {
                 return "a gateway of the other address family";
             }
-            if (!seen.add(new Path(x.via(), x.dev(), 0, 0))) {
+            if (seen != null && !seen.add(new Path(x.via(), x.dev(), 0, 0))) {
                 return "the same gateway twice";
             }
         }

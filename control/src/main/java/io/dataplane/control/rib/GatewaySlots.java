@@ -2,6 +2,7 @@ package io.dataplane.control.rib;
 
 import io.dataplane.control.command.IpAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,7 +14,22 @@ final class GatewaySlots {
     private record Gateway(IpAddress via, int port) {
     }
 
-    private record Shared(int slot, int users) {
+    /**
+     * A gateway's slot and how many routes use it. The count changes in place and is journalled
+     * once per transaction (its value when the transaction first touched it): a table of a
+     * million routes through a few gateways would otherwise log a million undo steps.
+     */
+    private static final class Shared {
+        final int slot;
+        int users;
+        long touchedIn = -1;
+        /** The hops of a route through this gateway alone (immutable, so every such route holds the same list). */
+        List<RouteHop> alone;
+
+        Shared(int slot, int users) {
+            this.slot = slot;
+            this.users = users;
+        }
     }
 
     private final Journal journal;
@@ -32,23 +48,47 @@ final class GatewaySlots {
         Gateway k = new Gateway(via, port);
         Shared s = shared.get(k);
         if (s != null) {
-            journal.put(shared, k, new Shared(s.slot(), s.users() + 1));
-            return s.slot();
+            count(s, +1);
+            return s.slot;
         }
         int slot = slots.addNexthop(rib.rewrite(via, port));
-        journal.put(shared, k, new Shared(slot, 1));
+        Shared created = new Shared(slot, 1);
+        created.touchedIn = journal.transaction(); // new in this transaction: undone by removing it
+        journal.put(shared, k, created);
         return slot;
+    }
+
+    /**
+     * {@code hop} as the one-element hops list the gateway's single-path routes share: a full
+     * table through one gateway then holds one list, not a million equal ones. The gateway must
+     * be acquired.
+     */
+    List<RouteHop> alone(RouteHop hop) {
+        Shared s = shared.get(new Gateway(hop.via(), hop.port()));
+        if (s.alone == null || !s.alone.getFirst().equals(hop)) { // weight and onlink too
+            s.alone = List.of(hop);
+        }
+        return s.alone;
     }
 
     /** One route less uses the gateway; the last one frees its slot. */
     void release(IpAddress via, int port) {
         Gateway k = new Gateway(via, port);
         Shared s = shared.get(k);
-        if (s.users() > 1) {
-            journal.put(shared, k, new Shared(s.slot(), s.users() - 1));
-            return;
+        count(s, -1);
+        if (s.users == 0) {
+            journal.put(shared, k, null);
+            slots.removeNexthop(s.slot);
         }
-        journal.put(shared, k, null);
-        slots.removeNexthop(s.slot());
+    }
+
+    private void count(Shared s, int delta) {
+        long tx = journal.transaction();
+        if (s.touchedIn != tx) {
+            int was = s.users;
+            journal.undo(() -> s.users = was);
+            s.touchedIn = tx;
+        }
+        s.users += delta;
     }
 }

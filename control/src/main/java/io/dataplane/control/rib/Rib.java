@@ -510,7 +510,7 @@ public final class Rib {
         // the kernel's metrics for the routes of its addresses: 0, and 256 for IPv6
         routes.follow(prefix, List.of(new Hop(null, portName(port), 1)), io.dataplane.control.command.RouteProtocol.KERNEL,
                 prefix.v6() ? 256 : 0, prefix.v6() ? io.dataplane.control.command.RouteScope.GLOBAL : io.dataplane.control.command.RouteScope.LINK,
-                CONNECTED_SOURCE + portName(port));
+                CONNECTED_SOURCE + portName(port), 0);
     }
 
     private static final String CONNECTED_SOURCE = "the address of ";

@@ -35,6 +35,7 @@ final class Routes {
     private final Journal journal;
     private final TableSlots slots;
     private final GatewaySlots gateways;
+    private final SharedGroups sharedGroups;
     private final NexthopObjects objects;
     private final ConnectedHosts hosts;
     private final Rib rib;
@@ -56,9 +57,10 @@ final class Routes {
         this.journal = journal;
         this.slots = slots;
         this.gateways = gateways;
+        this.sharedGroups = new SharedGroups(journal, slots);
         this.objects = objects;
         this.rib = rib;
-        this.routes = new TableEntries<>(journal, Route::target);
+        this.routes = new TableEntries<>(Route::target);
     }
 
     Route get(Prefix p) {
@@ -192,7 +194,7 @@ final class Routes {
                     + "'route add' or 'route replace' creates it");
         }
         Route next = switch (r.spec()) {
-            case Gateways g -> viaGateways(r.prefix(), g, old);
+            case Gateways g -> viaGateways(r.prefix(), g, old, null);
             case RouteType t -> new Route(r.prefix(), List.of(), null, 0, targetOf(t), -1);
             case NexthopRef ref -> {
                 NexthopObject o = objects.get(ref.id());
@@ -248,24 +250,36 @@ final class Routes {
 
     /**
      * Sets the route a routing source gave for {@code prefix} ({@code source} says which, e.g.
-     * "the kernel's table 254"), replacing the one it gave before; a multipath route keeps its
-     * group slot, so the change is one group replace. The caller has checked that no route
+     * "the kernel's table 254"), replacing the one it gave before. A multipath route shares its
+     * group slot with the source's other routes of the same kernel nexthop group ({@code nhid}
+     * &gt; 0), or else of the same gateways and weights ({@link SharedGroups}); a changed nexthop
+     * group is rewritten in place, one group replace. The caller has checked that no route
      * configured here holds the prefix.
      */
-    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, String source) {
-        follow(prefix, hops, protocol, metric, RouteScope.GLOBAL, source);
-    }
-
-    /** As {@link #follow(Prefix, List, int, int, String)}, with the route's scope. */
-    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, int scope, String source) {
+    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, int scope, String source, int nhid) {
         touch(prefix);
         Route old = routes.get(prefix);
-        Route next = viaGateways(prefix, new Gateways(hops, null), old);
+        Object shareKey = nhid != 0 ? new SharedGroups.NexthopGroup(source, nhid) : SHARE_BY_SPEC;
+        Route next = viaGateways(prefix, new Gateways(hops, null), old, shareKey);
         if (old != null) {
-            release(old, next.ownGroup() == old.ownGroup());
+            release(old, false); // after the acquire: a slot the route keeps never drops to no user
         }
         routes.put(prefix, withOrigin(next, protocol, source, metric, scope));
         hosts.routeChanged(prefix);
+    }
+
+    /**
+     * Whether followed route {@code r} shares the group slot {@link #follow} would give it for
+     * kernel nexthop {@code nhid} (always, when it has no group): a route that moved to another
+     * nexthop group with the same gateways must move slots too, or the old group's next change
+     * would be rewritten under it.
+     */
+    boolean sharesGroupOf(Route r, int nhid) {
+        if (r.ownGroup() < 0) {
+            return true;
+        }
+        Object key = sharedGroups.keyOf(r.ownGroup());
+        return nhid != 0 ? new SharedGroups.NexthopGroup(r.source(), nhid).equals(key) : key instanceof GroupSpec;
     }
 
     /** Removes the route a routing source gave for {@code prefix}. */
@@ -291,7 +305,15 @@ final class Routes {
         }
     }
 
-    private Route viaGateways(Prefix prefix, Gateways g, Route old) {
+    /** {@code viaGateways}' share key for a followed multipath route that names no nexthop group: its group spec. */
+    private static final Object SHARE_BY_SPEC = new Object();
+
+    /**
+     * The route through {@code g}'s gateways. A multipath route configured here ({@code shareKey}
+     * null) owns its group slot, rewritten in place on a replace; a followed one shares the slot
+     * of {@code shareKey} ({@link #SHARE_BY_SPEC}: of its group spec).
+     */
+    private Route viaGateways(Prefix prefix, Gateways g, Route old, Object shareKey) {
         List<RouteHop> hops = resolve(g.hops(), prefix);
         if (g.mpalgo() != null && hops.size() < 2) {
             throw new CommandException("mpalgo needs a multipath route (two or more 'nexthop via ...'); "
@@ -305,12 +327,15 @@ final class Routes {
         if (hops.size() == 1) {
             if (hops.get(0).via() == null) {
                 hosts.counted(prefix, 1);
+                return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
             }
-            return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
+            return new Route(prefix, gateways.alone(hops.getFirst()), null, 0, RouteTarget.nexthop(members[0]), -1);
         }
         GroupSpec group = new GroupSpec(members, hops.stream().mapToInt(RouteHop::weight).toArray(), algo);
         int slot;
-        if (old != null && old.ownGroup() >= 0) {
+        if (shareKey != null) {
+            slot = sharedGroups.acquire(shareKey == SHARE_BY_SPEC ? group : shareKey, group);
+        } else if (old != null && old.ownGroup() >= 0) {
             slot = old.ownGroup();
             slots.setGroup(slot, group);
         } else {
@@ -397,7 +422,11 @@ final class Routes {
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
         List<RouteHop> out = new ArrayList<>();
         for (Hop h : hops) {
-            RouteHop rh = new RouteHop(h.via(), rib.portIndex(h.dev(), "route " + where), h.weight(), h.onlink());
+            int port = rib.portIndex(h.dev(), null);
+            if (port < 0) {
+                rib.portIndex(h.dev(), "route " + where); // throws, naming the route (built only then: a batch resolves a million)
+            }
+            RouteHop rh = new RouteHop(h.via(), port, h.weight(), h.onlink());
             for (RouteHop e : out) {
                 if (java.util.Objects.equals(e.via(), rh.via()) && e.port() == rh.port()) {
                     throw new CommandException("route " + where + " names 'via " + h.via() + " dev " + h.dev()
@@ -406,7 +435,7 @@ final class Routes {
             }
             out.add(rh);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Releases what a route holds; {@code keepGroup} when a replace reuses its group slot in place. */
@@ -417,7 +446,9 @@ final class Routes {
         if (connected(r)) {
             hosts.counted(r.prefix(), -1);
         }
-        if (r.ownGroup() >= 0 && !keepGroup) {
+        if (r.ownGroup() >= 0 && sharedGroups.holds(r.ownGroup())) {
+            sharedGroups.release(r.ownGroup());
+        } else if (r.ownGroup() >= 0 && !keepGroup) {
             slots.removeGroup(r.ownGroup());
         }
         if (r.nhid() != 0) {

@@ -10,22 +10,30 @@ import java.util.function.Function;
 
 /**
  * Entries of the RIB that the forwarding tables mirror (nexthop slots, group slots, routes).
- * Writes are journalled; the first write of a key in a transaction remembers what the published
- * tables hold for it, so the transaction's table change is the difference, however many times the
- * transaction rewrote the entry.
+ * The first write of a key in a transaction remembers what the published tables hold for it, so
+ * the transaction's table change is the difference, however many times the transaction rewrote
+ * the entry, and a rollback restores exactly that.
  *
  * @param <V> the RIB's value; {@code published} maps it to what the tables hold (two values that
  *            map to equal table contents are no change)
  */
 final class TableEntries<K, V> {
-    private final Journal journal;
     private final Function<V, Object> published;
     private final Map<K, V> entries = new HashMap<>();
-    /** Value before the open transaction first wrote the key (null = absent). */
-    private final Map<K, V> before = new HashMap<>();
+    /** The keys the open transaction wrote: what the tables held for each before it, and what it holds now. */
+    private Map<K, Touched<V>> before = new HashMap<>();
 
-    TableEntries(Journal journal, Function<V, Object> published) {
-        this.journal = journal;
+    /** One key the open transaction wrote (null = absent). A rollback ends the transaction, so {@code now} is never undone. */
+    private static final class Touched<V> {
+        final V was;
+        V now;
+
+        Touched(V was) {
+            this.was = was;
+        }
+    }
+
+    TableEntries(Function<V, Object> published) {
         this.published = published;
     }
 
@@ -33,12 +41,25 @@ final class TableEntries<K, V> {
         return entries.get(key);
     }
 
-    /** Sets the entry; null removes it. */
+    /**
+     * Sets the entry; null removes it. Not journalled step by step: {@link #rollback} restores
+     * what {@code before} remembers, one lookup in each map per write (a full table loads a
+     * million keys in one transaction).
+     */
     void put(K key, V value) {
-        if (!before.containsKey(key)) {
-            before.put(key, entries.get(key));
-        }
-        journal.put(entries, key, value);
+        V prev = value == null ? entries.remove(key) : entries.put(key, value);
+        before.computeIfAbsent(key, k -> new Touched<>(prev)).now = value;
+    }
+
+    /** Undoes the open transaction's writes: every key it wrote gets back its value from before it. */
+    void rollback() {
+        before.forEach((key, touched) -> {
+            if (touched.was == null) {
+                entries.remove(key);
+            } else {
+                entries.put(key, touched.was);
+            }
+        });
     }
 
     int size() {
@@ -55,8 +76,9 @@ final class TableEntries<K, V> {
 
     /** What the open transaction changed in the tables: entries to set and keys to remove. */
     void changes(BiConsumer<K, V> set, Consumer<K> removed) {
-        before.forEach((key, was) -> {
-            V now = entries.get(key);
+        before.forEach((key, touched) -> {
+            V was = touched.was;
+            V now = touched.now;
             if (now == null) {
                 if (was != null) {
                     removed.accept(key);
@@ -69,6 +91,14 @@ final class TableEntries<K, V> {
 
     /** The transaction ended (committed or rolled back): the tables now hold what the entries say. */
     void endTransaction() {
-        before.clear();
+        // HashMap.clear() clears the whole table: after a full table loaded in one transaction,
+        // every later one-route transaction would clear a million slots. A big map is dropped.
+        if (before.size() > SMALL_TRANSACTION) {
+            before = new HashMap<>();
+        } else {
+            before.clear();
+        }
     }
+
+    private static final int SMALL_TRANSACTION = 1024;
 }

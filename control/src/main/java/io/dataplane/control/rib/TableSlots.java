@@ -21,8 +21,8 @@ final class TableSlots {
         this.journal = journal;
         this.nexthopAlloc = new SlotAllocator("nexthop", nexthopSlots);
         this.groupAlloc = new SlotAllocator("group", groupSlots);
-        this.nexthops = new TableEntries<>(journal, s -> s);
-        this.groups = new TableEntries<>(journal, g -> g);
+        this.nexthops = new TableEntries<>(s -> s);
+        this.groups = new TableEntries<>(g -> g);
     }
 
     /** Takes a free nexthop slot and fills it. */

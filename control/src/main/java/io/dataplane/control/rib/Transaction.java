@@ -92,6 +92,10 @@ public final class Transaction {
     /** Ends the transaction, undoing every change it made (a no-op when nothing is open). */
     public void rollback() {
         journal.rollback();
+        slots.nexthops.rollback();
+        slots.groups.rollback();
+        routes.rollback();
+        hosts.rollback();
         end();
     }
 

@@ -22,16 +22,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Routes from a real routing daemon: FRR (Debian's {@code frr}: zebra and bgpd) runs in the router
  * namespace and in both server namespaces of the weighted-ECMP topology; each server announces the
- * anycast address over eBGP, the router's zebra installs an ECMP route for it (proto bgp, a
- * nexthop group), and our daemon, on AF_XDP in that namespace with {@code rib follow kernel proto
- * bgp}, follows it and forwards over both paths. Then one server's BGP session goes down
- * (its bgpd is killed, the TCP session closes): the route loses that path, the dataplane follows,
- * and the flow on the surviving path loses no packet. The time from the kill to the dataplane's
+ * anycast addresses (IPv4 over an IPv4 session, IPv6 over an IPv6 one) over eBGP, the router's
+ * zebra installs an ECMP route for each (proto bgp, a nexthop group), and our daemon, on AF_XDP in
+ * that namespace with {@code rib follow kernel proto bgp}, follows them and forwards over both
+ * paths. Then one server's BGP sessions go down (its bgpd is killed, the TCP sessions close): the
+ * routes lose that path, the dataplane follows, and the flow on the surviving path loses no packet. The time from the kill to the dataplane's
  * one-path route is measured over repeats and printed (not asserted: this is no timing test).
  */
 class FrrFollowTest {
     private static final Path FRR = Path.of("/usr/lib/frr");
     private static final String PREFIX = RouterTopology.ANYCAST4 + "/32";
+    private static final String PREFIX6 = RouterTopology.ANYCAST6 + "/128";
     private static final int REPEATS = 3;
 
     private static RouterTopology topo;
@@ -49,30 +50,44 @@ class FrrFollowTest {
         }
         topo = new RouterTopology("frr");
         topo.netns.exec(topo.router, "sysctl", "-q", "-w", "net.ipv4.fib_multipath_hash_policy=1");
+        topo.netns.exec(topo.router, "sysctl", "-q", "-w", "net.ipv6.fib_multipath_hash_policy=1");
         topo.startHttpServers();
         dir = Files.createTempDirectory("dpt-frr");
         frr("router", topo.router, "10.0.2.1", 65000, List.of(
                 " neighbor 10.0.2.2 remote-as 65001", " neighbor 10.0.2.2 timers connect 1",
                 " neighbor 10.0.3.2 remote-as 65002", " neighbor 10.0.3.2 timers connect 1",
+                " neighbor " + RouterTopology.SERVER1_6 + " remote-as 65001", " neighbor " + RouterTopology.SERVER1_6 + " timers connect 1",
+                " neighbor " + RouterTopology.SERVER2_6 + " remote-as 65002", " neighbor " + RouterTopology.SERVER2_6 + " timers connect 1",
                 " bgp bestpath as-path multipath-relax", " address-family ipv4 unicast", "  maximum-paths 2",
-                " exit-address-family"));
+                "  no neighbor " + RouterTopology.SERVER1_6 + " activate", "  no neighbor " + RouterTopology.SERVER2_6 + " activate",
+                " exit-address-family", " address-family ipv6 unicast", "  maximum-paths 2",
+                "  neighbor " + RouterTopology.SERVER1_6 + " activate", "  neighbor " + RouterTopology.SERVER2_6 + " activate",
+                // the global address as the gateway, not the peer's link-local one
+                "  neighbor " + RouterTopology.SERVER1_6 + " route-map global-nexthop in",
+                "  neighbor " + RouterTopology.SERVER2_6 + " route-map global-nexthop in",
+                " exit-address-family", "route-map global-nexthop permit 10", " set ipv6 next-hop prefer-global"));
         server(1);
         server(2);
         daemon = new DaemonProcess(topo.router, List.of(
                 "port add dev r0 mode copy", "port add dev r1 mode copy", "port add dev r2 mode copy",
                 "route add 10.0.1.0/24 via " + RouterTopology.CLIENT4 + " dev r0",
+                "route add 2001:db8:1::/64 via " + RouterTopology.CLIENT6 + " dev r0",
                 // the kernel's L4 hash (policy 1), as the router's kernel is set: flows from one client spread
-                "set hash-function kernel", "set hash-policy ipv4 1",
+                "set hash-function kernel", "set hash-policy ipv4 1", "set hash-policy ipv6 1",
                 "rib follow kernel proto bgp"));
         daemon.awaitServing();
-        awaitPaths(2, 60_000);
+        awaitPaths(PREFIX, 2, 60_000);
+        awaitPaths(PREFIX6, 2, 60_000);
     }
 
     private static void server(int n) throws IOException {
         String ns = n == 1 ? topo.server1 : topo.server2;
+        String router6 = "2001:db8:" + (n + 1) + "::1";
         frr("server" + n, ns, "10.0." + (n + 1) + ".2", 65000 + n, List.of(
                 " neighbor 10.0." + (n + 1) + ".1 remote-as 65000", " neighbor 10.0." + (n + 1) + ".1 timers connect 1",
-                " address-family ipv4 unicast", "  network " + PREFIX, " exit-address-family"));
+                " neighbor " + router6 + " remote-as 65000", " neighbor " + router6 + " timers connect 1",
+                " address-family ipv4 unicast", "  network " + PREFIX, "  no neighbor " + router6 + " activate", " exit-address-family",
+                " address-family ipv6 unicast", "  network " + PREFIX6, "  neighbor " + router6 + " activate", " exit-address-family"));
     }
 
     /** zebra and bgpd of one namespace, each with its own pid, vty and zserv paths under the temp dir. */
@@ -142,22 +157,23 @@ class FrrFollowTest {
         return rc == 0 ? out.toString(StandardCharsets.UTF_8) : "error: " + err.toString(StandardCharsets.UTF_8);
     }
 
-    /** How many paths the daemon's route for the anycast prefix has (0: none). */
-    private static int paths() {
-        String out = dpctl("route", "show", PREFIX);
+    /** How many paths the daemon's route for {@code prefix} has (0: none). */
+    private static int paths(String prefix) {
+        String out = dpctl("route", "show", prefix);
         if (out.startsWith("error") || out.isBlank()) { // no such route: an empty selection prints nothing
             return 0;
         }
         return out.contains("nexthop via") ? (int) out.lines().filter(l -> l.contains("nexthop via")).count() : 1;
     }
 
-    private static void awaitPaths(int n, long timeoutMs) {
+    private static void awaitPaths(String prefix, int n, long timeoutMs) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-        while (paths() != n) {
+        while (paths(prefix) != n) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the daemon's route for " + PREFIX + " does not have " + n + " paths: "
+                throw new AssertionError("the daemon's route for " + prefix + " does not have " + n + " paths: "
                         + dpctl("route", "show") + dpctl("rib", "follow", "show")
-                        + topo.netns.ip(topo.router, "route", "show") + "\n" + daemon.output());
+                        + topo.netns.ip(topo.router, "route", "show") + topo.netns.ip(topo.router, "-6", "route", "show")
+                        + "\n" + daemon.output());
             }
             sleep(5);
         }
@@ -175,6 +191,12 @@ class FrrFollowTest {
         int s2 = split.getOrDefault("server2", 0);
         assertEquals(200, s1 + s2, "every flow answered: " + split);
         assertTrue(Math.abs(s1 / 200.0 - 0.5) <= 0.5 * 0.15, "split within 15% of 1:1: " + split);
+        String shown6 = dpctl("route", "show", PREFIX6);
+        assertTrue(shown6.contains("proto bgp") && shown6.contains("dev r1") && shown6.contains("dev r2"), shown6);
+        Map<String, Integer> split6 = topo.requests("http://[" + RouterTopology.ANYCAST6 + "]/", 200, 25000);
+        int v6s1 = split6.getOrDefault("server1", 0);
+        assertEquals(200, v6s1 + split6.getOrDefault("server2", 0), "every IPv6 flow answered: " + split6);
+        assertTrue(Math.abs(v6s1 / 200.0 - 0.5) <= 0.5 * 0.15, "IPv6 split within 15% of 1:1: " + split6);
 
         List<Long> millis = new ArrayList<>();
         for (int round = 0; round < REPEATS; round++) {
@@ -188,8 +210,9 @@ class FrrFollowTest {
             long t0 = System.nanoTime();
             long pid = Long.parseLong(Files.readString(dir.resolve(lost).resolve("bgpd.pid")).strip());
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            awaitPaths(1, 30_000);
+            awaitPaths(PREFIX, 1, 30_000);
             millis.add((System.nanoTime() - t0) / 1_000_000);
+            awaitPaths(PREFIX6, 1, 30_000);
             System.out.println("FrrFollowTest: round " + round + ": " + lost + "'s session down, dataplane on one path after "
                     + millis.getLast() + " ms");
             String pingOut = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -197,8 +220,11 @@ class FrrFollowTest {
             assertTrue(pingOut.contains(" 0% packet loss"), "the surviving path lost packets while the other was withdrawn: " + pingOut);
             Map<String, Integer> after = topo.requests("http://" + RouterTopology.ANYCAST4 + "/", 40, 24000 + 100 * round);
             assertEquals(Map.of(survivor, 40), after, "every flow on the surviving server");
+            Map<String, Integer> after6 = topo.requests("http://[" + RouterTopology.ANYCAST6 + "]/", 40, 26000 + 100 * round);
+            assertEquals(Map.of(survivor, 40), after6, "every IPv6 flow on the surviving server");
             startBgpd(lost);
-            awaitPaths(2, 60_000);
+            awaitPaths(PREFIX, 2, 60_000);
+            awaitPaths(PREFIX6, 2, 60_000);
         }
         List<Long> sorted = millis.stream().sorted().toList();
         System.out.println("FrrFollowTest: BGP session down to dataplane one-path route, ms: " + millis

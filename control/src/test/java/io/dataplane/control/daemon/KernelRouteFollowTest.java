@@ -99,6 +99,14 @@ class KernelRouteFollowTest {
                 assertTrue(run(plane, "route del 198.51.100.0/24").contains("comes from the kernel's table 254 (proto bgp)"),
                         "operators are told where a followed route comes from");
                 assertTrue(run(plane, "rib follow show").contains("device ifindex"), run(plane, "rib follow show"));
+                // another multipath route with the same gateways and weights shares the group slot
+                Prefix mp2 = Prefix.parse("198.51.101.0/24");
+                netns.ip(r, "route", "add", "198.51.101.0/24", "proto", "bgp", "nexthop", "via", "10.1.0.2", "dev", "d0",
+                        "nexthop", "via", "10.2.0.2", "dev", "d1", "weight", "3");
+                await("the second multipath route", () -> onControl(() -> rib.route(mp2)) != null);
+                assertEquals(onControl(() -> rib.route(mp)).ownGroup(), onControl(() -> rib.route(mp2)).ownGroup(),
+                        "the same gateways and weights, one group slot");
+                netns.ip(r, "route", "del", "198.51.101.0/24");
 
                 // nexthop objects: a group, then the group replaced without one member (a path withdrawn)
                 netns.ip(r, "nexthop", "add", "id", "11", "via", "10.1.0.2", "dev", "d0");
@@ -111,10 +119,31 @@ class KernelRouteFollowTest {
                 Route before = onControl(() -> rib.route(g));
                 assertEquals(2, before.hops().size());
                 assertEquals(List.of(2, 5), before.hops().stream().map(h -> h.weight()).toList(), "group weights");
+                // more routes over the same kernel group share its one group slot
+                int groupSlots = onControl(rib::groupSlotsInUse);
+                Prefix g2 = Prefix.parse("100.65.0.0/16");
+                Prefix moved = Prefix.parse("100.66.0.0/16");
+                netns.ip(r, "route", "add", "100.65.0.0/16", "nhid", "20", "proto", "ospf");
+                netns.ip(r, "route", "add", "100.66.0.0/16", "nhid", "20", "proto", "ospf");
+                await("the routes sharing the group", () -> onControl(() -> rib.route(moved)) != null && onControl(() -> rib.route(g2)) != null);
+                assertEquals(before.ownGroup(), onControl(() -> rib.route(g2)).ownGroup(), "one kernel group, one group slot");
+                assertEquals(groupSlots, onControl(rib::groupSlotsInUse), "routes over one kernel group take no slot of their own");
+                // a route moved to another kernel group with the same gateways and weights takes that group's slot
+                netns.ip(r, "nexthop", "add", "id", "21", "group", "11,2/12,5");
+                netns.ip(r, "route", "replace", "100.66.0.0/16", "nhid", "21", "proto", "ospf");
+                await("the moved route on group 21's slot", () -> onControl(() -> rib.route(moved)).ownGroup() != before.ownGroup());
                 netns.ip(r, "nexthop", "replace", "id", "20", "group", "11,2/12,1");
-                await("the group's new weights", () -> onControl(() -> rib.route(g)).hops().get(1).weight() == 1);
+                await("the group's new weights", () -> onControl(() -> rib.route(g)).hops().get(1).weight() == 1
+                        && onControl(() -> rib.route(g2)).hops().get(1).weight() == 1);
                 assertEquals(before.ownGroup(), onControl(() -> rib.route(g)).ownGroup(),
                         "a group change rewrites the route's group slot in place (one atomic replace)");
+                assertEquals(before.ownGroup(), onControl(() -> rib.route(g2)).ownGroup());
+                assertEquals(List.of(2, 5), onControl(() -> rib.route(moved)).hops().stream().map(h -> h.weight()).toList(),
+                        "group 21 is not group 20: its route keeps its weights");
+                netns.ip(r, "route", "del", "100.65.0.0/16");
+                netns.ip(r, "route", "del", "100.66.0.0/16");
+                await("the sharing routes gone", () -> onControl(() -> rib.route(moved)) == null && onControl(() -> rib.route(g2)) == null);
+                assertEquals(groupSlots, onControl(rib::groupSlotsInUse), "the moved route's group slot freed with it");
                 netns.ip(r, "nexthop", "replace", "id", "20", "group", "12");
                 await("one path left", () -> onControl(() -> rib.route(g)).hops().size() == 1);
                 assertEquals("100.64.0.0/16 via 10.2.0.2 dev d1 proto ospf", run(plane, "route show 100.64.0.0/16"));
@@ -127,6 +156,18 @@ class KernelRouteFollowTest {
                 assertEquals("203.0.113.0/24 via 10.1.0.9 dev d0", run(plane, "route show 203.0.113.0/24"));
                 assertEquals("", run(plane, "route del 203.0.113.0/24"));
                 assertEquals("203.0.113.0/24 via 10.2.0.7 dev d1 proto bgp", run(plane, "route show 203.0.113.0/24"));
+
+                // two metrics for one prefix: the lowest is followed; when it goes, the next takes over
+                Prefix m = Prefix.parse("100.70.0.0/16");
+                netns.ip(r, "route", "add", "100.70.0.0/16", "via", "10.2.0.2", "dev", "d1", "metric", "20");
+                netns.ip(r, "route", "add", "100.70.0.0/16", "via", "10.1.0.2", "dev", "d0", "metric", "10");
+                await("the metric 10 route", () -> onControl(() -> rib.route(m)) != null
+                        && onControl(() -> rib.route(m)).hops().getFirst().via().toString().equals("10.1.0.2"));
+                netns.ip(r, "route", "del", "100.70.0.0/16", "metric", "10");
+                await("the metric 20 route in its place", () -> onControl(() -> rib.route(m)) != null
+                        && onControl(() -> rib.route(m)).hops().getFirst().via().toString().equals("10.2.0.2"));
+                netns.ip(r, "route", "del", "100.70.0.0/16", "metric", "20");
+                await("no route left for the prefix", () -> onControl(() -> rib.route(m)) == null);
 
                 netns.ip(r, "route", "del", "198.51.100.0/24");
                 await("the deleted route gone", () -> onControl(() -> rib.route(mp)) == null);
@@ -147,7 +188,55 @@ class KernelRouteFollowTest {
                 plane2.attach(new FibPlane(fib2));
                 onControl(() -> rib2.follow("kernel", "the kernel's table 254", MAIN, Set.of()));
                 RouteRelay relay2 = new RouteRelay(plane2, control, "kernel", MAIN, ports);
-                try (KernelFollower follower = new KernelFollower(relay2, r, KernelFollower.Tables.ROUTES, 4096)) {
+                // The reader stalls once, on the flood's first route, as a loaded machine would stall
+                // it: the kernel overruns the 4 KiB buffer meanwhile, however fast the reader is.
+                KernelFollower.Listener stalling = new KernelFollower.Listener() {
+                    private boolean stalled;
+
+                    @Override
+                    public void onLink(io.dataplane.ffi.Rtnetlink.Link link, boolean deleted) {
+                        relay2.onLink(link, deleted);
+                    }
+
+                    @Override
+                    public void onNeighbour(io.dataplane.ffi.Rtnetlink.Neighbour neighbour, boolean deleted) {
+                        relay2.onNeighbour(neighbour, deleted);
+                    }
+
+                    @Override
+                    public void onRoute(io.dataplane.ffi.RouteMessages.Route route, boolean deleted) {
+                        if (!stalled && route.dstLength() == 32) {
+                            stalled = true;
+                            try {
+                                Thread.sleep(500);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        relay2.onRoute(route, deleted);
+                    }
+
+                    @Override
+                    public void onNexthop(io.dataplane.ffi.RouteMessages.Nexthop nexthop, boolean deleted) {
+                        relay2.onNexthop(nexthop, deleted);
+                    }
+
+                    @Override
+                    public void dumpBegins() {
+                        relay2.dumpBegins();
+                    }
+
+                    @Override
+                    public void dumpEnded() {
+                        relay2.dumpEnded();
+                    }
+
+                    @Override
+                    public void drained() {
+                        relay2.drained();
+                    }
+                };
+                try (KernelFollower follower = new KernelFollower(stalling, r, KernelFollower.Tables.ROUTES, 4096)) {
                     follower.awaitLoaded(10, TimeUnit.SECONDS);
                     int before = onControl(rib2::routeCount);
                     List<String> batch = new ArrayList<>();
