@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
  * ({@code bin/test} gives it a minute, {@code bin/bench fuzz-commands --minutes N} longer).
  */
 class CommandModelFuzzTest {
-    /** Seeds whose sequences found bugs, then the first seeds: every mvn test replays them. */
-    private static final long[] SEEDS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    /**
+     * Seeds whose sequences found bugs (1: a resilient replace without buckets, and neigh change;
+     * 19: 0.0.0.0/0 over an IPv6 gateway; 2 and 23 checked the checker): every mvn test replays them.
+     */
+    private static final long[] SEEDS = {1, 2, 19, 23};
     private static final int STEPS = 300;
 
     @Test

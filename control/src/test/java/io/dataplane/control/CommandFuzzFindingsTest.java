@@ -1,0 +1,78 @@
+package io.dataplane.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #14: what the command fuzzer ({@code fuzz.CommandFuzzer}) found, one test per bug, each
+ * failing without its fix. The fixture has gateway objects 1-3 (IPv4) and group 10.
+ */
+class CommandFuzzFindingsTest {
+    private final Fixture f = new Fixture();
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    @Test
+    void aReplaceThatCreatesAResilientGroupNeedsBuckets() {
+        // was: "internal error, nothing applied: java.lang.NullPointerException" (only 'add' checked for buckets)
+        String e = f.fails("nexthop replace id 20 group 1/2 type resilient");
+        assertFalse(e.contains("internal error"), e);
+        assertTrue(e.contains("needs 'buckets 1..65535'"), e);
+        f.ok("nexthop replace id 20 group 1/2 type resilient buckets 8");
+        f.ok("nexthop replace id 20 group 1/2/3 type resilient"); // existing: buckets kept
+    }
+
+    @Test
+    void neighChangeChangesOnlyAnExistingEntry() {
+        // was: created the entry, as replace does; ip's change is NLM_F_REPLACE without NLM_F_CREATE
+        assertTrue(f.fails("neigh change 192.0.2.9 lladdr 02:00:00:00:00:09 dev p1").contains("no neighbour 192.0.2.9 on p1 to change"));
+        f.ok("neigh chg 192.0.2.1 lladdr 02:00:00:00:00:09 dev p1");
+        assertEquals(List.of("192.0.2.1 lladdr 02:00:00:00:00:09 PERMANENT"), f.out("neigh show dev p1").subList(0, 1));
+        f.ok("neigh replace 192.0.2.9 lladdr 02:00:00:00:00:09 dev p1"); // replace still creates
+    }
+
+    @Test
+    void aRepeatedArgumentIsRefusedAsIpDoes() {
+        // were: accepted, the second value silently winning (ip: "Error: either "lladdr" is duplicate, or ...")
+        assertTrue(f.fails("neigh add 192.0.2.9 lladdr 02:00:00:00:00:01 dev p1 lladdr 02:00:00:00:00:03").contains("one 'lladdr'"));
+        assertTrue(f.fails("neigh add 192.0.2.9 lladdr 02:00:00:00:00:01 dev p1 dev p2").contains("one 'dev'"));
+        assertTrue(f.fails("neigh del 192.0.2.1 dev p1 dev p2").contains("one 'dev'"));
+        assertTrue(f.fails("nexthop add id 20 group 1/2 mpalgo l3 mpalgo l4").contains("one 'mpalgo'"));
+    }
+
+    @Test
+    void anIpv6RouteCannotUseAnIpv4Gateway() {
+        // were: accepted and forwarded IPv6 packets to an IPv4 neighbour; the kernel: "IPv6 routes can not use an IPv4 nexthop"
+        assertTrue(f.fails("route add 2001:db8:5::/48 via 192.0.2.1 dev p1").contains("cannot use IPv4 gateway 192.0.2.1"));
+        assertTrue(f.fails("route add 2001:db8:5::/48 nexthop via 2001:db8::1 dev p1 nexthop via 192.0.2.1 dev p2").contains("IPv4 gateway"));
+        assertTrue(f.fails("route add 2001:db8:5::/48 nhid 1").contains("nexthop id 1, which has IPv4 gateway 192.0.2.1"));
+        assertTrue(f.fails("route add 2001:db8:5::/48 nhid 10").contains("IPv4 gateway"));
+        f.ok("route add 10.5.0.0/16 via 2001:db8::1 dev p1"); // the other way round the kernel allows (RFC 5549)
+        f.ok("nexthop add id 4 via 2001:db8::1 dev p1");
+        f.ok("nexthop add id 5 via 2001:db8::2 dev p2");
+        f.ok("nexthop add id 11 group 4/5");
+        f.ok("route add 2001:db8:6::/48 nhid 4");
+        f.ok("route add 2001:db8:7::/48 nhid 11");
+        assertTrue(f.fails("nexthop replace id 4 via 192.0.2.1 dev p1").contains("is IPv6 and cannot use nexthop id"));
+        assertTrue(f.fails("nexthop replace id 11 group 4/1").contains("route 2001:db8:7::/48 is IPv6"));
+        f.ok("nexthop replace id 5 via 2001:db8::3 dev p2");
+    }
+
+    @Test
+    void anExplicitIpv4DefaultStaysIpv4() {
+        // was: '0.0.0.0/0' over an IPv6 first gateway became ::/0, as only the word 'default' should
+        f.ok("route add 0.0.0.0/0 nexthop via 2001:db8::1 dev p1 nexthop via 192.0.2.1 dev p1");
+        assertEquals(3, f.out("-4 route show default").size());
+        assertTrue(f.run("-6 route show default").output().isEmpty());
+        f.ok("route add default via 2001:db8::1 dev p1"); // the word takes the gateway's family
+        assertEquals(List.of("default via 2001:db8::1 dev p1"), f.out("-6 route show default"));
+    }
+}
