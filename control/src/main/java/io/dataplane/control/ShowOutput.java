@@ -72,15 +72,15 @@ final class ShowOutput {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.forwardsNothing()) {
-                out.add(r.type() + " " + r.prefix() + protocolText(r)); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                out.add(r.type() + " " + r.prefix() + protocolText(r, selected)); // ip puts the type first: 'blackhole 10.9.0.0/24'
                 continue;
             }
             if (r.nhid() != 0) {
                 // as ip: the object's gateway on the line, a group's members as nexthop lines
                 switch (rib.objects().get(r.nhid())) {
-                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected) + protocolText(r));
+                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected) + protocolText(r, selected));
                     case GroupObject g -> {
-                        out.add(r.prefix() + " nhid " + r.nhid() + protocolText(r));
+                        out.add(r.prefix() + " nhid " + r.nhid() + protocolText(r, selected));
                         for (Member m : g.members()) {
                             GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
                             out.add("\tnexthop via " + gw.via() + " dev " + rib.portName(gw.port()) + " weight " + m.weight());
@@ -90,10 +90,10 @@ final class ShowOutput {
                 continue;
             }
             if (r.hops().size() == 1) {
-                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected) + protocolText(r));
+                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected) + protocolText(r, selected));
                 continue;
             }
-            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword() + protocolText(r));
+            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword() + protocolText(r, selected));
             for (RouteHop h : r.hops()) {
                 out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
             }
@@ -106,8 +106,9 @@ final class ShowOutput {
     }
 
     /** " proto X" as {@code ip route show} prints it: left out for boot, the default of {@code route add}. */
-    private static String protocolText(Route r) {
-        return r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol());
+    private static String protocolText(Route r, RouteSelector selected) {
+        // as ip (filter.protocolmask): 'route show proto X' does not repeat the protocol it selected
+        return r.protocol() == RouteProtocol.BOOT || selected.protocol() != null ? "" : " proto " + RouteProtocol.name(r.protocol());
     }
 
     List<Object> routesJson(List<Route> routes) {

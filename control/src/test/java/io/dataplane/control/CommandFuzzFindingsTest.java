@@ -67,6 +67,29 @@ class CommandFuzzFindingsTest {
     }
 
     @Test
+    void theProtoSelectorPicksByTheRoutesOwnProtocol() {
+        // was: every route counted as boot, so 'proto static' picked nothing and 'proto boot' everything
+        f.ok("route add 10.9.0.0/24 via 192.0.2.1 dev p1 proto static");
+        f.ok("route add 10.9.1.0/24 via 192.0.2.2 dev p2 proto bgp");
+        assertEquals(List.of("10.9.0.0/24 via 192.0.2.1 dev p1"), f.out("route show proto static"),
+                "as ip, the protocol selected is not repeated");
+        assertEquals(f.out("route show proto static"), f.out("route show proto 4"));
+        assertFalse(f.out("route show proto boot").stream().anyMatch(l -> l.startsWith("10.9.")));
+        f.ok("route flush proto bgp");
+        assertTrue(f.run("route show 10.9.1.0/24").output().isEmpty());
+        assertEquals(List.of("10.9.0.0/24 via 192.0.2.1 dev p1 proto static"), f.out("route show 10.9.0.0/24"));
+        assertTrue(f.fails("route show proto frobnicate").contains("bad protocol 'frobnicate'"));
+    }
+
+    @Test
+    void anExplicitIpv4DefaultIsNotTheIpv6DefaultInASelector() {
+        // was: '-6 route show 0.0.0.0/0' showed ::/0, as only the word 'default' should
+        f.ok("route add default via 2001:db8::1 dev p1");
+        assertEquals(List.of("default via 2001:db8::1 dev p1"), f.out("-6 route show default"));
+        assertTrue(f.run("-6 route show 0.0.0.0/0").output().isEmpty());
+    }
+
+    @Test
     void anExplicitIpv4DefaultStaysIpv4() {
         // was: '0.0.0.0/0' over an IPv6 first gateway became ::/0, as only the word 'default' should
         f.ok("route add 0.0.0.0/0 nexthop via 2001:db8::1 dev p1 nexthop via 192.0.2.1 dev p1");

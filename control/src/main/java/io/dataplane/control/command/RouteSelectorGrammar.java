@@ -60,9 +60,10 @@ final class RouteSelectorGrammar {
         return new RouteSelector(root, match, exact, dev, via, protocol, type, family);
     }
 
-    /** A selector's prefix; {@code default} is ::/0 under -6. */
+    /** A selector's prefix; the word {@code default} is ::/0 under -6 (0.0.0.0/0 typed as such stays IPv4). */
     private static Prefix prefix(Tokens tokens, int family) {
+        boolean word = "default".equals(tokens.peek());
         Prefix p = tokens.parseWith("prefix", "a prefix ADDR[/LEN] or 'default'", Prefix::parse);
-        return family == 6 && p.length() == 0 && !p.v6() ? new Prefix(IpAddress.parse("::"), 0) : p;
+        return family == 6 && word ? new Prefix(IpAddress.parse("::"), 0) : p;
     }
 }

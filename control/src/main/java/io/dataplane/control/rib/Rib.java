@@ -416,9 +416,9 @@ public final class Rib {
         return RouteSelection.select(this, routes.sorted(), selector);
     }
 
-    /** The routing protocol {@code ip route} would show for a route ({@code proto} selector): routes added here are the kernel's default, boot. */
+    /** The routing protocol {@code ip route} shows for a route, by name ({@code proto} selector): boot unless it was given. */
     public String protocolOf(Route r) {
-        return "boot";
+        return io.dataplane.control.command.RouteProtocol.name(r.protocol());
     }
 
     /** Longest-prefix match in the RIB (the route the tables should also find). */

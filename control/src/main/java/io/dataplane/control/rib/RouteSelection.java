@@ -1,5 +1,6 @@
 package io.dataplane.control.rib;
 
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.control.command.RouteSelector;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +18,13 @@ final class RouteSelection {
     static List<Route> select(Rib rib, List<Route> sorted, RouteSelector s) {
         List<Route> out = new ArrayList<>();
         Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
+        // 'proto 4' and 'proto static' select the same routes; an unknown name is refused, as by ip
+        String protocol = s.protocol() == null ? null : RouteProtocol.name(RouteProtocol.parse(s.protocol()));
         for (Route r : sorted) {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;
             }
-            if (s.protocol() != null && !s.protocol().equals(rib.protocolOf(r))) {
+            if (protocol != null && !protocol.equals(rib.protocolOf(r))) {
                 continue;
             }
             if (s.type() != null && !s.type().equals(r.type())) {

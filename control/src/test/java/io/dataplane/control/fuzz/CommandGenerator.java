@@ -74,8 +74,8 @@ final class CommandGenerator {
             return routeDel(m);
         }
         if (r < 45) {
-            boolean v6 = random.nextBoolean();
-            return chance(30) ? new RouteFlush(null, null, v6) : new RouteFlush(chance(50) ? "root" : "exact", pick(v6 ? PREFIXES6 : PREFIXES4), v6);
+            Selector s = selector(m);
+            return new RouteFlush(s.equals(Selector.ALL) ? new Selector(null, null, random.nextBoolean() ? 4 : 6, null, null, null, null) : s);
         }
         if (r < 57) {
             return new NexthopGateway(chance(50) ? "add" : "replace", id(), gateway(random.nextInt(4) == 0));
@@ -98,10 +98,35 @@ final class CommandGenerator {
             }
             return new NeighDel(pick(random.nextBoolean() ? GATEWAYS6 : GATEWAYS4), dev());
         }
-        if (r < 98) {
+        if (r < 96) {
             return new LinkSet(dev(), chance(60));
         }
-        return new HashSeed(chance(50) ? random.nextInt(1000) : random.nextLong(0, 1L << 32));
+        return switch (random.nextInt(4)) {
+            case 0 -> new HashSeed(chance(50) ? random.nextInt(1000) : random.nextLong(0, 1L << 32));
+            case 1 -> new HashFunction(chance(75));
+            case 2 -> new HashPolicy(random.nextBoolean(), random.nextInt(4));
+            default -> {
+                List<String> all = new ArrayList<>(List.of("src-ip", "dst-ip", "ip-proto", "src-port", "dst-port", "inner-src-ip", "inner-dst-ip"));
+                java.util.Collections.shuffle(all, random);
+                yield new HashFields(random.nextBoolean(), List.copyOf(all.subList(0, 1 + random.nextInt(all.size()))));
+            }
+        };
+    }
+
+    /** Route selectors, each part sometimes. */
+    Selector selector(RouterModel m) {
+        String how = chance(50) ? pick(List.of("root", "match", "exact", "")) : null;
+        Net prefix = null;
+        if (how != null) {
+            String d = pick(DESTINATIONS); // a host: what match is for
+            prefix = chance(30) ? net(d, d.contains(":") ? 128 : 32) : prefix(m);
+        }
+        int family = chance(15) ? (random.nextBoolean() ? 4 : 6) : 0;
+        String proto = chance(15) ? pick(PROTOS) : null;
+        String type = chance(10) ? pick(List.of("blackhole", "unreachable", "prohibit", "throw", "unicast")) : null;
+        String dev = chance(15) ? pick(RouterModel.PORTS) : null;
+        String via = chance(10) ? pick(random.nextBoolean() ? GATEWAYS6 : GATEWAYS4) : null;
+        return new Selector(how, prefix, family, proto, type, dev, via);
     }
 
     private int id() {
@@ -230,7 +255,8 @@ final class CommandGenerator {
                 }
             }
             case 3 -> {
-                for (int i = first; i < t.size() - 1; i++) {
+                // ip lets a later show/flush selector override an earlier one: only commands' arguments count
+                for (int i = first; i < t.size() - 1 && !(c instanceof RouteFlush); i++) {
                     if (ONCE_WORDS.contains(t.get(i)) && !(t.contains("nexthop") && t.get(i).equals("weight"))) {
                         List<String> twice = new ArrayList<>(t.subList(0, i + 2));
                         twice.addAll(t.subList(i, t.size()));
@@ -284,6 +310,51 @@ final class CommandGenerator {
         int dport = chance(20) ? -1 : random.nextInt(65536);
         int flowlabel = v6 && chance(50) ? random.nextInt(0x100000) : -1;
         return new RouterModel.Flow(dst, src, proto, sport, dport, flowlabel);
+    }
+
+    /** A flow to a random host inside {@code n} (its network address for a host route; a pool address for a default). */
+    RouterModel.Flow flowInside(Net n) {
+        if (n.len() == 0) {
+            return randomFlow();
+        }
+        BigInteger host = new BigInteger(n.bits() - n.len(), new java.util.Random(random.nextLong()));
+        BigInteger v = n.value().or(host);
+        return flow(new Net(n.v6(), v, n.bits(), text(n.v6(), v)));
+    }
+
+    /** An address as ip prints it: dotted quad, or RFC 5952 (lower case, the longest run of two or more zero groups as ::). */
+    static String text(boolean v6, BigInteger v) {
+        if (!v6) {
+            long a = v.longValue();
+            return (a >> 24 & 255) + "." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "." + (a & 255);
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = v.shiftRight(16 * (7 - i)).intValue() & 0xffff;
+        }
+        int bestAt = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                sb.append(i == 0 ? "::" : ":");
+                i += bestLen - 1;
+                continue;
+            }
+            sb.append(Integer.toHexString(g[i])).append(i < 7 ? ":" : "");
+        }
+        return sb.toString();
     }
 
     RouterModel.Flow randomFlow() {

@@ -62,8 +62,7 @@ final class CommandWriter {
             case RouteSet r -> family(r.prefix(), r.target()) + word("", "route") + " " + word("route", r.verb()) + " " + routeBody(r.prefix(), r.target(), r.proto());
             case RouteDel d -> family(d.prefix(), d.spec()) + word("", "route") + " " + word("route", "del") + " "
                     + (d.spec() == null ? prefix(d.prefix()) : routeBody(d.prefix(), d.spec(), null));
-            case RouteFlush f -> f.prefix() == null ? (f.v6() ? "-6 " : "-4 ") + word("", "route") + " " + word("route", "flush")
-                    : (f.prefix().v6() && f.prefix().len() == 0 ? "-6 " : "") + word("", "route") + " " + word("route", "flush") + " " + (f.how().equals("exact") && random.nextBoolean() ? "" : f.how() + " ") + prefix(f.prefix());
+            case RouteFlush f -> selector("flush", f.selector());
             case NexthopGateway n -> word("", "nexthop") + " " + word("nexthop", n.verb()) + " id " + n.id() + " "
                     + String.join(" ", shuffled(List.of("via " + n.gw().via(), "dev " + n.gw().dev())));
             case NexthopGroup g -> group(g);
@@ -73,8 +72,41 @@ final class CommandWriter {
             case NeighDel n -> word("", "neigh") + " " + word("neigh", "del") + " " + n.addr() + " dev " + n.dev();
             case LinkSet l -> word("", "link") + " " + word("link", "set") + (random.nextBoolean() ? " dev " : " ") + l.dev() + (l.up() ? " up" : " down");
             case HashSeed h -> "set hash-seed " + (random.nextBoolean() ? Long.toString(h.seed()) : "0x" + Long.toHexString(h.seed()));
+            case HashFunction h -> "set hash-function " + (h.kernel() ? "kernel" : "jenkins");
+            case HashPolicy h -> "set hash-policy " + (h.v6() ? "ipv6 " : "ipv4 ") + h.policy();
+            case HashFields h -> "set hash-fields " + (h.v6() ? "ipv6 " : "ipv4 ") + String.join(",", h.fields());
             case Malformed m -> m.line();
         };
+    }
+
+    /** {@code route show|flush} with ip's selectors, in any order. */
+    String selector(String verb, Selector s) {
+        List<String> parts = new ArrayList<>();
+        boolean v6Default = s.prefix() != null && s.prefix().v6() && s.prefix().len() == 0;
+        if (s.how() != null) {
+            // 'default' under -6 is ::/0 (as ip): an IPv4 default there is spelt out
+            String p = v6Default ? "::/0" : s.family() == 6 && s.prefix().len() == 0 ? "0.0.0.0/0" : prefix(s.prefix());
+            parts.add(s.how().isEmpty() ? (random.nextBoolean() ? p : "to " + p) : (random.nextInt(4) == 0 ? "to " : "") + s.how() + " " + p);
+        }
+        if (s.proto() != null) {
+            parts.add(pick(List.of("proto ", "protocol ", "pro ")) + s.proto());
+        }
+        if (s.type() != null) {
+            parts.add("type " + s.type());
+        }
+        if (s.dev() != null) {
+            parts.add(pick(List.of("dev ", "oif ")) + s.dev());
+        }
+        if (s.via() != null) {
+            parts.add("via " + s.via());
+        }
+        String family = s.family() == 0 ? "" : s.family() == 6 ? pick(List.of("-6 ", "-f inet6 ")) : pick(List.of("-4 ", "-f inet "));
+        return family + word("", "route") + " " + (verb.equals("show") ? pick(List.of("show", "s", "list", "ls", "l")) : word("route", verb))
+                + (parts.isEmpty() ? "" : " " + String.join(" ", shuffled(parts)));
+    }
+
+    private String pick(List<String> l) {
+        return l.get(random.nextInt(l.size()));
     }
 
     /** "-6 " where the line needs it (an IPv6 default route that names no IPv6 gateway), sometimes where it does not. */

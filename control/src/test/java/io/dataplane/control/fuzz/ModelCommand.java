@@ -62,8 +62,17 @@ sealed interface ModelCommand {
     record RouteDel(Net prefix, Target spec) implements ModelCommand {
     }
 
-    /** {@code route flush root|exact PREFIX}, or {@code -4|-6 route flush} (prefix null). */
-    record RouteFlush(String how, Net prefix, boolean v6) implements ModelCommand {
+    /**
+     * ip's route selectors: {@code how} root, match, exact or "" (a bare prefix: exact) with {@code
+     * prefix}, or null for none; {@code family} 0, 4 or 6; {@code proto}, {@code type}, {@code
+     * dev}, {@code via} null when not given.
+     */
+    record Selector(String how, Net prefix, int family, String proto, String type, String dev, String via) {
+        static final Selector ALL = new Selector(null, null, 0, null, null, null, null);
+    }
+
+    /** {@code route flush SELECTOR} (never ALL: the generator always gives one). */
+    record RouteFlush(Selector selector) implements ModelCommand {
     }
 
     record Member(int id, int weight) {
@@ -95,6 +104,18 @@ sealed interface ModelCommand {
     }
 
     record HashSeed(long seed) implements ModelCommand {
+    }
+
+    /** {@code set hash-function kernel|jenkins}. */
+    record HashFunction(boolean kernel) implements ModelCommand {
+    }
+
+    /** {@code set hash-policy ipv4|ipv6 N}. */
+    record HashPolicy(boolean v6, int policy) implements ModelCommand {
+    }
+
+    /** {@code set hash-fields ipv4|ipv6 FIELD,...} (ip-sysctl.rst's names). */
+    record HashFields(boolean v6, List<String> fields) implements ModelCommand {
     }
 
     /** A line the model knows to be wrong whatever the state (bad syntax, out of range): it must be refused. */

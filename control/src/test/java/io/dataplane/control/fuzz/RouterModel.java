@@ -1,7 +1,9 @@
 package io.dataplane.control.fuzz;
 
 import io.dataplane.control.fuzz.ModelCommand.*;
+import io.dataplane.tables.HashField;
 import io.dataplane.tables.Jenkins;
+import io.dataplane.tables.KernelHash;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,24 +58,34 @@ final class RouterModel {
     private final TreeMap<Integer, Obj> objects;
     private final Map<NeighKey, String> neighbours;
     private final Map<String, Boolean> up;
-    private long seed;
+    /** The multipath hash: seed, function (kernel or Jenkins), and the kernel mode's policies and fields per family. */
+    record Hash(long seed, boolean kernel, int policy4, int fields4, int policy6, int fields6) {
+        static final Hash DEFAULT = new Hash(0, false, 0, HashField.DEFAULT, 0, HashField.DEFAULT);
+    }
+
+    private Hash hash;
 
     RouterModel() {
-        this(new HashMap<>(), new TreeMap<>(), new HashMap<>(), new HashMap<>(), 0);
+        this(new HashMap<>(), new TreeMap<>(), new HashMap<>(), new HashMap<>(), Hash.DEFAULT);
         PORTS.forEach(p -> up.put(p, true));
     }
 
     private RouterModel(Map<Net, Route> routes, TreeMap<Integer, Obj> objects, Map<NeighKey, String> neighbours,
-            Map<String, Boolean> up, long seed) {
+            Map<String, Boolean> up, Hash hash) {
         this.routes = routes;
         this.objects = objects;
         this.neighbours = neighbours;
         this.up = up;
-        this.seed = seed;
+        this.hash = hash;
     }
 
     RouterModel copy() {
-        return new RouterModel(new HashMap<>(routes), new TreeMap<>(objects), new HashMap<>(neighbours), new HashMap<>(up), seed);
+        return new RouterModel(new HashMap<>(routes), new TreeMap<>(objects), new HashMap<>(neighbours), new HashMap<>(up), hash);
+    }
+
+    /** {@code show hash}'s first line: function and seed. */
+    String hashLine() {
+        return "hash-function " + (hash.kernel() ? "kernel" : "jenkins") + " seed " + hash.seed();
     }
 
     Map<Net, Route> routes() {
@@ -96,8 +108,10 @@ final class RouterModel {
             case RouteSet r -> routeSet(r);
             case RouteDel d -> routeDel(d);
             case RouteFlush f -> {
-                routes.keySet().removeIf(n -> f.prefix() == null ? n.v6() == f.v6()
-                        : f.how().equals("exact") ? n.equals(f.prefix()) : n.len() >= f.prefix().len() && f.prefix().contains(n));
+                if (f.selector().dev() != null && !PORTS.contains(f.selector().dev())) {
+                    yield Outcome.refused("unknown device " + f.selector().dev());
+                }
+                routes.entrySet().removeIf(e -> selects(f.selector(), e.getKey(), e.getValue()));
                 yield Outcome.OK;
             }
             case NexthopGateway n -> nexthopGateway(n);
@@ -118,16 +132,51 @@ final class RouterModel {
                 yield Outcome.OK;
             }
             case HashSeed h -> {
-                seed = h.seed();
+                hash = new Hash(h.seed(), hash.kernel(), hash.policy4(), hash.fields4(), hash.policy6(), hash.fields6());
+                yield Outcome.OK;
+            }
+            case HashFunction f -> {
+                if (f.kernel() && usesL4()) {
+                    yield Outcome.refused("kernel mode while a route or group has mpalgo l4 (README)");
+                }
+                hash = new Hash(hash.seed(), f.kernel(), hash.policy4(), hash.fields4(), hash.policy6(), hash.fields6());
+                yield Outcome.OK;
+            }
+            case HashPolicy p -> {
+                hash = p.v6() ? new Hash(hash.seed(), hash.kernel(), hash.policy4(), hash.fields4(), p.policy(), hash.fields6())
+                        : new Hash(hash.seed(), hash.kernel(), p.policy(), hash.fields4(), hash.policy6(), hash.fields6());
+                yield Outcome.OK;
+            }
+            case HashFields f -> {
+                int mask = 0;
+                for (String name : f.fields()) {
+                    mask |= HashField.parse(name);
+                }
+                hash = f.v6() ? new Hash(hash.seed(), hash.kernel(), hash.policy4(), hash.fields4(), hash.policy6(), mask)
+                        : new Hash(hash.seed(), hash.kernel(), hash.policy4(), mask, hash.policy6(), hash.fields6());
                 yield Outcome.OK;
             }
             case Malformed m -> Outcome.refused(m.why());
         };
     }
 
+    /** Whether a route or a group asks for mpalgo l4. */
+    private boolean usesL4() {
+        return routes.values().stream().anyMatch(r -> r.target() instanceof Gateways g && "l4".equals(g.mpalgo()))
+                || objects.values().stream().anyMatch(o -> o instanceof GroupObj g && g.mpalgo().equals("l4"));
+    }
+
+    /** README: in kernel mode the policy decides, so a named l3 or l4 is refused (per-packet keeps working). */
+    private boolean namesHashInKernelMode(String mpalgo) {
+        return hash.kernel() && ("l3".equals(mpalgo) || "l4".equals(mpalgo));
+    }
+
     private Outcome routeSet(RouteSet r) {
         if (r.verb().equals("append") || r.verb().equals("prepend")) {
             return Outcome.refused("one route per prefix (README: append/prepend are refused)");
+        }
+        if (r.target() instanceof Gateways g && namesHashInKernelMode(g.mpalgo())) {
+            return Outcome.refused("mpalgo " + g.mpalgo() + " in kernel mode");
         }
         Outcome t = checkTarget(r.prefix(), r.target());
         if (t.kind() == Outcome.Kind.REFUSED) {
@@ -256,6 +305,9 @@ final class RouterModel {
     }
 
     private Outcome nexthopGroup(NexthopGroup g) {
+        if (namesHashInKernelMode(g.mpalgo())) {
+            return Outcome.refused("mpalgo " + g.mpalgo() + " in kernel mode");
+        }
         Obj old = objects.get(g.id());
         if (old != null && g.verb().equals("add")) {
             return Outcome.refused("nexthop exists");
@@ -350,21 +402,71 @@ final class RouterModel {
 
     /** {@code route show}: one block (a line and its nexthop lines) per route, IPv4 then IPv6. */
     List<List<String>> routeBlocks() {
+        return routeBlocks(Selector.ALL);
+    }
+
+    /** {@code route show SELECTOR}. */
+    List<List<String>> routeBlocks(Selector s) {
         List<Net> nets = new ArrayList<>(routes.keySet());
         nets.sort(Comparator.comparing(Net::v6).thenComparing(Net::value).thenComparing(Net::len));
         List<List<String>> out = new ArrayList<>();
         for (Net n : nets) {
-            out.add(routeBlock(n, routes.get(n)));
+            if (selects(s, n, routes.get(n))) {
+                out.add(routeBlock(n, routes.get(n), s));
+            }
         }
         return out;
     }
 
-    private List<String> routeBlock(Net n, Route r) {
-        String proto = r.proto() == null ? "" : " proto " + r.proto();
+    /**
+     * ip's selection: root P (inside P), match P (covering P), exact or bare P; family; proto
+     * (by name: 4 is static); type (unicast for gateways); dev and via against the route's one
+     * gateway (ip's filter reads RTA_OIF and RTA_GATEWAY, which multipath routes do not have).
+     */
+    boolean selects(Selector s, Net n, Route r) {
+        if (s.family() != 0 && n.v6() != (s.family() == 6)) {
+            return false;
+        }
+        if (s.how() != null) {
+            Net p = s.prefix();
+            boolean in = switch (s.how()) {
+                case "root" -> p.v6() == n.v6() && n.len() >= p.len() && p.contains(n);
+                case "match" -> p.v6() == n.v6() && n.len() <= p.len() && n.contains(p);
+                default -> p.equals(n);
+            };
+            if (!in) {
+                return false;
+            }
+        }
+        if (s.proto() != null && !String.valueOf(protoShown(s.proto())).equals(String.valueOf(r.proto()))) {
+            return false;
+        }
+        if (s.type() != null && !s.type().equals(r.target() instanceof TypeRoute t ? t.type() : "unicast")) {
+            return false;
+        }
+        if (s.dev() != null || s.via() != null) {
+            Gw gw = oneGateway(r);
+            return gw != null && (s.dev() == null || s.dev().equals(gw.dev())) && (s.via() == null || s.via().equals(gw.via()));
+        }
+        return true;
+    }
+
+    /** A route's one gateway: its single hop or its gateway object's; null for types, multipath routes and groups. */
+    private Gw oneGateway(Route r) {
+        return switch (r.target()) {
+            case Gateways g -> g.hops().size() == 1 ? g.hops().get(0).gw() : null;
+            case Nhid id -> objects.get(id.id()) instanceof GatewayObj o ? o.gw() : null;
+            case TypeRoute t -> null;
+        };
+    }
+
+    /** As ip, what the selector fixed (dev, via, proto) is not repeated on the line. */
+    private List<String> routeBlock(Net n, Route r, Selector s) {
+        String proto = r.proto() == null || s.proto() != null ? "" : " proto " + r.proto();
         List<String> lines = new ArrayList<>();
         switch (r.target()) {
             case TypeRoute t -> lines.add(t.type() + " " + n.shown() + proto);
-            case Gateways g when g.hops().size() == 1 -> lines.add(n.shown() + " via " + g.hops().get(0).gw().via() + " dev " + g.hops().get(0).gw().dev() + proto);
+            case Gateways g when g.hops().size() == 1 -> lines.add(n.shown() + gateway(g.hops().get(0).gw(), s) + proto);
             case Gateways g -> {
                 lines.add(n.shown() + " mpalgo " + (g.mpalgo() == null ? "l3" : g.mpalgo()) + proto);
                 for (Hop h : g.hops()) {
@@ -373,7 +475,7 @@ final class RouterModel {
             }
             case Nhid id -> {
                 switch (objects.get(id.id())) {
-                    case GatewayObj o -> lines.add(n.shown() + " nhid " + id.id() + " via " + o.gw().via() + " dev " + o.gw().dev() + proto);
+                    case GatewayObj o -> lines.add(n.shown() + " nhid " + id.id() + gateway(o.gw(), s) + proto);
                     case GroupObj o -> {
                         lines.add(n.shown() + " nhid " + id.id() + proto);
                         for (Member m : o.members()) {
@@ -387,10 +489,23 @@ final class RouterModel {
         return lines;
     }
 
+    private static String gateway(Gw gw, Selector s) {
+        return (s.via() == null ? " via " + gw.via() : "") + (s.dev() == null ? " dev " + gw.dev() : "");
+    }
+
     /** {@code nexthop show} without counters and without a resilient group's unbalanced_time. */
     List<List<String>> nexthopBlocks() {
+        return nexthopBlocks(null, false, null);
+    }
+
+    /** {@code nexthop show [id ID | group | dev PORT]}: that object, the groups, or the gateway objects on PORT. */
+    List<List<String>> nexthopBlocks(Integer id, boolean groups, String dev) {
         List<List<String>> out = new ArrayList<>();
         for (Map.Entry<Integer, Obj> e : objects.entrySet()) {
+            if (id != null && !id.equals(e.getKey()) || groups && !(e.getValue() instanceof GroupObj)
+                    || dev != null && !(e.getValue() instanceof GatewayObj g && g.gw().dev().equals(dev))) {
+                continue;
+            }
             List<String> lines = new ArrayList<>();
             switch (e.getValue()) {
                 case GatewayObj g -> lines.add("id " + e.getKey() + " via " + g.gw().via() + " dev " + g.gw().dev()
@@ -425,8 +540,17 @@ final class RouterModel {
 
     /** {@code neigh show}. */
     List<String> neighLines() {
+        return neighLines(null, 0);
+    }
+
+    /** {@code [-4|-6] neigh show [dev PORT]}: as ip, the dev selected is not repeated. */
+    List<String> neighLines(String dev, int family) {
         List<String> out = new ArrayList<>();
-        neighbours.forEach((k, mac) -> out.add(k.addr() + " dev " + k.dev() + " lladdr " + mac + " PERMANENT"));
+        neighbours.forEach((k, mac) -> {
+            if ((dev == null || dev.equals(k.dev())) && (family == 0 || k.addr().contains(":") == (family == 6))) {
+                out.add(k.addr() + (dev == null ? " dev " + k.dev() : "") + " lladdr " + mac + " PERMANENT");
+            }
+        });
         return out;
     }
 
@@ -441,7 +565,7 @@ final class RouterModel {
      * known the gateway, device and hash; {@code choices} lists the gateways allowed when the model
      * names a set rather than one (per-packet), null otherwise.
      */
-    record Answer(boolean refused, String route, String via, String dev, String verdict, Integer hash, List<Gw> choices) {
+    record Answer(boolean refused, String route, String via, String dev, String verdict, Integer hash, List<Gw> choices, String kind) {
     }
 
     /** The longest prefix holding {@code dst}, or null. */
@@ -455,11 +579,15 @@ final class RouterModel {
         return best;
     }
 
-    /** {@code buckets}: a resilient group's bucket table (index to member id), as {@code nexthop bucket show} lists it. */
-    Answer routeGet(Flow f, IntFunction<Map<Integer, Integer>> buckets) {
+    /**
+     * {@code buckets}: a resilient group's bucket table (index to member id), as {@code nexthop
+     * bucket show} lists it; {@code reported}: the hash route get printed (null if none), used
+     * where the model cannot compute it.
+     */
+    Answer routeGet(Flow f, IntFunction<Map<Integer, Integer>> buckets, Integer reported) {
         Net n = lookup(f.dst());
         if (n == null) {
-            return new Answer(true, null, null, null, null, null, null);
+            return new Answer(true, null, null, null, null, null, null, "no route");
         }
         String route = n.shown();
         Route r = routes.get(n);
@@ -474,7 +602,7 @@ final class RouterModel {
                     case "prohibit" -> "prohibited";
                     default -> "no_route"; // throw: the lookup goes on in a table that has nothing
                 };
-                return new Answer(false, route, null, null, verdict, null, null);
+                return new Answer(false, route, null, null, verdict, null, null, t.type());
             }
             case Gateways g -> {
                 hops = g.hops();
@@ -499,31 +627,41 @@ final class RouterModel {
         }
         if (hops.size() == 1 && resilientGroup == null && !(r.target() instanceof Nhid nh && objects.get(nh.id()) instanceof GroupObj)) {
             Gw gw = hops.get(0).gw();
-            return new Answer(false, route, gw.via(), gw.dev(), verdict(gw), null, null);
+            return new Answer(false, route, gw.via(), gw.dev(), verdict(gw), null, null, "one gateway");
         }
         List<Hop> alive = hops.stream().filter(h -> up.get(h.gw().dev())).toList();
         if (alive.isEmpty()) {
-            return new Answer(false, route, null, null, "nexthop_dead", null, null);
+            return new Answer(false, route, null, null, "nexthop_dead", null, null, "all dead");
         }
         if (mpalgo.equals("per-packet")) {
-            return new Answer(false, route, null, null, null, null, alive.stream().map(Hop::gw).toList());
+            return new Answer(false, route, null, null, null, null, alive.stream().map(Hop::gw).toList(), "per-packet");
         }
         boolean l4 = mpalgo.equals("l4");
         int proto = f.proto() < 0 ? 17 : f.proto();
-        int hash = hash(f, l4, proto);
+        Integer h = hash.kernel() ? kernelHash(f, proto) : Integer.valueOf(hash(f, l4, proto));
+        Integer expected = h;
+        if (h == null) {
+            // where the model cannot compute the hash, it still checks the selection with the one reported
+            if (reported == null) {
+                return new Answer(false, route, null, null, null, null, alive.stream().map(Hop::gw).toList(), "no hash");
+            }
+            h = reported;
+        }
+        String kind = (hash.kernel() ? "kernel" : "jenkins " + mpalgo) + (resilientGroup != null ? " resilient" : "")
+                + (expected == null ? " (reported hash)" : "");
         Gw chosen;
         if (resilientGroup != null) {
             Map<Integer, Integer> table = buckets.apply(resilientGroup);
-            Integer member = table.get(Integer.remainderUnsigned(hash, table.size()));
+            Integer member = table.get(Integer.remainderUnsigned(h, table.size()));
             GatewayObj o = member == null ? null : (GatewayObj) objects.get(member);
             if (o == null || !up.get(o.gw().dev())) {
-                return new Answer(false, route, "bucket of a live member", null, null, hash, null);
+                return new Answer(false, route, "bucket of a live member", null, null, expected, null, kind);
             }
             chosen = o.gw();
         } else {
-            chosen = select(alive, hash);
+            chosen = select(alive, h);
         }
-        return new Answer(false, route, chosen.via(), chosen.dev(), verdict(chosen), hash, null);
+        return new Answer(false, route, chosen.via(), chosen.dev(), verdict(chosen), expected, null, kind);
     }
 
     private String verdict(Gw gw) {
@@ -547,9 +685,35 @@ final class RouterModel {
         return alive.get(alive.size() - 1).gw();
     }
 
+    /**
+     * Kernel mode (README: for IPv4, what ip route get hashes; for IPv6 the forwarded packet, which
+     * is ip -6 route get's flow descriptor under policies 0 and 1): KernelHash's route-get helpers,
+     * the hash's own implementation. Null where the model cannot say: IPv6 under policies 2 and 3,
+     * and GRE (the dissector reads our probe's 4 bytes as a GRE header).
+     */
+    private Integer kernelHash(Flow f, int proto) {
+        boolean ports = proto == 6 || proto == 17;
+        int sport = ports ? max0(f.sport()) : 0;
+        int dport = ports ? max0(f.dport()) : 0;
+        if (proto == 47) {
+            return null;
+        }
+        if (!f.dst().v6()) {
+            int src = f.src() == null ? 0 : f.src().value().intValue();
+            return KernelHash.routeGet4(src, f.dst().value().intValue(), proto, sport, dport, hash.policy4(), hash.fields4(), (int) hash.seed());
+        }
+        if (hash.policy6() > 1) {
+            return null;
+        }
+        java.math.BigInteger s = f.src() == null ? java.math.BigInteger.ZERO : f.src().value();
+        long[] src = {s.shiftRight(64).longValue(), s.longValue()};
+        long[] dst = {f.dst().value().shiftRight(64).longValue(), f.dst().value().longValue()};
+        return KernelHash.routeGet6(src, dst, proto, sport, dport, max0(f.flowlabel()), hash.policy6(), hash.fields6(), (int) hash.seed());
+    }
+
     /** The README's hash: words are 4 packet bytes read little-endian; l3 / l4 keys per family; >> 1. */
     int hash(Flow f, boolean l4, int proto) {
-        int s = (int) seed;
+        int s = (int) hash.seed();
         // ports: TCP's and UDP's first 4 bytes; 0 for the other protocols the fuzzer sends (ICMP, GRE).
         // The README does not say which protocols have ports; FlowHash's Javadoc does.
         boolean hasPorts = proto == 6 || proto == 17;
