@@ -82,6 +82,16 @@ class CommandFuzzFindingsTest {
     }
 
     @Test
+    void anUnknownTypeSelectorIsRefused() {
+        // was: 'route flush type frob' selected nothing and succeeded; ip: "node type value is invalid"
+        assertTrue(f.fails("route flush type frob").contains("expected a route type"));
+        assertTrue(f.fails("route show type blackhol").contains("expected a route type"));
+        f.ok("route add blackhole 10.9.0.0/24");
+        assertEquals(List.of("blackhole 10.9.0.0/24"), f.out("route show type blackhole"));
+        assertTrue(f.run("route show type local").output().isEmpty());
+    }
+
+    @Test
     void anExplicitIpv4DefaultIsNotTheIpv6DefaultInASelector() {
         // was: '-6 route show 0.0.0.0/0' showed ::/0, as only the word 'default' should
         f.ok("route add default via 2001:db8::1 dev p1");

@@ -9,6 +9,10 @@ package io.dataplane.control.command;
 final class RouteSelectorGrammar {
     private static final String EXPECTED = "a prefix, 'root|match|exact PREFIX', 'dev PORT', 'via ADDR', 'proto P', 'type T' or 'table main'";
 
+    /** ip's route types (rtnl_rtntype_a2n); dpctl's routes are unicast or one of the four that forward nothing. */
+    private static final java.util.List<String> TYPES = java.util.List.of("unicast", "local", "broadcast", "anycast", "multicast",
+            "blackhole", "unreachable", "prohibit", "throw", "nat");
+
     private RouteSelectorGrammar() {
     }
 
@@ -33,7 +37,13 @@ final class RouteSelectorGrammar {
                     String p = tokens.expect("a protocol such as kernel, boot, static or all");
                     protocol = p.equals("all") ? null : p;
                 }
-                case "type" -> type = tokens.expect("a route type: unicast, blackhole, unreachable, prohibit or throw");
+                case "type" -> {
+                    type = tokens.expect("a route type: unicast, blackhole, unreachable, prohibit or throw");
+                    if (!TYPES.contains(type)) {
+                        // as ip ("node type value is invalid"): a typo must not select nothing and succeed
+                        throw tokens.error(type, "a route type: " + String.join(", ", TYPES));
+                    }
+                }
                 case "dev" -> dev = tokens.devName();
                 case "via" -> via = tokens.parseWith("via", "a gateway address", IpAddress::parse);
                 case "root" -> root = prefix(tokens, family);

@@ -1,8 +1,10 @@
 package io.dataplane.control.fuzz;
 
+import io.dataplane.control.CommandServer;
 import io.dataplane.control.ControlPlane;
 import io.dataplane.control.FibPlane;
 import io.dataplane.control.Reply;
+import io.dataplane.control.daemon.Dpctl;
 import io.dataplane.control.daemon.PortConfiguration;
 import io.dataplane.control.fuzz.ModelCommand.*;
 import io.dataplane.control.fuzz.RouterModel.Answer;
@@ -11,6 +13,10 @@ import io.dataplane.control.fuzz.RouterModel.Outcome;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,6 +44,8 @@ final class CommandFuzzer implements AutoCloseable {
         long refused;
         long batches;
         long batchesCommitted;
+        /** Batches sent by dpctl's client (-batch, -force -batch) over the socket. */
+        long dpctlBatches;
         long routeGets;
         /** Route gets by what the model predicted: a type's verdict, one gateway, a hash (Jenkins l3/l4, kernel), ... */
         final Map<String, Long> routeGetKinds = new TreeMap<>();
@@ -51,6 +59,7 @@ final class CommandFuzzer implements AutoCloseable {
             refused += o.refused;
             batches += o.batches;
             batchesCommitted += o.batchesCommitted;
+            dpctlBatches += o.dpctlBatches;
             routeGets += o.routeGets;
             o.unspecified.forEach((k, v) -> unspecified.merge(k, v, Long::sum));
             o.routeGetKinds.forEach((k, v) -> routeGetKinds.merge(k, v, Long::sum));
@@ -59,7 +68,7 @@ final class CommandFuzzer implements AutoCloseable {
         @Override
         public String toString() {
             return steps + " steps, " + commands + " commands (" + accepted + " accepted, " + refused + " refused), " + batches
-                    + " batches (" + batchesCommitted + " committed), " + routeGets + " route gets " + routeGetKinds + "; unspecified " + unspecified;
+                    + " batches (" + batchesCommitted + " committed, " + dpctlBatches + " through dpctl -batch), " + routeGets + " route gets " + routeGetKinds + "; unspecified " + unspecified;
         }
     }
 
@@ -75,7 +84,18 @@ final class CommandFuzzer implements AutoCloseable {
     private final Object session = new Object();
     private final Object reader = new Object();
     private RouterModel model = new RouterModel();
-    private long now = 1_000_000_000L;
+    /** The resilient timers' clock: the fuzzer moves it; in socket mode the server thread reads it. */
+    private volatile long now = 1_000_000_000L;
+    /**
+     * Socket mode (every fourth seed): a CommandServer on its own thread serves the plane, every
+     * line goes through the socket, and some batches are sent by dpctl's Java client with -batch
+     * or -force -batch. Null in-process.
+     */
+    private final Path dir;
+    private final Path socket;
+    private final CommandServer server;
+    private final Thread serverThread;
+    private final SocketChannelClient client;
     private final Deque<String> history = new ArrayDeque<>();
     final Counts counts = new Counts();
 
@@ -86,6 +106,39 @@ final class CommandFuzzer implements AutoCloseable {
         rib.clock(() -> now);
         plane.loadConfiguration(CONFIG, "fuzz.conf");
         plane.attach(new FibPlane(fib));
+        if (seed % 4 != 3) {
+            dir = null;
+            socket = null;
+            server = null;
+            serverThread = null;
+            client = null;
+            return;
+        }
+        try {
+            dir = Files.createTempDirectory("dataplane-command-fuzz");
+            socket = dir.resolve("dataplane.sock");
+            server = CommandServer.open(socket, "root", plane, CommandServer.Limits.defaults());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        serverThread = Thread.ofPlatform().name("control").start(() -> {
+            try {
+                server.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        client = new SocketChannelClient(socket);
+    }
+
+    /** A line from the fuzzer's session: through the socket in socket mode, else straight to the plane. */
+    private Reply send(String line) {
+        return client != null ? client.execute(line) : plane.execute(session, line);
+    }
+
+    /** A line from a reader (shows): the same session in socket mode, where the plane belongs to the server thread. */
+    private Reply read(String line) {
+        return client != null ? client.execute(line) : plane.execute(reader, line);
     }
 
     /** Runs {@code steps} steps; throws AssertionError at the first disagreement. */
@@ -98,10 +151,16 @@ final class CommandFuzzer implements AutoCloseable {
     void step() {
         counts.steps++;
         now += 1_000_000_000L;
-        plane.runTimers();
+        if (client == null) {
+            plane.runTimers(); // in socket mode the server's loop runs them
+        }
         int r = random.nextInt(100);
         if (r < 8) {
-            batch();
+            if (client != null && random.nextBoolean()) {
+                dpctlBatch(random.nextInt(3) == 0);
+            } else {
+                batch();
+            }
         } else if (r < 9) {
             strayBatchLine();
         } else {
@@ -112,7 +171,7 @@ final class CommandFuzzer implements AutoCloseable {
     }
 
     private Reply execute(String line) {
-        Reply reply = plane.execute(session, line);
+        Reply reply = send(line);
         history.addLast(line + "  ->  " + (reply.ok() ? "ok" : "error: " + reply.error()));
         if (history.size() > 40) {
             history.removeFirst();
@@ -293,14 +352,14 @@ final class CommandFuzzer implements AutoCloseable {
     private String snapshot() {
         StringBuilder sb = new StringBuilder();
         for (String show : List.of("route show", "nexthop show", "neigh show", "link show", "show hash")) {
-            Reply r = plane.execute(reader, show);
+            Reply r = read(show);
             sb.append(show).append(": ").append(r.ok() ? String.join("\n", r.output()) : r.error()).append('\n');
         }
         return sb.append("version ").append(fib.snapshot().version()).append('\n').toString();
     }
 
     private List<String> show(String line) {
-        Reply r = plane.execute(reader, line);
+        Reply r = read(line);
         if (!r.ok()) {
             fail("'" + line + "' failed: " + r.error());
         }
@@ -359,7 +418,7 @@ final class CommandFuzzer implements AutoCloseable {
         switch (random.nextInt(3)) {
             case 0 -> {
                 int id = 1 + random.nextInt(9);
-                Reply r = plane.execute(reader, "nexthop show id " + id);
+                Reply r = read("nexthop show id " + id);
                 if (model.objects().containsKey(id) != r.ok()) {
                     fail("nexthop show id " + id + ": " + (r.ok() ? r.output() : r.error()) + "; the model has " + model.objects().get(id));
                 }
@@ -419,7 +478,7 @@ final class CommandFuzzer implements AutoCloseable {
         for (Flow f : flows) {
             counts.routeGets++;
             String line = routeGetLine(f);
-            Reply r = plane.execute(reader, line);
+            Reply r = read(line);
             Integer reported = r.ok() && parseRouteGet(r.output().get(0)).containsKey("hash")
                     ? Integer.parseUnsignedInt(parseRouteGet(r.output().get(0)).get("hash"), 16) : null;
             Answer a = model.routeGet(f, id -> buckets.computeIfAbsent(id, this::bucketTable), reported);
@@ -499,8 +558,98 @@ final class CommandFuzzer implements AutoCloseable {
         throw new AssertionError("seed " + seed + ", step " + counts.steps + ": " + what + "\nlast lines:\n  " + String.join("\n  ", history));
     }
 
+    /**
+     * {@code dpctl -batch FILE} (one atomic batch: exit 0 when every line applies, else 1 naming the
+     * first bad line, nothing applied) or {@code dpctl -force -batch FILE} (each line on its own;
+     * exit 1 if any failed), through dpctl's Java client on a connection of its own.
+     */
+    private void dpctlBatch(boolean force) {
+        counts.batches++;
+        counts.dpctlBatches++;
+        String before = snapshot();
+        RouterModel pending = model.copy();
+        List<String> lines = new ArrayList<>();
+        int firstBad = 0;
+        boolean anyBad = false;
+        int n = 1 + random.nextInt(6);
+        for (int i = 0; i < n; i++) {
+            ModelCommand c = generator.next(pending);
+            lines.add(generator.write(c));
+            RouterModel next = pending.copy();
+            Outcome o = next.apply(c);
+            if (o.kind() == Outcome.Kind.UNSPECIFIED) {
+                return; // the model cannot follow a line whose outcome it does not know in a file it cannot watch
+            }
+            if (o.kind() == Outcome.Kind.OK) {
+                pending = next;
+            } else {
+                anyBad = true;
+                firstBad = firstBad == 0 ? i + 1 : firstBad;
+                if (!force) {
+                    pending = null; // the rest is refused: nothing applies
+                    for (int j = i + 1; j < n; j++) {
+                        lines.add(generator.write(generator.next(model)));
+                    }
+                    break;
+                }
+            }
+        }
+        counts.commands += lines.size();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int rc;
+        try {
+            Path file = dir.resolve("batch");
+            Files.write(file, lines);
+            List<String> args = new ArrayList<>(List.of("--socket", socket.toString()));
+            if (force) {
+                args.add("-force");
+            }
+            args.addAll(List.of("-batch", file.toString()));
+            rc = Dpctl.run(args.toArray(String[]::new), new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                    new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String said = err.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        history.addLast("dpctl " + (force ? "-force " : "") + "-batch " + lines + "  ->  " + rc + " " + said);
+        if (rc != (anyBad ? 1 : 0)) {
+            fail("dpctl " + (force ? "-force " : "") + "-batch of " + lines + " exited " + rc + " (" + said + "); the model expects "
+                    + (anyBad ? "1: line " + firstBad + " is bad" : "0"));
+        }
+        if (anyBad && !force && !said.contains("batch:" + firstBad + ":")) {
+            fail("dpctl -batch of " + lines + " names another line than " + firstBad + ": " + said);
+        }
+        if (anyBad && !force) {
+            String after = snapshot();
+            if (!after.equals(before)) {
+                fail("dpctl -batch of " + lines + " failed and changed the state:\nbefore\n" + before + "\nafter\n" + after);
+            }
+            return;
+        }
+        if (!force) {
+            counts.batchesCommitted++;
+        }
+        model = pending;
+    }
+
     @Override
     public void close() {
+        if (client != null) {
+            client.close();
+            server.stop();
+            try {
+                serverThread.join();
+                server.close();
+                Files.deleteIfExists(socket);
+                Files.deleteIfExists(dir.resolve("batch"));
+                Files.deleteIfExists(dir);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         fib.close();
     }
 }
