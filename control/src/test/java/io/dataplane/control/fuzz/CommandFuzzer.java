@@ -397,6 +397,32 @@ final class CommandFuzzer implements AutoCloseable {
             fail("show hash says '" + show("show hash").get(0) + "'; the model: " + model.hashLine());
         }
         checkSelectedShows();
+        checkBuckets();
+    }
+
+    /**
+     * Every resilient group's bucket table (README): as many buckets as asked for, each owned by a
+     * member, and by a live member while any is alive (a member whose port goes down leaves at once).
+     */
+    private void checkBuckets() {
+        for (Map.Entry<Integer, RouterModel.Obj> e : model.objects().entrySet()) {
+            if (!(e.getValue() instanceof RouterModel.GroupObj g) || g.resilient() == null) {
+                continue;
+            }
+            Map<Integer, Integer> table = bucketTable(e.getKey());
+            List<Integer> live = g.members().stream().map(Member::id)
+                    .filter(id -> model.alive(((RouterModel.GatewayObj) model.objects().get(id)).gw())).toList();
+            if (table.size() != g.resilient().buckets()) {
+                fail("group " + e.getKey() + " shows " + table.size() + " buckets; it has " + g.resilient().buckets());
+            }
+            for (Map.Entry<Integer, Integer> b : table.entrySet()) {
+                boolean member = g.members().stream().anyMatch(m -> m.id() == b.getValue());
+                if (!member || !live.isEmpty() && !live.contains(b.getValue())) {
+                    fail("group " + e.getKey() + "'s bucket " + b.getKey() + " belongs to " + b.getValue() + ", not to a "
+                            + (member ? "live " : "") + "member (live " + live + ")");
+                }
+            }
+        }
     }
 
     private void compareLines(String what, List<String> expected, List<String> actual) {

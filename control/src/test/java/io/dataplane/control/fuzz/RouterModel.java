@@ -664,6 +664,11 @@ final class RouterModel {
         return new Answer(false, route, chosen.via(), chosen.dev(), verdict(chosen), expected, null, kind);
     }
 
+    /** Whether a gateway's port is up. */
+    boolean alive(Gw gw) {
+        return up.get(gw.dev());
+    }
+
     private String verdict(Gw gw) {
         if (!up.get(gw.dev())) {
             return "nexthop_dead";
