@@ -10,6 +10,7 @@ import io.dataplane.tables.HashField;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.control.command.Command;
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.tables.ResilientGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,7 +74,12 @@ public final class RunningConfig {
             }
         }
         for (Route r : rib.routesSorted()) {
-            out.add(new Line("route " + r.prefix(), "route add " + r.prefix() + " " + target(rib, r), "route del " + r.prefix()));
+            // ::/0 or 0.0.0.0/0, not 'default', whose family the first gateway decides (an IPv4 default may
+            // have IPv6 gateways, RFC 5549) or IPv4 without one (nhid, types); the two keys must differ too
+            String prefix = r.prefix().length() != 0 ? r.prefix().toString() : r.prefix().v6() ? "::/0" : "0.0.0.0/0";
+            String what = r.forwardsNothing() ? r.type() + " " + prefix : prefix + " " + target(rib, r);
+            String proto = r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol());
+            out.add(new Line("route " + prefix, "route add " + what + proto, "route del " + prefix));
         }
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {

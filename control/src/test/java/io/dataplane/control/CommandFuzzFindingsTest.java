@@ -100,6 +100,26 @@ class CommandFuzzFindingsTest {
     }
 
     @Test
+    void runningConfigKeepsRouteTypesProtocolsAndTheIpv6Default() {
+        // was: 'route add 10.9.0.0/24 ' for a blackhole (a file that does not load), no proto,
+        // 'route add default nhid N' for ::/0 (loads as the IPv4 default) and 'route add default via
+        // 2001:db8::1 ...' for 0.0.0.0/0 (loads as ::/0)
+        f.ok("route add blackhole 10.9.0.0/24 proto static");
+        f.ok("nexthop add id 4 via 2001:db8::1 dev p1");
+        f.ok("-6 route add default nhid 4 proto bgp");
+        f.ok("route add 10.9.1.0/24 via 192.0.2.1 dev p1 proto 200");
+        f.ok("route add 0.0.0.0/0 via 2001:db8::1 dev p1"); // IPv4, over an IPv6 gateway
+        List<String> config = f.out("show running-config");
+        assertTrue(config.contains("route add blackhole 10.9.0.0/24 proto static"), config::toString);
+        assertTrue(config.contains("route add ::/0 nhid 4 proto bgp"), config::toString);
+        assertTrue(config.contains("route add 10.9.1.0/24 via 192.0.2.1 dev p1 proto 200"), config::toString);
+        assertTrue(config.contains("route add 0.0.0.0/0 via 2001:db8::1 dev p1"), config::toString);
+        try (Fixture again = new Fixture(config)) {
+            assertEquals(f.out("route show"), again.out("route show"));
+        }
+    }
+
+    @Test
     void anExplicitIpv4DefaultStaysIpv4() {
         // was: '0.0.0.0/0' over an IPv6 first gateway became ::/0, as only the word 'default' should
         f.ok("route add 0.0.0.0/0 nexthop via 2001:db8::1 dev p1 nexthop via 192.0.2.1 dev p1");

@@ -44,6 +44,8 @@ final class CommandFuzzer implements AutoCloseable {
         long refused;
         long batches;
         long batchesCommitted;
+        /** Times show running-config was loaded into a fresh plane and compared. */
+        long runningConfigs;
         /** Batches sent by dpctl's client (-batch, -force -batch) over the socket. */
         long dpctlBatches;
         long routeGets;
@@ -60,6 +62,7 @@ final class CommandFuzzer implements AutoCloseable {
             batches += o.batches;
             batchesCommitted += o.batchesCommitted;
             dpctlBatches += o.dpctlBatches;
+            runningConfigs += o.runningConfigs;
             routeGets += o.routeGets;
             o.unspecified.forEach((k, v) -> unspecified.merge(k, v, Long::sum));
             o.routeGetKinds.forEach((k, v) -> routeGetKinds.merge(k, v, Long::sum));
@@ -68,7 +71,7 @@ final class CommandFuzzer implements AutoCloseable {
         @Override
         public String toString() {
             return steps + " steps, " + commands + " commands (" + accepted + " accepted, " + refused + " refused), " + batches
-                    + " batches (" + batchesCommitted + " committed, " + dpctlBatches + " through dpctl -batch), " + routeGets + " route gets " + routeGetKinds + "; unspecified " + unspecified;
+                    + " batches (" + batchesCommitted + " committed, " + dpctlBatches + " through dpctl -batch), " + runningConfigs + " running-configs reloaded, " + routeGets + " route gets " + routeGetKinds + "; unspecified " + unspecified;
         }
     }
 
@@ -145,6 +148,39 @@ final class CommandFuzzer implements AutoCloseable {
     void run(int steps) {
         for (int i = 0; i < steps; i++) {
             step();
+            if (i % 100 == 99) {
+                checkRunningConfig();
+            }
+        }
+    }
+
+    /**
+     * {@code show running-config} is a configuration file that loads into the same state (README):
+     * loaded into a fresh control plane, every show says what this one says.
+     */
+    private void checkRunningConfig() {
+        counts.runningConfigs++;
+        List<String> config = show("show running-config");
+        Fib other = new Fib(new FibLimits(512, 128, 256, 256, 2));
+        try {
+            ControlPlane fresh = new ControlPlane(new Rib(512, 128), null, new PortConfiguration());
+            try {
+                fresh.loadConfiguration(config, "running-config");
+            } catch (RuntimeException e) {
+                fail("show running-config does not load: " + e.getMessage() + "\n" + String.join("\n", config));
+            }
+            fresh.attach(new FibPlane(other));
+            Object r = new Object();
+            for (String show : List.of("route show", "nexthop show", "neigh show", "link show", "show hash")) {
+                List<String> here = show(show);
+                Reply there = fresh.execute(r, show);
+                if (!there.ok() || !clean(blocks(there.output())).equals(clean(blocks(here)))) {
+                    fail("'" + show + "' after loading show running-config differs:\nhere  " + here + "\nthere "
+                            + (there.ok() ? there.output() : there.error()) + "\nconfig:\n" + String.join("\n", config));
+                }
+            }
+        } finally {
+            other.close();
         }
     }
 
@@ -267,7 +303,7 @@ final class CommandFuzzer implements AutoCloseable {
                 line = "batch begin";
                 o = Outcome.refused("batches do not nest");
             } else {
-                ModelCommand c = generator.next(pending);
+                ModelCommand c = generator.next(pending, 3);
                 line = generator.write(c);
                 RouterModel next = pending.copy();
                 o = failed ? Outcome.refused("the batch failed already") : next.apply(c);
@@ -599,7 +635,7 @@ final class CommandFuzzer implements AutoCloseable {
         boolean anyBad = false;
         int n = 1 + random.nextInt(6);
         for (int i = 0; i < n; i++) {
-            ModelCommand c = generator.next(pending);
+            ModelCommand c = generator.next(pending, 3);
             lines.add(generator.write(c));
             RouterModel next = pending.copy();
             Outcome o = next.apply(c);

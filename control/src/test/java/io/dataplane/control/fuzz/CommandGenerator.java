@@ -61,8 +61,13 @@ final class CommandGenerator {
 
     /** The next state-changing command: well-formed (right or wrong for {@code model}) or, sometimes, malformed. */
     ModelCommand next(RouterModel model) {
+        return next(model, 12);
+    }
+
+    /** {@code malformedPercent}: how often the line is broken (batches use fewer, so that some commit). */
+    ModelCommand next(RouterModel model, int malformedPercent) {
         ModelCommand c = wellFormed(model);
-        return chance(12) ? malformed(c) : c;
+        return chance(malformedPercent) ? malformed(c) : c;
     }
 
     private ModelCommand wellFormed(RouterModel m) {
