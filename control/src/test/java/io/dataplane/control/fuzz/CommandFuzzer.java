@@ -434,6 +434,12 @@ final class CommandFuzzer implements AutoCloseable {
         }
         checkSelectedShows();
         checkBuckets();
+        for (String l : show("-br link show")) { // "p1               DOWN           02:... <DOWN>"
+            String[] w = l.trim().split(" +");
+            if (!w[1].equals(model.alive(new Gw("", false, w[0])) ? "UP" : "DOWN")) {
+                fail("-br link show says '" + l + "'; the model has " + w[0] + (model.alive(new Gw("", false, w[0])) ? " up" : " down"));
+            }
+        }
     }
 
     /**
@@ -450,6 +456,12 @@ final class CommandFuzzer implements AutoCloseable {
                     .filter(id -> model.alive(((RouterModel.GatewayObj) model.objects().get(id)).gw())).toList();
             if (table.size() != g.resilient().buckets()) {
                 fail("group " + e.getKey() + " shows " + table.size() + " buckets; it has " + g.resilient().buckets());
+            }
+            Member some = g.members().get(random.nextInt(g.members().size()));
+            List<String> owned = show("nexthop bucket show id " + e.getKey() + " nhid " + some.id());
+            long expected = table.values().stream().filter(v -> v == some.id()).count();
+            if (owned.size() != expected || owned.stream().anyMatch(l -> !l.endsWith(" nhid " + some.id()))) {
+                fail("nexthop bucket show id " + e.getKey() + " nhid " + some.id() + " lists " + owned.size() + " buckets; the table has " + expected);
             }
             for (Map.Entry<Integer, Integer> b : table.entrySet()) {
                 boolean member = g.members().stream().anyMatch(m -> m.id() == b.getValue());
