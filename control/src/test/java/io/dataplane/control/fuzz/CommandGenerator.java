@@ -1,6 +1,7 @@
 package io.dataplane.control.fuzz;
 
 import io.dataplane.control.fuzz.ModelCommand.*;
+import io.dataplane.tables.IpAddresses;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -327,39 +328,9 @@ final class CommandGenerator {
         return flow(new Net(n.v6(), v, n.bits(), text(n.v6(), v)));
     }
 
-    /** An address as ip prints it: dotted quad, or RFC 5952 (lower case, the longest run of two or more zero groups as ::). */
+    /** An address as ip prints it (the project's formatter: the pools' hand-written addresses check it). */
     static String text(boolean v6, BigInteger v) {
-        if (!v6) {
-            long a = v.longValue();
-            return (a >> 24 & 255) + "." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "." + (a & 255);
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = v.shiftRight(16 * (7 - i)).intValue() & 0xffff;
-        }
-        int bestAt = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestAt = i;
-                bestLen = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestAt) {
-                sb.append(i == 0 ? "::" : ":");
-                i += bestLen - 1;
-                continue;
-            }
-            sb.append(Integer.toHexString(g[i])).append(i < 7 ? ":" : "");
-        }
-        return sb.toString();
+        return v6 ? IpAddresses.format6(v.shiftRight(64).longValue(), v.longValue()) : IpAddresses.format4(v.intValue());
     }
 
     RouterModel.Flow randomFlow() {
