@@ -120,6 +120,25 @@ class CommandFuzzFindingsTest {
     }
 
     @Test
+    void aBatchFileWithABadBatchLineStaysAtomic() throws Exception {
+        // was: any line starting with 'batch ' made dpctl send the file unwrapped, so the lines before
+        // 'batch frobnicate' applied; only batch begin/commit/abort mean the file manages its batches
+        try (ServerHarness h = new ServerHarness(CommandServer.Limits.defaults())) {
+            java.nio.file.Path file = h.dir.resolve("batch");
+            java.nio.file.Files.write(file, List.of("route add blackhole 10.9.0.0/24", "batch frobnicate"));
+            var err = new java.io.ByteArrayOutputStream();
+            int rc = io.dataplane.control.daemon.Dpctl.run(new String[] {"--socket", h.socket.toString(), "-batch", file.toString()},
+                    new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err));
+            java.nio.file.Files.delete(file);
+            assertEquals(1, rc);
+            assertTrue(err.toString().contains("batch:2: unexpected 'frobnicate'"), err::toString);
+            try (ServerHarness.Client c = h.client()) {
+                assertEquals(List.of("ok"), c.call("route show 10.9.0.0/24"), "nothing of the file was applied");
+            }
+        }
+    }
+
+    @Test
     void anExplicitIpv4DefaultStaysIpv4() {
         // was: '0.0.0.0/0' over an IPv6 first gateway became ::/0, as only the word 'default' should
         f.ok("route add 0.0.0.0/0 nexthop via 2001:db8::1 dev p1 nexthop via 192.0.2.1 dev p1");
