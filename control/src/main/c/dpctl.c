@@ -7,7 +7,7 @@
  * compares the two): 0 success, 1 the command failed, 2 usage, 3 the daemon cannot be reached.
  *
  * It serves the common case only: `dpctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]`. Everything
- * else (--help, --version, -batch, any other option before the command, usage errors) it hands to
+ * else (--help, --version, -batch, monitor, any other option before the command, usage errors) it hands to
  * the Java client, so that the option grammar, batches and the help text have one implementation:
  * it runs $DPCTL_JAVA (bin/dpctl) with the same arguments and DPCTL_CLIENT=java.
  */
@@ -186,7 +186,9 @@ int main(int argc, char **argv) {
     while (object < argc && (strcmp(argv[object], "-j") == 0 || strcmp(argv[object], "-json") == 0)) {
         object++;
     }
-    if (first >= argc || (object < argc && argv[object][0] == '-') || strcmp(argv[first], "help") == 0) {
+    /* monitor streams until interrupted: the Java client's (2 letters at least: 'm' is ip's maddress) */
+    int monitor = object < argc && strlen(argv[object]) >= 2 && strncmp("monitor", argv[object], strlen(argv[object])) == 0;
+    if (first >= argc || (object < argc && argv[object][0] == '-') || strcmp(argv[first], "help") == 0 || monitor) {
         return hand_over(argv);
     }
     size_t length = 0;

@@ -103,6 +103,31 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One event of {@code monitor} for {@code s}. A client that does not read them is let go once
+     * {@link Limits#maxUnsentBytes} wait for it (as the kernel drops a slow {@code ip monitor}'s
+     * messages): the waiting events are dropped and the client is told why.
+     */
+    private void monitorEvent(Session s, List<String> lines) {
+        if (s.closeAfterFlush) {
+            return;
+        }
+        if (s.unsent > limits.maxUnsentBytes()) {
+            // the events it has not been sent go; what is half-written is finished, then the reason
+            ByteBuffer head = s.out.peek();
+            boolean started = head != null && head.position() > 0;
+            s.out.clear();
+            s.unsent = 0;
+            if (started) {
+                s.out.add(head);
+                s.unsent = head.remaining();
+            }
+            s.fail("monitor: events dropped, the client does not keep up; closing");
+            return;
+        }
+        s.send(Reply.output(lines).wire());
+    }
+
     private CommandServer(Path path, ControlPlane plane, SocketAccess access, Limits limits) throws IOException {
         this.path = path;
         this.plane = plane;
@@ -110,6 +135,7 @@ public final class CommandServer implements AutoCloseable {
         this.limits = limits;
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        plane.monitorSink((session, lines) -> monitorEvent((Session) session, lines));
     }
 
     /**
@@ -385,7 +411,7 @@ public final class CommandServer implements AutoCloseable {
             plane.sessionClosed(s);
             s.fail("batch aborted, nothing applied: no command for " + limits.batchTimeoutMillis()
                     + " ms while it held every other client back; closing");
-        } else if (s.pending.isEmpty() && s.out.isEmpty() && now - s.lastActivity > limits.idleTimeoutMillis()) {
+        } else if (s.pending.isEmpty() && s.out.isEmpty() && now - s.lastActivity > limits.idleTimeoutMillis() && !plane.monitoring(s)) {
             s.fail("idle for " + limits.idleTimeoutMillis() + " ms; closing");
         }
     }

@@ -1,14 +1,15 @@
 package io.dataplane.control;
 
+import io.dataplane.control.command.CommandException;
 import io.dataplane.control.rib.Rib;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Configuration-file lines that are not commands of the routing model: the daemon's grammar for
- * how ports are made ({@code port add ...}, {@code dpdk eal ...}). The control plane runs them in
- * the configuration's one batch, in file order, and refuses them on the command socket, without
- * knowing what they say.
+ * how ports are made ({@code port add ...}, {@code port del ...}, {@code dpdk eal ...}). The control
+ * plane runs them in the configuration's one batch, in file order, and on the command socket as
+ * the lines themselves allow ({@link #parseLive}), without knowing what they say.
  */
 public interface ConfigurationLines {
 
@@ -34,6 +35,20 @@ public interface ConfigurationLines {
      * so a later bad line rolls it back; on the socket it only checks the line and refuses it.
      */
     Consumer<Rib> parse(String line);
+
+    /**
+     * The line as a state-changing command on the command socket (or in a reload): what it changes,
+     * run inside the command's or batch's transaction like {@link #parse}'s, or a CommandException
+     * saying why it cannot run now. By default every such line is configuration-only.
+     */
+    default Consumer<Rib> parseLive(String line) {
+        parse(line); // a bad line is told what is wrong with it first
+        throw new CommandException("'" + command(line) + "' is configuration-only: put it in the --config file and restart the daemon");
+    }
+
+    /** A transaction was published: finish what its lines began that must wait for that (ports removed leave the workers). */
+    default void published() {
+    }
 
     /**
      * These lines as they are now, for {@code show running-config}: what made the RIB's ports,

@@ -51,6 +51,8 @@ public final class ControlPlane {
     private MetricsListen metricsEndpoint;
     /** A {@code metrics listen} of the open batch, bound when the batch commits. */
     private MetricsListen pendingMetrics;
+    /** The sessions of {@code monitor}, told of each published change. */
+    private final ChangeMonitor monitor;
 
     public ControlPlane(Rib rib, ForwardingPlane forwarding) {
         this(rib, forwarding, ConfigurationLines.NONE);
@@ -61,6 +63,20 @@ public final class ControlPlane {
         this.rib = rib;
         this.forwarding = forwarding;
         this.configurationLines = configurationLines;
+        this.monitor = new ChangeMonitor(rib);
+    }
+
+    /**
+     * Lets {@code monitor} stream: {@code sink} writes an event's lines to a session as one reply
+     * (the command server's; without one, {@code monitor} is refused).
+     */
+    public void monitorSink(java.util.function.BiConsumer<Object, List<String>> sink) {
+        monitor.sink(sink);
+    }
+
+    /** Whether {@code session} is monitoring (it waits for events: not idle). */
+    public boolean monitoring(Object session) {
+        return monitor.watching(session);
     }
 
     public Rib rib() {
@@ -83,6 +99,7 @@ public final class ControlPlane {
 
     /** The session went away or timed out: its open batch, if any, is abandoned. */
     public void sessionClosed(Object session) {
+        monitor.unsubscribe(session);
         if (batchOwner == session) {
             endBatch();
         }
@@ -159,6 +176,21 @@ public final class ControlPlane {
     }
 
     /**
+     * Swaps in {@code plane}, a plane over the same tables (workers started on them, or stopped):
+     * nothing is published again, since the tables hold every published version. Ports set down
+     * stay down. Control thread, also inside a transaction (the first {@code port add} starts the
+     * workers).
+     */
+    public void replacePlane(ForwardingPlane plane) {
+        this.forwarding = plane;
+        for (Rib.PortEntry p : rib.ports()) {
+            if (!p.up()) {
+                plane.setPortState(p.index(), false);
+            }
+        }
+    }
+
+    /**
      * Applies a change the devices reported (a learned neighbour, a carrier change) as one
      * transaction and publishes it. Control thread only; the caller must not run it while a
      * session's batch is open ({@link #batchOpen()}), since the batch owns the open transaction.
@@ -225,16 +257,15 @@ public final class ControlPlane {
     }
 
     private Reply executeLine(Object session, String line) {
-        String configurationOnly = configurationLines.command(line);
-        if (configurationOnly != null) {
-            try {
-                configurationLines.parse(line); // a bad line is told what is wrong with it first
-            } catch (CommandException e) {
-                return failInBatch(session, e.getMessage());
-            }
+        if (configurationLines.command(line) != null) {
             commandKind = "configuration";
-            return failInBatch(session, "'" + configurationOnly
-                    + "' is configuration-only: put it in the --config file and restart the daemon");
+            try {
+                return runConfigurationLine(session, configurationLines.parseLive(line));
+            } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+                return failInBatch(session, e.getMessage());
+            } catch (RuntimeException e) {
+                return failInBatch(session, "internal error, nothing applied: " + e);
+            }
         }
         Request req;
         try {
@@ -307,11 +338,21 @@ public final class ControlPlane {
             case FpmListen f -> {
                 return requestSource(f, inBatch);
             }
+            case Monitor m -> {
+                if (inBatch) {
+                    throw new CommandException("'monitor' is not part of a batch; run it on a session of its own");
+                }
+                if (!monitor.canStream()) {
+                    throw new CommandException("'monitor' streams over the command socket (dpctl monitor); it has nowhere to go here");
+                }
+                monitor.subscribe(session, m);
+                return Reply.success();
+            }
             default -> {
             }
         }
         if (inBatch && batchFailure != null) {
-            return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
+            return batchAlreadyFailed();
         }
         if (c instanceof MetricsListen m) {
             if (inBatch) {
@@ -332,19 +373,42 @@ public final class ControlPlane {
                 sideEffect(c, batchSideEffects);
                 return Reply.success();
             }
-            try {
-                rib.apply(c);
-                publish();
-            } catch (RuntimeException e) {
-                rib.transaction().rollback();
-                throw e;
-            }
+            alone(() -> rib.apply(c));
             List<Runnable> effects = new ArrayList<>();
             sideEffect(c, effects);
             effects.forEach(Runnable::run);
             return Reply.success();
         }
         return show(req.options(), c);
+    }
+
+    /** A configuration line allowed on the socket ({@code port add}): one state-changing command, in the batch if one is open. */
+    private Reply runConfigurationLine(Object session, java.util.function.Consumer<Rib> change) {
+        if (batchOwner == session) {
+            if (batchFailure != null) {
+                return batchAlreadyFailed();
+            }
+            batchCommands++;
+            change.accept(rib);
+            return Reply.success();
+        }
+        alone(() -> change.accept(rib));
+        return Reply.success();
+    }
+
+    /** Runs {@code change} as its own transaction and publishes it; on any failure rolls the RIB back and rethrows. */
+    private void alone(Runnable change) {
+        try {
+            change.run();
+            publish();
+        } catch (RuntimeException e) {
+            rib.transaction().rollback();
+            throw e;
+        }
+    }
+
+    private Reply batchAlreadyFailed() {
+        return Reply.error("batch already failed (" + batchFailure + "); nothing will be applied: send 'batch abort'");
     }
 
     /**
@@ -395,6 +459,8 @@ public final class ControlPlane {
             }
         }
         tx.commit();
+        configurationLines.published();
+        monitor.published();
     }
 
     private void sideEffect(Command c, List<Runnable> effects) {
@@ -472,7 +538,7 @@ public final class ControlPlane {
             case RouteShow s -> {
                 // like ip, a selector that matches nothing prints nothing and succeeds
                 List<Route> routes = rib.routes(s.selector());
-                yield json ? jsonReply(options, out.routesJson(routes)) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
+                yield json ? jsonReply(options, out.routesJson(routes, s.selector())) : text(OneLine.apply(options, out.routesText(routes, s.selector())));
             }
             case NexthopShow s -> {
                 List<NexthopObject> objs;
@@ -570,6 +636,9 @@ public final class ControlPlane {
         if (g.flowlabel() >= 0) {
             m.put("flowlabel", g.flowlabel());
         }
+        if (g.iif() != null) {
+            rib.portByName(g.iif()); // an unknown port is an error, as in ip
+        }
         if (route == null) {
             throw new CommandException("no route to " + g.dst() + "; 'route show' lists the routes");
         }
@@ -593,7 +662,8 @@ public final class ControlPlane {
         }
         if (t.nexthop() >= 0) {
             SlotNexthop s = rib.nexthopSlot(t.nexthop());
-            if (s != null) {
+            boolean connected = route.hops().size() == 1 && route.hops().get(0).via() == null; // the destination is the neighbour
+            if (s != null && !connected) {
                 m.put("gateway", s.via().toString());
             }
             // the table slot, and the nexthop object's id when the slot is one (ids and slots differ)
@@ -610,16 +680,25 @@ public final class ControlPlane {
             // the port the packet would leave by, even while the neighbour is unresolved (as ip prints it)
             m.put("dev", rib.portName(rib.nexthopSlot(t.nexthop()).port()));
         }
+        if (g.iif() != null) {
+            m.put("iif", g.iif());
+        }
         m.put("verdict", t.verdict() >= 0 ? "forward" : forwarding.verdictLabel(t.verdict()));
         if (json) {
             return jsonReply(options, List.of(m));
         }
         StringBuilder sb = new StringBuilder(g.dst().toString());
+        if (g.src() != null) {
+            sb.append(" from ").append(g.src()); // where ip prints it
+        }
         if (m.containsKey("gateway")) {
             sb.append(" via ").append(m.get("gateway"));
         }
         if (m.containsKey("dev")) {
             sb.append(" dev ").append(m.get("dev"));
+        }
+        if (g.iif() != null) {
+            sb.append(" iif ").append(g.iif()); // ip prints it on its cache line
         }
         sb.append(" route ").append(route.prefix());
         if (m.containsKey("hash_policy")) {

@@ -11,6 +11,7 @@ import io.dataplane.tables.MacAddress;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.control.command.Command;
 import io.dataplane.control.command.RouteProtocol;
+import io.dataplane.control.command.RouteScope;
 import io.dataplane.tables.ResilientGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,12 +75,17 @@ public final class RunningConfig {
             }
         }
         for (Route r : rib.routesSorted()) {
+            if (r.followed()) {
+                continue; // the kernel's, FPM's or a port address's: its source gives it again
+            }
             // ::/0 or 0.0.0.0/0, not 'default', whose family the first gateway decides (an IPv4 default may
             // have IPv6 gateways, RFC 5549) or IPv4 without one (nhid, types); the two keys must differ too
             String prefix = r.prefix().length() != 0 ? r.prefix().toString() : r.prefix().v6() ? "::/0" : "0.0.0.0/0";
-            String what = r.forwardsNothing() ? r.type() + " " + prefix : prefix + " " + target(rib, r);
-            String proto = r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol());
-            out.add(new Line("route " + prefix, "route add " + what + proto, "route del " + prefix));
+            // routes to one prefix are told apart by their metric
+            String metric = r.defaultMetric() ? "" : " metric " + Integer.toUnsignedString(r.metric());
+            String route = r.forwardsNothing() ? r.type() + " " + prefix : prefix + " " + target(rib, r);
+            out.add(new Line("route " + prefix + metric, "route add " + route + attributes(r) + metric,
+                    "route del " + prefix + metric));
         }
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {
@@ -122,8 +128,15 @@ public final class RunningConfig {
         return sb + mpalgo(r.mpalgo());
     }
 
+    /** {@code proto} and {@code scope} when they are not the defaults (boot, global). */
+    private static String attributes(Route r) {
+        return (r.protocol() == RouteProtocol.BOOT ? "" : " proto " + RouteProtocol.name(r.protocol()))
+                + (r.scope() == RouteScope.GLOBAL ? "" : " scope " + RouteScope.name(r.scope()));
+    }
+
     private static String hop(Rib rib, RouteHop h) {
-        return "via " + h.via() + " dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight());
+        return (h.via() == null ? "" : "via " + h.via() + " ") + "dev " + rib.portName(h.port()) + (h.weight() == 1 ? "" : " weight " + h.weight())
+                + (h.onlink() ? " onlink" : "");
     }
 
     /** The resilient arguments as the grammar takes them (timers in whole seconds, as they were given). */

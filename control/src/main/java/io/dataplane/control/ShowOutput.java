@@ -10,6 +10,7 @@ import io.dataplane.control.rib.NexthopObject.GroupObject;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.control.rib.Rib.PortEntry;
 import io.dataplane.control.command.RouteProtocol;
+import io.dataplane.control.command.RouteScope;
 import io.dataplane.control.rib.Route;
 import io.dataplane.control.rib.RouteHop;
 import io.dataplane.control.rib.SlotNexthop;
@@ -67,51 +68,116 @@ final class ShowOutput {
         return routesText(routes, RouteSelector.ALL);
     }
 
-    /** As ip, what the selector fixed ({@code dev}, {@code via}) is not repeated on each line. */
+    /**
+     * As ip prints them: the type or prefix, the gateway, then {@code proto}, {@code scope},
+     * {@code metric} (IPv4 when not 0, IPv6 always), the flags and IPv6's {@code pref medium};
+     * a multipath route's (or group's) gateways on {@code nexthop} lines. What the selector fixed
+     * ({@code dev}, {@code via}) is not repeated on each line.
+     */
     List<String> routesText(List<Route> routes, RouteSelector selected) {
         List<String> out = new ArrayList<>();
         for (Route r : routes) {
             if (r.forwardsNothing()) {
-                out.add(r.type() + " " + r.prefix() + protocolText(r, selected)); // ip puts the type first: 'blackhole 10.9.0.0/24'
+                out.add(r.type() + " " + r.prefix() + attributesText(r, List.of(), selected, null)); // ip puts the type first: 'blackhole 10.9.0.0/24'
                 continue;
             }
+            List<RouteHop> hops = hops(r);
+            StringBuilder line = new StringBuilder(r.prefix().toString());
             if (r.nhid() != 0) {
-                // as ip: the object's gateway on the line, a group's members as nexthop lines
-                switch (rib.objects().get(r.nhid())) {
-                    case GatewayObject g -> out.add(r.prefix() + " nhid " + r.nhid() + gateway(g.via(), g.port(), selected) + protocolText(r, selected));
-                    case GroupObject g -> {
-                        out.add(r.prefix() + " nhid " + r.nhid() + protocolText(r, selected));
-                        for (Member m : g.members()) {
-                            GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
-                            out.add("\tnexthop via " + gw.via() + " dev " + rib.portName(gw.port()) + " weight " + m.weight());
-                        }
-                    }
+                line.append(" nhid ").append(r.nhid());
+            } else if (hops.size() > 1) {
+                line.append(" mpalgo ").append(r.mpalgo().keyword());
+            }
+            if (hops.size() == 1) {
+                RouteHop h = hops.get(0);
+                line.append(selected.via() == null && h.via() != null ? " via " + h.via() : "") // a connected route has no gateway
+                        .append(selected.dev() == null ? " dev " + rib.portName(h.port()) : "");
+            }
+            out.add(line.append(attributesText(r, hops.size() == 1 ? flags(hops.get(0)) : List.of(), selected, rib.preferredSource(r)))
+                    .toString());
+            if (hops.size() > 1) {
+                for (RouteHop h : hops) {
+                    out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight() + flagsText(flags(h)));
                 }
-                continue;
-            }
-            if (r.hops().size() == 1) {
-                out.add(r.prefix() + gateway(r.hops().get(0).via(), r.hops().get(0).port(), selected) + protocolText(r, selected));
-                continue;
-            }
-            out.add(r.prefix() + " mpalgo " + r.mpalgo().keyword() + protocolText(r, selected));
-            for (RouteHop h : r.hops()) {
-                out.add("\tnexthop via " + h.via() + " dev " + rib.portName(h.port()) + " weight " + h.weight());
             }
         }
         return out;
     }
 
-    private String gateway(IpAddress via, int port, RouteSelector selected) {
-        return (selected.via() == null ? " via " + via : "") + (selected.dev() == null ? " dev " + rib.portName(port) : "");
+    /** The route's gateways: inline, or its nexthop object's (a group's members with their weights). */
+    private List<RouteHop> hops(Route r) {
+        if (r.nhid() == 0) {
+            return r.hops();
+        }
+        NexthopObject o = rib.objects().get(r.nhid());
+        if (o == null) {
+            return List.of(); // a route monitor tells deleted, whose object went in the same change
+        }
+        return switch (o) {
+            case GatewayObject g -> List.of(new RouteHop(g.via(), g.port(), 1));
+            case GroupObject g -> {
+                List<RouteHop> out = new ArrayList<>();
+                for (Member m : g.members()) {
+                    GatewayObject gw = (GatewayObject) rib.objects().get(m.id());
+                    out.add(new RouteHop(gw.via(), gw.port(), m.weight()));
+                }
+                yield out;
+            }
+        };
     }
 
-    /** " proto X" as {@code ip route show} prints it: left out for boot, the default of {@code route add}. */
-    private static String protocolText(Route r, RouteSelector selected) {
-        // as ip (filter.protocolmask): 'route show proto X' does not repeat the protocol it selected
-        return r.protocol() == RouteProtocol.BOOT || selected.protocol() != null ? "" : " proto " + RouteProtocol.name(r.protocol());
+    /**
+     * A gateway's flags in ip's order: {@code dead} when its port is down (the kernel marks such
+     * paths RTNH_F_DEAD), {@code onlink} as given, {@code linkdown} without carrier.
+     */
+    private List<String> flags(RouteHop h) {
+        List<String> f = new ArrayList<>(2);
+        PortEntry p = rib.ports().get(h.port());
+        if (!p.up()) {
+            f.add("dead");
+        }
+        if (h.onlink()) {
+            f.add("onlink");
+        }
+        if (!p.up() || !rib.carrier(h.port())) {
+            f.add("linkdown");
+        }
+        return f;
     }
 
-    List<Object> routesJson(List<Route> routes) {
+    private static String flagsText(List<String> flags) {
+        return flags.isEmpty() ? "" : " " + String.join(" ", flags);
+    }
+
+    /** {@code src}: the route's preferred source (a connected route's address, as the kernel's), or null. */
+    private static String attributesText(Route r, List<String> flags, RouteSelector selected, IpAddress src) {
+        StringBuilder sb = new StringBuilder();
+        if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
+            sb.append(" proto ").append(RouteProtocol.name(r.protocol())); // left out for boot, the default of route add
+        }
+        if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
+            sb.append(" scope ").append(RouteScope.name(r.scope()));
+        }
+        if (src != null) {
+            sb.append(" src ").append(src);
+        }
+        if (showsMetric(r) && selected.metric() == null) {
+            sb.append(" metric ").append(Integer.toUnsignedString(r.metric()));
+        }
+        sb.append(flagsText(flags));
+        if (r.prefix().v6()) {
+            sb.append(" pref medium");
+        }
+        return sb.toString();
+    }
+
+    /** The kernel reports an IPv4 route's metric when it is not 0, an IPv6 route's always. */
+    private static boolean showsMetric(Route r) {
+        return r.prefix().v6() || r.metric() != 0;
+    }
+
+    /** {@code ip -j route}'s keys in ip's order, without what the selector fixed (as in text); {@code mpalgo} is ours. */
+    List<Object> routesJson(List<Route> routes, RouteSelector selected) {
         List<Object> out = new ArrayList<>();
         for (Route r : routes) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -119,51 +185,49 @@ final class ShowOutput {
                 m.put("type", r.type());
             }
             m.put("dst", r.prefix().toString());
-            if (r.forwardsNothing()) {
-                // nothing to point at
-            } else if (r.nhid() != 0) {
+            List<RouteHop> hops = r.forwardsNothing() ? List.of() : hops(r);
+            if (r.nhid() != 0) {
                 m.put("nhid", r.nhid());
-                switch (rib.objects().get(r.nhid())) {
-                    case GatewayObject g -> {
-                        m.put("gateway", g.via().toString());
-                        m.put("dev", rib.portName(g.port()));
-                    }
-                    case GroupObject g -> {
-                        m.put("flags", List.of()); // ip's order: flags before the expanded nexthops
-                        List<Object> hops = new ArrayList<>();
-                        for (Member mem : g.members()) {
-                            GatewayObject gw = (GatewayObject) rib.objects().get(mem.id());
-                            Map<String, Object> hm = new LinkedHashMap<>();
-                            hm.put("gateway", gw.via().toString());
-                            hm.put("dev", rib.portName(gw.port()));
-                            hm.put("weight", mem.weight());
-                            hm.put("flags", List.of());
-                            hops.add(hm);
-                        }
-                        m.put("nexthops", hops);
-                    }
-                }
-            } else if (r.hops().size() == 1) {
-                m.put("gateway", r.hops().get(0).via().toString());
-                m.put("dev", rib.portName(r.hops().get(0).port()));
-            } else {
+            } else if (hops.size() > 1) {
                 m.put("mpalgo", r.mpalgo().keyword());
-                m.put("flags", List.of()); // ip's order: flags before the nexthops
-                List<Object> hops = new ArrayList<>();
-                for (RouteHop h : r.hops()) {
+            }
+            if (hops.size() == 1) {
+                if (selected.via() == null && hops.get(0).via() != null) {
+                    m.put("gateway", hops.get(0).via().toString());
+                }
+                if (selected.dev() == null) {
+                    m.put("dev", rib.portName(hops.get(0).port()));
+                }
+            }
+            if (r.protocol() != RouteProtocol.BOOT && selected.protocol() == null) {
+                m.put("protocol", RouteProtocol.name(r.protocol()));
+            }
+            if (r.scope() != RouteScope.GLOBAL && selected.scope() == null) {
+                m.put("scope", RouteScope.name(r.scope()));
+            }
+            IpAddress src = rib.preferredSource(r);
+            if (src != null) {
+                m.put("prefsrc", src.toString());
+            }
+            if (showsMetric(r) && selected.metric() == null) {
+                m.put("metric", Integer.toUnsignedLong(r.metric()));
+            }
+            m.put("flags", hops.size() == 1 ? flags(hops.get(0)) : List.of());
+            if (r.prefix().v6()) {
+                m.put("pref", "medium");
+            }
+            if (hops.size() > 1) {
+                List<Object> list = new ArrayList<>();
+                for (RouteHop h : hops) {
                     Map<String, Object> hm = new LinkedHashMap<>();
                     hm.put("gateway", h.via().toString());
                     hm.put("dev", rib.portName(h.port()));
                     hm.put("weight", h.weight());
-                    hm.put("flags", List.of());
-                    hops.add(hm);
+                    hm.put("flags", flags(h));
+                    list.add(hm);
                 }
-                m.put("nexthops", hops);
+                m.put("nexthops", list);
             }
-            if (r.protocol() != RouteProtocol.BOOT) {
-                m.put("protocol", RouteProtocol.name(r.protocol()));
-            }
-            m.put("flags", List.of());
             out.add(m);
         }
         return out;
@@ -176,7 +240,7 @@ final class ShowOutput {
         for (NexthopObject o : objects) {
             switch (o) {
                 case GatewayObject g -> out.add("id " + g.id() + " via " + g.via() + " dev " + rib.portName(g.port())
-                        + resolution(g.slot()) + counters(g.slot()));
+                        + " scope link" + flagsText(flags(new RouteHop(g.via(), g.port(), 1))) + unresolved(g.slot()) + counters(g.slot()));
                 case GroupObject g -> {
                     StringBuilder sb = new StringBuilder("id " + g.id() + " group ");
                     for (int i = 0; i < g.members().size(); i++) {
@@ -206,9 +270,10 @@ final class ShowOutput {
                 case GatewayObject g -> {
                     m.put("gateway", g.via().toString());
                     m.put("dev", rib.portName(g.port()));
+                    m.put("scope", "link"); // as the kernel's: a gateway nexthop's scope
+                    m.put("flags", flags(new RouteHop(g.via(), g.port(), 1)));
                     SlotNexthop s = rib.nexthopSlot(g.slot());
                     m.put("resolved", s != null && s.resolved());
-                    m.put("flags", s != null && !s.alive() ? List.of("dead") : List.of());
                     countersJson(m, g.slot());
                 }
                 case GroupObject g -> {
@@ -216,13 +281,15 @@ final class ShowOutput {
                     for (Member mem : g.members()) {
                         Map<String, Object> mm = new LinkedHashMap<>();
                         mm.put("id", mem.id());
-                        mm.put("weight", mem.weight());
+                        if (mem.weight() != 1) {
+                            mm.put("weight", mem.weight()); // as ip: a member's weight only when it is not 1
+                        }
                         countersJson(mm, ((GatewayObject) rib.objects().get(mem.id())).slot());
                         members.add(mm);
                     }
                     m.put("group", members);
-                    m.put("type", g.resilient() == null ? "mpath" : "resilient");
                     if (g.resilient() != null) {
+                        m.put("type", "resilient"); // as ip: an mpath group has no type key
                         m.put("resilient_args", ResilientOutput.argumentsJson(g.resilient(), rib.now()));
                     }
                     m.put("mpalgo", g.mpalgo().keyword());
@@ -234,12 +301,10 @@ final class ShowOutput {
         return out;
     }
 
-    private String resolution(int slot) {
+    /** Ours: the gateway's link-layer address is not known yet. */
+    private String unresolved(int slot) {
         SlotNexthop s = rib.nexthopSlot(slot);
-        if (s == null) {
-            return "";
-        }
-        return (s.resolved() ? "" : " unresolved") + (s.alive() ? "" : " dead");
+        return s == null || s.resolved() ? "" : " unresolved";
     }
 
     private String counters(int slot) {
@@ -274,11 +339,11 @@ final class ShowOutput {
     List<String> neighboursText(NeighShow show) {
         String dev = show.dev();
         List<String> out = new ArrayList<>();
-        for (Rib.Neighbour n : rib.neighbours()) {
+        for (Rib.Neighbour n : rib.neighbourTable()) {
             String port = rib.portName(n.port());
             if (picks(show, n)) {
                 // as ip: filtered by dev, the dev is not repeated on each line
-                out.add(n.address() + (dev == null ? " dev " + port : "") + " lladdr " + MacAddress.format(n.mac()) + " PERMANENT");
+                out.add(n.address() + (dev == null ? " dev " + port : "") + " lladdr " + MacAddress.format(n.mac()) + " " + n.stateName());
             }
         }
         return out;
@@ -291,7 +356,7 @@ final class ShowOutput {
     List<Object> neighboursJson(NeighShow show) {
         String dev = show.dev();
         List<Object> out = new ArrayList<>();
-        for (Rib.Neighbour n : rib.neighbours()) {
+        for (Rib.Neighbour n : rib.neighbourTable()) {
             String port = rib.portName(n.port());
             if (picks(show, n)) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -300,7 +365,7 @@ final class ShowOutput {
                     m.put("dev", port);
                 }
                 m.put("lladdr", MacAddress.format(n.mac()));
-                m.put("state", List.of("PERMANENT"));
+                m.put("state", List.of(n.stateName()));
                 out.add(m);
             }
         }
@@ -316,11 +381,13 @@ final class ShowOutput {
     List<String> linksText(List<PortEntry> ports, int stats, boolean brief) {
         List<String> out = new ArrayList<>();
         for (PortEntry p : ports) {
+            LinkFlags flags = LinkFlags.of(rib, p);
             if (brief) {
-                out.add(String.format("%-16s %-14s %s <%s>", p.name(), p.up() ? "UP" : "DOWN", MacAddress.format(p.mac()), p.up() ? "UP" : "DOWN"));
+                out.add(String.format("%-16s %-14s %s %s", p.name(), flags.state(), MacAddress.format(p.mac()), flags.text()));
                 continue;
             }
-            StringBuilder line = new StringBuilder(p.index() + ": " + p.name() + ": <" + (p.up() ? "UP" : "DOWN") + "> mtu " + p.mtu());
+            StringBuilder line = new StringBuilder(ifindex(p) + ": " + p.name() + ": " + flags.text() + " mtu " + p.mtu()
+                    + " state " + flags.state());
             p.details().forEach((k, v) -> line.append(' ').append(k).append(' ').append(v));
             out.add(line.toString());
             out.add("    link/ether " + MacAddress.format(p.mac()));
@@ -358,15 +425,23 @@ final class ShowOutput {
 
     private Map<String, Object> linkJson(PortEntry p) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ifindex", p.index());
+        // the kernel's index for a port on a kernel device (AF_XDP), ours otherwise; ours always as port_index
+        m.put("ifindex", ifindex(p));
         m.put("ifname", p.name());
-        m.put("flags", List.of(p.up() ? "UP" : "DOWN"));
+        LinkFlags flags = LinkFlags.of(rib, p);
+        m.put("flags", flags.names());
         m.put("mtu", p.mtu());
-        m.put("operstate", p.up() ? "UP" : "DOWN");
+        m.put("operstate", flags.state());
         m.put("link_type", "ether");
         m.put("address", MacAddress.format(p.mac()));
         m.putAll(p.details());
+        m.put("port_index", p.index());
         return m;
+    }
+
+    private int ifindex(PortEntry p) {
+        int kernel = rib.kernelIfindex(p.index());
+        return kernel >= 0 ? kernel : p.index();
     }
 
     /** {@code stats}: per-port counters, drop reasons, per-nexthop-slot counters, worker errors. */

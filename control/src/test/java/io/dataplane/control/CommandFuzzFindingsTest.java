@@ -95,7 +95,7 @@ class CommandFuzzFindingsTest {
     void anExplicitIpv4DefaultIsNotTheIpv6DefaultInASelector() {
         // was: '-6 route show 0.0.0.0/0' showed ::/0, as only the word 'default' should
         f.ok("route add default via 2001:db8::1 dev p1");
-        assertEquals(List.of("default via 2001:db8::1 dev p1"), f.out("-6 route show default"));
+        assertEquals(List.of("default via 2001:db8::1 dev p1 metric 1024 pref medium"), f.out("-6 route show default"));
         assertTrue(f.run("-6 route show 0.0.0.0/0").output().isEmpty());
     }
 
@@ -145,6 +145,6 @@ class CommandFuzzFindingsTest {
         assertEquals(3, f.out("-4 route show default").size());
         assertTrue(f.run("-6 route show default").output().isEmpty());
         f.ok("route add default via 2001:db8::1 dev p1"); // the word takes the gateway's family
-        assertEquals(List.of("default via 2001:db8::1 dev p1"), f.out("-6 route show default"));
+        assertEquals(List.of("default via 2001:db8::1 dev p1 metric 1024 pref medium"), f.out("-6 route show default"));
     }
 }

@@ -135,4 +135,25 @@ class DpctlTest {
         assertEquals(2, dpctl("-force", "route", "show"), "-force without -batch is a usage error");
         Files.delete(f);
     }
+    @Test
+    void monitorPrintsEachChangeAsItComes() throws Exception {
+        ByteArrayOutputStream events = new ByteArrayOutputStream();
+        Thread monitor = Thread.ofPlatform().daemon().start(() -> Dpctl.run(
+                new String[] {"--socket", h.socket.toString(), "mon", "r"}, new PrintStream(events, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        // until the subscription is in: a change made before it is not told
+        while (!events.toString(StandardCharsets.UTF_8).contains("10.51.0.0/16") && System.nanoTime() < deadline) {
+            dpctl("route", "replace", "10.51.0.0/16", "via", "192.0.2.1", "dev", "p1", "metric", Long.toString(System.nanoTime() % 1000));
+            Thread.sleep(100);
+        }
+        assertEquals(0, dpctl("route", "add", "10.52.0.0/16", "via", "192.0.2.1", "dev", "p1"));
+        assertEquals(0, dpctl("route", "del", "10.52.0.0/16"));
+        while (!events.toString(StandardCharsets.UTF_8).contains("Deleted 10.52.0.0/16") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String told = events.toString(StandardCharsets.UTF_8);
+        assertTrue(told.contains("\n10.52.0.0/16 via 192.0.2.1 dev p1\nDeleted 10.52.0.0/16 via 192.0.2.1 dev p1\n"), told);
+        assertTrue(monitor.isAlive(), "it goes on until interrupted (or the daemon goes: exit status 3)");
+    }
 }

@@ -76,10 +76,10 @@ class IpHabitsTest {
         f.ok("route add default via 192.0.2.1 dev p1");
         assertEquals(List.of("default via 192.0.2.1 dev p1", "10.0.0.0/24 nhid 10", "\tnexthop via 192.0.2.1 dev p1 weight 1",
                 "\tnexthop via 192.0.2.2 dev p2 weight 3", "10.1.0.0/16 via 192.0.2.1 dev p1"), f.out("-4 route show"));
-        assertEquals(List.of("2001:db8:1::/48 mpalgo l3", "\tnexthop via 2001:db8::1 dev p1 weight 1",
-                "\tnexthop via 2001:db8::2 dev p2 weight 2", "default via 2001:db8::1 dev p1"), f.out("-6 route show"),
+        assertEquals(List.of("2001:db8:1::/48 mpalgo l3 metric 1024 pref medium", "\tnexthop via 2001:db8::1 dev p1 weight 1",
+                "\tnexthop via 2001:db8::2 dev p2 weight 2", "default via 2001:db8::1 dev p1 metric 1024 pref medium"), f.out("-6 route show"),
                 "IPv6 in the kernel's order: a prefix after those inside it, so default last");
-        assertEquals(List.of("default via 2001:db8::1 dev p1"), f.out("-6 route show default"));
+        assertEquals(List.of("default via 2001:db8::1 dev p1 metric 1024 pref medium"), f.out("-6 route show default"));
         assertEquals(List.of("default via 192.0.2.1 dev p1"), f.out("-f inet route show default"));
         f.ok("-6 route del default");
         assertEquals(List.of("default via 192.0.2.1 dev p1"), f.out("route show default"));
@@ -90,7 +90,7 @@ class IpHabitsTest {
         f.ok("route add 10.9.9.9/32 via 192.0.2.1 dev p1");
         f.ok("route add 2001:db8:9::9 via 2001:db8::1 dev p1");
         assertEquals(List.of("10.9.9.9 via 192.0.2.1 dev p1"), f.out("route show 10.9.9.9"));
-        assertEquals(List.of("2001:db8:9::9 via 2001:db8::1 dev p1"), f.out("route show 2001:db8:9::9/128"));
+        assertEquals(List.of("2001:db8:9::9 via 2001:db8::1 dev p1 metric 1024 pref medium"), f.out("route show 2001:db8:9::9/128"));
     }
 
     @Test
@@ -118,7 +118,7 @@ class IpHabitsTest {
         assertEquals(3, f.out("-4 route show").size(), "10.0.0.0/24 and its group's two nexthop lines are left");
         f.ok("-6 route add 2001:db8:7::/48 via 2001:db8::2 dev p2");
         f.ok("-6 route flush dev p2");
-        assertEquals(List.of("2001:db8:1::/48 mpalgo l3", "\tnexthop via 2001:db8::1 dev p1 weight 1", "\tnexthop via 2001:db8::2 dev p2 weight 2"),
+        assertEquals(List.of("2001:db8:1::/48 mpalgo l3 metric 1024 pref medium", "\tnexthop via 2001:db8::1 dev p1 weight 1", "\tnexthop via 2001:db8::2 dev p2 weight 2"),
                 f.out("-6 route show"), "dev picks single-gateway routes only, as in ip");
         assertTrue(f.fails("route flush").contains("needs a selector"));
     }
@@ -134,7 +134,7 @@ class IpHabitsTest {
 
     @Test
     void onelineJoinsContinuationLinesAndPrettyJsonIsLaidOutAsIpDoes() {
-        assertEquals(List.of("2001:db8:1::/48 mpalgo l3 \\\tnexthop via 2001:db8::1 dev p1 weight 1 \\\tnexthop via 2001:db8::2 dev p2 weight 2"),
+        assertEquals(List.of("2001:db8:1::/48 mpalgo l3 metric 1024 pref medium \\\tnexthop via 2001:db8::1 dev p1 weight 1 \\\tnexthop via 2001:db8::2 dev p2 weight 2"),
                 f.out("-o -6 route show"));
         assertEquals(List.of(
                 "[ {",
@@ -156,7 +156,7 @@ class IpHabitsTest {
         assertEquals("    RX:  bytes packets errors dropped  missed   mcast", text.get(2));
         assertEquals("             0       0      0       0       0       0", text.get(3));
         assertEquals(2, f.out("link show p1").size(), "without -s no counters, as ip");
-        assertEquals(List.of("p1               UP             02:00:00:00:00:02 <UP>"), f.out("-br link show p1"));
+        assertEquals(List.of("p1               UP             02:00:00:00:00:02 <BROADCAST,MULTICAST,UP,LOWER_UP>"), f.out("-br link show p1"));
     }
 
     @Test
@@ -168,7 +168,7 @@ class IpHabitsTest {
         f.ok("route add unreachable 2001:db8:8::/48");
         assertEquals(List.of("blackhole 10.9.1.0/24", "unreachable 10.9.2.0/24", "prohibit 10.9.3.0/24", "throw 10.9.4.0/24"),
                 f.out("route show root 10.9.0.0/16"));
-        assertEquals(List.of("unreachable 2001:db8:8::/48"), f.out("-6 route show type unreachable"));
+        assertEquals(List.of("unreachable 2001:db8:8::/48 metric 1024 pref medium"), f.out("-6 route show type unreachable"));
         assertEquals("[{\"type\":\"unreachable\",\"dst\":\"10.9.2.0/24\",\"flags\":[]}]", f.out("-4 -j route show type unreachable").get(0));
         assertTrue(f.out("route get 10.9.1.7").get(0).endsWith("verdict blackhole"), f.out("route get 10.9.1.7").get(0));
         assertTrue(f.out("route get 10.9.3.7").get(0).endsWith("verdict prohibited"));

@@ -28,7 +28,7 @@ class OutputFormatTest {
                 "\tnexthop via 192.0.2.1 dev p1 weight 1",
                 "\tnexthop via 192.0.2.2 dev p2 weight 3",
                 "10.1.0.0/16 via 192.0.2.1 dev p1",
-                "2001:db8:1::/48 mpalgo l3",
+                "2001:db8:1::/48 mpalgo l3 metric 1024 pref medium",
                 "\tnexthop via 2001:db8::1 dev p1 weight 1",
                 "\tnexthop via 2001:db8::2 dev p2 weight 2"), f.out("route show"));
         assertEquals(List.of("10.1.0.0/16 via 192.0.2.1 dev p1"), f.out("route show 10.1.0.0/16"));
@@ -39,7 +39,7 @@ class OutputFormatTest {
         assertEquals("[{\"dst\":\"10.0.0.0/24\",\"nhid\":10,\"flags\":[],\"nexthops\":["
                 + "{\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"weight\":1,\"flags\":[]},{\"gateway\":\"192.0.2.2\",\"dev\":\"p2\",\"weight\":3,\"flags\":[]}]},"
                 + "{\"dst\":\"10.1.0.0/16\",\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"flags\":[]},"
-                + "{\"dst\":\"2001:db8:1::/48\",\"mpalgo\":\"l3\",\"flags\":[],\"nexthops\":["
+                + "{\"dst\":\"2001:db8:1::/48\",\"mpalgo\":\"l3\",\"metric\":1024,\"flags\":[],\"pref\":\"medium\",\"nexthops\":["
                 + "{\"gateway\":\"2001:db8::1\",\"dev\":\"p1\",\"weight\":1,\"flags\":[]},"
                 + "{\"gateway\":\"2001:db8::2\",\"dev\":\"p2\",\"weight\":2,\"flags\":[]}]}]", json("-j route show"));
     }
@@ -57,14 +57,14 @@ class OutputFormatTest {
     @Test
     void nexthopShowTextAndJsonIncludeGroupsAndPerMemberCounters() {
         List<String> text = f.out("nexthop show");
-        assertEquals("id 1 via 192.0.2.1 dev p1 packets 0 bytes 0", text.get(0));
-        assertEquals("id 3 via 192.0.2.3 dev p2 unresolved packets 0 bytes 0", text.get(2));
+        assertEquals("id 1 via 192.0.2.1 dev p1 scope link packets 0 bytes 0", text.get(0));
+        assertEquals("id 3 via 192.0.2.3 dev p2 scope link unresolved packets 0 bytes 0", text.get(2));
         assertEquals("id 10 group 1/2,3 mpalgo l4", text.get(3));
         assertEquals("\tmember id 2 weight 3 packets 0 bytes 0", text.get(5));
-        assertEquals("[{\"id\":10,\"group\":[{\"id\":1,\"weight\":1,\"packets\":0,\"bytes\":0},"
-                + "{\"id\":2,\"weight\":3,\"packets\":0,\"bytes\":0}],\"type\":\"mpath\",\"mpalgo\":\"l4\",\"flags\":[]}]",
+        assertEquals("[{\"id\":10,\"group\":[{\"id\":1,\"packets\":0,\"bytes\":0},"
+                + "{\"id\":2,\"weight\":3,\"packets\":0,\"bytes\":0}],\"mpalgo\":\"l4\",\"flags\":[]}]",
                 json("-j nexthop show id 10"));
-        assertEquals("[{\"id\":1,\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"resolved\":true,\"flags\":[],\"packets\":0,\"bytes\":0}]",
+        assertEquals("[{\"id\":1,\"gateway\":\"192.0.2.1\",\"dev\":\"p1\",\"scope\":\"link\",\"flags\":[],\"resolved\":true,\"packets\":0,\"bytes\":0}]",
                 json("-j nexthop show id 1"));
     }
 
@@ -81,10 +81,10 @@ class OutputFormatTest {
     @Test
     void linkShowTextAndJson() {
         List<String> text = f.out("link show p2");
-        assertEquals("2: p2: <UP> mtu 1500 type memory queues 1", text.get(0));
+        assertEquals("2: p2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP type memory queues 1", text.get(0));
         assertEquals("    link/ether 02:aa:00:00:00:02", text.get(1));
         assertTrue(json("-j link show dev p1").startsWith(
-                "[{\"ifindex\":1,\"ifname\":\"p1\",\"flags\":[\"UP\"],\"mtu\":9000,\"operstate\":\"UP\",\"link_type\":\"ether\","
+                "[{\"ifindex\":1,\"ifname\":\"p1\",\"flags\":[\"BROADCAST\",\"MULTICAST\",\"UP\",\"LOWER_UP\"],\"mtu\":9000,\"operstate\":\"UP\",\"link_type\":\"ether\","
                         + "\"address\":\"02:00:00:00:00:02\",\"type\":\"memory\",\"queues\":1"), json("-j link show dev p1"));
     }
 

@@ -82,7 +82,7 @@ class ResilientGroupCommandTest {
         assertTrue(f.fails("nexthop add id 10 group 1/2 type ecmp").contains("mpath or resilient"));
 
         f.ok("nexthop add id 10 group 1/2,3 type resilient buckets 8");
-        assertEquals("[{\"id\":10,\"group\":[{\"id\":1,\"weight\":1},{\"id\":2,\"weight\":3}],\"type\":\"resilient\","
+        assertEquals("[{\"id\":10,\"group\":[{\"id\":1},{\"id\":2,\"weight\":3}],\"type\":\"resilient\","
                 + "\"resilient_args\":{\"buckets\":8,\"idle_timer\":120,\"unbalanced_timer\":0,\"unbalanced_time\":0},"
                 + "\"mpalgo\":\"l3\",\"flags\":[]}]", f.out("-j nexthop show id 10").getFirst().replaceAll(",\"packets\":0,\"bytes\":0", ""));
         assertEquals("id 10 group 1/2,3 type resilient buckets 8 idle_timer 120 unbalanced_timer 0 unbalanced_time 0 mpalgo l3",

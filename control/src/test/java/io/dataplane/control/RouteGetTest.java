@@ -116,7 +116,7 @@ class RouteGetTest {
     void routeGetTextNamesRouteAlgorithmHashAndNexthop() {
         multipath("l4");
         String line = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
-        assertTrue(line.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ slot \\d+"), line);
+        assertTrue(line.matches("10\\.9\\.9\\.9 from 172\\.16\\.0\\.1 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 mpalgo l4 hash 0x[0-9a-f]+ slot \\d+"), line);
     }
 
     /**
@@ -179,7 +179,7 @@ class RouteGetTest {
         }
         assertTrue(seen[0] > 0 && seen[1] > 0 && seen[2] > 0, "flows spread over every member");
         String text = f.out("route get 10.9.9.9 from 172.16.0.1 ipproto tcp sport 1000 dport 80").get(0);
-        assertTrue(text.matches("10\\.9\\.9\\.9 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 hash-function kernel policy "
+        assertTrue(text.matches("10\\.9\\.9\\.9 from 172\\.16\\.0\\.1 via 192\\.0\\.2\\.[123] dev p[123] route 10\\.0\\.0\\.0/8 hash-function kernel policy "
                 + policy + " hash 0x[0-9a-f]+ slot \\d+"), text);
     }
 

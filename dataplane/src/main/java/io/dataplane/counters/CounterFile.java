@@ -52,8 +52,9 @@ import org.agrona.concurrent.status.CountersReader;
  * worker counters once per burst; an AF_XDP port's kick and ring-full counters are written by its
  * worker when they change; the XDP_STATISTICS counters by the dataplane's statistics thread;
  * the error counters by the worker's agent runner. A reader sums the workers' counters; aligned
- * 64-bit loads never see a torn value. Counters are allocated only while the dataplane is built,
- * on the thread that builds it.
+ * 64-bit loads never see a torn value. Counters are allocated while the dataplane is built, on
+ * the thread that builds it, and when a port is added at runtime, on the control thread; a
+ * removed port's counters are freed ({@link #freePort}) and their records reused by later ports.
  */
 public final class CounterFile implements AutoCloseable {
     public static final int MAGIC = 0x44504354;
@@ -165,7 +166,7 @@ public final class CounterFile implements AutoCloseable {
         return path;
     }
 
-    /** Allocates a counter; {@code where} completes its label. Only while the dataplane is built. */
+    /** Allocates a counter; {@code where} completes its label. On the thread that builds the dataplane or changes its ports. */
     public AtomicCounter newCounter(CounterType type, int worker, int port, int detail, String where) {
         return newCounter(type, worker, port, detail, 0, where);
     }
@@ -175,7 +176,8 @@ public final class CounterFile implements AutoCloseable {
             throw new IllegalStateException("counter file opened for reading");
         }
         if (manager.available() == 0) {
-            throw new IllegalStateException("counter file full: sized for " + manager.capacity() + " counters");
+            throw new IllegalStateException("counter file full: sized for " + manager.capacity() + " counters (room for "
+                    + "the most ports a worker can have); remove a port first");
         }
         return manager.newCounter(type.label + ": " + where, type.id, key -> {
             key.putInt(KEY_WORKER, worker);
@@ -184,6 +186,26 @@ public final class CounterFile implements AutoCloseable {
             key.putInt(KEY_DETAIL + 4, 0);
             key.putLong(KEY_TABLE_OFFSET, tableOffset);
         });
+    }
+
+    /**
+     * Frees every counter of port index {@code port} (the workers' and the port's own), once no
+     * thread writes them any more: the port was removed and closed. Readers see the records go.
+     */
+    public void freePort(int port) {
+        if (manager == null) {
+            throw new IllegalStateException("counter file opened for reading");
+        }
+        for (int id = 0; id <= reader.maxCounterId(); id++) {
+            int state = reader.getCounterState(id);
+            if (state == CountersReader.RECORD_UNUSED) {
+                break;
+            }
+            if (state == CountersReader.RECORD_ALLOCATED
+                    && reader.metaDataBuffer().getInt(CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET + KEY_PORT) == port) {
+                manager.free(id);
+            }
+        }
     }
 
     /** Reserves a nexthop table of {@code slots} for {@code worker}; returns its offset in {@link #nexthopTables()}. */

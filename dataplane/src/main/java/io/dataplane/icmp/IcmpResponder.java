@@ -43,6 +43,17 @@ public final class IcmpResponder {
         this.source6Lo = source6Lo.clone();
     }
 
+    /**
+     * Sets the router's addresses on port {@code port} (0: none), for a port added while the
+     * worker runs: the control thread calls it before it publishes the worker's port set with the
+     * port, and that publication makes the values visible to the worker.
+     */
+    public void source(int port, int ipv4, long ipv6Hi, long ipv6Lo) {
+        source4[port] = ipv4;
+        source6Hi[port] = ipv6Hi;
+        source6Lo[port] = ipv6Lo;
+    }
+
     /** Whether {@code verdict} is one this responder answers. */
     public static boolean answers(int verdict) {
         return verdict == TTL_EXPIRED || verdict == MTU_EXCEEDED || verdict == UNREACHABLE || verdict == PROHIBITED;

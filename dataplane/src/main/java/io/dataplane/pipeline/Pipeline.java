@@ -59,8 +59,8 @@ public final class Pipeline {
     private final int[] perPacketPosition;
     /** The kernel hash's scratch flow keys (one per pipeline, so per worker: no allocation per packet). */
     private final FlowKeys keys = new FlowKeys();
-    /** Bit p set when this pipeline's worker can transmit on port p. */
-    private final long egressPorts;
+    /** Bit p set when this pipeline's worker can transmit on port p (set per burst by a worker whose ports change). */
+    private long egressPorts;
     /** {@link #egressPorts} less the ports that are administratively down, set per burst like the snapshot. */
     private long sendable;
     /** This pipeline's worker slot in every {@link BucketActivity}, or -1 (route get, benchmarks): record nothing. */
@@ -104,6 +104,16 @@ public final class Pipeline {
      * @param down bit p set when port p is down: its routes get {@link Verdict#NEXTHOP_DEAD}
      */
     public void process(Snapshot s, MemorySegment m, PacketBatch batch, long down) {
+        process(s, m, batch, down, egressPorts);
+    }
+
+    /**
+     * As {@link #process(Snapshot, MemorySegment, PacketBatch, long)}, for a worker whose ports
+     * change at runtime: {@code egress} (bit p: it can transmit on port p now) replaces the set
+     * given at construction, from this burst on.
+     */
+    public void process(Snapshot s, MemorySegment m, PacketBatch batch, long down, long egress) {
+        egressPorts = egress;
         sendable = egressPorts & ~down;
         burstTime = 0;
         int n = batch.count();
@@ -212,6 +222,10 @@ public final class Pipeline {
         }
         int t = s.lpm4.lookup(dst);
         b.routeTarget[i] = t;
+        // Written before any verdict that follows the lookup, no route and route types included
+        // (PacketBatch: these columns are valid for NO_ROUTE and every verdict after it).
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
@@ -219,8 +233,6 @@ public final class Pipeline {
             return typeVerdict(t);
         }
         int nh = t;
-        b.algorithm[i] = NONE;
-        b.hash[i] = NONE;
         if (RouteTarget.isGroup(t)) {
             GroupTable groups = s.groups;
             int group = RouteTarget.index(t);
@@ -277,14 +289,14 @@ public final class Pipeline {
         }
         int t = s.lpm6.lookup(dstHi, dstLo);
         b.routeTarget[i] = t;
+        b.algorithm[i] = NONE;
+        b.hash[i] = NONE;
         if (t == RouteTarget.NONE) {
             return NO_ROUTE;
         }
         if (RouteTarget.isType(t)) {
             return typeVerdict(t);
         }
-        b.algorithm[i] = NONE;
-        b.hash[i] = NONE;
         int nh = RouteTarget.isGroup(t) ? selectMember6(s, RouteTarget.index(t), m, ip, total, b, i) : t;
         if (nh < 0) {
             return nh;

@@ -104,6 +104,16 @@ public final class AfXdpPort implements Port {
      */
     public static AfXdpPort open(int index, String ifname, int queue, Umem umem, XskSocket.Mode mode, int ringSize,
             int xdpFlags) {
+        return open(index, ifname, queue, umem, mode, ringSize, xdpFlags, true);
+    }
+
+    /**
+     * As {@link #open(int, String, int, Umem, XskSocket.Mode, int, int)}; {@code prime} false
+     * leaves the fill ring empty for the port's worker to fill in its first duty cycle: a port added
+     * while the worker runs, whose UMEM free list only the worker may touch.
+     */
+    public static AfXdpPort open(int index, String ifname, int queue, Umem umem, XskSocket.Mode mode, int ringSize,
+            int xdpFlags, boolean prime) {
         int ifindex = Libc.ifNameToIndex(ifname);
         Rtnetlink.Link link;
         List<Rtnetlink.Address> addresses;
@@ -128,7 +138,9 @@ public final class AfXdpPort implements Port {
             AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
                     link.mtu() + ETH_HLEN, link.mac());
             umem.registered(socket, ringSize); // counted before priming, so that the fill quota includes this port
-            port.refill();
+            if (prime) {
+                port.refill();
+            }
             port.programKey = programKey;
             program.setSocket(queue, socket.fd());
             LOG.log(System.Logger.Level.INFO, "port {0}: {1} queue {2} bound in {3} mode (asked {4}), XDP {5}, MTU {6}",
@@ -470,6 +482,29 @@ public final class AfXdpPort implements Port {
      */
     @Override
     public synchronized void close() {
+        teardown(umem::returnFromKernel);
+    }
+
+    /**
+     * Closes a port removed while its worker runs on with its other ports (control thread, once
+     * the worker no longer uses this one): detaches and closes as {@link #close()} does, but the
+     * frames the kernel held are only collected, since the UMEM's free list is the worker's; the
+     * returned task puts them back, on the worker's thread.
+     */
+    @Override
+    public synchronized Runnable closeWhileWorkerRuns() {
+        long[] back = new long[umem.frameCount()];
+        int[] n = {0};
+        teardown(address -> back[n[0]++] = address);
+        int count = n[0];
+        return () -> {
+            for (int i = 0; i < count; i++) {
+                umem.returnFromKernel(back[i]);
+            }
+        };
+    }
+
+    private void teardown(java.util.function.LongConsumer back) {
         if (closed) {
             return;
         }
@@ -483,13 +518,13 @@ public final class AfXdpPort implements Port {
         // Frames the kernel already received or sent come back through RX and completion.
         int n = rx.available(ringSize);
         for (int i = 0; i < n; i++) {
-            umem.returnFromKernel(rx.address(i));
+            back.accept(rx.address(i));
         }
         rx.release(n);
         kernelRx -= n;
         int c = completion.available(ringSize);
         for (int i = 0; i < c; i++) {
-            umem.returnFromKernel(completion.address(i));
+            back.accept(completion.address(i));
         }
         completion.release(c);
         kernelTx -= c;
@@ -497,12 +532,12 @@ public final class AfXdpPort implements Port {
         long[] left = new long[ringSize];
         int f = fill.unconsumed(left);
         for (int i = 0; i < f; i++) {
-            umem.returnFromKernel(left[i]);
+            back.accept(left[i]);
         }
         kernelRx -= f;
         int t = tx.unconsumed(left);
         for (int i = 0; i < t; i++) {
-            umem.returnFromKernel(left[i]);
+            back.accept(left[i]);
         }
         kernelTx -= t;
         umem.unregistered(socket, ringSize);

@@ -34,6 +34,16 @@ public interface Port extends AutoCloseable {
      */
     default void publishKernelStatistics() {
     }
+
+    /**
+     * Closes a port removed while its worker runs on (control thread, once the worker no longer
+     * uses it); returns what must still run on the worker's thread, such as giving frames back to
+     * a buffer memory only the worker touches. The default closes and leaves nothing to do.
+     */
+    default Runnable closeWhileWorkerRuns() {
+        close();
+        return () -> { };
+    }
     /** Index of this port in the worker's port table, the value routes' nexthops name. */
     int index();
 

@@ -10,6 +10,9 @@ import io.dataplane.port.Port;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.Quiescence;
 import io.dataplane.tables.Snapshot;
+import io.dataplane.tables.packet.Ipv4;
+import io.dataplane.tables.packet.Ipv6;
+import java.lang.foreign.MemorySegment;
 import org.agrona.concurrent.Agent;
 
 /**
@@ -25,12 +28,17 @@ import org.agrona.concurrent.Agent;
 public final class Worker implements Agent {
     private static final int TX_FULL = Verdict.TX_FULL.code;
     private static final int NEEDS_FRAGMENTATION = Verdict.NEEDS_FRAGMENTATION.code;
+    private static final int NEIGHBOUR_UNRESOLVED = Verdict.NEIGHBOUR_UNRESOLVED.code;
 
     private final int id;
     private final Fib forwarding;
     private final Quiescence quiescence;
-    private final Port[] served;
-    private final Port[] egress;
+    /** The port set the control thread published last; read once per duty cycle ({@link #doWork}). */
+    private volatile PortSet published;
+    /** The set this duty cycle works with (the worker thread's copy of {@link #published}). */
+    private PortSet ports;
+    /** What the control thread left for this thread to do, looked at when a new port set is published. */
+    private final java.util.Queue<Runnable> portTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final int cpu;
     private final WorkerCounters counters;
     private final PacketBatch batch;
@@ -42,9 +50,13 @@ public final class Worker implements Agent {
     private final long[] txBytes;
     /** Sends the NEEDS_FRAGMENTATION frames as fragments, in frames the egress port allocates. */
     private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
+    /** Whom this worker could not send to for want of a MAC, for the control thread to have resolved. */
+    private final UnresolvedDestinations unresolved = new UnresolvedDestinations();
     /** Answers TTL_EXPIRED / MTU_EXCEEDED drops with ICMP errors; null: drop silently. */
     private IcmpResponder icmp;
     private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
+    /** Set once {@link #onStart} pinned and scheduled the thread: the worker runs as asked. */
+    private volatile boolean started;
 
     /**
      * @param served the ports this worker receives from
@@ -62,8 +74,6 @@ public final class Worker implements Agent {
         this.id = id;
         this.forwarding = forwarding;
         this.quiescence = forwarding.quiescence();
-        this.served = served.clone();
-        this.egress = egress.clone();
         for (Port p : served) {
             if (p.index() >= egress.length || egress[p.index()] != p) {
                 throw new IllegalArgumentException("port " + p.name() + " is served by worker " + id
@@ -73,11 +83,14 @@ public final class Worker implements Agent {
         this.cpu = cpu;
         this.counters = counters;
         this.batch = new PacketBatch(burst);
-        this.txPackets = new int[this.egress.length];
-        this.txBytes = new long[this.egress.length];
+        this.ports = new PortSet(served, egress);
+        this.published = ports;
+        // By port index, for every index a port added at runtime may take.
+        this.txPackets = new int[WorkerCounters.MAX_PORTS];
+        this.txBytes = new long[WorkerCounters.MAX_PORTS];
         this.slot = quiescence.register();
         // The quiescence slot (0..workers-1) is also this worker's row in resilient groups' bucket activity.
-        this.pipeline = new Pipeline(forwarding.limits().groups(), egressPorts(this.egress), slot);
+        this.pipeline = new Pipeline(forwarding.limits().groups(), ports.egressMask, slot);
     }
 
     @Override
@@ -87,6 +100,12 @@ public final class Worker implements Agent {
         }
         scheduling.apply(id);
         quiescence.online(slot);
+        started = true;
+    }
+
+    /** The thread was pinned and scheduled as asked ({@link #onStart} returned); any thread. */
+    boolean started() {
+        return started;
     }
 
     /**
@@ -96,8 +115,8 @@ public final class Worker implements Agent {
      */
     void sleep(SocketWait wait, int longestMs) {
         int ms = longestMs;
-        for (Port port : egress) {
-            if (port != null && ms > 0) {
+        for (Port port : ports.egress) {
+            if (ms > 0) {
                 ms = port.mayWaitMs(ms);
             }
         }
@@ -105,12 +124,22 @@ public final class Worker implements Agent {
             return;
         }
         quiescence.offline(slot);
-        wait.await(ms);
+        if (wait != null) {
+            wait.await(ms);
+        } else {
+            java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000L); // no socket to wait on: every port was removed
+        }
         quiescence.online(slot);
     }
 
-    /** The descriptors of the served ports, for idle mode poll; throws when a served port has none. */
+    /** The descriptors of the published set's served ports, for idle mode poll; throws when a served port has none. */
     int[] pollDescriptors() {
+        return pollDescriptors(published);
+    }
+
+    /** The descriptors of {@code set}'s served ports; throws when a served port has none. */
+    int[] pollDescriptors(PortSet set) {
+        Port[] served = set.served;
         int[] fds = new int[served.length];
         for (int i = 0; i < served.length; i++) {
             fds[i] = served[i].pollDescriptor();
@@ -130,9 +159,18 @@ public final class Worker implements Agent {
     @Override
     public int doWork() {
         quiescence.quiescent(slot);
+        // After the quiescent store: once the control thread's grace period ends, this cycle and
+        // every later one work with the set it published before, never with the one it replaced.
+        PortSet set = published;
+        if (set != ports) {
+            for (Runnable task = portTasks.poll(); task != null; task = portTasks.poll()) {
+                task.run();
+            }
+            ports = set;
+        }
         long down = portStates.downMask();
         int work = 0;
-        for (Port port : served) {
+        for (Port port : set.served) {
             if ((down & (1L << port.index())) != 0) {
                 continue;
             }
@@ -143,11 +181,9 @@ public final class Worker implements Agent {
                 forward(forwarding.snapshot(), port);
             }
         }
-        for (Port port : egress) {
-            if (port != null) {
-                port.flush();
-                work += port.poll();
-            }
+        for (Port port : set.egress) {
+            port.flush();
+            work += port.poll();
         }
         return work;
     }
@@ -155,7 +191,7 @@ public final class Worker implements Agent {
     private void forward(Snapshot snapshot, Port in) {
         // Re-read after receiving, like the snapshot: a frame received after setPortState returned
         // is never sent to a port that it set down.
-        pipeline.process(snapshot, in.memory(), batch, portStates.downMask());
+        pipeline.process(snapshot, in.memory(), batch, portStates.downMask(), ports.egressMask);
         int n = batch.count();
         long rxBytes = 0;
         for (int i = 0; i < n; i++) {
@@ -163,7 +199,7 @@ public final class Worker implements Agent {
             rxBytes += length;
             int verdict = batch.verdict[i];
             if (verdict >= 0) {
-                if (egress[verdict].transmit(batch.handle[i], batch.data[i], length)) {
+                if (ports.byIndex[verdict].transmit(batch.handle[i], batch.data[i], length)) {
                     txPackets[verdict]++;
                     txBytes[verdict] += length;
                     counters.forwarded(batch.nexthop[i], length);
@@ -174,6 +210,9 @@ public final class Worker implements Agent {
                 continue;
             }
             counters.drop(verdict);
+            if (verdict == NEIGHBOUR_UNRESOLVED) {
+                unresolved(in, i);
+            }
             if (icmp != null && IcmpResponder.answers(verdict)) {
                 int nh = batch.nexthop[i];
                 int mtu = nh >= 0 ? snapshot.nexthops.mtu(nh) : 0;
@@ -185,7 +224,8 @@ public final class Worker implements Agent {
         }
         // Port counters once per burst, not per frame: the control side reads them at human pace.
         counters.received(in.index(), n, rxBytes);
-        for (int p = 0; p < txPackets.length; p++) {
+        for (long egress = ports.egressMask; egress != 0; egress &= egress - 1) { // the set's ports, not all 64 indices
+            int p = Long.numberOfTrailingZeros(egress);
             if (txPackets[p] != 0) {
                 counters.transmitted(p, txPackets[p], txBytes[p]);
                 txPackets[p] = 0;
@@ -193,6 +233,17 @@ public final class Worker implements Agent {
             }
         }
         counters.publish(icmp == null ? 0 : icmp.sent());
+    }
+
+    /** Records frame {@code i}'s destination: the control thread has the kernel resolve it (a connected route's host). */
+    private void unresolved(Port in, int i) {
+        MemorySegment m = in.memory();
+        long ip = batch.l3[i];
+        if (batch.ipVersion[i] == 6) {
+            unresolved.record(true, Ipv6.destinationHi(m, ip), Ipv6.destinationLo(m, ip));
+        } else {
+            unresolved.record(false, 0, Ipv4.destination(m, ip) & 0xFFFF_FFFFL);
+        }
     }
 
     /**
@@ -204,7 +255,7 @@ public final class Worker implements Agent {
         int nh = batch.nexthop[i];
         int port = snapshot.nexthops.port(nh);
         int status = fragmenter.fragment(in.memory(), batch.handle[i], batch.data[i], batch.l3[i], snapshot.nexthops, nh,
-                egress[port]);
+                ports.byIndex[port]);
         int sent = fragmenter.fragmentsSent();
         if (sent > 0) {
             txPackets[port] += sent;
@@ -228,18 +279,39 @@ public final class Worker implements Agent {
         return false; // the caller counts the needs_fragmentation drop and releases the frame
     }
 
-    /** Bit p set for each port index p this worker can transmit on (port indices are below 64). */
-    private static long egressPorts(Port[] egress) {
-        long mask = 0;
-        for (int p = 0; p < Math.min(egress.length, WorkerCounters.MAX_PORTS); p++) {
-            if (egress[p] != null) {
-                mask |= 1L << p;
-            }
-        }
-        return mask;
+    /** The set last published (control thread: what the next set is derived from). */
+    PortSet publishedPorts() {
+        return published;
     }
 
-    /** Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts. */
+    /**
+     * Control thread: the worker works with {@code next} from its next duty cycle on. Whatever
+     * {@code next} adds must be ready (counters allocated) before this call; what it drops stays
+     * in use until the FIB's quiescence says every worker has passed a duty cycle since.
+     */
+    void publishPorts(PortSet next) {
+        published = next;
+    }
+
+    /**
+     * Control thread: {@code task} runs on the worker's thread at the start of a coming duty cycle
+     * (frames of a removed port back to the UMEM, whose free list only the worker touches).
+     */
+    void runOnWorkerThread(Runnable task) {
+        portTasks.add(task);
+        published = published.copy();
+    }
+
+    /** The set the worker's current duty cycle works with (worker thread: its idle strategy). */
+    PortSet portsInUse() {
+        return ports;
+    }
+
+    /**
+     * Makes this worker answer TTL and MTU drops with ICMP errors; set before the worker starts,
+     * or (a port added at runtime) before the port set with the port is published, which makes it
+     * visible to the worker.
+     */
     public void icmpResponder(IcmpResponder responder) {
         this.icmp = responder;
     }
@@ -257,6 +329,11 @@ public final class Worker implements Agent {
     @Override
     public String roleName() {
         return "dataplane-worker-" + id;
+    }
+
+    /** The destinations of this worker's recent unresolved drops (sampled by the control thread). */
+    public UnresolvedDestinations unresolvedDestinations() {
+        return unresolved;
     }
 
     public WorkerCounters counters() {

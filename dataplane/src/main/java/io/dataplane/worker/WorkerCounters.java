@@ -20,6 +20,8 @@ public final class WorkerCounters {
     /** Counters one worker allocates besides its port counters. */
     private static final int FIXED_COUNTERS = Verdict.COUNT + 6;
 
+    private final CounterFile file;
+    private final int worker;
     private final AtomicBuffer values;
     private final AtomicBuffer table;
     private final int tableBase;
@@ -51,18 +53,15 @@ public final class WorkerCounters {
      * its table, drops, worker counters and a nexthop table of {@code nexthops} slots.
      */
     public WorkerCounters(CounterFile file, int worker, Port[] ports, int nexthops) {
+        this.file = file;
+        this.worker = worker;
         this.values = file.values();
         this.table = file.nexthopTables();
         this.nexthops = nexthops;
         java.util.Arrays.fill(portOffset, -1);
         for (Port p : ports) {
-            if (p == null) {
-                continue;
-            }
-            for (PortCounter c : PortCounter.values()) {
-                AtomicCounter counter = file.newCounter(c.type, worker, p.index(), 0,
-                        "worker " + worker + " port " + p.index() + " " + p.name());
-                portOffset[p.index() * PortCounter.COUNT + c.ordinal()] = CountersReader.counterOffset(counter.id());
+            if (p != null) {
+                addPort(p);
             }
         }
         for (Verdict v : Verdict.values()) {
@@ -81,6 +80,30 @@ public final class WorkerCounters {
         this.tableBase = file.newNexthopTable(worker, nexthops);
         this.pendingPackets = new long[nexthops];
         this.pendingBytes = new long[nexthops];
+    }
+
+    /**
+     * Allocates the counters of a port added to this worker (control thread, before the worker
+     * may see the port: the port set's publication makes the offsets visible to it).
+     */
+    void addPort(Port p) {
+        for (PortCounter c : PortCounter.values()) {
+            AtomicCounter counter = file.newCounter(c.type, worker, p.index(), 0,
+                    "worker " + worker + " port " + p.index() + " " + p.name());
+            portOffset[p.index() * PortCounter.COUNT + c.ordinal()] = CountersReader.counterOffset(counter.id());
+        }
+    }
+
+    /**
+     * Forgets port index {@code port} (control thread, once the worker no longer uses it: after
+     * the grace period that followed its removal), so that a port given the index later counts
+     * from zero. Its counters in the file are freed by {@link CounterFile#freePort}.
+     */
+    void removePort(int port) {
+        for (int c = 0; c < PortCounter.COUNT; c++) {
+            portOffset[port * PortCounter.COUNT + c] = -1;
+            portTotal[port * PortCounter.COUNT + c] = 0;
+        }
     }
 
     /** Counters a worker with {@code ports} ports allocates (to size the file). */

@@ -79,8 +79,8 @@ public final class Workers implements AutoCloseable {
 
     private final Fib forwarding;
     private final Port[] ports;
-    /** Every port object of every worker, closed with the dataplane. */
-    private final List<Port> allPorts = new ArrayList<>();
+    /** Every port object of every worker, closed with the dataplane; the statistics thread iterates it while ports change. */
+    private final List<Port> allPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PortStates portStates = new PortStates();
     private final List<Worker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -98,11 +98,17 @@ public final class Workers implements AutoCloseable {
     private java.util.concurrent.atomic.AtomicReferenceArray<Throwable> lastErrors;
     private volatile Throwable lastError;
     private volatile int lastErrorWorker = -1;
+    /** {@link #start} ran: the runners close the workers (also after {@link #stop}). */
+    private boolean startedOnce;
     /** Refreshes the ports' kernel statistics in the counter file while the workers run. */
     private ScheduledExecutorService statistics;
 
+    /** The FIB was the builder's to give ({@link Builder#tables}): closing the dataplane leaves it open. */
+    private final boolean borrowedTables;
+
     private Workers(Builder b) {
-        this.forwarding = new Fib(b.limits);
+        this.borrowedTables = b.tables != null;
+        this.forwarding = b.tables != null ? b.tables : new Fib(b.limits);
         this.ports = b.ports.toArray(new Port[0]);
         this.idle = b.idle;
         this.scheduling = b.scheduling;
@@ -133,11 +139,11 @@ public final class Workers implements AutoCloseable {
             }
             tables.add(table);
             servedBy.add(served);
-            servedNames.add(java.util.Arrays.stream(served).map(p -> p.name() + " queue " + p.queue()).toList());
+            servedNames.add(names(served));
             cpus.add(plan.cpu());
-            counters += WorkerCounters.countersFor((int) java.util.Arrays.stream(table).filter(Objects::nonNull).count()) + 1;
+            // Room for every port index in every worker, so that ports added at runtime find their counters' records.
+            counters += WorkerCounters.countersFor(WorkerCounters.MAX_PORTS) + 1 + WorkerCounters.MAX_PORTS * Port.MAX_OWN_COUNTERS;
         }
-        counters += allPorts.size() * Port.MAX_OWN_COUNTERS;
         long nexthopTables = CounterFile.nexthopTableBytes(plans.size(), b.limits.nexthops());
         this.counterFile = b.countersFile == null ? CounterFile.inMemory(counters, nexthopTables)
                 : CounterFile.create(b.countersFile, counters, nexthopTables);
@@ -163,6 +169,147 @@ public final class Workers implements AutoCloseable {
         this.lastErrors = new java.util.concurrent.atomic.AtomicReferenceArray<>(workers.size());
     }
 
+    private static List<String> names(Port[] served) {
+        return java.util.Arrays.stream(served).map(p -> p.name() + " queue " + p.queue()).toList();
+    }
+
+    /** How many workers there are (the port objects {@link #addPort} takes, one per worker). */
+    public int workerCount() {
+        return workers.size();
+    }
+
+    /** The port index {@code index} is free: no worker has a port there (a removed port's index is free once it is closed). */
+    public synchronized boolean portIndexFree(int index) {
+        for (Worker w : workers) {
+            if (w.publishedPorts().port(index) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The router's addresses on port index {@code port} (0: none), the source of the ICMP errors
+     * sent back out of it, for a port about to be added while the workers run: call before
+     * {@link #addPort}, whose publication makes them visible to the workers. Control thread.
+     */
+    public synchronized void icmpSource(int port, int ipv4, long ipv6Hi, long ipv6Lo) {
+        if (port < 0 || port >= WorkerCounters.MAX_PORTS) {
+            throw new IllegalArgumentException("port index must be 0.." + (WorkerCounters.MAX_PORTS - 1) + ", was " + port);
+        }
+        for (Worker w : workers) {
+            if (w.icmpResponder() == null) {
+                if (ipv4 == 0 && ipv6Hi == 0 && ipv6Lo == 0) {
+                    continue;
+                }
+                int n = WorkerCounters.MAX_PORTS;
+                w.icmpResponder(new IcmpResponder(new IcmpRateLimiter(), new int[n], new long[n], new long[n]));
+            }
+            w.icmpResponder().source(port, ipv4, ipv6Hi, ipv6Lo);
+        }
+    }
+
+    /**
+     * Adds a port while the workers run: {@code perWorker[w]} is worker w's object for it (its
+     * queue of the device; null: that worker neither receives from nor sends to it), all with the
+     * same index. Its counters are allocated, then each worker starts polling it from its next duty
+     * cycle, its other ports untouched. Control thread. Throws, with nothing changed, when the index
+     * is taken, a worker in idle mode poll could not sleep on it, or the counter file is full.
+     */
+    public synchronized void addPort(Port[] perWorker) {
+        if (perWorker.length != workers.size()) {
+            throw new IllegalArgumentException(perWorker.length + " port objects for " + workers.size() + " workers");
+        }
+        Port first = java.util.Arrays.stream(perWorker).filter(Objects::nonNull).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no worker gets the port"));
+        int index = first.index();
+        if (!portIndexFree(index)) {
+            throw new IllegalArgumentException("port index " + index + " is in use");
+        }
+        List<PortSet> next = new ArrayList<>();
+        for (int w = 0; w < workers.size(); w++) {
+            Port p = perWorker[w];
+            if (p != null && p.index() != index) {
+                throw new IllegalArgumentException("port " + p.name() + " has index " + p.index() + ", expected " + index);
+            }
+            if (p != null && idle == Idle.POLL && p.pollDescriptor() < 0) {
+                throw new IllegalArgumentException("the workers run idle mode poll, and port " + p.name()
+                        + " has no descriptor to sleep on; only AF_XDP ports can join them");
+            }
+            next.add(p == null ? workers.get(w).publishedPorts() : workers.get(w).publishedPorts().with(p, true));
+        }
+        try {
+            for (int w = 0; w < workers.size(); w++) {
+                if (perWorker[w] != null) {
+                    workers.get(w).counters().addPort(perWorker[w]);
+                    perWorker[w].allocateCounters(counterFile);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Worker w : workers) {
+                w.counters().removePort(index);
+            }
+            counterFile.freePort(index);
+            throw e;
+        }
+        portStates.set(index, true);
+        for (int w = 0; w < workers.size(); w++) {
+            if (perWorker[w] != null) {
+                allPorts.add(perWorker[w]);
+            }
+            workers.get(w).publishPorts(next.get(w));
+            servedNames.set(w, names(next.get(w).served));
+        }
+    }
+
+    /**
+     * Removes port index {@code index} while the workers run: each worker stops using it from its
+     * next duty cycle; once every worker has passed one (the FIB's quiescence, as for a table
+     * swap), its objects are closed here (an AF_XDP socket detaches its XDP program and takes its
+     * frames back into the UMEM) and its counters freed, so the index may be given again. The
+     * other ports and their counters go on. Control thread; returns the port objects closed.
+     */
+    public synchronized List<Port> removePort(int index) {
+        Port[] removed = new Port[workers.size()];
+        for (int w = 0; w < workers.size(); w++) {
+            Worker worker = workers.get(w);
+            removed[w] = worker.publishedPorts().port(index);
+            if (removed[w] != null) {
+                PortSet next = worker.publishedPorts().without(index);
+                worker.publishPorts(next);
+                servedNames.set(w, names(next.served));
+            }
+        }
+        if (java.util.Arrays.stream(removed).allMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("no worker has port index " + index);
+        }
+        forwarding.quiescence().synchronize(); // no worker uses the port any more
+        List<Port> closed = new ArrayList<>();
+        for (int w = 0; w < workers.size(); w++) {
+            Port p = removed[w];
+            if (p == null) {
+                continue;
+            }
+            allPorts.remove(p);
+            closed.add(p);
+            try {
+                // The worker finishes the close on its thread; one that no longer runs never will, and need not.
+                workers.get(w).runOnWorkerThread(p.closeWhileWorkerRuns());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing port " + p.name() + " queue " + p.queue() + ": " + e.getMessage());
+            }
+        }
+        for (Worker w : workers) {
+            w.counters().removePort(index);
+            if (w.icmpResponder() != null) {
+                w.icmpResponder().source(index, 0, 0, 0); // a port given the index later says its own
+            }
+        }
+        counterFile.freePort(index);
+        portStates.set(index, true);
+        return closed;
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -172,6 +319,7 @@ public final class Workers implements AutoCloseable {
         if (!runners.isEmpty()) {
             throw new IllegalStateException("the dataplane is already running");
         }
+        startedOnce = true;
         for (int w = 0; w < workers.size(); w++) {
             IdleStrategy strategy = idle.create(workers.get(w));
             if (strategy instanceof PollIdleStrategy p) {
@@ -189,6 +337,34 @@ public final class Workers implements AutoCloseable {
             return t;
         });
         statistics.scheduleWithFixedDelay(this::refreshKernelStatistics, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Waits until every worker started ({@link #start}) has pinned and scheduled its thread, for
+     * workers started while the daemon runs, whose failure to start must fail the command that
+     * asked for them rather than stop the daemon. Returns -1 when all did, else the first worker
+     * whose thread ended before it got there (its error: {@link #workerStates()}); throws when one
+     * is still starting after {@code timeoutMillis}. Control path.
+     */
+    public int awaitStarted(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        List<AgentRunner> started;
+        synchronized (this) {
+            started = List.copyOf(runners);
+        }
+        for (int w = 0; w < started.size(); w++) {
+            while (!workers.get(w).started()) {
+                Thread t = started.get(w).thread();
+                if (t == AgentRunner.TOMBSTONE || t != null && !t.isAlive()) {
+                    return w;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("worker " + w + " did not start within " + timeoutMillis + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return -1;
     }
 
     /**
@@ -341,6 +517,16 @@ public final class Workers implements AutoCloseable {
         return counterSums.workers(CounterType.WORKER_ICMP_ERRORS_SENT);
     }
 
+    /**
+     * Control thread: the destinations the workers dropped as {@code neighbour_unresolved} since
+     * the last call (lossy, may repeat; see {@link UnresolvedDestinations}).
+     */
+    public synchronized void sampleUnresolved(UnresolvedDestinations.Destination to) {
+        for (Worker w : workers) {
+            w.unresolvedDestinations().sample(to);
+        }
+    }
+
     public long nexthopPackets(int nexthop) {
         return counterSums.nexthopPackets(nexthop);
     }
@@ -351,11 +537,17 @@ public final class Workers implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!startedOnce) {
+            // Never started: no runner will close the workers, and borrowed tables keep their quiescence slots otherwise.
+            workers.forEach(Worker::onClose);
+        }
         stop();
         for (Port p : allPorts) {
             p.close();
         }
-        forwarding.close();
+        if (!borrowedTables) {
+            forwarding.close();
+        }
         counterFile.close();
     }
 
@@ -368,6 +560,7 @@ public final class Workers implements AutoCloseable {
         private WorkerScheduling scheduling = WorkerScheduling.INHERIT;
         private int burst = 64;
         private Path countersFile;
+        private Fib tables;
         private boolean icmpSources;
         private final int[] icmp4 = new int[WorkerCounters.MAX_PORTS];
         private final long[] icmp6Hi = new long[WorkerCounters.MAX_PORTS];
@@ -427,6 +620,17 @@ public final class Workers implements AutoCloseable {
             icmp4[port] = ipv4;
             icmp6Hi[port] = ipv6Hi;
             icmp6Lo[port] = ipv6Lo;
+            return this;
+        }
+
+        /**
+         * The workers read {@code existing} tables instead of new empty ones: a daemon that ran
+         * without workers keeps the published RIB there, and its first port starts them on it
+         * (nothing is published again). The caller keeps it: closing the dataplane leaves it open.
+         */
+        public Builder tables(Fib existing) {
+            tables = Objects.requireNonNull(existing);
+            limits = existing.limits();
             return this;
         }
 

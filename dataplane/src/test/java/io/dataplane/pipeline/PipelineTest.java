@@ -162,6 +162,27 @@ class PipelineTest {
     }
 
     @Test
+    void aFrameWithNoRouteOrARouteTypeHasNoAlgorithmAndNoHashInItsColumns() {
+        // Found by PipelineFuzzTest: the batch is reused burst after burst, and a frame that met
+        // no route (or a blackhole) kept the algorithm and hash of the frame before it.
+        PacketBatch b = new PacketBatch(1);
+        for (Frames next : new Frames[] {Frames.ipv4("192.0.2.1", "10.200.0.1"), Frames.ipv6("2001:db8:1::2", "2001:db8:7::1")}) {
+            MemorySegment hashed = Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).toSegment();
+            b.clear();
+            b.add(0, 0, (int) hashed.byteSize());
+            pipeline.process(s, hashed, b);
+            assertTrue(b.hash[0] >= 0, "the group's hash");
+            MemorySegment unrouted = next.udp(1, 2).toSegment();
+            b.clear();
+            b.add(0, 0, (int) unrouted.byteSize());
+            pipeline.process(s, unrouted, b);
+            assertEquals(Verdict.NO_ROUTE.code, b.verdict[0]);
+            assertEquals(PacketBatch.NONE, b.algorithm[0]);
+            assertEquals(PacketBatch.NONE, b.hash[0]);
+        }
+    }
+
+    @Test
     void icmpv4ErrorTakesTheNexthopOfTheFlowItQuotes() {
         // Anycast: clients reach 203.0.113.5 through the l3 group. A router beyond us sends Frag
         // Needed towards the anycast address, quoting the server's reply to the client; it must

@@ -1,6 +1,7 @@
 package io.dataplane.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -170,6 +171,25 @@ class PollIdleTest {
             peerUmem.close();
             sinkUmem.close();
         }
+    }
+
+    @Test
+    void aPollingWorkerKeepsRunningWhenItsPortsAreRemovedAndAddedAgain() throws Exception {
+        startWorker(Workers.Idle.POLL, WorkerScheduling.INHERIT);
+        Thread.sleep(100);
+        dataplane.removePort(0);
+        dataplane.removePort(1); // nothing left to sleep on: the worker naps instead
+        Thread.sleep(300);
+        assertEquals(-1, dataplane.stoppedWorker(), "the worker runs: " + dataplane.lastError());
+        assertNull(dataplane.lastError());
+        AfXdpPort again = netns.call(router, () -> AfXdpPort.open(0, "va", 0, umem, XskSocket.Mode.COPY, FRAMES / 2, 0, false));
+        dataplane.addPort(new io.dataplane.port.Port[] {again});
+        long sleeps0 = dataplane.pollSleeps(0);
+        Thread.sleep(300);
+        assertTrue(dataplane.pollSleeps(0) > sleeps0, "it sleeps in poll(2) on the port added again");
+        assertEquals(-1, dataplane.stoppedWorker(), "the worker runs: " + dataplane.lastError());
+        assertNull(dataplane.lastError());
+        assertFalse(netns.ip(router, "-d", "link", "show", "dev", "vc").contains("xdp"), "vc's program is detached");
     }
 
     @Test

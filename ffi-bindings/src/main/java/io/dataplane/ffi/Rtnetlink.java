@@ -43,7 +43,7 @@ public final class Rtnetlink implements AutoCloseable {
     private static final int NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_DUMP = 0x300, NLM_F_REPLACE = 0x100,
             NLM_F_CREATE = 0x400, NLM_F_CAPPED = 0x100, NLM_F_ACK_TLVS = 0x200;
     private static final int NLMSGERR_ATTR_MSG = 1;
-    static final int RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_GETADDR = 22,
+    static final int RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_GETADDR = 22,
             RTM_NEWNEIGH = 28, RTM_DELNEIGH = 29, RTM_GETNEIGH = 30;
     private static final int IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_OPERSTATE = 16;
     private static final int IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
@@ -81,6 +81,10 @@ public final class Rtnetlink implements AutoCloseable {
         void onLink(Link link, boolean deleted);
 
         void onNeighbour(Neighbour neighbour, boolean deleted);
+
+        /** An address added to or removed from a link (when subscribed to the address groups). */
+        default void onAddress(Address address, boolean deleted) {
+        }
 
         @Override
         default void onRoute(RouteMessages.Route route, boolean deleted) {
@@ -165,7 +169,12 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
-    /** The IPv4 and IPv6 addresses of one link. */
+    /** The IPv4 and IPv6 addresses of every link. */
+    public List<Address> addresses() {
+        return addresses(0);
+    }
+
+    /** The IPv4 and IPv6 addresses of one link ({@code ifindex} 0: of every link). */
     public List<Address> addresses(int ifindex) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment m = header(a, NLMSG_HDRLEN + IFADDRMSG_LEN, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
@@ -173,7 +182,7 @@ public final class Rtnetlink implements AutoCloseable {
             transact(m, "RTM_GETADDR dump", (type, msg, off, len) -> {
                 if (type == RTM_NEWADDR) {
                     Address ad = parseAddress(msg, off, len);
-                    if (ad != null && ad.ifindex() == ifindex) {
+                    if (ad != null && (ifindex == 0 || ad.ifindex() == ifindex)) {
                         out.add(ad);
                     }
                 }
@@ -266,16 +275,14 @@ public final class Rtnetlink implements AutoCloseable {
             m.set(JAVA_INT, o + 4, netnsFd);
             int[] id = {NSID_NONE};
             transact(m, "RTM_GETNSID fd " + netnsFd, (type, msg, off, len) -> {
-                int at = off + rtgenmsg, end = off + len;
-                while (type == RTM_NEWNSID && at + 8 <= end) {
-                    int alen = Short.toUnsignedInt(msg.get(JAVA_SHORT, at));
-                    if (alen < 4) {
-                        break;
+                if (type != RTM_NEWNSID) {
+                    return;
+                }
+                Attributes attribute = new Attributes(msg, off + rtgenmsg, off + len);
+                while (attribute.next()) {
+                    if (attribute.type == NETNSA_NSID) {
+                        id[0] = attribute.i32();
                     }
-                    if ((msg.get(JAVA_SHORT, at + 2) & 0x3fff) == NETNSA_NSID) {
-                        id[0] = msg.get(JAVA_INT, at + 4);
-                    }
-                    at += align(alen);
                 }
             });
             return id[0];
@@ -285,31 +292,21 @@ public final class Rtnetlink implements AutoCloseable {
     private static LinkPeer parseLinkPeer(MemorySegment m, int off, int len) {
         String kind = null;
         int link = 0, netnsid = NSID_NONE;
-        int a = off + IFINFOMSG_LEN, end = off + len;
-        while (a + 4 <= end) {
-            int alen = Short.toUnsignedInt(m.get(JAVA_SHORT, a));
-            int atype = m.get(JAVA_SHORT, a + 2) & 0x3fff;
-            if (alen < 4 || a + alen > end) {
-                break;
-            }
-            switch (atype) {
-                case IFLA_LINK -> link = m.get(JAVA_INT, a + 4);
-                case IFLA_LINK_NETNSID -> netnsid = m.get(JAVA_INT, a + 4);
+        Attributes attribute = new Attributes(m, off + IFINFOMSG_LEN, off + len);
+        while (attribute.next()) {
+            switch (attribute.type) {
+                case IFLA_LINK -> link = attribute.i32();
+                case IFLA_LINK_NETNSID -> netnsid = attribute.i32();
                 case IFLA_LINKINFO -> {
-                    for (int n = a + 4; n + 4 <= a + alen; ) {
-                        int nlen = Short.toUnsignedInt(m.get(JAVA_SHORT, n));
-                        if (nlen < 4 || n + nlen > a + alen) {
-                            break;
+                    Attributes info = new Attributes(m, attribute.payload(), attribute.payload() + attribute.length());
+                    while (info.next()) {
+                        if (info.type == IFLA_INFO_KIND) {
+                            kind = info.string(StandardCharsets.US_ASCII);
                         }
-                        if ((m.get(JAVA_SHORT, n + 2) & 0x3fff) == IFLA_INFO_KIND) {
-                            kind = m.asSlice(n + 4, nlen - 4).getString(0, StandardCharsets.US_ASCII);
-                        }
-                        n += align(nlen);
                     }
                 }
                 default -> { }
             }
-            a += align(alen);
         }
         return new LinkPeer(kind, link, netnsid);
     }
@@ -411,8 +408,15 @@ public final class Rtnetlink implements AutoCloseable {
                             count[0]++;
                         }
                     }
+                    case RTM_NEWADDR, RTM_DELADDR -> {
+                        Address ad = parseAddress(msg, off, len);
+                        if (ad != null) {
+                            listener.onAddress(ad, type == RTM_DELADDR);
+                            count[0]++;
+                        }
+                    }
                     default -> {
-                        // routes and nexthops; address notifications and others are not used yet
+                        // routes and nexthops
                         if (RouteMessages.parse(type, msg, off, len, listener)) {
                             count[0]++;
                         }

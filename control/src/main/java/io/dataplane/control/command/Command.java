@@ -17,8 +17,11 @@ public sealed interface Command {
 
     enum Op { ADD, REPLACE }
 
-    /** One gateway of a route or nexthop object: {@code via ADDR dev PORT [weight W]}. */
-    record Hop(IpAddress via, String dev, int weight) {
+    /** One gateway of a route or nexthop object: {@code via ADDR dev PORT [weight W] [onlink]}. */
+    record Hop(IpAddress via, String dev, int weight, boolean onlink) {
+        public Hop(IpAddress via, String dev, int weight) {
+            this(via, dev, weight, false);
+        }
     }
 
     /** A member of a nexthop group: {@code ID[,WEIGHT]}. */
@@ -44,10 +47,12 @@ public sealed interface Command {
     }
 
     /**
-     * {@code route add|replace|change PREFIX SPEC [proto P]}: {@code mustExist} for change, which
-     * fails when there is no such route; {@code protocol} is rtm_protocol ({@link RouteProtocol}).
+     * {@code route add|replace|change PREFIX SPEC [proto P] [metric M] [scope S]}: {@code mustExist}
+     * for change, which fails when there is no such route; {@code protocol} is rtm_protocol
+     * ({@link RouteProtocol}); {@code metric} (unsigned 32 bits) tells routes to the same prefix
+     * apart, the lowest forwards; {@code scope} is rtm_scope ({@link RouteScope}).
      */
-    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist, int protocol) implements Command {
+    record RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist, int protocol, int metric, int scope) implements Command {
         /** With the default protocol, {@code boot}, as {@code ip route add} without {@code proto}. */
         public RouteSet(Op op, Prefix prefix, RouteSpec spec) {
             this(op, prefix, spec, false, RouteProtocol.BOOT);
@@ -61,14 +66,34 @@ public sealed interface Command {
             this(op, prefix, spec, false, protocol);
         }
 
+        /** With the family's default metric (0 for IPv4, 1024 for IPv6, as the kernel) and scope global. */
+        public RouteSet(Op op, Prefix prefix, RouteSpec spec, boolean mustExist, int protocol) {
+            this(op, prefix, spec, mustExist, protocol, defaultMetric(prefix), RouteScope.GLOBAL);
+        }
+
+        /** The kernel's metric for a route added without one: 0 for IPv4, 1024 (IP6_RT_PRIO_USER) for IPv6. */
+        public static int defaultMetric(Prefix p) {
+            return p.v6() ? 1024 : 0;
+        }
+
         @Override
         public boolean changesState() {
             return true;
         }
     }
 
-    /** {@code route del PREFIX [spec]}: when a spec is given it must match the route. */
-    record RouteDel(Prefix prefix, RouteSpec spec) implements Command {
+    /**
+     * {@code route del PREFIX [spec] [metric M]}: when a spec is given it must match the route;
+     * without a metric ({@link #ANY_METRIC}) the lowest-metric route that matches goes, as in the kernel.
+     */
+    record RouteDel(Prefix prefix, RouteSpec spec, long metric) implements Command {
+        /** Any metric. */
+        public static final long ANY_METRIC = -1;
+
+        public RouteDel(Prefix prefix, RouteSpec spec) {
+            this(prefix, spec, ANY_METRIC);
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -87,8 +112,14 @@ public sealed interface Command {
         }
     }
 
-    /** {@code route get}: a packet description; -1 means "not given" for the numeric fields. */
-    record RouteGet(IpAddress dst, IpAddress src, int ipproto, int sport, int dport, int flowlabel) implements Command {
+    /**
+     * {@code route get}: a packet description; -1 means "not given" for the numeric fields;
+     * {@code iif} is the port it arrives on, or null (one table: it does not change the route).
+     */
+    record RouteGet(IpAddress dst, IpAddress src, int ipproto, int sport, int dport, int flowlabel, String iif) implements Command {
+        public RouteGet(IpAddress dst, IpAddress src, int ipproto, int sport, int dport, int flowlabel) {
+            this(dst, src, ipproto, sport, dport, flowlabel, null);
+        }
     }
 
     /**
@@ -150,6 +181,24 @@ public sealed interface Command {
     }
 
     record NeighDel(IpAddress address, String dev) implements Command {
+        @Override
+        public boolean changesState() {
+            return true;
+        }
+    }
+
+    /**
+     * {@code neigh flush [[to] PREFIX] [dev PORT] [nud STATE]}: as ip, static (PERMANENT) entries
+     * go only with {@code nud permanent} or {@code nud all} ({@code permanent}); {@code to} null
+     * for any address, {@code family} 0, 4 or 6.
+     */
+    record NeighFlush(String dev, Prefix to, boolean permanent, int family) implements Command {
+        /** Whether the entry for {@code address} on port {@code port} is one this flush selects. */
+        public boolean picks(IpAddress address, String port) {
+            return (dev == null || dev.equals(port)) && (to == null || to.v6() == address.v6() && to.contains(address))
+                    && (family == 0 || (family == 6) == address.v6());
+        }
+
         @Override
         public boolean changesState() {
             return true;
@@ -236,6 +285,16 @@ public sealed interface Command {
 
     /** {@code fpm listen [ADDRESS] [PORT]}: accept FRR zebra's FPM connection ({@code dplane_fpm_nl}). */
     record FpmListen(String address, int port) implements Command {
+    }
+
+    /**
+     * {@code monitor [all | route|nexthop|neigh|link...]}: the session is told of every change to
+     * those objects from now on, as {@code ip monitor} prints them; {@code banners} for {@code all},
+     * which prefixes each record with its object ({@code [ROUTE]}), as ip does.
+     */
+    record Monitor(java.util.Set<String> objects, boolean banners) implements Command {
+        /** What dpctl can monitor, ip monitor's names. */
+        public static final List<String> OBJECTS = List.of("route", "nexthop", "neigh", "link");
     }
 
     record BatchBegin() implements Command {

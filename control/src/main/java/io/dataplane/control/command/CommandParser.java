@@ -20,14 +20,17 @@ public final class CommandParser {
 
     /** The grammar, one line per command form, as printed by {@code --help} and {@code help}. */
     public static final String GRAMMAR = String.join("\n",
-            "route add|replace PREFIX via ADDR dev PORT [weight 1..256]",
-            "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] nexthop ... [mpalgo l3|l4|per-packet]",
+            "route add|replace PREFIX via ADDR dev PORT [weight 1..256] [onlink]",
+            "route add|replace PREFIX nexthop via ADDR dev PORT [weight 1..256] [onlink] nexthop ... [mpalgo l3|l4|per-packet]",
             "route add|replace PREFIX nhid ID   ('route change ...' as replace, but only an existing route)",
-            "  (any route add|replace may end in 'proto NAME|0..255', shown by route show; default boot, not shown)",
-            "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID]",
-            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [table main]   (flush needs a selector)",
-            "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N]",
-            "nexthop add|replace id ID via ADDR dev PORT",
+            "route add|replace PREFIX dev PORT   (directly connected: the destination is the neighbour; scope link)",
+            "route add|replace blackhole|unreachable|prohibit|throw PREFIX",
+            "  (any route add|replace may end in 'proto NAME|0..255' (default boot, not shown), 'metric|priority|preference 0..4294967295'",
+            "   (default 0, IPv6 1024; routes to one prefix with different metrics coexist, the lowest forwards), 'scope global|N' and, IPv6, 'pref medium')",
+            "route del PREFIX [via ADDR dev PORT | nexthop ... | nhid ID] [metric N]   (without a metric: the lowest that matches)",
+            "route show|flush [[to] [root|match|exact] PREFIX] [dev PORT] [via ADDR] [proto P] [type T] [metric N] [scope S] [table main]   (flush needs a selector)",
+            "route get ADDR [from SRC] [ipproto tcp|udp|icmp|N] [sport N] [dport N] [flowlabel N] [iif PORT]   (iif with from, as in ip)",
+            "nexthop add|replace [id ID] via ADDR dev PORT   (without id, or id 0, a free id is picked as the kernel does)",
             "nexthop add|replace id ID group ID[,WEIGHT]/ID[,WEIGHT]/... [mpalgo l3|l4|per-packet]   (WEIGHT 1..65535)",
             "nexthop add|replace id ID group ID[,WEIGHT]/... type resilient buckets 1..65535 [idle_timer S] [unbalanced_timer S] [mpalgo l3|l4]",
             "   (defaults idle_timer 120, unbalanced_timer 0 = never force; on replace buckets cannot change and timers not given are kept)",
@@ -36,7 +39,8 @@ public final class CommandParser {
             "nexthop bucket show [id ID] [nhid ID]",
             "neigh add|replace ADDR lladdr MAC dev PORT   (add fails over an existing entry; replace changes it)",
             "neigh del ADDR dev PORT",
-            "neigh show [[to] ADDR] [dev PORT]",
+            "neigh show [[to] ADDR] [dev PORT]   (static entries, PERMANENT, and those the kernel resolved on the ports' devices)",
+            "neigh flush [[to] PREFIX] [dev PORT] [nud STATE|all] | all   (as ip: static entries only with 'nud permanent' or 'nud all')",
             "link show [dev PORT]",
             "link set dev PORT up|down",
             "set hash-seed 0..4294967295   (in kernel mode: net.ipv4.fib_multipath_hash_seed)",
@@ -48,6 +52,7 @@ public final class CommandParser {
             "stats [ports|drops|nexthops|workers]",
             "status   (uptime, configuration file, table version; each worker's CPU, ports, state, packets/s, errors)",
             "batch begin | batch commit | batch abort",
+            "monitor [all | route|nexthop|neigh|link ...]   (streams every change from now on as 'ip monitor' prints it, 'Deleted ...' for removals, until interrupted)",
             "metrics listen ADDRESS:PORT   (Prometheus text format at http://ADDRESS:PORT/metrics; e.g. 127.0.0.1:9100, [::1]:9100)",
             RibGrammar.GRAMMAR,
             "Options before the object, as ip's: -j (JSON shaped like 'ip -j'), -p (pretty JSON), -4|-6, -o (one line per record), -s, -d, -br.",
@@ -62,15 +67,20 @@ public final class CommandParser {
         }
     }
 
-    private static final String OBJECT_LIST = "route, nexthop, neigh, link, set, show, stats, status, batch, metrics, rib, fpm";
+    private static final String OBJECT_LIST = "route, nexthop, neigh, link, monitor, set, show, stats, status, batch, metrics, rib, fpm";
 
     private final Tokens tokens;
     private int family; // -4 / -6 from the options: 0 when none was given
-    /** The route's {@code proto}, set by {@link #protocolClause} while parsing a route add/replace. */
+    /** The route's {@code proto}, {@code metric} and {@code scope}, set by {@link #attributes} while parsing a route add/replace/del. */
     private int protocol = RouteProtocol.BOOT;
     private boolean protocolGiven;
     /** Whether the last prefix was typed as the word {@code default}, whose family the gateways decide. */
     private boolean defaultWord;
+    private Long metric;
+    private Integer scope;
+    /** The attributes of a route after its gateways, ip's keywords (metric, priority and preference are one). */
+    private static final java.util.Set<String> ROUTE_ATTRIBUTES = java.util.Set.of("proto", "protocol", "metric", "priority", "preference",
+            "scope", "pref");
 
     private CommandParser(String line) {
         tokens = new Tokens(line);
@@ -102,6 +112,7 @@ public final class CommandParser {
             case "batch" -> batch();
             case "metrics" -> MetricsGrammar.parse(tokens);
             case "rib", "fpm" -> RibGrammar.parse(object, tokens);
+            case "monitor" -> monitor();
             case "status" -> {
                 tokens.end();
                 yield new Status();
@@ -125,11 +136,13 @@ public final class CommandParser {
             case "del" -> {
                 RouteType type = routeType();
                 Prefix p = prefix();
+                attributes(false);
                 RouteSpec spec = type != null ? type : tokens.peek() == null ? null : routeSpec(false);
                 if (type != null) {
+                    attributes(false);
                     tokens.end();
                 }
-                yield new RouteDel(inFamilyOf(p, spec), spec);
+                yield new RouteDel(inFamilyOf(p, spec), spec, metric == null ? RouteDel.ANY_METRIC : metric);
             }
             case "show" -> new RouteShow(RouteSelectorGrammar.parse(tokens, family));
             case "flush" -> {
@@ -142,7 +155,7 @@ public final class CommandParser {
             }
             case "get" -> routeGet();
             case "prepend", "append" -> throw new CommandException("'route " + verb + "' adds a second route for the same prefix in the kernel; "
-                    + "dpctl keeps one route per prefix: give all its gateways at once with 'route replace PREFIX nexthop via ... nexthop via ...' "
+                    + "dpctl keeps one route per prefix and metric: give all its gateways at once with 'route replace PREFIX nexthop via ... nexthop via ...' "
                     + "or use a nexthop group ('nexthop replace id N group ...')");
             default -> throw tokens.error(typed, "a route command: add, change, replace, del, show, flush or get");
         };
@@ -152,12 +165,23 @@ public final class CommandParser {
     private Command routeSet(Op op, boolean mustExist) {
         RouteType type = routeType();
         Prefix p = prefix();
+        attributes(true);
         RouteSpec spec = type != null ? type : routeSpec(true);
         if (type != null) {
-            protocolClause(true);
+            attributes(true);
             tokens.end();
         }
-        return new RouteSet(op, inFamilyOf(p, spec), spec, mustExist, protocol);
+        Prefix prefix = inFamilyOf(p, spec);
+        boolean connected = spec instanceof Gateways g && g.hops().size() == 1 && g.hops().get(0).via() == null;
+        // the kernel's defaults: an IPv4 connected route is link scope, IPv6 routes have none to show
+        int s = scope != null ? scope : connected && !prefix.v6() ? RouteScope.LINK : RouteScope.GLOBAL;
+        if (spec instanceof Gateways && !connected && s >= RouteScope.LINK) {
+            // the kernel: link scope leaves no route to reach a gateway by ("Nexthop has invalid gateway"), host scope has none
+            throw new CommandException("route " + prefix + " with a gateway cannot have scope " + RouteScope.name(s)
+                    + " (as in the kernel: a gateway route is global, or a number below 253); leave scope out");
+        }
+        return new RouteSet(op, prefix, spec, mustExist, protocol,
+                metric == null ? RouteSet.defaultMetric(prefix) : (int) (long) metric, s);
     }
 
     /**
@@ -192,7 +216,7 @@ public final class CommandParser {
         if (p.length() != 0 || p.v6() || !defaultWord) { // 0.0.0.0/0 typed as such stays IPv4
             return p;
         }
-        boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via().v6();
+        boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via() != null && g.hops().get(0).via().v6();
         return v6 ? new Prefix(IpAddress.parse("::"), 0) : p;
     }
 
@@ -204,7 +228,7 @@ public final class CommandParser {
         if (first.equals("nhid")) {
             tokens.next();
             int id = tokens.number("nhid", "a nexthop id 1..2147483647", 1, Integer.MAX_VALUE);
-            protocolClause(required);
+            attributes(required);
             tokens.end();
             return new NexthopRef(id);
         }
@@ -219,17 +243,17 @@ public final class CommandParser {
                 // one 'nexthop' clause is legal in iproute2 and means a single gateway
                 hops = List.copyOf(hops);
             }
-        } else if (first.equals("via") || first.equals("dev") || first.equals("weight")) {
+        } else if (first.equals("via") || first.equals("dev") || first.equals("weight") || first.equals("onlink")) {
             hops.add(hop("route", 256));
         } else {
             throw tokens.error(first, "'via ADDR dev PORT', 'nexthop via ...' or 'nhid ID'");
         }
-        protocolClause(required);
+        attributes(required);
         if (tokens.peek() != null && tokens.peek().equals("mpalgo")) {
             tokens.next();
             mpalgo = mpalgo();
         }
-        protocolClause(required);
+        attributes(required);
         tokens.end();
         if (!required && hops.isEmpty()) {
             return null;
@@ -237,14 +261,15 @@ public final class CommandParser {
         return new Gateways(List.copyOf(hops), mpalgo);
     }
 
-    /** {@code via ADDR dev PORT [weight W]} in any order, up to the next 'nexthop' or 'mpalgo'. */
+    /** {@code via ADDR dev PORT [weight W] [onlink]} in any order, up to the next 'nexthop', 'mpalgo' or route attribute. */
     private Hop hop(String where, int maxWeight) {
         IpAddress via = null;
         String dev = null;
         int weight = 1;
         boolean weightSet = false;
+        boolean onlink = false;
         while (tokens.peek() != null && !tokens.peek().equals("nexthop") && !tokens.peek().equals("mpalgo")
-                && !tokens.peek().equals("proto")) {
+                && !(maxWeight > 1 && ROUTE_ATTRIBUTES.contains(tokens.peek()))) {
             String k = tokens.next();
             switch (k) {
                 case "via" -> {
@@ -266,32 +291,72 @@ public final class CommandParser {
                     if (weightSet) {
                         throw tokens.error(k, "one 'weight' per " + where + " (this one has two)");
                     }
-                    weight = tokens.number("weight", "a weight 1.." + maxWeight, 1, maxWeight);
+                    String w = tokens.expect("a weight 1.." + maxWeight);
+                    // ip's wording, then ours: the kernel takes route nexthop weights 1..256 (rtnh_hops + 1)
+                    weight = (int) Tokens.parseLong(w, 1, maxWeight, "argument \"" + w + "\" is wrong: \"weight\" is invalid (token "
+                            + tokens.position() + ": a route's nexthop weight is 1.." + maxWeight + ", as in the kernel)");
                     weightSet = true;
                 }
-                default -> throw tokens.error(k, "'via', 'dev', 'weight'" + (where.equals("nexthop") ? ", 'nexthop'" : "") + " or 'mpalgo'");
+                case "onlink" -> onlink = true;
+                default -> throw tokens.error(k, "'via', 'dev', 'weight', 'onlink'" + (where.equals("nexthop") ? ", 'nexthop'" : "")
+                        + (maxWeight > 1 ? ", 'mpalgo', 'proto', 'metric' or 'scope'" : ""));
             }
         }
+        if (via == null && dev != null && where.equals("route")) {
+            return new Hop(null, dev, weight, onlink); // 'route add PREFIX dev PORT': directly connected, the destination is the neighbour
+        }
         if (via == null) {
-            throw tokens.missing("'via ADDR' in the " + where + " (routes without a gateway are not supported: name the neighbour to forward to)");
+            throw tokens.missing("'via ADDR' in the " + where + (where.equals("route") ? "" : " (a device-only path is a route of its own here: 'route add PREFIX dev PORT')"));
         }
         if (dev == null) {
             throw tokens.missing("'dev PORT' in the " + where + " after 'via " + via + "'");
         }
-        return new Hop(via, dev, weight);
+        return new Hop(via, dev, weight, onlink);
     }
 
-    /** {@code proto NAME|N} of route add/replace (rtm_protocol; once per route), into {@link #protocol}. */
-    private void protocolClause(boolean allowed) {
-        if (!allowed || tokens.peek() == null || !tokens.peek().equals("proto")) {
-            return;
+    /**
+     * The route attributes ip takes anywhere after the prefix, each once: {@code proto NAME|N}
+     * (rtm_protocol), {@code metric|priority|preference N} (unsigned 32 bits), {@code scope S},
+     * {@code pref medium} (IPv6 router preference: the only one there is without router
+     * advertisements). {@code route del} takes only the metric ({@code all} false).
+     */
+    private void attributes(boolean all) {
+        while (tokens.peek() != null && ROUTE_ATTRIBUTES.contains(tokens.peek())) {
+            String k = tokens.next();
+            if (!all && !k.equals("metric") && !k.equals("priority") && !k.equals("preference")) {
+                throw tokens.error(k, "'metric N', the gateways or the end of the command (route del picks a route by prefix, gateways and metric)");
+            }
+            switch (k) {
+                case "proto", "protocol" -> {
+                    if (protocolGiven) {
+                        throw tokens.error(k, "one 'proto' per route (this one has two)");
+                    }
+                    protocol = tokens.parseWith("proto", "a protocol name or 0..255", RouteProtocol::parse);
+                    protocolGiven = true;
+                }
+                case "metric", "priority", "preference" -> {
+                    if (metric != null) {
+                        throw tokens.error(k, "one 'metric' per route (metric, priority and preference are the same)");
+                    }
+                    String t = tokens.expect("a metric 0..4294967295");
+                    metric = Tokens.parseLong(t, 0, 0xFFFF_FFFFL, "bad metric '" + t + "' (token " + tokens.position()
+                            + "): expected a number 0..4294967295");
+                }
+                case "scope" -> {
+                    if (scope != null) {
+                        throw tokens.error(k, "one 'scope' per route (this one has two)");
+                    }
+                    scope = tokens.parseWith("scope", "a scope: global, link, host or 0..255", RouteScope::parse);
+                }
+                default -> { // pref
+                    String t = tokens.expect("an IPv6 router preference: medium");
+                    if (!t.equals("medium")) {
+                        throw new CommandException("pref " + t + " is not supported (token " + tokens.position()
+                                + "): dpctl has no router advertisements, every IPv6 route is 'pref medium'; leave it out");
+                    }
+                }
+            }
         }
-        tokens.next();
-        if (protocolGiven) {
-            throw tokens.error("proto", "one 'proto' per route (this one has two)");
-        }
-        protocol = tokens.parseWith("proto", "a protocol name or 0..255", RouteProtocol::parse);
-        protocolGiven = true;
     }
 
     private Command routeGet() {
@@ -301,24 +366,30 @@ public final class CommandParser {
         int sport = -1;
         int dport = -1;
         int flowlabel = -1;
+        String iif = null;
         while (tokens.peek() != null) {
             String k = Keywords.ROUTE_GET_ARGUMENTS.resolve(tokens.next());
             switch (k) {
                 case "from" -> src = address("from", "a source address");
+                case "iif" -> iif = tokens.devName();
                 case "ipproto" -> proto = ipproto();
                 case "sport" -> sport = tokens.number("sport", "a port 0..65535", 0, 65535);
                 case "dport" -> dport = tokens.number("dport", "a port 0..65535", 0, 65535);
                 case "flowlabel" -> flowlabel = tokens.number("flowlabel", "a flow label 0..1048575 (0xfffff)", 0, 0xFFFFF);
-                default -> throw tokens.error(k, "'from', 'ipproto', 'sport', 'dport' or 'flowlabel'");
+                default -> throw tokens.error(k, "'from', 'iif', 'ipproto', 'sport', 'dport' or 'flowlabel'");
             }
         }
         if (src != null && src.v6() != dst.v6()) {
             throw new CommandException("'from " + src + "' and destination " + dst + " are of different address families; give an IPv" + (dst.v6() ? 6 : 4) + " source");
         }
+        if (iif != null && src == null) {
+            // the kernel routes an arriving packet by its source too: without one it answers EINVAL
+            throw new CommandException("'route get ... iif " + iif + "' needs 'from SRC', the source of the arriving packet (as in ip)");
+        }
         if (flowlabel >= 0 && !dst.v6()) {
             throw new CommandException("'flowlabel' applies to IPv6 only, but " + dst + " is IPv4");
         }
-        return new RouteGet(dst, src, proto, sport, dport, flowlabel);
+        return new RouteGet(dst, src, proto, sport, dport, flowlabel, iif);
     }
 
     private int ipproto() {
@@ -369,9 +440,13 @@ public final class CommandParser {
         };
     }
 
+    /** {@code nexthop add|replace [id ID] ...}: without an id, or with id 0, the RIB picks a free one, as the kernel. */
     private Command nexthopSet(Op op) {
-        tokens.keyword("id");
-        int id = nexthopId();
+        int id = 0;
+        if ("id".equals(tokens.peek())) {
+            tokens.next();
+            id = tokens.number("id", "a nexthop id 0..2147483647 (0: pick a free one)", 0, Integer.MAX_VALUE);
+        }
         String k = tokens.peek();
         if ("group".equals(k)) {
             tokens.next();
@@ -400,7 +475,7 @@ public final class CommandParser {
         }
         if (k == null || !(k.equals("via") || k.equals("dev"))) {
             if (k == null) {
-                throw tokens.missing("'via ADDR dev PORT' or 'group ID[,WEIGHT]/...' after 'id " + id + "'");
+                throw tokens.missing("'via ADDR dev PORT' or 'group ID[,WEIGHT]/...'" + (id == 0 ? "" : " after 'id " + id + "'"));
             }
             throw tokens.error(k, "'via ADDR dev PORT' or 'group ID[,WEIGHT]/...'");
         }
@@ -439,8 +514,8 @@ public final class CommandParser {
             }
             int id = parseInt(idw[0], 1, Integer.MAX_VALUE,
                     "bad group member id '" + idw[0] + "' in '" + spec + "' (token " + at + "): expected a nexthop id 1..2147483647");
-            int w = idw.length == 2 ? parseInt(idw[1], 1, 65535,
-                    "bad weight '" + idw[1] + "' for member " + id + " in '" + spec + "' (token " + at + "): expected a weight 1..65535") : 1;
+            int w = idw.length == 2 ? parseInt(idw[1], 1, 65535, "argument \"" + idw[1] + "\" is wrong: \"weight\" is invalid (member " + id
+                    + " in '" + spec + "', token " + at + ": a group weight is 1..65535, as in the kernel since 6.12; older iproute2 takes 1..256)") : 1;
             for (Member e : out) {
                 if (e.id() == id) {
                     throw new CommandException("nexthop " + id + " appears twice in group '" + spec + "' (token " + at + "); list each member once and use its weight");
@@ -542,8 +617,65 @@ public final class CommandParser {
                 }
                 return new NeighShow(dev, address, family);
             }
-            default -> throw tokens.error(typed, "a neigh command: add, replace, del or show");
+            case "flush" -> {
+                return neighFlush();
+            }
+            default -> throw tokens.error(typed, "a neigh command: add, replace, del, show or flush");
         }
+    }
+
+    /** {@code neigh flush}: ip's selectors, at least one ("Flush requires arguments"), {@code all} for every entry. */
+    private Command neighFlush() {
+        String dev = null;
+        Prefix to = null;
+        boolean permanent = false;
+        boolean any = false;
+        while (tokens.peek() != null) {
+            String k = tokens.next();
+            switch (k) {
+                case "dev" -> dev = tokens.devName();
+                case "all" -> any = true;
+                case "nud" -> {
+                    String state = tokens.expect("a state: permanent, all, reachable, stale, noarp, ...");
+                    if (!List.of("permanent", "all", "noarp", "reachable", "stale", "none", "incomplete", "delay", "probe", "failed")
+                            .contains(state)) {
+                        throw tokens.error(state, "a neighbour state: permanent, all, noarp, reachable, stale, none, incomplete, delay, probe or failed");
+                    }
+                    permanent |= state.equals("permanent") || state.equals("all");
+                    any = true;
+                }
+                case "to" -> to = prefix();
+                default -> {
+                    tokens.back();
+                    to = tokens.parseWith("neigh flush", "a prefix or address, 'dev PORT', 'nud STATE' or 'all'", Prefix::parse);
+                }
+            }
+        }
+        if (dev == null && to == null && !any) {
+            throw new CommandException("'neigh flush' needs a selector ('dev PORT', 'to PREFIX', 'nud STATE' or 'all'), as in ip (\"Flush requires arguments\")");
+        }
+        return new NeighFlush(dev, to, permanent, family);
+    }
+
+    /** {@code monitor [all | OBJECT...]}: every object dpctl has when none is named, as {@code ip monitor}. */
+    private Command monitor() {
+        java.util.Set<String> objects = new java.util.LinkedHashSet<>();
+        boolean all = false;
+        while (tokens.peek() != null) {
+            String typed = tokens.next();
+            String o = Keywords.MONITOR_OBJECTS.resolve(typed);
+            if (o.equals("all")) {
+                all = true;
+            } else if (Monitor.OBJECTS.contains(o)) {
+                objects.add(o);
+            } else if (Keywords.MONITOR_OBJECTS.knows(o)) {
+                throw new CommandException("'monitor " + typed + "' is ip's '" + o + "', which dpctl does not have; it monitors "
+                        + String.join(", ", Monitor.OBJECTS) + " or all");
+            } else {
+                throw tokens.error(typed, "what to monitor: " + String.join(", ", Monitor.OBJECTS) + " or all");
+            }
+        }
+        return new Monitor(all || objects.isEmpty() ? new java.util.LinkedHashSet<>(Monitor.OBJECTS) : objects, all);
     }
 
     private Command link() {

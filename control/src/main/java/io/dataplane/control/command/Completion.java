@@ -22,6 +22,8 @@ public final class Completion {
         VERBS.put("show", Keywords.SHOW_OBJECTS);
         VERBS.put("stats", Keywords.STATS_SECTIONS);
         VERBS.put("batch", Keywords.BATCH_VERBS);
+        VERBS.put("monitor", Keywords.MONITOR_OBJECTS);
+        VERBS.put("port", Keywords.PORT_VERBS);
     }
 
     /** The options dpctl accepts (ip's, as far as dpctl has them, and its own). */
@@ -54,8 +56,10 @@ public final class Completion {
         sb.append("        case $object/$verb in\n");
         sb.append("            route/show|route/flush) offer='").append(String.join(" ", Keywords.ROUTE_SELECTORS.spellings())).append(" dev via' ;;\n");
         sb.append("            route/add|route/replace|route/change|route/del) offer='")
-                .append(String.join(" ", Command.RouteType.NAMES)).append(" via dev nexthop nhid weight mpalgo' ;;\n");
+                .append(String.join(" ", Command.RouteType.NAMES)).append(" via dev nexthop nhid weight onlink mpalgo proto metric scope' ;;\n");
         sb.append("            route/get) offer='").append(String.join(" ", Keywords.ROUTE_GET_ARGUMENTS.spellings())).append("' ;;\n");
+        sb.append("            port/add) offer='").append(String.join(" ", Keywords.PORT_ADD_OPTIONS.spellings())).append(" dev' ;;\n");
+        sb.append("            port/del) offer='dev' ;;\n");
         sb.append("        esac\n");
         sb.append("    fi\n");
         sb.append("    COMPREPLY=($(compgen -W \"$offer\" -- \"$cur\"))\n");

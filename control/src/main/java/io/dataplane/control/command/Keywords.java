@@ -176,6 +176,10 @@ public final class Keywords {
     public static final Context ROUTE_GET_ARGUMENTS = context("route get")
             .words("from", "iif").exact("oif", "oif").words("ipproto", "sport", "dport", "flowlabel");
 
+    /** The objects of {@code ip monitor}, ipmonitor.c's order (those dpctl cannot monitor included, for the message). */
+    public static final Context MONITOR_OBJECTS = context("monitor")
+            .words("link", "address", "route", "mroute", "prefix", "neigh", "netconf", "rule", "nsid", "nexthop", "stats", "all");
+
     /** dpctl's {@code show} objects. */
     public static final Context SHOW_OBJECTS = context("show").words("hash", "running-config");
 
@@ -187,6 +191,14 @@ public final class Keywords {
 
     /** dpctl's {@code batch} verbs. */
     public static final Context BATCH_VERBS = context("batch").words("begin", "commit", "abort");
+
+    /** dpctl's {@code port} verbs (the daemon's port grammar resolves them here too). */
+    public static final Context PORT_VERBS = context("port").words("add", "del").alias("delete", "del");
+
+    /** The options of {@code port add dev NAME}, the common ones first (so {@code m} is mode). */
+    public static final Context PORT_ADD_OPTIONS = context("port add")
+            .words("type", "queues", "mode", "xdp-mode", "cpu", "idle", "sched", "mtu", "address", "vdev", "pci", "rx-ring",
+                    "tx-ring", "mbufs", "burst");
 
     private Keywords() {
     }

@@ -3,11 +3,11 @@ package io.dataplane.control.command;
 /**
  * The selectors of {@code route show} and {@code route flush}, as {@code ip route} reads them
  * ({@code iproute_list_flush_or_save}): {@code [to] [root|match|exact] PREFIX}, {@code dev},
- * {@code via}, {@code proto}, {@code type}, {@code table main|all}, keywords abbreviated as
+ * {@code via}, {@code proto}, {@code type}, {@code metric}, {@code scope}, {@code table main|all}, keywords abbreviated as
  * {@link Keywords#ROUTE_SELECTORS} says. A bare prefix means {@code exact}, as in ip.
  */
 final class RouteSelectorGrammar {
-    private static final String EXPECTED = "a prefix, 'root|match|exact PREFIX', 'dev PORT', 'via ADDR', 'proto P', 'type T' or 'table main'";
+    private static final String EXPECTED = "a prefix, 'root|match|exact PREFIX', 'dev PORT', 'via ADDR', 'proto P', 'type T', 'metric N', 'scope S' or 'table main'";
 
     /** ip's route types (rtnl_rtntype_a2n); dpctl's routes are unicast or one of the four that forward nothing. */
     private static final java.util.List<String> TYPES = java.util.List.of("unicast", "local", "broadcast", "anycast", "multicast",
@@ -24,6 +24,8 @@ final class RouteSelectorGrammar {
         IpAddress via = null;
         String protocol = null;
         String type = null;
+        Long metric = null;
+        Integer scope = null;
         while (tokens.peek() != null) {
             String typed = tokens.next();
             switch (Keywords.ROUTE_SELECTORS.resolve(typed)) {
@@ -51,7 +53,12 @@ final class RouteSelectorGrammar {
                 case "exact" -> exact = prefix(tokens, family);
                 case "to" -> {
                 }
-                case "vrf", "cached", "cloned", "tos", "scope", "iif", "mark", "metric", "src", "realms", "from" ->
+                case "metric" -> {
+                    String t = tokens.expect("a metric 0..4294967295");
+                    metric = Tokens.parseLong(t, 0, 0xFFFF_FFFFL, "bad metric '" + t + "' (token " + tokens.position() + "): expected 0..4294967295");
+                }
+                case "scope" -> scope = tokens.parseWith("scope", "a scope: global, link, host or 0..255", RouteScope::parse);
+                case "vrf", "cached", "cloned", "tos", "iif", "mark", "src", "realms", "from" ->
                         throw new CommandException("'route show " + typed + "' is not supported by dpctl (one table, no source or policy routing); "
                                 + "it selects with " + EXPECTED);
                 default -> {
@@ -67,7 +74,7 @@ final class RouteSelectorGrammar {
                 }
             }
         }
-        return new RouteSelector(root, match, exact, dev, via, protocol, type, family);
+        return new RouteSelector(root, match, exact, dev, via, protocol, type, family, metric, scope);
     }
 
     /** A selector's prefix; the word {@code default} is ::/0 under -6 (0.0.0.0/0 typed as such stays IPv4). */

@@ -9,7 +9,8 @@ final class CommandReference {
 
     /** Both grammars, indented by two spaces under the caller's usage text. */
     static String text() {
-        return indent(CommandParser.GRAMMAR) + "\n\nConfiguration file only (how ports are made; read at start, a SIGHUP reload must leave them as they are):\n" + indent(PortGrammar.GRAMMAR);
+        return indent(CommandParser.GRAMMAR) + "\n\nPorts (how they are made; in the configuration file, and on the socket while the daemon runs,"
+                + " but 'dpdk eal' and type dpdk, read at start only):\n" + indent(PortGrammar.GRAMMAR);
     }
 
     private static String indent(String text) {

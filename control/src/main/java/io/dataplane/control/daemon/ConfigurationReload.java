@@ -25,9 +25,11 @@ import java.util.Map;
  *
  * <p>The new file is first loaded on its own into a scratch RIB, so any bad line is refused with
  * {@code FILE:LINE: message} before anything runs; then the changes run as one batch, so a change
- * the running state refuses leaves everything as it was. Port lines must not change: ports are
- * opened when the daemon starts, and a reload that adds, removes or changes one is refused, naming
- * it.
+ * the running state refuses leaves everything as it was. A new {@code port add} line adds the port
+ * to the running workers, a port line gone removes it (after the routes that the file dropped with
+ * it), both in that batch, so a port that cannot be opened fails the whole reload; the other ports
+ * forward on. A port line that changed, or a changed {@code dpdk eal}, is refused, naming it: a
+ * port's options are those it was opened with ('port del' it and add it again to change them).
  *
  * <p>Runs on the control thread (the control plane's single writer).
  */
@@ -124,8 +126,15 @@ final class ConfigurationReload {
                 continue;
             }
             if (isPortLine(line)) {
-                portChanges.add((before == null ? "'" : "'" + before.text() + "' became '") + line.text() + "'"
-                        + (before == null ? " is new" : ""));
+                RunningConfig.Line now = running.get(line.key());
+                if (now != null && now.text().equals(line.text())) {
+                    continue; // added with dpctl as the file now says
+                }
+                if (before != null || now != null || line.key().equals("dpdk eal")) {
+                    portChanges.add("'" + (before != null ? before : now).text() + "' became '" + line.text() + "'");
+                    continue;
+                }
+                commands.add(line.text()); // a new port: added to the running workers
                 continue;
             }
             commands.add(asReplacement(line.text()));
@@ -136,15 +145,16 @@ final class ConfigurationReload {
             if (next.containsKey(line.key())) {
                 continue;
             }
-            if (isPortLine(line)) {
+            if (line.key().equals("dpdk eal")) {
                 portChanges.add("'" + line.text() + "' is gone");
             } else if (running.containsKey(line.key()) && line.undo() != null) {
                 commands.add(line.undo());
             }
         }
         if (!portChanges.isEmpty()) {
-            throw new CommandException("port lines changed (" + String.join("; ", portChanges) + "); ports are opened"
-                    + " when the daemon starts: put the port lines back as they were, or restart the daemon to change them");
+            throw new CommandException("port lines changed (" + String.join("; ", portChanges) + "); a port keeps the options it"
+                    + " was opened with: put the lines back as they were, or remove the port (its line, or 'port del') and add it"
+                    + " again, or restart the daemon");
         }
         return commands;
     }

@@ -41,8 +41,9 @@ public final class DataplaneMain {
                       dataplane on the declared ports, and serve the command socket until
                       SIGINT/SIGTERM. With no FILE it starts with no ports and no routes.
                       SIGHUP re-reads FILE and applies what changed since it was last loaded as
-                      one batch (routes, nexthops, neighbours, settings; port lines must stay as
-                      they are); a bad file changes nothing and the log says FILE:LINE: why.
+                      one batch (routes, nexthops, neighbours, settings, ports added or removed;
+                      a port line that changed is refused); a bad file changes nothing and the
+                      log says FILE:LINE: why.
                       Under systemd (NOTIFY_SOCKET set) it reports READY, RELOADING, STOPPING.
                         --socket PATH   command socket (default /run/dataplane/dataplane.sock);
                                         created mode 0660, owner root, group NAME

@@ -146,7 +146,7 @@ public final class Dpctl {
                     err.println("dpctl: " + e);
                     return 1;
                 }
-                return 0;
+                return isMonitor(words) ? monitor(in, out, socket, err) : 0;
             }
             String name = batch.equals("-") ? "stdin" : batch;
             List<String> prefixed = lines.stream().map(l -> CommandParser.isBlank(l) ? l : options + l.strip()).toList();
@@ -154,6 +154,27 @@ public final class Dpctl {
         } catch (IOException e) {
             err.println("dpctl: lost the connection to the daemon at " + socket + ": " + e.getMessage());
             return 3;
+        }
+    }
+
+    private static boolean isMonitor(List<String> words) {
+        try {
+            return CommandParser.parse(String.join(" ", words)).command() instanceof io.dataplane.control.command.Command.Monitor;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** {@code monitor}: prints each event as it comes, until interrupted or the daemon goes away (exit 3). */
+    private static int monitor(BufferedReader in, PrintStream out, Path socket, PrintStream err) {
+        while (true) {
+            out.flush();
+            try {
+                reply(in, out);
+            } catch (IOException e) {
+                err.println("dpctl: the daemon at " + socket + " closed the connection");
+                return 3;
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Follows the kernel's links and neighbours, or its routes and nexthop objects ({@link Tables}):
+ * Follows the kernel's links, neighbours and addresses, or its routes and nexthop objects ({@link Tables}):
  * subscribes to their notifications first, then dumps the tables (so nothing falls between the
  * dump and the subscription), then hands every entry and notification to a {@link Listener} as
  * it comes, on its own thread; when the kernel dropped notifications ({@code ENOBUFS}) it dumps
@@ -26,13 +26,15 @@ public final class KernelFollower implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KernelFollower.class.getName());
     private static final long RESOLVE_INTERVAL_NANOS = 1_000_000_000L;
     private static final int POLL_MS = 100;
+    /** Requests remembered for the once-a-second limit (and so at most sent per second). */
+    private static final int REMEMBERED_REQUESTS = 1024;
 
     private record Request(int ifindex, InetAddress address) {
     }
 
     /** Which of the kernel's tables a follower follows. */
     public enum Tables {
-        /** Links (carrier) and neighbours. */
+        /** Links (carrier), neighbours and the links' addresses (an address removed while notifications were lost is not seen). */
         NEIGHBOURS,
         /** IPv4 and IPv6 routes and nexthop objects. */
         ROUTES
@@ -79,6 +81,11 @@ public final class KernelFollower implements AutoCloseable {
             public void onNeighbour(Rtnetlink.Neighbour neighbour, boolean deleted) {
                 listener.onNeighbour(neighbour, deleted);
             }
+
+            @Override
+            public void onAddress(Rtnetlink.Address address, boolean deleted) {
+                listener.onAddress(address, deleted);
+            }
         }, namespace, Tables.NEIGHBOURS, 0);
     }
 
@@ -120,6 +127,14 @@ public final class KernelFollower implements AutoCloseable {
         if (last != null && now - last < RESOLVE_INTERVAL_NANOS) {
             return;
         }
+        if (lastRequest.size() >= REMEMBERED_REQUESTS) {
+            // Hosts of a connected subnet come from traffic, so there may be many: forget the ones
+            // whose second has passed rather than keep every address ever asked for.
+            lastRequest.values().removeIf(t -> now - t >= RESOLVE_INTERVAL_NANOS);
+            if (lastRequest.size() >= REMEMBERED_REQUESTS) {
+                return; // that many asked for within a second: the kernel's own neighbour table is the limit
+            }
+        }
         lastRequest.put(r, now);
         requests.add(r);
     }
@@ -130,7 +145,8 @@ public final class KernelFollower implements AutoCloseable {
                 NetNamespace.enter(namespace);
             }
             try (Rtnetlink events = Rtnetlink.subscribe(tables == Tables.ROUTES
-                    ? Rtnetlink.GROUP_IPV4_ROUTE | Rtnetlink.GROUP_IPV6_ROUTE : Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH);
+                    ? Rtnetlink.GROUP_IPV4_ROUTE | Rtnetlink.GROUP_IPV6_ROUTE
+                    : Rtnetlink.GROUP_LINK | Rtnetlink.GROUP_NEIGH | Rtnetlink.GROUP_IPV4_IFADDR | Rtnetlink.GROUP_IPV6_IFADDR);
                  Rtnetlink requestSocket = Rtnetlink.open()) {
                 if (tables == Tables.ROUTES) {
                     events.join(Rtnetlink.RTNLGRP_NEXTHOP);
@@ -172,7 +188,7 @@ public final class KernelFollower implements AutoCloseable {
 
     /**
      * The kernel's links, then its neighbours (so a listener sees carrier before the neighbours
-     * behind it); or its nexthop objects, then its routes (which name them).
+     * behind it), then the links' addresses; or its nexthop objects, then its routes (which name them).
      */
     private void load(Rtnetlink socket) {
         dumps++;
@@ -186,6 +202,10 @@ public final class KernelFollower implements AutoCloseable {
             }
             for (Rtnetlink.Neighbour n : socket.neighbours()) {
                 listener.onNeighbour(n, false);
+            }
+            // what was added while no notification could tell it (before the subscription, or lost)
+            for (Rtnetlink.Address a : socket.addresses()) {
+                listener.onAddress(a, false);
             }
         }
         listener.dumpEnded();

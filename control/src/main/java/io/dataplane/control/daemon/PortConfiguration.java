@@ -12,16 +12,34 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * What the configuration file says about how ports are made: each {@code port add} line's
- * {@link PortSpec} and the one {@code dpdk eal} line. The control plane runs these lines inside the
- * configuration's batch; each declared port is registered in the RIB (name, MAC, MTU and what
- * {@code link show} tells about it), so routes in the same file can name it. Read only after the
- * configuration loaded: a failed load leaves no port in the RIB and the daemon does not start.
+ * How ports are made: each {@code port add} line's {@link PortSpec} and the one {@code dpdk eal}
+ * line. The control plane runs these lines inside the configuration's batch; each declared port is
+ * registered in the RIB (name, MAC, MTU and what {@code link show} tells about it), so routes in the
+ * same file can name it. A failed load leaves no port in the RIB and the daemon does not start.
+ *
+ * <p>Once the daemon runs ({@link #running}), {@code port add} and {@code port del} also run on the
+ * command socket and in a reload, as state-changing commands: inside their transaction a port is
+ * made and given to the workers (rolled back: taken away and closed again), and a removed port
+ * leaves the workers only once the transaction is published ({@link #published}), so nothing is
+ * half-applied when a command or batch fails.
  */
 public final class PortConfiguration implements ConfigurationLines {
     private final Map<String, PortSpec> specs = new HashMap<>();
     private EalOptions dpdkEal;
     private final UsableCpus cpus;
+    /** Makes and removes ports while the daemon runs (starting the workers with the first port); null until it runs. */
+    private RunningPorts running;
+    /** Ports removed by the open transaction, taken from the workers when it is published. */
+    private final List<Rib.PortEntry> removed = new ArrayList<>();
+
+    /** What makes and removes the ports of the running workers (the daemon's {@link PortFactory}). */
+    interface RunningPorts {
+        /** Makes port {@code spec} at {@code index} and gives it to the workers, inside the open transaction; throws with nothing changed. */
+        void add(Rib rib, PortSpec spec, int index);
+
+        /** Takes port {@code index} from the workers and closes it (after its removal was published, or to undo its addition). */
+        void remove(int index, String name);
+    }
 
     /** Refuses a {@code cpu N} this process cannot run on (see {@link UsableCpus}). */
     public PortConfiguration() {
@@ -42,8 +60,53 @@ public final class PortConfiguration implements ConfigurationLines {
         return PortGrammar.command(line);
     }
 
+    /** From now on port lines run on the running daemon (which starts the workers with the first port, if none run). */
+    void running(RunningPorts ports) {
+        running = ports;
+    }
+
+    @Override
+    public Consumer<Rib> parseLive(String line) {
+        String command = PortGrammar.command(line);
+        Consumer<Rib> change = parse(line); // a bad line is told what is wrong with it first
+        if (command.equals("dpdk eal")) {
+            throw new CommandException("'dpdk eal' is read when the daemon starts only: put it in the --config file and restart");
+        }
+        if (running == null) {
+            throw new CommandException("'" + command + "' runs on a started daemon only (this control plane has no dataplane"
+                    + " yet): put the line in the --config file");
+        }
+        return change;
+    }
+
+    @Override
+    public void published() {
+        List<Rib.PortEntry> gone = List.copyOf(removed);
+        removed.clear();
+        for (Rib.PortEntry p : gone) {
+            try {
+                running.remove(p.index(), p.name());
+            } catch (RuntimeException e) {
+                // The removal is published: what is left is the daemon's to log, not the command's to fail.
+                System.getLogger(PortConfiguration.class.getName()).log(System.Logger.Level.ERROR,
+                        "port " + p.name() + " removed, but closing it failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     @Override
     public Consumer<Rib> parse(String line) {
+        if (PortGrammar.command(line).equals("port del")) {
+            String name = PortGrammar.portDel(line);
+            return rib -> {
+                Rib.PortEntry p = rib.portByName(name);
+                rib.removePort(name);
+                if (running != null) {
+                    removed.add(p);
+                    rib.undoOnRollback(() -> removed.remove(p));
+                }
+            };
+        }
         if (PortGrammar.command(line).equals("dpdk eal")) {
             EalOptions eal = PortGrammar.dpdkEal(line);
             return rib -> {
@@ -60,12 +123,27 @@ public final class PortConfiguration implements ConfigurationLines {
             throw new CommandException("port " + spec.name() + ": " + refusal);
         }
         return rib -> {
-            int index = rib.ports().size();
+            int index = rib.nextPortIndex();
             // Memory ports have no device to ask for a MAC: a locally administered one per index.
             long mac = spec.mac() >= 0 ? spec.mac() : 0x02_00_00_00_00_00L | (index + 1);
             spec.worker().merge(workers(rib), spec.name()); // refuses a line that contradicts an earlier one
-            rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
-            specs.put(spec.name(), spec);
+            if (removed.stream().anyMatch(p -> p.name().equals(spec.name()))) {
+                throw new CommandException("port " + spec.name() + " is deleted in this batch and leaves the workers only when it"
+                        + " commits; add it again after the batch (to change a port's options: 'port del', then 'port add')");
+            }
+            int added = rib.addPort(spec.name(), mac, spec.mtu(), spec.details());
+            PortSpec before = specs.put(spec.name(), spec);
+            rib.undoOnRollback(() -> {
+                if (before == null) {
+                    specs.remove(spec.name());
+                } else {
+                    specs.put(spec.name(), before);
+                }
+            });
+            if (running != null) {
+                running.add(rib, spec, added);
+                rib.undoOnRollback(() -> running.remove(added, spec.name()));
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import io.dataplane.control.command.CommandException;
+import io.dataplane.control.command.Keywords;
 import io.dataplane.control.command.Tokens;
 import io.dataplane.tables.MacAddress;
 import io.dataplane.ffi.XdpAttachMode;
@@ -13,9 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The configuration lines that say how ports are made: {@code port add ...} and {@code dpdk eal
- * ...}. They are read from the configuration file only (ports are opened once, at start). Errors
- * are worded like the routing grammar's: the offending token, its position and what was expected.
+ * The lines that say how ports are made: {@code port add ...}, {@code port del dev NAME} and
+ * {@code dpdk eal ...}. They are read from the configuration file, and (but {@code dpdk eal}) on
+ * the command socket while the daemon runs ({@link PortConfiguration}). Errors are worded like the
+ * routing grammar's: the offending token, its position and what was expected.
  */
 final class PortGrammar {
 
@@ -26,6 +28,10 @@ final class PortGrammar {
             "  xdp-mode native (default): the XDP program runs in the driver; a driver without native XDP is refused,",
             "  naming this option; xdp-mode generic: in the kernel's receive path, on any device, slower",
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",
+            "port del dev NAME",
+            "  while the daemon runs too (but type dpdk): the other ports forward on; refused while routes, nexthops or",
+            "  static neighbours use the port; on a daemon started without ports, the first 'port add' starts the",
+            "  workers its line asks for (queues, cpu, idle, sched), and they stay, idle, when the last port goes",
             "dpdk eal ARG...");
 
     private final Tokens tokens;
@@ -34,14 +40,16 @@ final class PortGrammar {
         tokens = new Tokens(line);
     }
 
-    /** "port add" or "dpdk eal" if the line is one of this grammar's (by its first word), else null. */
+    /** "port add", "port del" or "dpdk eal" if the line is one of this grammar's (by its first words), else null. */
     static String command(String line) {
-        String first = new Tokens(line).peek();
+        Tokens t = new Tokens(line);
+        String first = t.peek();
         if (first == null) {
             return null;
         }
+        t.next();
         return switch (first) {
-            case "port" -> "port add";
+            case "port" -> "del".equals(Keywords.PORT_VERBS.resolve(t.peek())) ? "port del" : "port add";
             case "dpdk" -> "dpdk eal";
             default -> null;
         };
@@ -54,6 +62,20 @@ final class PortGrammar {
         return g.port();
     }
 
+    /** Parses a {@code port del dev NAME} line into the port's name. */
+    static String portDel(String line) {
+        PortGrammar g = new PortGrammar(line);
+        g.tokens.keyword("port");
+        String verb = g.tokens.expect("'del'");
+        if (!Keywords.PORT_VERBS.resolve(verb).equals("del")) {
+            throw g.tokens.error(verb, "'del'");
+        }
+        g.tokens.keyword("dev");
+        String name = g.tokens.devName();
+        g.tokens.end();
+        return name;
+    }
+
     /** Parses a {@code dpdk eal} line. */
     static EalOptions dpdkEal(String line) {
         PortGrammar g = new PortGrammar(line);
@@ -62,7 +84,16 @@ final class PortGrammar {
     }
 
     private PortSpec port() {
-        tokens.keyword("add");
+        String verb = tokens.peek();
+        if ("show".equals(verb) || "list".equals(verb) || "ls".equals(verb)) {
+            throw new CommandException("ports are listed by 'link show' ('-s link show' with their counters, 'status' with their"
+                    + " workers); 'port' adds and deletes them: 'port add dev NAME ...', 'port del dev NAME'");
+        }
+        if ("add".equals(Keywords.PORT_VERBS.resolve(verb))) {
+            tokens.next(); // 'add' or an abbreviation of it, as completion offers it
+        } else {
+            tokens.keyword("add"); // refused, saying what was expected
+        }
         tokens.keyword("dev");
         String name = tokens.devName();
         PortSpec.Type type = PortSpec.Type.AFXDP;
@@ -82,7 +113,7 @@ final class PortGrammar {
         WorkerScheduling sched = null;
         List<String> given = new ArrayList<>();
         while (tokens.peek() != null) {
-            String k = tokens.next();
+            String k = Keywords.PORT_ADD_OPTIONS.resolve(tokens.next());
             if (given.contains(k)) {
                 throw tokens.error(k, "each option once ('" + k + "' is given twice)");
             }

@@ -4,6 +4,7 @@ import io.dataplane.control.command.Command.Hop;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.control.command.RouteProtocol;
+import io.dataplane.control.command.RouteScope;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,7 +28,8 @@ import java.util.TreeMap;
  *       configured route is deleted;</li>
  *   <li>between two sources, the one that gave the prefix first keeps it.</li>
  * </ul>
- * A route is followed only if every path goes through a gateway on one of our ports; every other
+ * A route is followed only if every path goes through a gateway on one of our ports, or its one
+ * path is one of our ports (a connected route: the destination is the neighbour); every other
  * route of the followed table is counted as not followed, with the reason.
  */
 public final class FollowedRoutes {
@@ -338,10 +340,12 @@ public final class FollowedRoutes {
         for (Path x : paths) {
             hops.add(new Hop(x.via(), x.dev(), x.weight()));
         }
-        if (ours && current.protocol() == best.protocol() && sameHops(current, paths)) {
+        if (ours && current.protocol() == best.protocol() && current.metric() == best.metric() && sameHops(current, paths)) {
             return;
         }
-        routes.follow(p, hops, best.protocol(), description);
+        // a path without a gateway is a connected route: the destination is the neighbour (IPv4: scope link)
+        boolean connected = hops.size() == 1 && hops.get(0).via() == null && !p.v6();
+        routes.follow(p, hops, best.protocol(), best.metric(), connected ? RouteScope.LINK : RouteScope.GLOBAL, description);
     }
 
     /** Fills {@code paths} with the route's gateways; returns why it cannot be followed, or null. */
@@ -383,13 +387,16 @@ public final class FollowedRoutes {
         }
         Set<Path> seen = new HashSet<>();
         for (Path x : paths) {
-            if (x.via() == null) {
-                return "a path without a gateway (a connected or device route)";
+            if (x.via() == null && paths.size() > 1) {
+                return "a multipath route with a path without a gateway";
+            }
+            if (x.via() == null && r.prefix().v6() && (r.prefix().address().hi() >>> 54) == (0xfe80L >>> 6)) {
+                return "an IPv6 link-local subnet (not forwarded)";
             }
             if (x.dev() == null) {
                 return "device ifindex " + x.ifindex() + " is not a port of this dataplane";
             }
-            if (x.via().v6() != r.prefix().v6()) {
+            if (x.via() != null && x.via().v6() != r.prefix().v6()) {
                 return "a gateway of the other address family";
             }
             if (!seen.add(new Path(x.via(), x.dev(), 0, 0))) {
@@ -406,7 +413,7 @@ public final class FollowedRoutes {
         for (int i = 0; i < paths.size(); i++) {
             RouteHop h = current.hops().get(i);
             Path x = paths.get(i);
-            if (!h.via().equals(x.via()) || h.weight() != x.weight() || !rib.portName(h.port()).equals(x.dev())) {
+            if (!java.util.Objects.equals(h.via(), x.via()) || h.weight() != x.weight() || !rib.portName(h.port()).equals(x.dev())) {
                 return false;
             }
         }

@@ -18,9 +18,13 @@ final class Neighbours {
     private record Key(IpAddress address, int port) {
     }
 
+    /** What the kernel reported: the MAC and its NUD state (REACHABLE, STALE...). */
+    private record Learned(long mac, int state) {
+    }
+
     private final Journal journal;
     private final Map<Key, Long> statics = new HashMap<>();
-    private final Map<Key, Long> learned = new HashMap<>();
+    private final Map<Key, Learned> learned = new HashMap<>();
 
     Neighbours(Journal journal) {
         this.journal = journal;
@@ -30,7 +34,11 @@ final class Neighbours {
     Long mac(IpAddress address, int port) {
         Key k = new Key(address, port);
         Long mac = statics.get(k);
-        return mac != null ? mac : learned.get(k);
+        if (mac != null) {
+            return mac;
+        }
+        Learned l = learned.get(k);
+        return l == null ? null : l.mac();
     }
 
     void addStatic(IpAddress address, int port, long mac) {
@@ -55,25 +63,52 @@ final class Neighbours {
         journal.put(statics, k, null);
     }
 
-    /** The kernel resolved ({@code mac >= 0}) or lost ({@code mac < 0}) a neighbour; false if nothing changed. */
-    boolean learn(IpAddress address, int port, long mac) {
+    /**
+     * The kernel resolved ({@code mac >= 0}, in NUD {@code state}) or lost ({@code mac < 0}) a
+     * neighbour; false if its MAC did not change (a new state alone changes no table).
+     */
+    boolean learn(IpAddress address, int port, long mac, int state) {
         Key k = new Key(address, port);
-        Long now = mac < 0 ? null : mac;
-        if (Objects.equals(learned.get(k), now)) {
+        Learned before = learned.get(k);
+        Learned now = mac < 0 ? null : new Learned(mac, state);
+        if (Objects.equals(before, now)) {
             return false;
         }
         journal.put(learned, k, now);
-        return true;
+        return before == null || now == null || before.mac() != now.mac();
+    }
+
+    /** Static entries and, where there is none, the ones the kernel resolved, sorted by port, then address. */
+    List<Rib.Neighbour> all() {
+        List<Rib.Neighbour> out = statics();
+        learned.forEach((k, l) -> {
+            if (!statics.containsKey(k)) {
+                out.add(new Rib.Neighbour(k.address(), k.port(), l.mac(), l.state()));
+            }
+        });
+        out.sort(Neighbours::byPortThenAddress);
+        return out;
+    }
+
+    private static int byPortThenAddress(Rib.Neighbour a, Rib.Neighbour b) {
+        int c = Integer.compare(a.port(), b.port());
+        return c != 0 ? c : a.address().compareTo(b.address());
+    }
+
+    /** Forgets what the kernel taught about neighbours on {@code port} (the port is removed), journalled. */
+    void forgetLearned(int port) {
+        for (Key k : List.copyOf(learned.keySet())) {
+            if (k.port() == port) {
+                journal.put(learned, k, null);
+            }
+        }
     }
 
     /** Static entries sorted by port, then address. */
     List<Rib.Neighbour> statics() {
         List<Rib.Neighbour> out = new ArrayList<>();
         statics.forEach((k, mac) -> out.add(new Rib.Neighbour(k.address(), k.port(), mac)));
-        out.sort((a, b) -> {
-            int c = Integer.compare(a.port(), b.port());
-            return c != 0 ? c : a.address().compareTo(b.address());
-        });
+        out.sort(Neighbours::byPortThenAddress);
         return out;
     }
 }

@@ -24,6 +24,8 @@ final class NexthopObjects {
     private final TableSlots slots;
     private final Rib rib;
     private final TreeMap<Integer, NexthopObject> objects = new TreeMap<>();
+    /** The last id {@link #unusedId} picked (0: none yet). */
+    private int lastPicked;
 
     private final ResilientGroups resilient;
 
@@ -51,6 +53,25 @@ final class NexthopObjects {
         return objects.size();
     }
 
+    /**
+     * A free id for {@code nexthop add} without one: as the kernel's nh_find_unused_id, the one
+     * after the last id picked, skipping ids in use and wrapping to 1 after 2147483647.
+     */
+    private int unusedId() {
+        int start = lastPicked == 0 ? Integer.MAX_VALUE : lastPicked; // the first pick is 1
+        int id = start;
+        do {
+            id = id == Integer.MAX_VALUE ? 1 : id + 1;
+            if (!objects.containsKey(id)) {
+                int before = lastPicked;
+                lastPicked = id;
+                journal.undo(() -> lastPicked = before);
+                return id;
+            }
+        } while (id != start);
+        throw new CommandException("every nexthop id 1..2147483647 is in use");
+    }
+
     /** The route target that points at the object: its nexthop or group slot. */
     static int target(NexthopObject o) {
         return switch (o) {
@@ -60,6 +81,9 @@ final class NexthopObjects {
     }
 
     void set(NexthopSet n) {
+        if (n.id() == 0) {
+            n = new NexthopSet(n.op(), unusedId(), n.hop(), n.members(), n.mpalgo(), n.resilient());
+        }
         NexthopObject old = objects.get(n.id());
         if (n.op() == Op.ADD && old != null) {
             throw new CommandException("nexthop id " + n.id() + " already exists; use 'nexthop replace id " + n.id()

@@ -1,7 +1,9 @@
 package io.dataplane.control.rib;
 
+import io.dataplane.control.command.Command.RouteSet;
 import io.dataplane.control.command.Prefix;
 import io.dataplane.control.command.RouteProtocol;
+import io.dataplane.control.command.RouteScope;
 import io.dataplane.tables.MultipathAlgorithm;
 import java.util.List;
 
@@ -11,14 +13,15 @@ import java.util.List;
  * ({@link io.dataplane.tables.RouteTarget} encoding) and {@code ownGroup} the group slot this route
  * owns (-1 if none). {@code protocol} is the kernel's rtm_protocol ({@link RouteProtocol}); {@code
  * source} says where a followed route comes from (e.g. "the kernel's table 254"), null for a route
- * configured here.
+ * configured here. {@code metric} (unsigned) tells routes to one prefix apart: the lowest is the
+ * one the tables hold; {@code scope} is rtm_scope ({@link RouteScope}), shown as given.
  */
 public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup,
-                    int protocol, String source) {
+                    int protocol, String source, int metric, int scope) {
 
     /** A route configured here with the default protocol ({@code boot}, as {@code ip route add}). */
     public Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalgo, int nhid, int target, int ownGroup) {
-        this(prefix, hops, mpalgo, nhid, target, ownGroup, RouteProtocol.BOOT, null);
+        this(prefix, hops, mpalgo, nhid, target, ownGroup, RouteProtocol.BOOT, null, RouteSet.defaultMetric(prefix), RouteScope.GLOBAL);
     }
 
     /** ip's route type: {@code unicast}, or blackhole, unreachable, prohibit, throw. */
@@ -34,5 +37,10 @@ public record Route(Prefix prefix, List<RouteHop> hops, MultipathAlgorithm mpalg
     /** Whether the route is followed from a routing source (the kernel's FIB, FPM) rather than configured here. */
     public boolean followed() {
         return source != null;
+    }
+
+    /** Whether the metric is the family's default, which {@code ip route show} prints for IPv6 only. */
+    public boolean defaultMetric() {
+        return metric == RouteSet.defaultMetric(prefix);
     }
 }

@@ -18,16 +18,21 @@ final class RouteSelection {
     static List<Route> select(Rib rib, List<Route> sorted, RouteSelector s) {
         List<Route> out = new ArrayList<>();
         Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
-        // 'proto 4' and 'proto static' select the same routes; an unknown name is refused, as by ip
-        String protocol = s.protocol() == null ? null : RouteProtocol.name(RouteProtocol.parse(s.protocol()));
+        Integer protocol = s.protocol() == null ? null : RouteProtocol.parse(s.protocol());
         for (Route r : sorted) {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;
             }
-            if (protocol != null && !protocol.equals(rib.protocolOf(r))) {
+            if (protocol != null && protocol != r.protocol()) {
                 continue;
             }
             if (s.type() != null && !s.type().equals(r.type())) {
+                continue;
+            }
+            if (s.metric() != null && Integer.toUnsignedLong(r.metric()) != s.metric()) {
+                continue;
+            }
+            if (s.scope() != null && r.scope() != s.scope()) {
                 continue;
             }
             if ((devPort != null || s.via() != null) && gateways(rib, r).stream()

@@ -12,6 +12,7 @@ import io.dataplane.control.command.Command.RouteType;
 import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.command.Prefix;
+import io.dataplane.control.command.RouteScope;
 import io.dataplane.tables.GroupSpec;
 import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.RouteTarget;
@@ -19,24 +20,40 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The routes by prefix, and what each holds: a route {@code via ADDR dev PORT} uses its gateway's
  * shared slot ({@link GatewaySlots}); a route with several gateways owns a group slot, which a
  * replace rewrites in place so that traffic sees the whole old group or the whole new one; a route
  * {@code nhid ID} points at the object's slot and counts as one of its users.
+ *
+ * <p>As in the kernel, routes to one prefix that differ by metric coexist and the lowest metric
+ * forwards: it is the one in {@link #routes} (what the tables hold); the others wait in
+ * {@link #standby}, holding their slots, and the next lowest takes over when it is deleted.
  */
 final class Routes {
     private final Journal journal;
     private final TableSlots slots;
     private final GatewaySlots gateways;
     private final NexthopObjects objects;
+    private final ConnectedHosts hosts;
     private final Rib rib;
     final TableEntries<Prefix, Route> routes;
+    /** Routes with a higher metric than the one in {@link #routes} for their prefix, by metric (unsigned); never empty. */
+    private final Map<Prefix, TreeMap<Integer, Route>> standby = new HashMap<>();
+    private int standbyCount;
+    /**
+     * The routes each prefix had before it was first changed since {@link #takeTouched} (null while
+     * nobody watches: {@code monitor}).
+     */
+    private Map<Prefix, List<Route>> touched;
     /** Routes pointing at each nexthop object, so an object in use cannot be deleted. */
     private final Map<Integer, Integer> objectUsers = new HashMap<>();
 
-    Routes(Journal journal, TableSlots slots, GatewaySlots gateways, NexthopObjects objects, Rib rib) {
+    Routes(Journal journal, TableSlots slots, GatewaySlots gateways, NexthopObjects objects, ConnectedHosts hosts, Rib rib) {
+        this.hosts = hosts;
+        hosts.routes(this);
         this.journal = journal;
         this.slots = slots;
         this.gateways = gateways;
@@ -50,14 +67,52 @@ final class Routes {
     }
 
     int size() {
-        return routes.size();
+        return routes.size() + standbyCount;
     }
 
-    /** Routes in address order, IPv4 first. */
+    /** Routes in address order, IPv4 first, then by metric (the kernel's order). */
     List<Route> sorted() {
         List<Route> list = new ArrayList<>(routes.values());
+        standby.values().forEach(m -> list.addAll(m.values()));
         list.sort(Routes::kernelOrder);
         return list;
+    }
+
+    /** Every route to {@code p}, lowest metric (the one forwarding) first. */
+    List<Route> all(Prefix p) {
+        Route installed = routes.get(p);
+        if (installed == null) {
+            return List.of();
+        }
+        TreeMap<Integer, Route> more = standby.get(p);
+        if (more == null) {
+            return List.of(installed);
+        }
+        List<Route> out = new ArrayList<>(more.size() + 1);
+        out.add(installed);
+        out.addAll(more.values());
+        return out;
+    }
+
+    /** The route to {@code p} with {@code metric}, or null. */
+    private Route withMetric(Prefix p, int metric) {
+        for (Route r : all(p)) {
+            if (r.metric() == metric) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Puts {@code r} into the standby routes (or, null, removes the one with {@code metric}), journalled. */
+    private void putStandby(Prefix p, int metric, Route r) {
+        TreeMap<Integer, Route> before = standby.get(p);
+        TreeMap<Integer, Route> next = before == null ? new TreeMap<>(Integer::compareUnsigned) : new TreeMap<>(before);
+        Route was = r == null ? next.remove(metric) : next.put(metric, r);
+        int delta = (r == null ? 0 : 1) - (was == null ? 0 : 1);
+        standbyCount += delta;
+        journal.undo(() -> standbyCount -= delta);
+        journal.put(standby, p, next.isEmpty() ? null : next);
     }
 
     /**
@@ -69,13 +124,15 @@ final class Routes {
         Prefix a = x.prefix();
         Prefix b = y.prefix();
         if (a.v6() != b.v6() || !a.v6()) {
-            return a.compareTo(b);
+            int c = a.compareTo(b);
+            return c != 0 ? c : Integer.compareUnsigned(x.metric(), y.metric());
         }
         int c = Long.compareUnsigned(lastHi(a), lastHi(b));
         if (c == 0) {
             c = Long.compareUnsigned(lastLo(a), lastLo(b));
         }
-        return c != 0 ? c : Integer.compare(b.length(), a.length());
+        c = c != 0 ? c : Integer.compare(b.length(), a.length());
+        return c != 0 ? c : Integer.compareUnsigned(x.metric(), y.metric());
     }
 
     private static long lastHi(Prefix p) {
@@ -97,15 +154,42 @@ final class Routes {
         return null;
     }
 
+    /** Starts ({@code on}) or stops recording which prefixes change, for {@code monitor}. */
+    void watch(boolean on) {
+        touched = on ? new HashMap<>() : null;
+    }
+
+    /**
+     * The prefixes whose routes may have changed since the last call, each with the routes it had
+     * before (the same after a rollback: then nothing changed).
+     */
+    Map<Prefix, List<Route>> takeTouched() {
+        Map<Prefix, List<Route>> t = touched == null ? Map.of() : touched;
+        if (touched != null) {
+            touched = new HashMap<>();
+        }
+        return t;
+    }
+
+    /** Called before a prefix's routes change: remembers what they were, once per watch period. */
+    private void touch(Prefix p) {
+        if (touched != null && !touched.containsKey(p)) {
+            touched.put(p, all(p));
+        }
+    }
+
     void set(RouteSet r) {
-        Route old = routes.get(r.prefix());
-        refuseIfFollowed(old, "changed");
+        touch(r.prefix());
+        Route installed = routes.get(r.prefix());
+        refuseIfFollowed(installed, "changed");
+        Route old = withMetric(r.prefix(), r.metric());
         if (r.op() == Op.ADD && old != null) {
-            throw new CommandException("route " + r.prefix() + " already exists (" + describe(old)
-                    + "); use 'route replace' to change it");
+            throw new CommandException("route " + r.prefix() + metricText(old) + " already exists (" + describe(old)
+                    + "); use 'route replace' to change it, or give another metric for a second route");
         }
         if (r.mustExist() && old == null) {
-            throw new CommandException("no route " + r.prefix() + " to change ('route change' changes an existing route, as in ip); "
+            throw new CommandException("no route " + r.prefix() + metricText(r.prefix(), r.metric())
+                    + " to change ('route change' changes an existing route, as in ip, and the metric tells routes apart); "
                     + "'route add' or 'route replace' creates it");
         }
         Route next = switch (r.spec()) {
@@ -125,7 +209,43 @@ final class Routes {
         if (old != null) {
             release(old, next.ownGroup() == old.ownGroup());
         }
-        routes.put(r.prefix(), withOrigin(next, r.protocol(), null));
+        next = withOrigin(next, r.protocol(), null, r.metric(), r.scope());
+        if (installed == null || old == installed) {
+            routes.put(r.prefix(), next);
+        } else if (Integer.compareUnsigned(r.metric(), installed.metric()) < 0) {
+            // a lower metric takes over; the route forwarding until now waits
+            putStandby(r.prefix(), installed.metric(), installed);
+            routes.put(r.prefix(), next);
+        } else {
+            putStandby(r.prefix(), r.metric(), next);
+        }
+        hosts.routeChanged(r.prefix());
+    }
+
+    /** Whether {@code r} is a directly connected route ({@code dev PORT} without a gateway). */
+    static boolean connected(Route r) {
+        return r.hops().size() == 1 && r.hops().get(0).via() == null;
+    }
+
+    /**
+     * The address whose slot a path uses: its gateway, or for a connected route the destination
+     * itself when the prefix is one host, else the unspecified address (an unresolved slot that is
+     * never asked for: its known hosts have entries of their own, {@link ConnectedHosts}).
+     */
+    private static IpAddress slotAddress(RouteHop h, Prefix p) {
+        if (h.via() != null) {
+            return h.via();
+        }
+        return p.length() == p.address().bits() ? p.address() : new IpAddress(p.v6(), 0, 0);
+    }
+
+    /** " metric M" for messages when the metric is not the family's default. */
+    private static String metricText(Route r) {
+        return metricText(r.prefix(), r.metric());
+    }
+
+    private static String metricText(Prefix p, int metric) {
+        return metric == RouteSet.defaultMetric(p) ? "" : " metric " + Integer.toUnsignedString(metric);
     }
 
     /**
@@ -134,24 +254,33 @@ final class Routes {
      * group slot, so the change is one group replace. The caller has checked that no route
      * configured here holds the prefix.
      */
-    void follow(Prefix prefix, List<Hop> hops, int protocol, String source) {
+    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, String source) {
+        follow(prefix, hops, protocol, metric, RouteScope.GLOBAL, source);
+    }
+
+    /** As {@link #follow(Prefix, List, int, int, String)}, with the route's scope. */
+    void follow(Prefix prefix, List<Hop> hops, int protocol, int metric, int scope, String source) {
+        touch(prefix);
         Route old = routes.get(prefix);
         Route next = viaGateways(prefix, new Gateways(hops, null), old);
         if (old != null) {
             release(old, next.ownGroup() == old.ownGroup());
         }
-        routes.put(prefix, withOrigin(next, protocol, source));
+        routes.put(prefix, withOrigin(next, protocol, source, metric, scope));
+        hosts.routeChanged(prefix);
     }
 
     /** Removes the route a routing source gave for {@code prefix}. */
     void unfollow(Prefix prefix) {
+        touch(prefix);
         Route old = routes.get(prefix);
         release(old, false);
         routes.put(prefix, null);
+        hosts.routeChanged(prefix);
     }
 
-    private static Route withOrigin(Route r, int protocol, String source) {
-        return new Route(r.prefix(), r.hops(), r.mpalgo(), r.nhid(), r.target(), r.ownGroup(), protocol, source);
+    private static Route withOrigin(Route r, int protocol, String source, int metric, int scope) {
+        return new Route(r.prefix(), r.hops(), r.mpalgo(), r.nhid(), r.target(), r.ownGroup(), protocol, source, metric, scope);
     }
 
     /** Operators change followed routes where they come from, not here: a change here would be undone by the next update. */
@@ -173,9 +302,12 @@ final class Routes {
         MultipathAlgorithm algo = g.mpalgo() == null ? Rib.DEFAULT_MPALGO : g.mpalgo();
         int[] members = new int[hops.size()];
         for (int i = 0; i < hops.size(); i++) {
-            members[i] = gateways.acquire(hops.get(i).via(), hops.get(i).port());
+            members[i] = gateways.acquire(slotAddress(hops.get(i), prefix), hops.get(i).port());
         }
         if (hops.size() == 1) {
+            if (hops.get(0).via() == null) {
+                hosts.counted(prefix, 1);
+            }
             return new Route(prefix, hops, null, 0, RouteTarget.nexthop(members[0]), -1);
         }
         GroupSpec group = new GroupSpec(members, hops.stream().mapToInt(RouteHop::weight).toArray(), algo);
@@ -189,25 +321,48 @@ final class Routes {
         return new Route(prefix, hops, algo, 0, RouteTarget.group(slot), slot);
     }
 
+    /** Deletes the lowest-metric route to the prefix that matches the gateways and metric given, as the kernel. */
     void delete(RouteDel d) {
-        Route old = routes.get(d.prefix());
-        if (old == null) {
+        touch(d.prefix());
+        Route installed = routes.get(d.prefix());
+        if (installed == null) {
             throw new CommandException("no route " + d.prefix() + " to delete; 'route show' lists the routes");
         }
-        refuseIfFollowed(old, "deleted");
-        if (d.spec() != null && !matches(old, d.spec())) {
-            throw new CommandException("route " + d.prefix() + " is '" + describe(old)
+        refuseIfFollowed(installed, "deleted");
+        Route old = null;
+        for (Route r : all(d.prefix())) {
+            if ((d.metric() == RouteDel.ANY_METRIC || r.metric() == (int) d.metric()) && (d.spec() == null || matches(r, d.spec()))) {
+                old = r;
+                break;
+            }
+        }
+        if (old == null) {
+            if (d.metric() != RouteDel.ANY_METRIC && withMetric(d.prefix(), (int) d.metric()) == null) {
+                throw new CommandException("no route " + d.prefix() + " metric " + Long.toString(d.metric())
+                        + " to delete; 'route show " + d.prefix() + "' lists its routes and their metrics");
+            }
+            throw new CommandException("route " + d.prefix() + " is '" + describe(installed)
                     + "', which does not match the given gateways; give just the prefix to delete it");
         }
         release(old, false);
-        routes.put(d.prefix(), null);
+        if (old != installed) {
+            putStandby(d.prefix(), old.metric(), null);
+            return;
+        }
+        TreeMap<Integer, Route> more = standby.get(d.prefix());
+        Route next = more == null ? null : more.firstEntry().getValue();
+        if (next != null) {
+            putStandby(d.prefix(), next.metric(), null); // the next lowest metric forwards now
+        }
+        routes.put(d.prefix(), next);
+        hosts.routeChanged(d.prefix());
     }
 
     /** Throws if a route points at nexthop object {@code id}, naming one of them. */
     void refuseIfUsing(int id) {
         int users = objectUsers.getOrDefault(id, 0);
         if (users > 0) {
-            Prefix example = routes.values().stream().filter(r -> r.nhid() == id).map(Route::prefix).findFirst().orElseThrow();
+            Prefix example = sorted().stream().filter(r -> r.nhid() == id).map(Route::prefix).findFirst().orElseThrow();
             throw new CommandException("nexthop id " + id + " is used by " + users + " route" + (users == 1 ? "" : "s")
                     + " (e.g. " + example + "); point them elsewhere or delete them first");
         }
@@ -232,7 +387,7 @@ final class Routes {
                 }
                 for (Hop h : g.hops()) {
                     int port = rib.portIndex(h.dev(), null);
-                    if (port < 0 || r.hops().stream().noneMatch(x -> x.via().equals(h.via()) && x.port() == port)) {
+                    if (port < 0 || r.hops().stream().noneMatch(x -> java.util.Objects.equals(x.via(), h.via()) && x.port() == port)) {
                         yield false;
                     }
                 }
@@ -282,13 +437,13 @@ final class Routes {
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
         List<RouteHop> out = new ArrayList<>();
         for (Hop h : hops) {
-            if (where.v6() && !h.via().v6()) {
+            if (where.v6() && h.via() != null && !h.via().v6()) {
                 throw new CommandException("route " + where + " is IPv6 and cannot use IPv4 gateway " + h.via()
                         + " (the kernel refuses it too: 'IPv6 routes can not use an IPv4 nexthop'); give an IPv6 gateway");
             }
-            RouteHop rh = new RouteHop(h.via(), rib.portIndex(h.dev(), "route " + where), h.weight());
+            RouteHop rh = new RouteHop(h.via(), rib.portIndex(h.dev(), "route " + where), h.weight(), h.onlink());
             for (RouteHop e : out) {
-                if (e.via().equals(rh.via()) && e.port() == rh.port()) {
+                if (java.util.Objects.equals(e.via(), rh.via()) && e.port() == rh.port()) {
                     throw new CommandException("route " + where + " names 'via " + h.via() + " dev " + h.dev()
                             + "' twice; list each gateway once and give it a weight instead");
                 }
@@ -301,7 +456,10 @@ final class Routes {
     /** Releases what a route holds; {@code keepGroup} when a replace reuses its group slot in place. */
     private void release(Route r, boolean keepGroup) {
         for (RouteHop h : r.hops()) {
-            gateways.release(h.via(), h.port());
+            gateways.release(slotAddress(h, r.prefix()), h.port());
+        }
+        if (connected(r)) {
+            hosts.counted(r.prefix(), -1);
         }
         if (r.ownGroup() >= 0 && !keepGroup) {
             slots.removeGroup(r.ownGroup());
@@ -322,7 +480,7 @@ final class Routes {
         }
         if (r.hops().size() == 1) {
             RouteHop h = r.hops().get(0);
-            return "via " + h.via() + " dev " + rib.portName(h.port());
+            return (h.via() == null ? "" : "via " + h.via() + " ") + "dev " + rib.portName(h.port());
         }
         StringBuilder sb = new StringBuilder();
         for (RouteHop h : r.hops()) {

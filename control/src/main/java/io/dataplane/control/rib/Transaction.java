@@ -19,13 +19,17 @@ public final class Transaction {
     private final Journal journal;
     private final TableSlots slots;
     private final TableEntries<Prefix, Route> routes;
+    /** Connected routes' host entries ({@link ConnectedHosts}), in the same LPM as the routes. */
+    private final TableEntries<Prefix, Integer> hosts;
     private final Supplier<HashConfiguration> hash;
     private HashConfiguration hashBefore;
 
-    Transaction(Journal journal, TableSlots slots, TableEntries<Prefix, Route> routes, Supplier<HashConfiguration> hash) {
+    Transaction(Journal journal, TableSlots slots, TableEntries<Prefix, Route> routes, TableEntries<Prefix, Integer> hosts,
+                Supplier<HashConfiguration> hash) {
         this.journal = journal;
         this.slots = slots;
         this.routes = routes;
+        this.hosts = hosts;
         this.hash = hash;
     }
 
@@ -44,7 +48,11 @@ public final class Transaction {
     public void writeTo(Change change) {
         slots.nexthops.changes((slot, s) -> change.nexthop(slot, s.nexthop()), change::removeNexthop);
         slots.groups.changes(change::group, change::removeGroup);
+        // a host entry and a route never hold one prefix at the same time, but one may take the other's
+        // place in a transaction: host entries leave before the routes are written and come after
+        hosts.changes((prefix, t) -> { }, prefix -> route(change, prefix, RouteTarget.NONE));
         routes.changes((prefix, r) -> route(change, prefix, r.target()), prefix -> route(change, prefix, RouteTarget.NONE));
+        hosts.changes((prefix, t) -> route(change, prefix, t), prefix -> { });
         HashConfiguration now = hash.get();
         if (hashBefore != null && !hashBefore.equals(now)) {
             change.hash(now);
@@ -56,6 +64,7 @@ public final class Transaction {
         slots.nexthops.forEach((slot, s) -> change.nexthop(slot, s.nexthop()));
         slots.groups.forEach(change::group);
         routes.forEach((prefix, r) -> route(change, prefix, r.target()));
+        hosts.forEach((prefix, t) -> route(change, prefix, t));
         change.hash(hash.get());
     }
 
@@ -91,6 +100,7 @@ public final class Transaction {
         slots.nexthops.endTransaction();
         slots.groups.endTransaction();
         routes.endTransaction();
+        hosts.endTransaction();
         hashBefore = null;
     }
 }

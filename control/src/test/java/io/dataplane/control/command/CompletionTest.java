@@ -34,4 +34,15 @@ class CompletionTest {
         assertEquals(List.of("-json"), complete("-j"));
         assertTrue(complete("nexthop", "").contains("replace"));
     }
+
+    @Test
+    void portVerbsAndTheOptionsOfPortAddAreCompleted() throws Exception {
+        assertEquals(List.of("port"), complete("po"));
+        assertEquals(List.of("add"), complete("port", "a"));
+        assertEquals(List.of("del", "delete"), complete("port", "d"));
+        assertTrue(complete("port", "add", "dev", "eth0", "").containsAll(List.of("type", "queues", "mode", "xdp-mode", "cpu",
+                "idle", "sched", "mtu")));
+        assertEquals(List.of("xdp-mode"), complete("port", "a", "dev", "eth0", "x"));
+        assertEquals(List.of("dev"), complete("port", "del", ""));
+    }
 }

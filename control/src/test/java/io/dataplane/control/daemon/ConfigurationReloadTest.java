@@ -94,15 +94,76 @@ class ConfigurationReloadTest {
     }
 
     @Test
-    void portLinesMustNotChangeOnReload() throws Exception {
+    void aReloadAddsAndRemovesPortsAndKeepsTheRoutesDpctlAdded() throws Exception {
+        try (DaemonProcess d = new DaemonProcess(null, FIRST)) {
+            d.awaitServing();
+            d.dpctl("route", "add", "10.9.0.0/16", "via", "198.51.100.1", "dev", "p1").ok();
+            List<String> next = new java.util.ArrayList<>(FIRST);
+            next.add(2, "port add dev p2 type memory");
+            next.add("neigh add 203.0.113.1 lladdr 02:00:00:00:02:01 dev p2");
+            next.add("route add 10.7.0.0/16 via 203.0.113.1 dev p2");
+            Files.write(d.configFile(), next);
+            d.signal("HUP");
+            assertTrue(d.awaitLog("reloaded: 3 changes"), d::output);
+            assertTrue(d.dpctl("link", "show").ok().contains("p2"));
+            assertTrue(d.dpctl("route", "show").ok().contains("10.7.0.0/16 via 203.0.113.1 dev p2"));
+            assertTrue(d.dpctl("status").ok().contains("p2 queue 0"), d.dpctl("status").out());
+
+            // The port and what used it go in one reload: the routes first, then the port.
+            Files.write(d.configFile(), FIRST);
+            d.signal("HUP");
+            assertTrue(d.awaitLog("reloaded: 3 changes applied as one batch; Rib[4 routes"), d::output);
+            assertFalse(d.dpctl("link", "show").ok().contains("p2"), d.dpctl("link", "show").out());
+            assertFalse(d.dpctl("show", "running-config").ok().contains("p2"));
+            assertTrue(d.dpctl("route", "show").ok().contains("10.9.0.0/16 via 198.51.100.1 dev p1"), "the dpctl route survives");
+
+            // A port line whose options changed is refused, naming it; nothing changes.
+            next = new java.util.ArrayList<>(FIRST);
+            next.set(1, "port add dev p1 type memory mtu 9000");
+            next.add("route add 10.6.0.0/16 via 192.0.2.1 dev p0");
+            Files.write(d.configFile(), next);
+            d.signal("HUP");
+            assertTrue(d.awaitLog("not reloaded"), d::output);
+            assertTrue(d.output().contains("port lines changed ('port add dev p1 type memory' became 'port add dev p1 type memory"
+                    + " mtu 9000')"), d::output);
+            assertFalse(d.dpctl("route", "show").ok().contains("10.6.0.0/16"));
+        }
+    }
+
+    /** A daemon started on a routes-only file runs no workers; the reload that brings the first ports starts them. */
+    @Test
+    void aReloadThatAddsTheFirstPortsStartsTheWorkers() throws Exception {
+        try (DaemonProcess d = new DaemonProcess(null, List.of("route add blackhole 10.8.0.0/16"))) {
+            d.awaitServing();
+            assertFalse(d.dpctl("status").ok().contains("queue 0"), d.dpctl("status").out());
+            List<String> next = new java.util.ArrayList<>(FIRST);
+            next.add("route add blackhole 10.8.0.0/16");
+            Files.write(d.configFile(), next);
+            d.signal("HUP");
+            assertTrue(d.awaitLog("reloaded: " + FIRST.size() + " changes"), d::output);
+            assertTrue(d.output().contains("port 0 p0 added: 1 worker(s) started for it"), d::output); // memory ports: one worker
+            String status = d.dpctl("-j", "status").ok();
+            assertTrue(status.contains("\"ports\":[\"p0 queue 0\",\"p1 queue 0\"]") && status.contains("\"state\":\"running\""),
+                    status);
+            assertTrue(d.dpctl("route", "get", "10.1.2.3").ok().contains("dev p0"), d::output);
+        }
+    }
+
+    @Test
+    void aReloadWhosePortCannotBeOpenedChangesNothing() throws Exception {
         try (DaemonProcess d = new DaemonProcess(null, FIRST)) {
             d.awaitServing();
             List<String> next = new java.util.ArrayList<>(FIRST);
             next.add(2, "port add dev p2 type memory");
+            next.add(3, "port add dev p3 type afxdp"); // not the running ports' type
+            next.add("route add 10.7.0.0/16 via 192.0.2.1 dev p0");
             Files.write(d.configFile(), next);
             d.signal("HUP");
             assertTrue(d.awaitLog("not reloaded"), d::output);
-            assertTrue(d.output().contains("port lines changed ('port add dev p2 type memory' is new)"), d::output);
+            assertTrue(d.output().contains("applying 'port add dev p3' to the running state: port p3 is of type afxdp but the"
+                    + " running ports are memory"), d::output);
+            assertFalse(d.dpctl("link", "show").ok().contains("p2"), "the port added before the failure is gone again");
+            assertFalse(d.dpctl("route", "show").ok().contains("10.7.0.0/16"));
         }
     }
 }

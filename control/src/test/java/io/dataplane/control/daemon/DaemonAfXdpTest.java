@@ -13,6 +13,7 @@ import io.dataplane.testing.RouterTopology;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -190,6 +191,128 @@ class DaemonAfXdpTest {
                 && json.contains("\"xdp_rx_fill_ring_empty_descs\""), json);
     }
 
+    /**
+     * The subnets of the ports' addresses are connected, as the kernel's routes: the server itself
+     * (a host on r1's subnet, not behind any route line) answers a ping forwarded by the dataplane
+     * (the router's kernel does not forward).
+     */
+    @Test
+    @Order(3)
+    void theServersSubnetIsConnectedSoTheServerItselfIsReachable() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "route", "show", "dev", "r1"},
+                new java.io.PrintStream(out, true), System.err);
+        String routes = out.toString();
+        assertEquals(0, status, routes);
+        assertTrue(routes.contains("10.0.2.0/24 proto kernel scope link src 10.0.2.1"), routes);
+        // as the kernel shows its own connected routes, src included, in text and JSON
+        for (String json : new String[] {"", "-j"}) {
+            List<String> args = new java.util.ArrayList<>(List.of("-4", "route", "show", "dev", "r1", "proto", "kernel"));
+            if (!json.isEmpty()) {
+                args.add(0, json);
+            }
+            java.io.ByteArrayOutputStream ours = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(java.util.stream.Stream.concat(Stream.of("--socket", daemon.socket().toString()), args.stream())
+                    .toArray(String[]::new), new java.io.PrintStream(ours, true), System.err));
+            assertEquals(topo.netns.ip(topo.router, args.toArray(String[]::new)).strip(), ours.toString().strip());
+        }
+        String ping = topo.netns.output(topo.client, "ping", "-c", "3", "-i", "0.2", "-W", "2", RouterTopology.SERVER1_4);
+        assertTrue(ping.contains(" 0% packet loss"), ping + "\n" + output());
+    }
+
+    /**
+     * A host on r1's connected subnet that the router's kernel never talked to: the first packets
+     * to it drop as neighbour_unresolved (the dataplane cannot queue them while the kernel asks),
+     * the daemon has the kernel resolve the destinations it dropped, and within seconds the host
+     * is forwarded to, as behind a Linux router that ARPs.
+     */
+    @Test
+    @Order(3)
+    void aHostTheKernelNeverTalkedToIsResolvedOnceTrafficComes() throws Exception {
+        String host = "10.0.2.77";
+        topo.netns.ip(topo.server1, "addr", "add", host + "/24", "dev", "s1");
+        String neigh = topo.netns.ip(topo.router, "neigh", "show", host);
+        assertTrue(neigh.isBlank(), "the router's kernel already knows " + host + ": " + neigh);
+        long before = unresolvedDrops();
+        String ping = topo.netns.output(topo.client, "ping", "-c", "1", "-W", "1", host);
+        assertTrue(unresolvedDrops() > before, "the first ping was not dropped as unresolved: " + ping + "\n" + output());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            ping = topo.netns.output(topo.client, "ping", "-c", "1", "-W", "1", host);
+        } while (!ping.contains(" 0% packet loss") && System.nanoTime() < deadline);
+        assertTrue(ping.contains(" 0% packet loss"), host + " never became reachable: " + ping + "\n"
+                + topo.netns.ip(topo.router, "neigh", "show") + output());
+        assertTrue(topo.netns.ip(topo.router, "neigh", "show", host).contains("lladdr"), "the kernel did not resolve " + host);
+    }
+
+    /**
+     * Addresses the kernel gives a port's device after it was opened are followed: the subnet
+     * becomes a connected route with its address, as in the kernel, and goes with it (IPv4 and
+     * IPv6). (A second address in a subnet keeping its route: KernelFollowerTest; here the kernel
+     * would delete a secondary with its primary.)
+     */
+    @Test
+    @Order(3)
+    void addressesAddedAndRemovedAfterTheDeviceOpenedAreFollowed() throws Exception {
+        topo.netns.ip(topo.router, "addr", "add", "10.0.5.1/24", "dev", "r2");
+        topo.netns.ip(topo.router, "addr", "add", "2001:db8:5::1/64", "dev", "r2", "nodad");
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.5.0/24 proto kernel scope link") && s.contains("2001:db8:5::/64 proto kernel"));
+        topo.netns.ip(topo.router, "addr", "del", "2001:db8:5::1/64", "dev", "r2");
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.5.0/24") && !s.contains("2001:db8:5::"));
+        topo.netns.ip(topo.router, "addr", "del", "10.0.5.1/24", "dev", "r2");
+        awaitRoutes("dev", "r2", s -> !s.contains("10.0.5.0/24") && s.contains("10.0.3.0/24 proto kernel scope link"));
+    }
+
+    /**
+     * The port's ICMP errors come from its device's address as it is now: r2's address changed
+     * while the daemon runs, a frame expiring on r2 is answered from the new one.
+     */
+    @Test
+    @Order(3)
+    void icmpErrorsComeFromTheAddressThePortHasNow() throws Exception {
+        // the primary first: the kernel would delete a secondary with it
+        topo.netns.ip(topo.router, "addr", "del", "10.0.3.1/24", "dev", "r2");
+        topo.netns.ip(topo.router, "addr", "add", "10.0.3.100/24", "dev", "r2");
+        try {
+            awaitRoutes("dev", "r2", s -> s.contains("10.0.3.0/24 proto kernel scope link src 10.0.3.100"));
+            String ping = "";
+            for (int i = 0; i < 3 && !ping.contains("From 10.0.3.100"); i++) {
+                ping = topo.netns.output(topo.server2, "ping", "-c", "1", "-W", "2", "-t", "1", RouterTopology.CLIENT4);
+            }
+            assertTrue(ping.contains("From 10.0.3.100") && ping.contains("Time to live exceeded"), ping + output());
+        } finally {
+            topo.netns.ip(topo.router, "addr", "del", "10.0.3.100/24", "dev", "r2");
+            topo.netns.ip(topo.router, "addr", "add", "10.0.3.1/24", "dev", "r2");
+        }
+        awaitRoutes("dev", "r2", s -> s.contains("10.0.3.0/24 proto kernel scope link src 10.0.3.1\n"));
+    }
+
+    /** Waits (5 s at most) until {@code route show SELECTOR} (both families) satisfies {@code wanted}. */
+    private static void awaitRoutes(String selector, String value, java.util.function.Predicate<String> wanted) throws Exception {
+        String routes = "";
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline; Thread.sleep(100)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "route", "show", selector, value},
+                    new java.io.PrintStream(out, true), System.err));
+            routes = out.toString();
+            if (wanted.test(routes)) {
+                return;
+            }
+        }
+        throw new AssertionError("route show " + selector + " " + value + " never became what was wanted:\n" + routes + output());
+    }
+
+    private static long unresolvedDrops() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "-j", "stats", "drops"},
+                new java.io.PrintStream(out, true), System.err);
+        String json = out.toString();
+        assertEquals(0, status, json);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"neighbour_unresolved\":(\\d+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Long.parseLong(m.group(1));
+    }
+
     @Test
     @Order(4)
     void aServerLinkGoingDownMovesEveryRequestToTheOther() throws Exception {
@@ -198,9 +321,22 @@ class DaemonAfXdpTest {
             Thread.sleep(500); // the carrier change reaches the daemon as a netlink notification
             Map<String, Integer> answers = topo.requests("http://" + RouterTopology.ANYCAST4 + "/", 60);
             assertEquals(Map.of("server1", 60), answers, output());
+            // link show has the kernel's flags and state for the device: up, without carrier
+            String kernel = flagsAndState(topo.netns.ip(topo.router, "link", "show", "dev", "r2"));
+            assertTrue(kernel.startsWith("<NO-CARRIER,BROADCAST,MULTICAST,UP> state "), kernel);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            assertEquals(0, Dpctl.run(new String[] {"--socket", daemon.socket().toString(), "link", "show", "dev", "r2"},
+                    new java.io.PrintStream(out, true), System.err));
+            assertEquals(kernel, flagsAndState(out.toString()), out.toString());
         } finally {
             topo.netns.ip(topo.server2, "link", "set", "s2", "up");
         }
+    }
+
+    /** {@code <FLAGS> state S} of a {@code link show} answer's first line. */
+    private static String flagsAndState(String linkShow) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(<[^>]*>).*? (state \\S+)").matcher(linkShow);
+        return m.find() ? m.group(1) + " " + m.group(2) : linkShow;
     }
 
     @Test

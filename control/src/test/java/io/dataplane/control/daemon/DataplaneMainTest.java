@@ -28,7 +28,7 @@ class DataplaneMainTest {
         Path sock = dir.resolve("d.sock");
         assertEquals(1, run("--config", conf.toString(), "--socket", sock.toString()));
         String e = err.toString(StandardCharsets.UTF_8);
-        assertTrue(e.contains("configuration not loaded, nothing applied: " + conf + ":3: bad weight '300'"), e);
+        assertTrue(e.contains("configuration not loaded, nothing applied: " + conf + ":3: argument \"300\" is wrong: \"weight\" is invalid"), e);
         assertFalse(Files.exists(sock), "no socket for a daemon that did not start");
     }
 

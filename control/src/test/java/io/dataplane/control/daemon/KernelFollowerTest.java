@@ -57,6 +57,35 @@ class KernelFollowerTest {
         return s.resolved() ? s.dstMac() : -1;
     }
 
+    /** Addresses added and removed on a followed device: the subnet's connected route comes with its first address, goes with its last. */
+    @Test
+    void addressesBringAndTakeTheirConnectedRoutes() throws Exception {
+        try (Fib forwarding = new Fib(new FibLimits(64, 16, 256, 256, 2))) {
+            ControlPlane plane = new ControlPlane(new Rib(64, 16), null, new PortConfiguration());
+            plane.loadConfiguration(List.of("port add dev p0 type memory", "route add 10.9.0.0/24 via 10.0.0.2 dev p0"), "k.conf");
+            plane.attach(new FibPlane(forwarding));
+            Rib rib = plane.rib();
+            List<Integer> told = new java.util.ArrayList<>();
+            KernelRelay relay = new KernelRelay(plane, Runnable::run, Map.of(IFINDEX_P0, 0), (port, ifindex) -> told.add(port));
+            io.dataplane.control.command.Prefix subnet = new io.dataplane.control.command.Prefix(IpAddress.parse("10.5.0.0"), 24);
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.5.0.1"), 24, null), false);
+            assertEquals("kernel", io.dataplane.control.command.RouteProtocol.name(rib.route(subnet).protocol()));
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.5.0.2"), 24, null), false);
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.5.0.1"), 24, null), true);
+            assertTrue(rib.route(subnet) != null, "a second address in the subnet keeps the route");
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.5.0.2"), 24, null), true);
+            assertEquals(null, rib.route(subnet));
+            // a configured route to the subnet wins and is not taken by an address going
+            io.dataplane.control.command.Prefix configured = new io.dataplane.control.command.Prefix(IpAddress.parse("10.9.0.0"), 24);
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.9.0.1"), 24, null), false);
+            relay.onAddress(new Rtnetlink.Address(IFINDEX_P0, ip("10.9.0.1"), 24, null), true);
+            assertTrue(rib.route(configured) != null && !rib.route(configured).followed());
+            relay.onAddress(new Rtnetlink.Address(99, ip("10.6.0.1"), 24, null), false);
+            assertEquals(null, rib.route(new io.dataplane.control.command.Prefix(IpAddress.parse("10.6.0.0"), 24)), "not a port's device");
+            assertEquals(List.of(0, 0, 0, 0, 0, 0), told);
+        }
+    }
+
     @Test
     void kernelEntriesReachTheRibAndStaticOnesWin() throws Exception {
         try (Fib forwarding = new Fib(new FibLimits(64, 16, 256, 256, 2))) {
@@ -121,6 +150,7 @@ class KernelFollowerTest {
             int r0 = netns.call(r, () -> io.dataplane.ffi.Libc.ifNameToIndex("r0"));
             Map<InetAddress, Long> neighbours = new ConcurrentHashMap<>();
             Map<Integer, Boolean> links = new ConcurrentHashMap<>();
+            Map<String, Boolean> addresses = new ConcurrentHashMap<>();
             Rtnetlink.Listener heard = new Rtnetlink.Listener() {
                 @Override
                 public void onLink(Rtnetlink.Link link, boolean deleted) {
@@ -131,6 +161,13 @@ class KernelFollowerTest {
                 public void onNeighbour(Rtnetlink.Neighbour n, boolean deleted) {
                     if (n.ifindex() == r0) {
                         neighbours.put(n.address(), deleted || !n.usable() ? -1 : KernelAddresses.mac(n.mac()));
+                    }
+                }
+
+                @Override
+                public void onAddress(Rtnetlink.Address a, boolean deleted) {
+                    if (a.ifindex() == r0) {
+                        addresses.put(a.address().getHostAddress() + "/" + a.prefixLength(), !deleted);
                     }
                 }
             };
@@ -145,6 +182,16 @@ class KernelFollowerTest {
                     Thread.sleep(20);
                 }
                 assertEquals(0x020000000802L, neighbours.get(ip("10.8.0.2")), "resolved through the kernel");
+                netns.ip(r, "addr", "add", "10.8.1.1/24", "dev", "r0");
+                netns.ip(r, "addr", "add", "2001:db8:8::1/64", "dev", "r0", "nodad");
+                netns.ip(r, "addr", "del", "10.8.1.1/24", "dev", "r0");
+                deadline = System.nanoTime() + 3_000_000_000L;
+                while ((addresses.get("10.8.1.1/24") != Boolean.FALSE || addresses.get("2001:db8:8:0:0:0:0:1/64") == null)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(Boolean.FALSE, addresses.get("10.8.1.1/24"), "added, then removed: " + addresses);
+                assertEquals(Boolean.TRUE, addresses.get("2001:db8:8:0:0:0:0:1/64"), "added: " + addresses);
                 netns.ip(s, "link", "set", "s0", "down");
                 deadline = System.nanoTime() + 3_000_000_000L;
                 while (links.get(r0) && System.nanoTime() < deadline) {

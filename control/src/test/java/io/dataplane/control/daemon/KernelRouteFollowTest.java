@@ -130,6 +130,12 @@ class KernelRouteFollowTest {
 
                 netns.ip(r, "route", "del", "198.51.100.0/24");
                 await("the deleted route gone", () -> onControl(() -> rib.route(mp)) == null);
+
+                // a route without a gateway is followed as a connected route: the destination is the neighbour
+                netns.ip(r, "route", "add", "100.66.0.0/24", "dev", "d0", "proto", "static");
+                Prefix dev = Prefix.parse("100.66.0.0/24");
+                await("the connected route", () -> onControl(() -> rib.route(dev)) != null);
+                assertEquals("100.66.0.0/24 dev d0 proto static scope link", run(plane, "route show 100.66.0.0/24"));
             }
 
             // A tiny receive buffer and a flood: the kernel drops notifications (ENOBUFS), the

@@ -20,7 +20,8 @@ class LifecycleHelpTest {
         for (String help : new String[] {run, dpctl}) {
             assertTrue(help.contains("show running-config"), help);
             assertTrue(help.contains("status   (uptime"), help);
-            assertTrue(help.contains("a SIGHUP reload must leave them as they are"), help);
+            assertTrue(help.contains("on the socket while the daemon runs"), help);
+            assertTrue(help.contains("port del dev NAME"), help);
         }
         assertTrue(run.contains("SIGHUP re-reads FILE"), run);
         assertTrue(run.contains("READY, RELOADING, STOPPING"), run);

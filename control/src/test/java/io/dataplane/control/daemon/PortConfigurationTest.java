@@ -109,11 +109,14 @@ class PortConfigurationTest {
     }
 
     @Test
-    void onTheSocketPortLinesAreConfigurationOnly() {
+    void onAControlPlaneWithoutADaemonPortLinesAreRefusedSayingWhy() {
         Reply r = plane.execute(new Object(), "port add dev p3 type memory");
-        assertEquals("'port add' is configuration-only: put it in the --config file and restart the daemon", r.error());
+        assertEquals("'port add' runs on a started daemon only (this control plane has no dataplane yet): put the line in the"
+                + " --config file", r.error());
         r = plane.execute(new Object(), "dpdk eal --no-huge");
-        assertTrue(r.error().startsWith("'dpdk eal' is configuration-only"), r.error());
+        assertTrue(r.error().startsWith("'dpdk eal' is read when the daemon starts only"), r.error());
+        r = plane.execute(new Object(), "port del dev");
+        assertTrue(r.error().contains("expected a port name"), r.error());
     }
 
     private static java.util.BitSet allCpus() {

@@ -22,4 +22,14 @@ class PortLineTest {
             assertEquals(spec, PortGrammar.portAdd(PortLine.of(spec)), line);
         }
     }
+
+    /** The verbs and options abbreviate as completion resolves them (Keywords.PORT_VERBS, PORT_ADD_OPTIONS). */
+    @Test
+    void verbsAndOptionsMayBeAbbreviatedAsCompletionResolvesThem() {
+        assertEquals(PortGrammar.portAdd("port add dev veth1 mode copy queues 2 xdp-mode generic"),
+                PortGrammar.portAdd("port a dev veth1 m copy q 2 x generic"));
+        assertEquals("port del", PortGrammar.command("port d dev veth1"));
+        assertEquals("veth1", PortGrammar.portDel("port delete dev veth1"));
+        assertEquals("port add", PortGrammar.command("port add dev veth1"));
+    }
 }

@@ -242,7 +242,8 @@ final class CommandGenerator {
                 for (int i = first; i < t.size() - 1; i++) {
                     String bad = switch (t.get(i)) {
                         case "weight" -> pick(List.of("0", "257", "-1", "1.5"));
-                        case "id", "nhid" -> pick(List.of("0", "2147483648", "x"));
+                        case "id" -> pick(List.of("2147483648", "x")); // 'nexthop add id 0' picks a free id, as the kernel
+                        case "nhid" -> pick(List.of("0", "2147483648", "x"));
                         case "buckets" -> pick(List.of("0", "65536"));
                         case "idle_timer", "unbalanced_timer" -> pick(List.of("42949672", "-1", "1.5"));
                         case "hash-seed" -> pick(List.of("4294967296", "-1", "0xg"));
@@ -280,7 +281,7 @@ final class CommandGenerator {
                 return new Malformed(pick(List.of("route add 10.1.2.1/24 via 192.0.2.1 dev p1", "route add 10.1.2.0/33 via 192.0.2.1 dev p1",
                         "route add 300.1.2.0/24 via 192.0.2.1 dev p1", "route add 2001:db8:1:2::/129 via 2001:db8::1 dev p1",
                         "route del 2001:db8:1:2::1/64", "route add 10.1.2.0/24", "route add 10.1.2.0/24 via 192.0.2.1",
-                        "route add 10.1.2.0/24 dev p1", "nexthop add id 3 via 192.0.2.1 dev p1 weight 2", "nexthop add id 3",
+                        "route add 10.1.2.0/24 dev p9", "nexthop add id 3 via 192.0.2.1 dev p1 weight 2", "nexthop add id 3",
                         "nexthop add id 3 group 1/2 type resilient", "neigh add 192.0.2.1 dev p1", "neigh add 192.0.2.1 lladdr 02:00:00:00:00:01",
                         "neigh del 192.0.2.1", "link set dev p1 sideways", "route flush", "address add 10.0.0.1/24 dev p1",
                         "rule add from 10.0.0.0/8 table 7", "route adx 10.1.2.0/24 via 192.0.2.1 dev p1", "route add 10.1.2.0/24 via 192.0.2.1 dev p1 metric x",

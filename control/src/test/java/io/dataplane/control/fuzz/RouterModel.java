@@ -460,33 +460,58 @@ final class RouterModel {
         };
     }
 
-    /** As ip, what the selector fixed (dev, via, proto) is not repeated on the line. */
+    /**
+     * As ip, what the selector fixed (dev, via, proto) is not repeated on the line. The route's
+     * gateways, inline or its object's (a group's members), decide the form: one gateway on the
+     * line (also a group of one, as the kernel's nexthop_is_multipath), more as nexthop lines.
+     * Then proto, an IPv6 route's metric 1024 (the kernel's default, always shown), a lone
+     * gateway's flags, and IPv6's pref medium.
+     */
     private List<String> routeBlock(Net n, Route r, Selector s) {
         String proto = r.proto() == null || s.proto() != null ? "" : " proto " + r.proto();
+        String metric = n.v6() ? " metric 1024" : "";
+        String pref = n.v6() ? " pref medium" : "";
         List<String> lines = new ArrayList<>();
-        switch (r.target()) {
-            case TypeRoute t -> lines.add(t.type() + " " + n.shown() + proto);
-            case Gateways g when g.hops().size() == 1 -> lines.add(n.shown() + gateway(g.hops().get(0).gw(), s) + proto);
-            case Gateways g -> {
-                lines.add(n.shown() + " mpalgo " + (g.mpalgo() == null ? "l3" : g.mpalgo()) + proto);
-                for (Hop h : g.hops()) {
-                    lines.add("\tnexthop via " + h.gw().via() + " dev " + h.gw().dev() + " weight " + h.weight());
-                }
-            }
-            case Nhid id -> {
-                switch (objects.get(id.id())) {
-                    case GatewayObj o -> lines.add(n.shown() + " nhid " + id.id() + gateway(o.gw(), s) + proto);
-                    case GroupObj o -> {
-                        lines.add(n.shown() + " nhid " + id.id() + proto);
-                        for (Member m : o.members()) {
-                            Gw gw = ((GatewayObj) objects.get(m.id())).gw();
-                            lines.add("\tnexthop via " + gw.via() + " dev " + gw.dev() + " weight " + m.weight());
-                        }
-                    }
-                }
+        if (r.target() instanceof TypeRoute t) {
+            lines.add(t.type() + " " + n.shown() + proto + metric + pref);
+            return lines;
+        }
+        List<Hop> hops = hops(r);
+        StringBuilder line = new StringBuilder(n.shown());
+        if (r.target() instanceof Nhid id) {
+            line.append(" nhid ").append(id.id());
+        } else if (hops.size() > 1) {
+            Gateways g = (Gateways) r.target();
+            line.append(" mpalgo ").append(g.mpalgo() == null ? "l3" : g.mpalgo());
+        }
+        if (hops.size() == 1) {
+            line.append(gateway(hops.get(0).gw(), s));
+        }
+        line.append(proto).append(metric).append(hops.size() == 1 ? flags(hops.get(0).gw()) : "").append(pref);
+        lines.add(line.toString());
+        if (hops.size() > 1) {
+            for (Hop h : hops) {
+                lines.add("\tnexthop via " + h.gw().via() + " dev " + h.gw().dev() + " weight " + h.weight() + flags(h.gw()));
             }
         }
         return lines;
+    }
+
+    /** The route's gateways: inline, or its object's (a group's members with their weights). */
+    private List<Hop> hops(Route r) {
+        return switch (r.target()) {
+            case Gateways g -> g.hops();
+            case Nhid id -> switch (objects.get(id.id())) {
+                case GatewayObj o -> List.of(new Hop(o.gw(), 1));
+                case GroupObj o -> o.members().stream().map(m -> new Hop(((GatewayObj) objects.get(m.id())).gw(), m.weight())).toList();
+            };
+            case TypeRoute t -> List.of();
+        };
+    }
+
+    /** ip's flags for a gateway whose port is down: the kernel marks the path dead, and it has no carrier. */
+    private String flags(Gw gw) {
+        return up.get(gw.dev()) ? "" : " dead linkdown";
     }
 
     private static String gateway(Gw gw, Selector s) {
@@ -508,9 +533,8 @@ final class RouterModel {
             }
             List<String> lines = new ArrayList<>();
             switch (e.getValue()) {
-                case GatewayObj g -> lines.add("id " + e.getKey() + " via " + g.gw().via() + " dev " + g.gw().dev()
-                        + (neighbours.containsKey(new NeighKey(g.gw().via(), g.gw().dev())) ? "" : " unresolved")
-                        + (up.get(g.gw().dev()) ? "" : " dead"));
+                case GatewayObj g -> lines.add("id " + e.getKey() + " via " + g.gw().via() + " dev " + g.gw().dev() + " scope link"
+                        + flags(g.gw()) + (neighbours.containsKey(new NeighKey(g.gw().via(), g.gw().dev())) ? "" : " unresolved"));
                 case GroupObj g -> {
                     StringBuilder sb = new StringBuilder("id " + e.getKey() + " group ");
                     for (int i = 0; i < g.members().size(); i++) {
