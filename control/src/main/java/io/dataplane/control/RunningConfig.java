@@ -78,11 +78,14 @@ public final class RunningConfig {
             if (r.followed()) {
                 continue; // the kernel's, FPM's or a port address's: its source gives it again
             }
+            // ::/0 or 0.0.0.0/0, not 'default', whose family the first gateway decides (an IPv4 default may
+            // have IPv6 gateways, RFC 5549) or IPv4 without one (nhid, types); the two keys must differ too
+            String prefix = r.prefix().length() != 0 ? r.prefix().toString() : r.prefix().v6() ? "::/0" : "0.0.0.0/0";
             // routes to one prefix are told apart by their metric
             String metric = r.defaultMetric() ? "" : " metric " + Integer.toUnsignedString(r.metric());
-            String route = r.forwardsNothing() ? r.type() + " " + r.prefix() : r.prefix() + " " + target(rib, r);
-            out.add(new Line("route " + r.prefix() + metric, "route add " + route + attributes(r) + metric,
-                    "route del " + r.prefix() + metric));
+            String route = r.forwardsNothing() ? r.type() + " " + prefix : prefix + " " + target(rib, r);
+            out.add(new Line("route " + prefix + metric, "route add " + route + attributes(r) + metric,
+                    "route del " + prefix + metric));
         }
         for (Rib.PortEntry p : rib.ports()) {
             if (!p.up()) {

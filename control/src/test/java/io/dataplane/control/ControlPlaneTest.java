@@ -264,10 +264,13 @@ class ControlPlaneTest {
     @Test
     void ipv6RoutesAreAddedReplacedAndDeleted() {
         var a = io.dataplane.control.command.IpAddress.parse("2001:db8:2::1");
-        f.ok("route add 2001:db8:2::/64 nhid 1");
-        assertEquals(RouteTarget.nexthop(((io.dataplane.control.rib.NexthopObject.GatewayObject) f.rib.objects().get(1)).slot()),
+        // IPv6 objects: an IPv6 route cannot use an IPv4 gateway, as in the kernel
+        f.ok("nexthop add id 4 via 2001:db8::1 dev p1");
+        f.ok("nexthop add id 11 group 4");
+        f.ok("route add 2001:db8:2::/64 nhid 4");
+        assertEquals(RouteTarget.nexthop(((io.dataplane.control.rib.NexthopObject.GatewayObject) f.rib.objects().get(4)).slot()),
                 snap().route6(a.hi(), a.lo()));
-        f.ok("route replace 2001:db8:2::/64 nhid 10");
+        f.ok("route replace 2001:db8:2::/64 nhid 11");
         assertTrue(RouteTarget.isGroup(snap().route6(a.hi(), a.lo())));
         f.ok("route del 2001:db8:2::/64");
         assertEquals(RouteTarget.NONE, snap().route6(a.hi(), a.lo()));

@@ -160,10 +160,18 @@ public sealed interface Command {
     record NexthopBucketShow(Integer id, Integer nhid) implements Command {
     }
 
-    /** {@code neigh add} (fails over an existing entry, as ip's NLM_F_EXCL) or, with {@code replace}, {@code neigh replace|change}. */
-    record NeighAdd(IpAddress address, long mac, String dev, boolean replace) implements Command {
+    /**
+     * {@code neigh add} (fails over an existing entry, as ip's NLM_F_EXCL) or, with {@code replace},
+     * {@code neigh replace|change}; {@code mustExist} for change, which fails when there is no such
+     * entry (as ip's NLM_F_REPLACE without NLM_F_CREATE).
+     */
+    record NeighAdd(IpAddress address, long mac, String dev, boolean replace, boolean mustExist) implements Command {
         public NeighAdd(IpAddress address, long mac, String dev) {
-            this(address, mac, dev, false);
+            this(address, mac, dev, false, false);
+        }
+
+        public NeighAdd(IpAddress address, long mac, String dev, boolean replace) {
+            this(address, mac, dev, replace, false);
         }
 
         @Override

@@ -74,6 +74,8 @@ public final class CommandParser {
     /** The route's {@code proto}, {@code metric} and {@code scope}, set by {@link #attributes} while parsing a route add/replace/del. */
     private int protocol = RouteProtocol.BOOT;
     private boolean protocolGiven;
+    /** Whether the last prefix was typed as the word {@code default}, whose family the gateways decide. */
+    private boolean defaultWord;
     private Long metric;
     private Integer scope;
     /** The attributes of a route after its gateways, ip's keywords (metric, priority and preference are one). */
@@ -211,7 +213,7 @@ public final class CommandParser {
      * as ip takes the family from the gateway.
      */
     private Prefix inFamilyOf(Prefix p, RouteSpec spec) {
-        if (p.length() != 0 || p.v6()) {
+        if (p.length() != 0 || p.v6() || !defaultWord) { // 0.0.0.0/0 typed as such stays IPv4
             return p;
         }
         boolean v6 = family == 6 || spec instanceof Gateways g && !g.hops().isEmpty() && g.hops().get(0).via() != null && g.hops().get(0).via().v6();
@@ -455,7 +457,10 @@ public final class CommandParser {
             while (tokens.peek() != null) {
                 String w = tokens.next();
                 switch (w) {
-                    case "mpalgo" -> mpalgo = mpalgo();
+                    case "mpalgo" -> {
+                        refuseTwice(w, mpalgo);
+                        mpalgo = mpalgo();
+                    }
                     case "type" -> resilient = groupType(op, id);
                     default -> throw tokens.error(w, ResilientArguments.isArgument(w)
                             ? "'type resilient' before '" + w + "' (only resilient groups have buckets and timers)"
@@ -556,8 +561,15 @@ public final class CommandParser {
                 while (tokens.peek() != null) {
                     String k = tokens.next();
                     switch (k) {
-                        case "lladdr" -> mac = tokens.parseWith("lladdr", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
-                        case "dev" -> dev = tokens.devName();
+                        // as ip (duparg), a second lladdr or dev is refused rather than silently winning
+                        case "lladdr" -> {
+                            refuseTwice(k, mac);
+                            mac = tokens.parseWith("lladdr", "a MAC address such as 02:00:00:00:00:01", MacAddress::parse);
+                        }
+                        case "dev" -> {
+                            refuseTwice(k, dev);
+                            dev = tokens.devName();
+                        }
                         case "nud" -> tokens.expect("a state (accepted and ignored: static entries are permanent)");
                         default -> throw tokens.error(k, "'lladdr MAC' or 'dev PORT'");
                     }
@@ -568,7 +580,7 @@ public final class CommandParser {
                 if (dev == null) {
                     throw tokens.missing("'dev PORT' (the port the neighbour is on)");
                 }
-                return new NeighAdd(a, mac, dev, !verb.equals("add"));
+                return new NeighAdd(a, mac, dev, !verb.equals("add"), verb.equals("change"));
             }
             case "del" -> {
                 IpAddress a = address(verb, "the neighbour's IP address");
@@ -576,7 +588,10 @@ public final class CommandParser {
                 while (tokens.peek() != null) {
                     String k = tokens.next();
                     switch (k) {
-                        case "dev" -> dev = tokens.devName();
+                        case "dev" -> {
+                            refuseTwice(k, dev);
+                            dev = tokens.devName();
+                        }
                         case "lladdr" -> tokens.parseWith("lladdr", "a MAC address", MacAddress::parse);
                         default -> throw tokens.error(k, "'dev PORT'");
                     }
@@ -794,6 +809,13 @@ public final class CommandParser {
 
     // ---- shared pieces ----
 
+    /** ip refuses an argument given twice (duparg) rather than let the second one win silently. */
+    private void refuseTwice(String word, Object seen) {
+        if (seen != null) {
+            throw tokens.error(word, "one '" + word + "' (this command has two)");
+        }
+    }
+
     /** Parses {@code mpalgo NAME}'s value; the reserved algorithms get an error that says so. */
     private MultipathAlgorithm mpalgo() {
         String t = tokens.expect("an algorithm: l3, l4 or per-packet");
@@ -805,6 +827,7 @@ public final class CommandParser {
     }
 
     private Prefix prefix() {
+        defaultWord = "default".equals(tokens.peek());
         return tokens.parseWith("prefix", "a prefix ADDR[/LEN] such as 10.0.0.0/24 or 2001:db8::/32, or 'default'", Prefix::parse);
     }
 

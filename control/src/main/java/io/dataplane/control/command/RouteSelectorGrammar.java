@@ -9,6 +9,10 @@ package io.dataplane.control.command;
 final class RouteSelectorGrammar {
     private static final String EXPECTED = "a prefix, 'root|match|exact PREFIX', 'dev PORT', 'via ADDR', 'proto P', 'type T', 'metric N', 'scope S' or 'table main'";
 
+    /** ip's route types (rtnl_rtntype_a2n); dpctl's routes are unicast or one of the four that forward nothing. */
+    private static final java.util.List<String> TYPES = java.util.List.of("unicast", "local", "broadcast", "anycast", "multicast",
+            "blackhole", "unreachable", "prohibit", "throw", "nat");
+
     private RouteSelectorGrammar() {
     }
 
@@ -35,7 +39,13 @@ final class RouteSelectorGrammar {
                     String p = tokens.expect("a protocol such as kernel, boot, static or all");
                     protocol = p.equals("all") ? null : p;
                 }
-                case "type" -> type = tokens.expect("a route type: unicast, blackhole, unreachable, prohibit or throw");
+                case "type" -> {
+                    type = tokens.expect("a route type: unicast, blackhole, unreachable, prohibit or throw");
+                    if (!TYPES.contains(type)) {
+                        // as ip ("node type value is invalid"): a typo must not select nothing and succeed
+                        throw tokens.error(type, "a route type: " + String.join(", ", TYPES));
+                    }
+                }
                 case "dev" -> dev = tokens.devName();
                 case "via" -> via = tokens.parseWith("via", "a gateway address", IpAddress::parse);
                 case "root" -> root = prefix(tokens, family);
@@ -67,9 +77,10 @@ final class RouteSelectorGrammar {
         return new RouteSelector(root, match, exact, dev, via, protocol, type, family, metric, scope);
     }
 
-    /** A selector's prefix; {@code default} is ::/0 under -6. */
+    /** A selector's prefix; the word {@code default} is ::/0 under -6 (0.0.0.0/0 typed as such stays IPv4). */
     private static Prefix prefix(Tokens tokens, int family) {
+        boolean word = "default".equals(tokens.peek());
         Prefix p = tokens.parseWith("prefix", "a prefix ADDR[/LEN] or 'default'", Prefix::parse);
-        return family == 6 && p.length() == 0 && !p.v6() ? new Prefix(IpAddress.parse("::"), 0) : p;
+        return family == 6 && word ? new Prefix(IpAddress.parse("::"), 0) : p;
     }
 }

@@ -2,6 +2,8 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.control.CommandServer;
 import io.dataplane.control.Reply;
+import io.dataplane.control.command.Command;
+import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.CommandParser;
 import io.dataplane.control.command.Completion;
 import io.dataplane.control.command.Keywords;
@@ -208,7 +210,7 @@ public final class Dpctl {
             }
         }
         // A file that manages its own batches is sent as it is; any other file becomes one batch.
-        boolean wrap = lines.stream().noneMatch(l -> l.strip().startsWith("batch "));
+        boolean wrap = lines.stream().noneMatch(Dpctl::isBatchLine);
         IOException[] sendFailure = new IOException[1];
         Thread sender = Thread.ofPlatform().name("dpctl-send").start(() -> {
             try {
@@ -261,6 +263,28 @@ public final class Dpctl {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Whether {@code line} is 'batch begin|commit|abort' (any spelling): what makes a file manage its
+     * own batches. Any other line that merely starts with 'batch' (a typo) must not make the file
+     * non-atomic. Only lines whose object is 'batch' are parsed, so a large file costs nothing more.
+     */
+    private static boolean isBatchLine(String line) {
+        String[] words = line.strip().split("\\s+");
+        int i = 0;
+        while (i < words.length && words[i].startsWith("-")) {
+            i++;
+        }
+        if (i == words.length || !Keywords.OBJECTS.resolve(words[i]).equals("batch")) {
+            return false;
+        }
+        try {
+            Command c = CommandParser.parse(line).command();
+            return c instanceof Command.BatchBegin || c instanceof Command.BatchCommit || c instanceof Command.BatchAbort;
+        } catch (CommandException e) {
+            return false; // the daemon reports it with its line number, inside the batch
+        }
     }
 
     /** Whether every word so far is an option ({@code -j}, {@code -4}, ...): what may come before {@code -batch}. */

@@ -43,6 +43,11 @@ final class ResilientGroups {
         ResilientArgs a = n.resilient();
         int[] ids = n.members().stream().mapToInt(Member::id).toArray();
         int[][] members = serving(ids, weights);
+        if (old == null && a.buckets() == null) {
+            // a replace that creates the group needs them as an add does (the parser checks only add)
+            throw new CommandException("nexthop replace id " + n.id() + " ... type resilient creates the group, so it needs 'buckets 1.."
+                    + ResilientGroup.MAX_BUCKETS + "' (the kernel has no default bucket count)");
+        }
         ResilientGroup g;
         try {
             if (old == null) {

@@ -148,7 +148,12 @@ public final class Rib {
             }
             case NexthopSet n -> {
                 refuseHashAlgorithmInKernelMode(n.mpalgo(), "nexthop id " + n.id());
+                NexthopObject before = objects.byId().get(n.id());
+                boolean hadIpv4 = before != null && routes.ipv4Gateway(before) != null;
                 objects.set(n);
+                if (before != null && !hadIpv4 && routes.ipv4Gateway(objects.byId().get(n.id())) != null) {
+                    routes.refuseIpv4GatewaysOnIpv6Routes(); // rare (a replace that changes family): a scan is fine
+                }
             }
             case NexthopDel n -> objects.delete(n.id(), routes);
             case NeighAdd n -> {
@@ -157,6 +162,10 @@ public final class Rib {
                 if (existing != null && !n.replace()) {
                     throw new CommandException("neighbour " + n.address() + " on " + n.dev() + " already exists (lladdr "
                             + io.dataplane.tables.MacAddress.format(existing) + "); 'neigh replace' changes it");
+                }
+                if (existing == null && n.mustExist()) {
+                    throw new CommandException("no neighbour " + n.address() + " on " + n.dev()
+                            + " to change ('neigh change' changes an existing entry, as in ip); 'neigh add' or 'neigh replace' creates it");
                 }
                 neighbours.addStatic(n.address(), port, n.mac());
                 refreshGateway(n.address(), port);

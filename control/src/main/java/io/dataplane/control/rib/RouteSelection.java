@@ -1,5 +1,6 @@
 package io.dataplane.control.rib;
 
+import io.dataplane.control.command.RouteProtocol;
 import io.dataplane.control.command.RouteSelector;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ final class RouteSelection {
     static List<Route> select(Rib rib, List<Route> sorted, RouteSelector s) {
         List<Route> out = new ArrayList<>();
         Integer devPort = s.dev() == null ? null : rib.portByName(s.dev()).index();
-        Integer protocol = s.protocol() == null ? null : io.dataplane.control.command.RouteProtocol.parse(s.protocol());
+        Integer protocol = s.protocol() == null ? null : RouteProtocol.parse(s.protocol());
         for (Route r : sorted) {
             if (!s.selectsPrefix(r.prefix())) {
                 continue;

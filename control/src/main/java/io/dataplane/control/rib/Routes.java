@@ -2,6 +2,7 @@ package io.dataplane.control.rib;
 
 import io.dataplane.control.command.Command.Gateways;
 import io.dataplane.control.command.Command.Hop;
+import io.dataplane.control.command.Command.Member;
 import io.dataplane.control.command.Command.NexthopRef;
 import io.dataplane.control.command.Command.Op;
 import io.dataplane.control.command.Command.RouteDel;
@@ -202,6 +203,7 @@ final class Routes {
                     throw new CommandException("nexthop id " + ref.id() + " does not exist; create it with 'nexthop add id "
                             + ref.id() + " ...' first");
                 }
+                refuseIpv4Gateway(r.prefix(), o);
                 journal.put(objectUsers, ref.id(), objectUsers.getOrDefault(ref.id(), 0) + 1);
                 yield new Route(r.prefix(), List.of(), null, ref.id(), NexthopObjects.target(o), -1);
             }
@@ -419,9 +421,51 @@ final class Routes {
         };
     }
 
+    /**
+     * As the kernel: an IPv6 route cannot use a nexthop object with an IPv4 gateway (an IPv4 route
+     * may use an IPv6 one, RFC 5549). Checked when a route names the object and, through
+     * {@link #refuseIpv4GatewaysOnIpv6Routes}, when an object is replaced.
+     */
+    private void refuseIpv4Gateway(Prefix where, NexthopObject o) {
+        IpAddress v4 = where.v6() ? ipv4Gateway(o) : null;
+        if (v4 != null) {
+            throw new CommandException("route " + where + " is IPv6 and cannot use nexthop id " + o.id() + ", which has IPv4 gateway " + v4
+                    + " (the kernel refuses it too: 'IPv6 routes can not use an IPv4 nexthop')");
+        }
+    }
+
+    /** An IPv4 gateway of {@code o} (itself, or one of its members), or null. */
+    IpAddress ipv4Gateway(NexthopObject o) {
+        return switch (o) {
+            case NexthopObject.GatewayObject g -> g.via().v6() ? null : g.via();
+            case NexthopObject.GroupObject g -> {
+                for (Member m : g.members()) {
+                    IpAddress a = ipv4Gateway(objects.get(m.id()));
+                    if (a != null) {
+                        yield a;
+                    }
+                }
+                yield null;
+            }
+        };
+    }
+
+    /** After a nexthop object gained an IPv4 gateway: refuses if an IPv6 route uses it (directly or through a group). */
+    void refuseIpv4GatewaysOnIpv6Routes() {
+        for (Route r : routes.values()) {
+            if (r.nhid() != 0 && r.prefix().v6()) {
+                refuseIpv4Gateway(r.prefix(), objects.get(r.nhid()));
+            }
+        }
+    }
+
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
         List<RouteHop> out = new ArrayList<>();
         for (Hop h : hops) {
+            if (where.v6() && h.via() != null && !h.via().v6()) {
+                throw new CommandException("route " + where + " is IPv6 and cannot use IPv4 gateway " + h.via()
+                        + " (the kernel refuses it too: 'IPv6 routes can not use an IPv4 nexthop'); give an IPv6 gateway");
+            }
             int port = rib.portIndex(h.dev(), null);
             if (port < 0) {
                 rib.portIndex(h.dev(), "route " + where); // throws, naming the route (built only then: a batch resolves a million)
