@@ -215,7 +215,7 @@ final class ChurnDriver implements AutoCloseable {
                 f.dead = awaitState(c, nexthop, true);
                 event("nexthop-dead", nexthop);
                 Thread.sleep((long) (flapHoldSeconds * 1000));
-                java.util.Set<Long> before = napiThreads(dev);
+                java.util.Set<Long> before = BenchTopology.napiThreads(dev);
                 f.up = System.nanoTime();
                 topo.ip(sinkNs, "link", "set", dev, "up");
                 event("port-up", dev);
@@ -236,7 +236,7 @@ final class ChurnDriver implements AutoCloseable {
         long deadline = System.nanoTime() + 2_000_000_000L;
         java.util.Set<Long> fresh = new java.util.HashSet<>();
         while (fresh.isEmpty() && System.nanoTime() < deadline) {
-            fresh.addAll(napiThreads(dev));
+            fresh.addAll(BenchTopology.napiThreads(dev));
             fresh.removeAll(before);
             if (fresh.isEmpty()) {
                 Thread.sleep(5);
@@ -247,26 +247,6 @@ final class ChurnDriver implements AutoCloseable {
             run("chrt", "-f", "-p", String.valueOf(SINK_PRIORITY), String.valueOf(tid));
         }
         event("sink-napi-pinned", dev + " threads " + fresh);
-    }
-
-    private static java.util.Set<Long> napiThreads(String dev) throws IOException {
-        java.util.Set<Long> ids = new java.util.HashSet<>();
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.toList()) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    if (Files.readString(p.resolve("comm")).startsWith("napi/" + dev + "-")) {
-                        ids.add(Long.parseLong(name));
-                    }
-                } catch (IOException gone) {
-                    // exited meanwhile
-                }
-            }
-        }
-        return ids;
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
@@ -282,7 +262,9 @@ final class ChurnDriver implements AutoCloseable {
         long deadline = System.nanoTime() + STATE_TIMEOUT_NANOS;
         while (System.nanoTime() < deadline) {
             List<String> out = c.send(show);
-            if (String.join(" ", out).contains(" dead") == dead) {
+            // A nexthop whose device lost carrier shows 'linkdown' as in ip (and forwards nothing: the
+            // daemon counts its frames nexthop_dead); a port set down shows 'dead linkdown'.
+            if (String.join(" ", out).contains(" linkdown") == dead) {
                 return System.nanoTime();
             }
             Thread.sleep(2);

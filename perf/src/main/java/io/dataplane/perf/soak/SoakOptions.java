@@ -29,9 +29,9 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
               --replace-rate N     group replaces per second the driver aims at (default 1000)
               --rate PPS           soak at this rate, no ramp
               --fraction F         soak at F times the ramp's highest lossless rate (default 0.8)
-              --collector C        the daemon's collector: z (the default here: its pauses stayed under
-                                   1 ms where ParallelGC's young pauses reached 238 ms and lost frames),
-                                   default (pom.xml's, ParallelGC), parallel, g1 or shenandoah
+              --collector C        the daemon's collector: z (the default, pom.xml's: its pauses stayed
+                                   under 1 ms where ParallelGC's young pauses reached 238 ms and lost
+                                   frames), parallel, g1 or shenandoah
               --flap-period S      seconds between port flaps (default 20)
               --flap-hold S        seconds the port stays down (default 2)
               --out DIR            where the event log, the daemon's GC/safepoint log and the summary
@@ -116,13 +116,16 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
         return d;
     }
 
-    /** The JVM options that select the collector (pom.xml's arguments choose ParallelGC, so another one turns it off first). */
+    /** The JVM options that select the collector: every other one off first (pom.xml's arguments choose ZGC), then the one asked for. */
     List<String> collectorOptions() {
-        return switch (collector) {
-            case "g1" -> List.of("-XX:-UseParallelGC", "-XX:+UseG1GC");
-            case "z" -> List.of("-XX:-UseParallelGC", "-XX:+UseZGC");
-            case "shenandoah" -> List.of("-XX:-UseParallelGC", "-XX:+UseShenandoahGC");
-            default -> List.of();
+        String on = switch (collector) {
+            case "g1" -> "-XX:+UseG1GC";
+            case "z" -> "-XX:+UseZGC";
+            case "shenandoah" -> "-XX:+UseShenandoahGC";
+            case "parallel" -> "-XX:+UseParallelGC";
+            default -> null;
         };
+        return on == null ? List.of()
+                : List.of("-XX:-UseZGC", "-XX:-UseParallelGC", "-XX:-UseG1GC", "-XX:-UseShenandoahGC", on);
     }
 }

@@ -243,7 +243,8 @@ public final class BenchTopology implements AutoCloseable {
         }
     }
 
-    private static java.util.Set<Long> napiThreads(String dev) {
+    /** The threaded-NAPI kernel threads of device {@code dev} in any namespace ("napi/DEV-N"), by thread id. */
+    public static java.util.Set<Long> napiThreads(String dev) {
         java.util.Set<Long> pids = new java.util.HashSet<>();
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.toList()) {
