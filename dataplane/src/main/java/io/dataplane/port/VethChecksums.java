@@ -104,6 +104,31 @@ public final class VethChecksums {
         return Optional.of(new Change(ifname, peer[0], ns, link.peerIfindex()));
     }
 
+    /**
+     * Turns the offload of a peer that an earlier daemon turned off, and never turned on again, on
+     * again; only if the device at that index still has that name (else it is another device now,
+     * and is left alone). Logs what it did; never throws.
+     */
+    static void restoreLeftover(Change left) {
+        try {
+            boolean restored = inPeerNamespace(left.namespace(), () -> {
+                if (!left.peer().equals(peerName(left.peerIfindex())) || Ethtool.txChecksumming(left.peer())) {
+                    return false;
+                }
+                Ethtool.setTxChecksumming(left.peer(), true);
+                return true;
+            });
+            if (restored) {
+                LOG.log(System.Logger.Level.INFO, "port " + left.port() + ": TX checksum offload of its veth peer " + left.peer()
+                        + where(left.namespace()) + " turned on again: a daemon that stopped without cleaning up (kill -9?)"
+                        + " had left it off");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "port " + left.port() + ": the veth peer " + left.peer() + where(left.namespace())
+                    + " whose TX checksum offload an earlier daemon turned off is gone (" + e.getMessage() + "); nothing to undo");
+        }
+    }
+
     private static String peerName(int ifindex) {
         try (Rtnetlink nl = Rtnetlink.open()) {
             return nl.link(ifindex).name();

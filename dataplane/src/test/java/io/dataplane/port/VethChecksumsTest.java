@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.ffi.Libc;
 import io.dataplane.testing.Netns;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,59 @@ class VethChecksumsTest {
             assertEquals(Optional.empty(), netns.call(here, () -> VethChecksums.finishAtPeer("va")));
             change.get().close();
             assertTrue(offload(netns, there, "vb"), "closing the change turns the peer's offload on again");
+        }
+    }
+
+    /** kill -9 runs no cleanup: the ledger file is how the next daemon knows the peer's offload was ours to turn on. */
+    @Test
+    void aLedgerLeftByAKilledDaemonTurnsItsPeersOnAgain() throws Exception {
+        Path dir = Files.createTempDirectory("csum-ledger");
+        Path file = dir.resolve("dataplane.veth-offloads");
+        try (Netns netns = new Netns("csum")) {
+            String here = netns.add("here");
+            String there = netns.add("there");
+            netns.veth(here, "va", there, "vb");
+            netns.veth(here, "vc", here, "vd");
+            VethChecksumLedger killed = new VethChecksumLedger(file);
+            AutoCloseable undo = netns.call(here, () -> killed.track(VethChecksums.finishAtPeer("va").orElseThrow()));
+            netns.call(here, () -> killed.track(VethChecksums.finishAtPeer("vc").orElseThrow()));
+            assertFalse(offload(netns, there, "vb"));
+            assertFalse(offload(netns, here, "vd"));
+            assertEquals(2, Files.readAllLines(file).size(), "both changes are on record");
+            undo.close();
+            assertTrue(offload(netns, there, "vb"), "closing a tracked change undoes it");
+            assertEquals(1, Files.readAllLines(file).size(), "and takes it off the record");
+            netns.call(here, () -> killed.track(VethChecksums.finishAtPeer("va").orElseThrow()));
+            // The daemon dies here without closing anything. The next one reads what it left.
+            assertFalse(offload(netns, there, "vb"));
+            assertEquals(2, netns.call(here, () -> new VethChecksumLedger(file).restoreLeftovers()));
+            assertTrue(offload(netns, there, "vb"), "the peer in the other namespace is on again");
+            assertTrue(offload(netns, here, "vd"), "the peer in our namespace is on again");
+            assertFalse(Files.exists(file), "nothing is left on record");
+            assertEquals(0, netns.call(here, () -> new VethChecksumLedger(file).restoreLeftovers()));
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** An ifindex whose device was deleted and reused by another is not the peer we changed: leave it alone. */
+    @Test
+    void aLeftoverWhoseDeviceIsGoneIsSkipped() throws Exception {
+        Path dir = Files.createTempDirectory("csum-ledger");
+        Path file = dir.resolve("dataplane.veth-offloads");
+        try (Netns netns = new Netns("csum")) {
+            String here = netns.add("here");
+            netns.veth(here, "va", here, "vb");
+            int vbIndex = netns.call(here, () -> Libc.ifNameToIndex("vb"));
+            Files.writeString(file, "va\tgone\t-\t" + vbIndex + "\nnot a ledger line\n");
+            netns.exec(here, "ethtool", "-K", "vb", "tx", "off");
+            assertEquals(1, netns.call(here, () -> new VethChecksumLedger(file).restoreLeftovers()));
+            assertFalse(offload(netns, here, "vb"), "vb is not the device 'gone' that was changed");
+            assertFalse(Files.exists(file));
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
         }
     }
 

@@ -7,6 +7,7 @@ import io.dataplane.control.command.CommandException;
 import io.dataplane.control.command.IpAddress;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.ffi.Libc;
+import io.dataplane.port.VethChecksumLedger;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
 import io.dataplane.worker.Workers;
@@ -54,10 +55,20 @@ final class Daemon {
     private final Map<Integer, Integer> ifindexOfPort = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where the workers' counters are mapped for other processes to read; null: anonymous memory. */
     private Path countersFile;
+    /** The veth peers whose checksum offload the daemon turned off; in memory unless {@link #vethChecksumLedger} names a file. */
+    private VethChecksumLedger vethChecksums = new VethChecksumLedger(null);
 
     /** Puts the counter file at {@code path} (call before {@link #start}). */
     void countersFile(Path path) {
         countersFile = path;
+    }
+
+    /**
+     * Records the veth peers whose checksum offload the daemon turns off in {@code path}; at
+     * {@link #start} it first turns on again those a killed predecessor left there.
+     */
+    void vethChecksumLedger(Path path) {
+        vethChecksums = new VethChecksumLedger(path);
     }
 
     /**
@@ -89,6 +100,7 @@ final class Daemon {
         this.config = config;
         this.controlThread = controlThread;
         tables = new Fib(limits);
+        vethChecksums.restoreLeftovers();
         try {
             plane.attach(new FibPlane(tables)); // publishes the loaded RIB; workers started on these tables read it
             if (!plane.rib().ports().isEmpty()) {
@@ -111,7 +123,7 @@ final class Daemon {
      * nothing is left: no port open, no worker, the tables alone.
      */
     private void startWorkers(Consumer<Consumer<Rib>> report, boolean whileRunning) {
-        ports = new PortFactory(plane, config);
+        ports = new PortFactory(plane, config, vethChecksums);
         try {
             PortSpec.Type type = ports.type();
             Workers.Builder b = Workers.builder().tables(tables);

@@ -179,6 +179,7 @@ public final class DataplaneMain {
             server.stop();
         });
         daemon.countersFile(socket.resolveSibling(socket.getFileName().toString().replaceFirst("\\.sock$", "") + ".counters"));
+        daemon.vethChecksumLedger(socket.resolveSibling(socket.getFileName().toString().replaceFirst("\\.sock$", "") + ".veth-offloads"));
         try {
             daemon.start(plane, ports, server::submit);
         } catch (RuntimeException e) {

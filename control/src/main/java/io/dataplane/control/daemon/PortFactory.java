@@ -16,6 +16,7 @@ import io.dataplane.port.MemoryPort;
 import io.dataplane.port.MemoryUmem;
 import io.dataplane.port.Port;
 import io.dataplane.port.Umem;
+import io.dataplane.port.VethChecksumLedger;
 import io.dataplane.port.VethChecksums;
 import io.dataplane.worker.Workers;
 import java.net.Inet4Address;
@@ -67,9 +68,12 @@ final class PortFactory implements AutoCloseable {
     /** What was changed for a port besides its port objects (a veth peer's checksum offload), undone when it goes. */
     private final Map<Integer, AutoCloseable> deviceChanges = new HashMap<>();
 
-    PortFactory(ControlPlane plane, PortConfiguration config) {
+    private final VethChecksumLedger vethChecksums;
+
+    PortFactory(ControlPlane plane, PortConfiguration config, VethChecksumLedger vethChecksums) {
         this.plane = plane;
         this.config = config;
+        this.vethChecksums = vethChecksums;
     }
 
     /** The one type of all declared ports; throws if they mix types. The RIB must have ports. */
@@ -132,7 +136,7 @@ final class PortFactory implements AutoCloseable {
         }
         // veth peers offload TX checksums by default, and AF_XDP would forward them unfinished.
         for (Rib.PortEntry p : rib.ports()) {
-            VethChecksums.finishAtPeer(p.name()).ifPresent(c -> {
+            VethChecksums.finishAtPeer(p.name()).map(vethChecksums::track).ifPresent(c -> {
                 resources.add(c);
                 deviceChanges.put(p.index(), c);
             });
@@ -318,7 +322,7 @@ final class PortFactory implements AutoCloseable {
                     throw new CommandException("port " + spec.name() + ": no such network device in this namespace (" + e.getMessage()
                             + "); create it first ('ip link add ...'), then add the port");
                 }
-                VethChecksums.finishAtPeer(spec.name()).ifPresent(opened::add);
+                VethChecksums.finishAtPeer(spec.name()).map(vethChecksums::track).ifPresent(opened::add);
                 for (int q = 0; q < umems.size(); q++) {
                     perWorker[q] = openAfXdp(spec, index, q, umems.get(q), false);
                     opened.add(perWorker[q]);

@@ -1,6 +1,7 @@
 package io.dataplane.control.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.testing.Netns;
@@ -95,6 +96,8 @@ class DaemonKillTest {
             Path socket = run.resolve("dataplane.sock");
             assertTrue(Files.exists(socket), "kill -9 leaves the socket file (the restart must cope with it)");
             assertTrue(Files.exists(run.resolve("dataplane.counters")), "kill -9 leaves the counter file");
+            assertFalse(peerOffloads(), "kill -9 leaves the veth peers' checksum offload off (else the check below proves nothing)");
+            assertTrue(Files.exists(run.resolve("dataplane.veth-offloads")), "the record of what to turn on again survives kill -9");
 
             long restartMicros = System.currentTimeMillis() * 1000;
             try (DaemonProcess second = daemon()) {
@@ -124,6 +127,15 @@ class DaemonKillTest {
             }
         }
         assertXdp(false, "after the restarted daemon stopped");
+        assertTrue(peerOffloads(), "the veth peers' TX checksum offload is on again once the restarted daemon stopped");
+        assertFalse(Files.exists(run.resolve("dataplane.veth-offloads")), "nothing is left on record");
+    }
+
+    /** Whether the router ports' veth peers all offload TX checksums (as veth does by default). */
+    private static boolean peerOffloads() {
+        return topo.netns.exec(topo.client, "ethtool", "-k", "c0").contains("tx-checksumming: on")
+                && topo.netns.exec(topo.server1, "ethtool", "-k", "s1").contains("tx-checksumming: on")
+                && topo.netns.exec(topo.server2, "ethtool", "-k", "s2").contains("tx-checksumming: on");
     }
 
     /** Whether each of the router's ports has an XDP program ('ip -d link' shows xdp or xdpgeneric). */
