@@ -56,7 +56,7 @@ class ServiceTest {
     void theUnitHasWhatTheServiceNeeds() throws IOException {
         String unit = Files.readString(UNIT, StandardCharsets.UTF_8);
         for (String line : List.of("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure",
-                "RuntimeDirectory=dataplane", "SuccessExitStatus=143",
+                "RuntimeDirectory=dataplane", "RuntimeDirectoryPreserve=restart", "SuccessExitStatus=143",
                 "ExecStart=/opt/dataplane/bin/dataplane run --config /etc/dataplane/router.conf --socket /run/dataplane/dataplane.sock")) {
             assertTrue(unit.lines().anyMatch(line::equals), line + " in " + UNIT);
         }
