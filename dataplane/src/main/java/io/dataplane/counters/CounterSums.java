@@ -3,6 +3,7 @@ package io.dataplane.counters;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
@@ -22,22 +23,23 @@ public final class CounterSums {
         this.reader = file.reader();
         this.metadata = reader.metaDataBuffer();
         this.tables = file.nexthopTables();
-        int n = 0;
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == CounterType.NEXTHOP_TABLE.id) {
-                n++;
-            }
+        int[] ids = live(CounterType.NEXTHOP_TABLE).toArray();
+        tableOffsets = new int[ids.length];
+        tableSlots = new int[ids.length];
+        for (int t = 0; t < ids.length; t++) {
+            tableOffsets[t] = (int) metadata.getLong(keyAt(ids[t], CounterFile.KEY_TABLE_OFFSET));
+            tableSlots[t] = key(ids[t], CounterFile.KEY_DETAIL);
         }
-        tableOffsets = new int[n];
-        tableSlots = new int[n];
-        n = 0;
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == CounterType.NEXTHOP_TABLE.id) {
-                tableOffsets[n] = (int) metadata.getLong(keyAt(id, CounterFile.KEY_TABLE_OFFSET));
-                tableSlots[n] = metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL));
-                n++;
-            }
-        }
+    }
+
+    /** The ids of the allocated counters of {@code type}, in file order. */
+    private IntStream live(CounterType type) {
+        return IntStream.iterate(0, id -> allocated(id) >= 0, id -> id + 1)
+                .filter(id -> allocated(id) > 0 && reader.getCounterTypeId(id) == type.id);
+    }
+
+    private int key(int id, int field) {
+        return metadata.getInt(keyAt(id, field));
     }
 
     /** 1: allocated, 0: freed, -1: past the last record ever allocated. */
@@ -49,7 +51,6 @@ public final class CounterSums {
         return state == CountersReader.RECORD_UNUSED ? -1 : state == CountersReader.RECORD_ALLOCATED ? 1 : 0;
     }
 
-
     private static int keyAt(int id, int field) {
         return CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET + field;
     }
@@ -59,37 +60,13 @@ public final class CounterSums {
      * (Integer.MIN_VALUE: any).
      */
     public long sum(CounterType type, int port, int detail) {
-        long sum = 0;
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
-                    && (port < 0 || metadata.getInt(keyAt(id, CounterFile.KEY_PORT)) == port)
-                    && (detail == Integer.MIN_VALUE || metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL)) == detail)) {
-                sum += reader.getCounterValue(id);
-            }
-        }
-        return sum;
+        return live(type).filter(id -> (port < 0 || key(id, CounterFile.KEY_PORT) == port)
+                && (detail == Integer.MIN_VALUE || key(id, CounterFile.KEY_DETAIL) == detail)).mapToLong(reader::getCounterValue).sum();
     }
 
     /** Whether any counter of {@code type} counts for {@code port}. */
     public boolean has(CounterType type, int port) {
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id && metadata.getInt(keyAt(id, CounterFile.KEY_PORT)) == port) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A counter of {@code type} summed over one worker's counters (all its ports and details). */
-    public long worker(int worker, CounterType type) {
-        long sum = 0;
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
-                    && metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)) == worker) {
-                sum += reader.getCounterValue(id);
-            }
-        }
-        return sum;
+        return live(type).anyMatch(id -> key(id, CounterFile.KEY_PORT) == port);
     }
 
     /**
@@ -98,15 +75,12 @@ public final class CounterSums {
      */
     public List<int[]> keys(CounterType type) {
         List<int[]> keys = new ArrayList<>();
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id) {
-                int[] k = {metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)), metadata.getInt(keyAt(id, CounterFile.KEY_PORT)),
-                    metadata.getInt(keyAt(id, CounterFile.KEY_DETAIL))};
-                if (keys.stream().noneMatch(e -> Arrays.equals(e, k))) {
-                    keys.add(k);
-                }
+        live(type).forEach(id -> {
+            int[] k = {key(id, CounterFile.KEY_WORKER), key(id, CounterFile.KEY_PORT), key(id, CounterFile.KEY_DETAIL)};
+            if (keys.stream().noneMatch(e -> Arrays.equals(e, k))) {
+                keys.add(k);
             }
-        }
+        });
         return keys;
     }
 
@@ -125,16 +99,9 @@ public final class CounterSums {
         return sum(type, -1, Integer.MIN_VALUE);
     }
 
-    /** Worker {@code worker}'s counters of {@code type} (e.g. PORT_RX_PACKETS over its ports). */
-    public long ofWorker(int worker, CounterType type) {
-        long sum = 0;
-        for (int id = 0; allocated(id) >= 0; id++) {
-            if (allocated(id) > 0 && reader.getCounterTypeId(id) == type.id
-                    && metadata.getInt(keyAt(id, CounterFile.KEY_WORKER)) == worker) {
-                sum += reader.getCounterValue(id);
-            }
-        }
-        return sum;
+    /** Worker {@code worker}'s counters of {@code type}, summed over its ports and details (e.g. PORT_RX_PACKETS over its ports). */
+    public long worker(int worker, CounterType type) {
+        return live(type).filter(id -> key(id, CounterFile.KEY_WORKER) == worker).mapToLong(reader::getCounterValue).sum();
     }
 
     public long nexthopPackets(int slot) {

@@ -473,8 +473,8 @@ public final class Workers implements AutoCloseable {
             }
             Throwable last = lastErrors.get(w);
             out.add(new WorkerState(w, cpus.get(w), servedNames.get(w), state,
-                    counterSums.ofWorker(w, CounterType.PORT_RX_PACKETS), counterSums.ofWorker(w, CounterType.PORT_TX_PACKETS),
-                    counterSums.ofWorker(w, CounterType.WORKER_ERRORS), last == null ? null : String.valueOf(last.getMessage())));
+                    counterSums.worker(w, CounterType.PORT_RX_PACKETS), counterSums.worker(w, CounterType.PORT_TX_PACKETS),
+                    counterSums.worker(w, CounterType.WORKER_ERRORS), last == null ? null : String.valueOf(last.getMessage())));
         }
         return out;
     }
