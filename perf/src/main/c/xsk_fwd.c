@@ -1,12 +1,17 @@
 // The C AF_XDP reference forwarder of 'bin/bench vs-kernel': receives on one interface, rewrites
-// the Ethernet addresses and transmits on another, one UMEM shared by both sockets, copy mode,
-// need_wakeup. No routing, no checks: what it forwards is the I/O ceiling of AF_XDP copy mode on
-// this path, against which our Java dataplane's cost is judged. The harness compiles it with
+// the Ethernet addresses and transmits on one or more others, one UMEM shared by all sockets, copy
+// mode, need_wakeup. With several outputs it splits the flows over them by weight (a multiplicative
+// hash of the addresses and ports, hash-threshold), so that its I/O is the route's: the same
+// sockets, sinks and shares as the dataplane's multipath route. No routing, no checks: what it
+// forwards is the I/O ceiling of AF_XDP copy mode on this path, against which our Java
+// dataplane's cost is judged. The harness compiles it with
 //   gcc -O2 -o xsk_fwd xsk_fwd.c -lxdp -lbpf
 // and runs it in the router namespace:
-//   xsk_fwd --in r0 --out r1 --dst-mac 02:00:00:00:02:01 --src-mac 02:00:00:00:01:01
+//   xsk_fwd --in r0 --out r1 --dst-mac 02:00:00:00:02:01 --src-mac 02:00:00:00:01:01 [--weight 1]
+//           [--out r2 --dst-mac ... --src-mac ... --weight 2] ...
 //           [--cpu 1] [--idle poll|busy-spin] [--fifo PRIO] [--batch 64]
-// It prints "ready" once both sockets are bound and, on SIGTERM or SIGINT, one line of counters.
+// (--dst-mac, --src-mac and --weight apply to the --out before them.)
+// It prints "ready" once all sockets are bound and, on SIGTERM or SIGINT, one line of counters.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
@@ -28,6 +33,7 @@
 #define RING_SIZE 2048
 #define NUM_FRAMES (2 * RING_SIZE)
 #define MAX_BATCH 256
+#define MAX_OUT 8
 
 static volatile sig_atomic_t stopping;
 
@@ -47,6 +53,51 @@ static int parse_mac(const char *text, unsigned char mac[6]) {
 
 // Copy mode transmits inside sendto, at most 32 descriptors a call, and says EAGAIN while more
 // remain; these errors all mean "try again later" (as in xdp-tools' xdpsock).
+// One transmit side: a socket on the output device sharing the UMEM, with its own TX ring and the
+// fill/completion pair a shared socket on another device needs (it receives nothing).
+struct output {
+    const char *ifname;
+    unsigned char dst[6], src[6];
+    unsigned weight, upper; // upper: the bound of its hash-threshold bucket, cumulative weights
+    struct xsk_socket *xsk;
+    struct xsk_ring_prod tx, fq;
+    struct xsk_ring_cons cq;
+    int fd;
+    unsigned long long sent;
+};
+
+static unsigned long long rd(const unsigned char *p, int n) {
+    unsigned long long v = 0;
+    for (int i = 0; i < n; i++) v = v << 8 | p[i];
+    return v;
+}
+
+// The output of a frame: a flow hash of its IPv4/IPv6 addresses and UDP/TCP ports mapped onto the
+// cumulative weights (RFC 2992 hash-threshold). Other frames go to the first output.
+static unsigned pick(const unsigned char *f, unsigned len, const struct output *out, int outs, unsigned total) {
+    if (outs == 1) return 0;
+    unsigned long long h = 0;
+    unsigned l4 = 0, proto = 0;
+    unsigned type = len >= 14 ? (unsigned) rd(f + 12, 2) : 0;
+    if (type == 0x0800 && len >= 34) {
+        h = rd(f + 26, 8);
+        proto = f[23];
+        l4 = 14 + (f[14] & 0x0f) * 4;
+    } else if (type == 0x86dd && len >= 54) {
+        h = rd(f + 22, 8) ^ rd(f + 30, 8) * 0x9e3779b97f4a7c15ULL ^ rd(f + 38, 8) ^ rd(f + 46, 8) * 0xc2b2ae3d27d4eb4fULL;
+        proto = f[20];
+        l4 = 54;
+    } else {
+        return 0;
+    }
+    if ((proto == 6 || proto == 17) && len >= l4 + 4) h ^= rd(f + l4, 4) << 17;
+    h *= 0x9e3779b97f4a7c15ULL;
+    unsigned bucket = (unsigned) ((h >> 32) % total);
+    unsigned o = 0;
+    while (bucket >= out[o].upper) o++;
+    return o;
+}
+
 static void kick_tx(int fd) {
     for (int i = 0; i < MAX_BATCH / 32 + 1; i++) {
         if (sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 || errno != EAGAIN) {
@@ -56,15 +107,18 @@ static void kick_tx(int fd) {
 }
 
 int main(int argc, char **argv) {
-    const char *in = NULL, *out = NULL;
-    unsigned char dst[6] = {0}, src[6] = {0};
+    const char *in = NULL;
+    static struct output out[MAX_OUT];
+    int outs = 0;
     int cpu = -1, fifo = 0, batch = 64, spin = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *o = argv[i], *v = argv[i + 1];
+        struct output *last = outs ? &out[outs - 1] : NULL;
         if (!strcmp(o, "--in")) in = v;
-        else if (!strcmp(o, "--out")) out = v;
-        else if (!strcmp(o, "--dst-mac") && parse_mac(v, dst)) continue;
-        else if (!strcmp(o, "--src-mac") && parse_mac(v, src)) continue;
+        else if (!strcmp(o, "--out") && outs < MAX_OUT) out[outs++] = (struct output) {.ifname = v, .weight = 1};
+        else if (!strcmp(o, "--dst-mac") && last && parse_mac(v, last->dst)) continue;
+        else if (!strcmp(o, "--src-mac") && last && parse_mac(v, last->src)) continue;
+        else if (!strcmp(o, "--weight") && last && atoi(v) >= 1 && atoi(v) <= 255) last->weight = atoi(v);
         else if (!strcmp(o, "--cpu")) cpu = atoi(v);
         else if (!strcmp(o, "--fifo")) fifo = atoi(v);
         else if (!strcmp(o, "--batch")) batch = atoi(v);
@@ -74,10 +128,15 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!in || !out || batch < 1 || batch > MAX_BATCH) {
-        fprintf(stderr, "usage: xsk_fwd --in IF --out IF --dst-mac MAC --src-mac MAC [--cpu N] [--idle poll|busy-spin]"
-                        " [--fifo PRIO] [--batch 1..%d]\n", MAX_BATCH);
+    if (!in || !outs || batch < 1 || batch > MAX_BATCH) {
+        fprintf(stderr, "usage: xsk_fwd --in IF --out IF --dst-mac MAC --src-mac MAC [--weight 1..255] [--out ...]"
+                        " [--cpu N] [--idle poll|busy-spin] [--fifo PRIO] [--batch 1..%d]\n", MAX_BATCH);
         return 2;
+    }
+    unsigned total = 0;
+    for (int o = 0; o < outs; o++) {
+        total += out[o].weight;
+        out[o].upper = total;
     }
     if (cpu >= 0) {
         cpu_set_t set;
@@ -100,13 +159,13 @@ int main(int argc, char **argv) {
     void *area = mmap(NULL, (size_t) NUM_FRAMES * FRAME_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (area == MAP_FAILED) die("mmap", errno);
     // Zeroed: libxdp 1.3 leaves some of the rings' cached indices unset.
-    struct xsk_ring_prod fq = {0}, tx = {0}, fq_out = {0};
-    struct xsk_ring_cons cq_in = {0}, rx = {0}, cq = {0};
+    struct xsk_ring_prod fq = {0};
+    struct xsk_ring_cons cq_in = {0}, rx = {0};
     struct xsk_umem *umem;
     struct xsk_umem_config ucfg = {.fill_size = RING_SIZE, .comp_size = RING_SIZE, .frame_size = FRAME_SIZE};
     int err = xsk_umem__create(&umem, area, (__u64) NUM_FRAMES * FRAME_SIZE, &fq, &cq_in, &ucfg);
     if (err) die("xsk_umem__create", err);
-    struct xsk_socket *rxs, *txs;
+    struct xsk_socket *rxs;
     struct xsk_socket_config rcfg = {.rx_size = RING_SIZE, .xdp_flags = XDP_FLAGS_DRV_MODE,
                                      .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP};
     // The socket of a forwarder that just exited may still hold the queue for a moment: EBUSY.
@@ -114,15 +173,20 @@ int main(int argc, char **argv) {
         usleep(100000);
     }
     if (err) die("xsk_socket__create (receive side)", err);
-    // The transmit socket shares the UMEM; on another device it needs its own fill and completion
-    // rings. It receives nothing, so it gets no XDP program.
+    // The transmit sockets share the UMEM; on another device each needs its own fill and completion
+    // rings. They receive nothing, so they get no XDP program.
     struct xsk_socket_config tcfg = {.tx_size = RING_SIZE, .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
                                      .xdp_flags = XDP_FLAGS_DRV_MODE, .bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP};
-    for (int tries = 0; (err = xsk_socket__create_shared(&txs, out, 0, umem, NULL, &tx, &fq_out, &cq, &tcfg)) == -EBUSY
-            && tries < 50; tries++) {
-        usleep(100000);
+    for (int o = 0; o < outs; o++) {
+        struct output *t = &out[o];
+        memset(&t->tx, 0, sizeof(t->tx));
+        for (int tries = 0; (err = xsk_socket__create_shared(&t->xsk, t->ifname, 0, umem, NULL, &t->tx, &t->fq, &t->cq, &tcfg))
+                == -EBUSY && tries < 50; tries++) {
+            usleep(100000);
+        }
+        if (err) die("xsk_socket__create_shared (transmit side)", err);
+        t->fd = xsk_socket__fd(t->xsk);
     }
-    if (err) die("xsk_socket__create_shared (transmit side)", err);
 
     __u32 idx;
     if (xsk_ring_prod__reserve(&fq, RING_SIZE, &idx) != RING_SIZE) die("filling the fill ring", ENOSPC);
@@ -131,33 +195,37 @@ int main(int argc, char **argv) {
     }
     xsk_ring_prod__submit(&fq, RING_SIZE);
 
-    int rxfd = xsk_socket__fd(rxs), txfd = xsk_socket__fd(txs);
-    unsigned long long received = 0, sent = 0, wakeups = 0, polls = 0;
+    int rxfd = xsk_socket__fd(rxs);
+    unsigned long long received = 0, wakeups = 0, polls = 0;
     unsigned outstanding = 0; // submitted for transmit, not yet completed
+    unsigned char where[MAX_BATCH];
     printf("ready\n");
     fflush(stdout);
     while (!stopping) {
         // Completed transmissions go back to the receive side's fill ring.
-        __u32 ic = 0, ifq = 0;
-        unsigned done = xsk_ring_cons__peek(&cq, MAX_BATCH, &ic);
-        if (done) {
+        for (int o = 0; o < outs; o++) {
+            __u32 ic = 0, ifq = 0;
+            unsigned done = xsk_ring_cons__peek(&out[o].cq, MAX_BATCH, &ic);
+            if (!done) continue;
             while (xsk_ring_prod__reserve(&fq, done, &ifq) != done) {
                 if (stopping) goto end;
             }
             for (unsigned i = 0; i < done; i++) {
-                *xsk_ring_prod__fill_addr(&fq, ifq + i) = *xsk_ring_cons__comp_addr(&cq, ic + i);
+                *xsk_ring_prod__fill_addr(&fq, ifq + i) = *xsk_ring_cons__comp_addr(&out[o].cq, ic + i);
             }
             xsk_ring_prod__submit(&fq, done);
-            xsk_ring_cons__release(&cq, done);
+            xsk_ring_cons__release(&out[o].cq, done);
             outstanding -= done;
         }
-        __u32 ir = 0, it = 0;
+        __u32 ir = 0;
         unsigned n = xsk_ring_cons__peek(&rx, batch, &ir);
         if (!n) {
             // Descriptors the kernel has not taken yet need a kick; frames merely waiting for their
             // completion do not: spinning on those would keep r0's NAPI thread off a shared core.
-            if (__atomic_load_n(tx.consumer, __ATOMIC_ACQUIRE) != tx.cached_prod) {
-                kick_tx(txfd);
+            for (int o = 0; o < outs; o++) {
+                if (__atomic_load_n(out[o].tx.consumer, __ATOMIC_ACQUIRE) != out[o].tx.cached_prod) {
+                    kick_tx(out[o].fd);
+                }
             }
             if (spin) {
                 if (xsk_ring_prod__needs_wakeup(&fq)) {
@@ -172,38 +240,52 @@ int main(int argc, char **argv) {
             }
             continue;
         }
-        while (xsk_ring_prod__reserve(&tx, n, &it) != n) {
-            kick_tx(txfd); // the transmit ring is full: let the kernel send some
-            if (stopping) goto end;
+        unsigned count[MAX_OUT] = {0};
+        for (unsigned i = 0; i < n; i++) {
+            const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rx, ir + i);
+            where[i] = (unsigned char) pick(xsk_umem__get_data(area, d->addr), d->len, out, outs, total);
+            count[where[i]]++;
+        }
+        __u32 it[MAX_OUT] = {0};
+        for (int o = 0; o < outs; o++) {
+            while (count[o] && xsk_ring_prod__reserve(&out[o].tx, count[o], &it[o]) != count[o]) {
+                kick_tx(out[o].fd); // the transmit ring is full: let the kernel send some
+                if (stopping) goto end;
+            }
         }
         for (unsigned i = 0; i < n; i++) {
             const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rx, ir + i);
+            struct output *o = &out[where[i]];
             unsigned char *frame = xsk_umem__get_data(area, d->addr);
-            memcpy(frame, dst, 6);
-            memcpy(frame + 6, src, 6);
-            struct xdp_desc *t = xsk_ring_prod__tx_desc(&tx, it + i);
+            memcpy(frame, o->dst, 6);
+            memcpy(frame + 6, o->src, 6);
+            struct xdp_desc *t = xsk_ring_prod__tx_desc(&o->tx, it[where[i]]++);
             t->addr = d->addr;
             t->len = d->len;
         }
-        xsk_ring_prod__submit(&tx, n);
         xsk_ring_cons__release(&rx, n);
         received += n;
-        sent += n;
         outstanding += n;
-        if (xsk_ring_prod__needs_wakeup(&tx)) {
-            kick_tx(txfd);
+        for (int o = 0; o < outs; o++) {
+            if (!count[o]) continue;
+            xsk_ring_prod__submit(&out[o].tx, count[o]);
+            out[o].sent += count[o];
+            if (xsk_ring_prod__needs_wakeup(&out[o].tx)) {
+                kick_tx(out[o].fd);
+            }
         }
     }
 end:;
     struct xdp_statistics st = {0};
     socklen_t len = sizeof(st);
     getsockopt(rxfd, SOL_XDP, XDP_STATISTICS, &st, &len);
-    printf("xsk_fwd: rx %llu tx %llu idle %s recvfrom wakeups %llu polls %llu; %s rx_dropped %llu rx_ring_full %llu"
-           " rx_fill_ring_empty %llu; in flight %u (tx consumer %u, completion producer %u)\n", received, sent, spin ? "busy-spin" : "poll", wakeups, polls, in,
-           (unsigned long long) st.rx_dropped, (unsigned long long) st.rx_ring_full,
-           (unsigned long long) st.rx_fill_ring_empty_descs, outstanding, *tx.consumer, *cq.producer);
+    printf("xsk_fwd: rx %llu tx", received);
+    for (int o = 0; o < outs; o++) printf(" %s %llu", out[o].ifname, out[o].sent);
+    printf(" idle %s recvfrom wakeups %llu polls %llu; %s rx_dropped %llu rx_ring_full %llu rx_fill_ring_empty %llu;"
+           " in flight %u\n", spin ? "busy-spin" : "poll", wakeups, polls, in, (unsigned long long) st.rx_dropped,
+           (unsigned long long) st.rx_ring_full, (unsigned long long) st.rx_fill_ring_empty_descs, outstanding);
     fflush(stdout);
-    xsk_socket__delete(txs);
+    for (int o = 0; o < outs; o++) xsk_socket__delete(out[o].xsk);
     xsk_socket__delete(rxs);
     xsk_umem__delete(umem);
     bpf_xdp_detach(in_ifindex, XDP_FLAGS_DRV_MODE, NULL);

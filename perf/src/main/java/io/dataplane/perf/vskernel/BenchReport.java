@@ -299,8 +299,10 @@ final class BenchReport {
         sb.append("## What the figures can and cannot say\n\n");
         sb.append("- Offered is what the generator produced; frames the router's ingress could not take count as loss, which"
                 + " is the router's limit. A contender with loss near 0 was limited by the generator, not by itself.\n");
-        sb.append("- The C forwarder and testpmd do no routing and no multipath (everything to nexthop 0): they are the I/O"
-                + " ceilings of this AF_XDP path in C, not routers; their split and reorder figures only say that.\n");
+        sb.append("- The C forwarder splits the flows over the route's ports by its weights (a hash of addresses and ports)"
+                + " but has no routing table and checks nothing: the I/O ceiling of this AF_XDP path in C, with the route's"
+                + " sockets and sinks. testpmd does no routing and no multipath (everything to nexthop 0); its split and"
+                + " reorder figures only say that.\n");
         sb.append("- Latency is one-way, CLOCK_MONOTONIC on both ends, sampled on every 64th frame, and includes the time a"
                 + " frame waits in full queues when the router is saturated; the paced trials show it without queueing.\n");
         sb.append("- This is a 2-vCPU VM with veth: every contender forwards several times fewer packets than on a real NIC;"

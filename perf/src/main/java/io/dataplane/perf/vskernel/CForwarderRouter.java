@@ -3,6 +3,7 @@ package io.dataplane.perf.vskernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -10,8 +11,10 @@ import java.util.stream.Collectors;
 /**
  * The C reference: {@code perf/src/main/c/xsk_fwd.c}, compiled by the harness with gcc against
  * libxdp and libbpf, run in the router namespace on the router core. It receives on r0 and
- * transmits every frame on r1 with the sink's MAC (no routing, no multipath): AF_XDP copy mode
- * with need_wakeup, sleeping in poll() or spinning when its receive ring is empty, optionally
+ * transmits on the route's ports r1..rN with their sinks' MACs, the flows split by the route's
+ * weights with a hash of addresses and ports (no routing table, no checks): the same sockets,
+ * sinks and shares as the dataplane's multipath route, so the same I/O. AF_XDP copy mode with
+ * need_wakeup, sleeping in poll() or spinning when its receive ring is empty, optionally
  * SCHED_FIFO. What it forwards is what this AF_XDP path costs in C.
  */
 final class CForwarderRouter implements RouterUnderTest {
@@ -23,12 +26,14 @@ final class CForwarderRouter implements RouterUnderTest {
     private final String idle;
     private final int fifo;
     private final Path binary;
+    private final long[] weights;
     private Process process;
     private Path log;
     private String lastLog = "";
 
-    private CForwarderRouter(String name, BenchTopology topo, int routerCpu, String idle, int fifo, Path binary) {
+    private CForwarderRouter(String name, BenchTopology topo, long[] weights, int routerCpu, String idle, int fifo, Path binary) {
         this.name = name;
+        this.weights = weights;
         this.topo = topo;
         this.routerCpu = routerCpu;
         this.idle = idle;
@@ -40,7 +45,7 @@ final class CForwarderRouter implements RouterUnderTest {
      * Compiles the forwarder into a temporary directory and returns the contender, or null with
      * the reason in {@code why[0]} when it cannot be built here (no source, gcc, libxdp or libbpf).
      */
-    static CForwarderRouter build(BenchTopology topo, int routerCpu, String idle, int fifo, String[] why) {
+    static CForwarderRouter build(BenchTopology topo, long[] weights, int routerCpu, String idle, int fifo, String[] why) {
         Path home = DaemonRouter.home();
         Path source = home == null ? null : home.resolve(SOURCE);
         if (source == null || !Files.isReadable(source)) {
@@ -57,7 +62,7 @@ final class CForwarderRouter implements RouterUnderTest {
             Shell.run("gcc", "-O2", "-Wall", "-o", bin.toString(), source.toString(), "-lxdp", "-lbpf");
             bin.toFile().deleteOnExit();
             dir.toFile().deleteOnExit();
-            return new CForwarderRouter("c-forwarder", topo, routerCpu, idle, fifo, bin);
+            return new CForwarderRouter("c-forwarder", topo, weights, routerCpu, idle, fifo, bin);
         } catch (IOException | BenchException e) {
             why[0] = "gcc could not build " + SOURCE + ": " + e.getMessage();
             return null;
@@ -66,7 +71,7 @@ final class CForwarderRouter implements RouterUnderTest {
 
     /** The same binary as another contender, {@code name}, with another idle mode and scheduling. */
     CForwarderRouter withMode(String name, String idle, int fifo) {
-        return new CForwarderRouter(name, topo, routerCpu, idle, fifo, binary);
+        return new CForwarderRouter(name, topo, weights, routerCpu, idle, fifo, binary);
     }
 
     @Override
@@ -76,11 +81,13 @@ final class CForwarderRouter implements RouterUnderTest {
 
     @Override
     public void start() {
-        List<String> cmd = List.of("taskset", "-c", String.valueOf(routerCpu), "ip", "netns", "exec", topo.router,
-                binary.toString(), "--in", "r0", "--out", BenchTopology.routerPort(0),
-                "--dst-mac", BenchTopology.macText(BenchTopology.sinkMac(0)),
-                "--src-mac", BenchTopology.macText(BenchTopology.routerOutMac(0)),
-                "--cpu", String.valueOf(routerCpu), "--idle", idle, "--fifo", String.valueOf(fifo));
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", String.valueOf(routerCpu), "ip", "netns", "exec", topo.router,
+                binary.toString(), "--in", "r0"));
+        for (int i = 0; i < weights.length; i++) {
+            cmd.addAll(List.of("--out", BenchTopology.routerPort(i), "--dst-mac", BenchTopology.macText(BenchTopology.sinkMac(i)),
+                    "--src-mac", BenchTopology.macText(BenchTopology.routerOutMac(i)), "--weight", String.valueOf(weights[i])));
+        }
+        cmd.addAll(List.of("--cpu", String.valueOf(routerCpu), "--idle", idle, "--fifo", String.valueOf(fifo)));
         try {
             log = Files.createTempFile("vsk-xskfwd", ".log");
             process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -139,8 +146,9 @@ final class CForwarderRouter implements RouterUnderTest {
 
     @Override
     public String describe() {
-        return "perf/src/main/c/xsk_fwd.c (gcc -O2, libxdp): AF_XDP copy mode, need_wakeup, r0 -> r1 only with the sink's"
-                + " MAC, one UMEM for both sockets, batches of 64, CPU " + routerCpu + ", idle " + idle
-                + (fifo > 0 ? ", SCHED_FIFO " + fifo : ", SCHED_OTHER") + ": the I/O ceiling in C, no routing or multipath";
+        return "perf/src/main/c/xsk_fwd.c (gcc -O2, libxdp): AF_XDP copy mode, need_wakeup, r0 -> r1..r" + weights.length
+                + " with the sinks' MACs, flows split by weights " + java.util.Arrays.toString(weights) + " (a hash of addresses"
+                + " and ports), one UMEM for all sockets, batches of 64, CPU " + routerCpu + ", idle " + idle
+                + (fifo > 0 ? ", SCHED_FIFO " + fifo : ", SCHED_OTHER") + ": the I/O ceiling in C, no routing table or checks";
     }
 }

@@ -211,7 +211,7 @@ public final class VsKernel {
         Map<String, String> described = new LinkedHashMap<>();
         if (o.cForwarder() && o.queues() == 1) {
             String[] why = new String[1];
-            CForwarderRouter c = CForwarderRouter.build(topo, o.routerCpu(), o.cIdle(), o.cFifo(), why);
+            CForwarderRouter c = CForwarderRouter.build(topo, o.weights(), o.routerCpu(), o.cIdle(), o.cFifo(), why);
             if (c != null) {
                 contenders.add(owned(c));
                 contenders.add(owned(c.withMode("c-forwarder-spin", "busy-spin", 0)));

@@ -55,6 +55,9 @@ class VsKernelSmokeTest {
         assertTrue(Long.parseLong(m.group(2)) > 0, "the dataplane forwarded something");
         if (!text.contains("C forwarder left out")) {
             assertTrue(Long.parseLong(m.group(4)) > 0, "the C forwarder forwarded something");
+            Matcher c = Pattern.compile("xsk_fwd: rx \\d+ tx r1 (\\d+) r2 (\\d+)").matcher(text);
+            assertTrue(c.find() && Long.parseLong(c.group(1)) > 0 && Long.parseLong(c.group(2)) > 0,
+                    "the C forwarder sends over both of the route's ports, as the dataplane does: " + text);
         }
         String report = Files.readString(dir.resolve("report.md"));
         assertTrue(report.contains("## Layout a") && report.contains("| 1 | kernel |") && report.contains("| 2 | dataplane |"), report);
