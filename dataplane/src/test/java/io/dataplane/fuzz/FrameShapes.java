@@ -57,7 +57,7 @@ final class FrameShapes {
 
     private static void ipv4(FuzzedDataProvider d, TableSet t, ByteBuffer b) {
         int ip = b.position();
-        int ihl = oneIn(d, 8) ? d.consumeInt(5, 15) : 5;
+        int ihl = oneIn(d, 4) ? d.consumeInt(5, 15) : 5;
         int proto = oneIn(d, 16) ? d.consumeInt(0, 255) : IPV4_PROTOCOLS[d.consumeInt(0, IPV4_PROTOCOLS.length - 1)];
         int flags = (d.consumeBoolean() ? 0x4000 : 0) | (oneIn(d, 8) ? 0x2000 : 0)
                 | (oneIn(d, 8) ? d.consumeInt(0, 0x1fff) : 0) | (oneIn(d, 32) ? 0x8000 : 0);

@@ -39,10 +39,13 @@ class PipelineFuzzTest {
     /** Inputs and frames run, printed at the end for bin/test's and bin/bench's summary. */
     private static long inputs;
     private static long frames;
+    /** Of those frames: IPv4 with options forwarded (or fragmented), dropped as bad_options, as source_routed. */
+    private static long optionsForwarded, badOptions, sourceRouted;
 
     @AfterAll
     static void report() {
-        System.out.println("PipelineFuzzTest: " + inputs + " inputs, " + frames + " frames");
+        System.out.println("PipelineFuzzTest: " + inputs + " inputs, " + frames + " frames (IPv4 options: "
+                + optionsForwarded + " forwarded, " + badOptions + " bad_options, " + sourceRouted + " source_routed)");
     }
 
     @FuzzTest(maxDuration = "1m")
@@ -72,6 +75,7 @@ class PipelineFuzzTest {
                 byte[] out = m.asSlice(offset).toArray(ValueLayout.JAVA_BYTE);
                 check("packet " + (r + 1) + " of " + repeats, b.verdict[0], b.routeTarget[0], b.algorithm[0], b.hash[0],
                         b.nexthop[0], out, want, frame, tables);
+                count(m, b);
                 if (b.verdict[0] == Verdict.BAD_OPTIONS.code) {
                     checkPointer(m, b.l3[0], model.parameterProblemPointer, want, frame, tables);
                 }
@@ -124,6 +128,15 @@ class PipelineFuzzTest {
             }
             throw new AssertionError(sb.append("\ntables: ").append(tables).toString());
         }
+    }
+
+    private static void count(MemorySegment m, PacketBatch b) {
+        int v = b.verdict[0];
+        badOptions += v == Verdict.BAD_OPTIONS.code ? 1 : 0;
+        sourceRouted += v == Verdict.SOURCE_ROUTED.code ? 1 : 0;
+        // Only a forwarded frame is known to hold a whole IPv4 header.
+        boolean forwarded = v >= 0 || v == Verdict.NEEDS_FRAGMENTATION.code;
+        optionsForwarded += forwarded && b.ipVersion[0] == 4 && (m.get(ValueLayout.JAVA_BYTE, b.l3[0]) & 0x0f) > 5 ? 1 : 0;
     }
 
     /**
