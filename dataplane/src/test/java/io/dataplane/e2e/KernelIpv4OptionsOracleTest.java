@@ -7,6 +7,7 @@ import io.dataplane.icmp.IcmpRateLimiter;
 import io.dataplane.icmp.IcmpResponder;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
+import io.dataplane.pipeline.Verdict;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
 import io.dataplane.tables.IpAddresses;
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.Test;
  * record route, timestamp (each flag, full, overflow), router alert, security, stream id,
  * unknown and CIPSO options; bad lengths, bad pointers, an option cut by the header's end,
  * duplicates; loose and strict source routes, alone and before a malformed option; and malformed
- * options with TTL 1 or no route (which check comes first). The table of what the kernel did is
- * printed. Needs root.
+ * options with TTL 1 or no route (which check comes first). The kernel must count a packet in
+ * InHdrErrors exactly when we count it as {@code bad_options} (or {@code ttl_expired}, which it
+ * counts there too). The table of what the kernel did
+ * is printed. Needs root.
  */
 class KernelIpv4OptionsOracleTest {
     static final byte[] CLIENT_MAC = {2, 0, 0, 0, 0, 0x55};
@@ -124,17 +127,27 @@ class KernelIpv4OptionsOracleTest {
                     + ", net.ipv4.conf.all.accept_source_route=" + sourceRoute + "\n");
             for (Case c : CASES) {
                 byte[] packet = packet(in0Mac, c);
+                long headerErrors = inHdrErrors(ns, r);
                 Outcome kernel = ns.call(r, () -> kernel(packet));
+                boolean kernelCounted = inHdrErrors(ns, r) > headerErrors;
                 Outcome mine = ours.outcome(packet);
-                table.append(String.format("  %-45s %s%n", c.name(), kernel.describe()));
-                if (!kernel.sameVerdict(mine)) {
-                    wrong.add(c.name() + ": kernel " + kernel.describe() + ", ours " + mine.describe()
+                table.append(String.format("  %-45s %s%s%n", c.name(), kernel.describe(), kernelCounted ? ", InHdrErrors +1" : ""));
+                if (!kernel.sameVerdict(mine) || kernelCounted != ours.headerError()) {
+                    wrong.add(c.name() + ": kernel " + kernel.describe() + (kernelCounted ? " (InHdrErrors)" : "")
+                            + ", ours " + mine.describe() + " (" + Verdict.of(ours.verdict).label() + ")"
                             + "\n   options " + HexFormat.of().formatHex(options(c)));
                 }
             }
             System.out.print(table);
             assertEquals(List.of(), wrong, "option shapes where our verdict is not the kernel's");
         }
+    }
+
+    /** The kernel's Ip InHdrErrors counter in the namespace (/proc/net/snmp): bad options are counted there. */
+    private static long inHdrErrors(Netns ns, String r) {
+        String[] lines = ns.exec(r, "cat", "/proc/net/snmp").split("\n");
+        List<String> names = List.of(lines[0].split(" "));
+        return Long.parseLong(lines[1].split(" ")[names.indexOf("InHdrErrors")]);
     }
 
     /** What happened to one packet: forwarded, and the ICMP error that came back (type -1: none). */
@@ -227,10 +240,18 @@ class KernelIpv4OptionsOracleTest {
                     .route4(IpAddresses.parse4("198.18.0.0"), 15, RouteTarget.nexthop(1)).commit();
         }
 
+        /** The last packet's verdict. */
+        int verdict;
+
+        /** Whether the kernel counts the last packet in InHdrErrors: bad options, and TTL expired too (ip_forward). */
+        boolean headerError() {
+            return verdict == Verdict.BAD_OPTIONS.code || verdict == Verdict.TTL_EXPIRED.code;
+        }
+
         Outcome outcome(byte[] packet) {
             PacketBatch b = in.receive(packet);
             pipeline.process(fib.snapshot(), in.memory(), b);
-            int verdict = b.verdict[0];
+            verdict = b.verdict[0];
             if (verdict >= 0) {
                 return KernelIpv4OptionsOracleTest.outcome(packet, packet, null);
             }
