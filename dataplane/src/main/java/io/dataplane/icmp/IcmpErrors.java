@@ -75,6 +75,15 @@ public final class IcmpErrors {
         return build4(mem, frame, l2Len, frameLen, firstUsable, source, Icmp.V4_DEST_UNREACH, Icmp.V4_FRAG_NEEDED, mtu & 0xffff);
     }
 
+    /**
+     * ICMPv4 Parameter Problem (code 0, pointer indicates the error), with the offset of the bad
+     * byte from the start of the offending IP header, as the kernel sends for malformed options.
+     */
+    public static int parameterProblem4(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
+            int source, int pointer) {
+        return build4(mem, frame, l2Len, frameLen, firstUsable, source, Icmp.V4_PARAMETER_PROBLEM, 0, (pointer & 0xff) << 24);
+    }
+
     /** ICMPv6 Time Exceeded (hop limit exceeded in transit). */
     public static int timeExceeded6(MemorySegment mem, long frame, int l2Len, int frameLen, long firstUsable,
             long sourceHi, long sourceLo) {

@@ -1,5 +1,6 @@
 package io.dataplane.icmp;
 
+import io.dataplane.pipeline.Ipv4Options;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Verdict;
 import io.dataplane.port.Port;
@@ -10,9 +11,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A worker's ICMP error generator: for a frame the pipeline dropped as TTL_EXPIRED,
- * MTU_EXCEEDED, UNREACHABLE or PROHIBITED it builds Time Exceeded, Fragmentation Needed (IPv4
- * with DF), Packet Too Big (IPv6) or Destination Unreachable (the kernel's codes for
- * {@code unreachable} and {@code prohibit} routes) in place ({@link IcmpErrors}), rate-limits it ({@link IcmpRateLimiter}) and sends it back
+ * MTU_EXCEEDED, UNREACHABLE, PROHIBITED or BAD_OPTIONS it builds Time Exceeded, Fragmentation
+ * Needed (IPv4 with DF), Packet Too Big (IPv6), Destination Unreachable (the kernel's codes for
+ * {@code unreachable} and {@code prohibit} routes) or Parameter Problem (pointing at the bad option byte) in place ({@link IcmpErrors}), rate-limits it ({@link IcmpRateLimiter}) and sends it back
  * out of the ingress port, from the router's address on that port. It reads the frame's headers
  * where the pipeline found them (the batch's {@code l3} and {@code ipVersion} columns). One per
  * worker; hot path.
@@ -22,6 +23,7 @@ public final class IcmpResponder {
     private static final int MTU_EXCEEDED = Verdict.MTU_EXCEEDED.code;
     private static final int UNREACHABLE = Verdict.UNREACHABLE.code;
     private static final int PROHIBITED = Verdict.PROHIBITED.code;
+    private static final int BAD_OPTIONS = Verdict.BAD_OPTIONS.code;
 
     private final IcmpRateLimiter limiter;
     private final int[] source4;
@@ -56,7 +58,8 @@ public final class IcmpResponder {
 
     /** Whether {@code verdict} is one this responder answers. */
     public static boolean answers(int verdict) {
-        return verdict == TTL_EXPIRED || verdict == MTU_EXCEEDED || verdict == UNREACHABLE || verdict == PROHIBITED;
+        return verdict == TTL_EXPIRED || verdict == MTU_EXCEEDED || verdict == UNREACHABLE || verdict == PROHIBITED
+                || verdict == BAD_OPTIONS;
     }
 
     /**
@@ -87,7 +90,8 @@ public final class IcmpResponder {
                 return false; // no DF: the worker fragments such packets (NEEDS_FRAGMENTATION); no error is owed
             }
             peer = Ipv4.source(m, ip);
-            len = pmtu ? IcmpErrors.fragmentationNeeded4(m, data, l2, length, first, source4[port], egressMtu)
+            len = verdict == BAD_OPTIONS ? parameterProblem(m, data, l2, length, first, source4[port], ip)
+                    : pmtu ? IcmpErrors.fragmentationNeeded4(m, data, l2, length, first, source4[port], egressMtu)
                     : unreachable ? IcmpErrors.destinationUnreachable4(m, data, l2, length, first, source4[port],
                             verdict == PROHIBITED ? Icmp.V4_ADMIN_PROHIBITED : Icmp.V4_HOST_UNREACH)
                     : IcmpErrors.timeExceeded4(m, data, l2, length, first, source4[port]);
@@ -107,6 +111,15 @@ public final class IcmpResponder {
         }
         sent++;
         return true;
+    }
+
+    /**
+     * Parameter Problem for malformed options: the pointer is found again by walking the options
+     * ({@link Ipv4Options#check}): the pipeline keeps no column for it, and this is the rare path.
+     */
+    private static int parameterProblem(MemorySegment m, long data, int l2, int length, long first, int source, long ip) {
+        int pointer = Ipv4Options.check(m, ip, Ipv4.headerLength(m, ip));
+        return pointer > 0 ? IcmpErrors.parameterProblem4(m, data, l2, length, first, source, pointer) : IcmpErrors.MALFORMED;
     }
 
     /** Errors sent. */

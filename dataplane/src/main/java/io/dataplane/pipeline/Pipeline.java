@@ -217,6 +217,13 @@ public final class Pipeline {
         if (Ipv4.multicastOrBroadcast(dst)) {
             return NOT_ROUTED;
         }
+        // Options are the kernel's next check (ip_rcv_options), before TTL and route (out of line: rare).
+        if (ihl > Ipv4.HEADER) {
+            int options = Ipv4Options.verdict(m, ip, ihl);
+            if (options != 0) {
+                return options;
+            }
+        }
         if (Ipv4.ttl(w1) <= 1) {
             return TTL_EXPIRED;
         }

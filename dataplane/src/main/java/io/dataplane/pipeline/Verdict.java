@@ -55,7 +55,18 @@ public enum Verdict {
     /** The route is {@code unreachable}: dropped with ICMP host unreachable (IPv6: no route to destination). */
     UNREACHABLE(-18),
     /** The route is {@code prohibit}: dropped with ICMP administratively prohibited (code 13; IPv6 code 1). */
-    PROHIBITED(-19);
+    PROHIBITED(-19),
+    /**
+     * IPv4 options malformed as the kernel's {@code ip_options_compile} finds them (see
+     * {@link Ipv4Options}): dropped with ICMP parameter problem pointing at the bad byte, the
+     * kernel's InHdrErrors.
+     */
+    BAD_OPTIONS(-20),
+    /**
+     * IPv4 with a loose or strict source route option: dropped without an ICMP error, as the kernel
+     * does with its default {@code net.ipv4.conf.all.accept_source_route = 0}.
+     */
+    SOURCE_ROUTED(-21);
 
     /** Number of distinct drop codes; code {@code c} counts at index {@code -c - 1}. */
     public static final int COUNT = values().length;

@@ -17,7 +17,8 @@ import java.util.List;
  * recomputed per packet and the IPv4 checksum is recomputed from scratch. It follows the README
  * ("How a packet is forwarded", "The multipath hash, exactly", resilient groups, route types) and
  * the kernel reference ({@code shared/reference/kernel-multipath.md}: bounds and selection 1.3-1.4,
- * ICMP errors 3, fragments 4, resilient buckets 6.3), not the pipeline's code; the only code it
+ * ICMP errors 3, fragments 4, resilient buckets 6.3) and, for IPv4 options, what
+ * {@code KernelIpv4OptionsOracleTest} found the kernel does, not the pipeline's code; the only code it
  * shares with the pipeline is {@link Jenkins#jhash2}, the generic lookup3 loop that the pipeline's
  * unrolled hashes are tested against.
  *
@@ -78,6 +79,7 @@ final class ForwardingModel {
      */
     Decision decide(byte[] frame, int perPacketPick, int kernelHash) {
         this.kernelHash = kernelHash;
+        parameterProblemPointer = -1;
         algorithm = NONE;
         hash = NONE;
         int length = frame.length;
@@ -136,6 +138,16 @@ final class ForwardingModel {
         }
         if ((d8 >= 224 && d8 <= 239) || dst == 0xffffffff) {
             return drop(Verdict.NOT_ROUTED, f, "multicast or broadcast destination");
+        }
+        // Options next, before the TTL and the route, as the kernel's ip_rcv_options.
+        if (ihl > 20) {
+            String problem = optionProblem(f, ip, ihl);
+            if (problem != null) {
+                return drop(Verdict.BAD_OPTIONS, f, problem + ": parameter problem, pointer " + parameterProblemPointer);
+            }
+            if (sourceRouted) {
+                return drop(Verdict.SOURCE_ROUTED, f, "a source route option, accept_source_route is 0");
+            }
         }
         int ttl = f[ip + 8] & 0xff;
         if (ttl <= 1) {
@@ -208,6 +220,117 @@ final class ForwardingModel {
             }
         }
         return leave(f, ip, 6, target, nh, total, false); // routers never fragment IPv6
+    }
+
+    // ---- IPv4 options, as the kernel's ip_options_compile checks them ------------------------
+
+    /** The last frame's malformed option: the ICMP parameter problem's pointer (offset in the IP header), else -1. */
+    int parameterProblemPointer = -1;
+    /** Whether the last frame's options, all well formed, hold a loose or strict source route. */
+    private boolean sourceRouted;
+
+    /**
+     * Reads the options one by one; for the first malformed one, sets {@link #parameterProblemPointer}
+     * to the byte the kernel points at and says what is wrong; null when all are well formed.
+     * Option by option: EOL ends the list and NOOP is one byte; every other option has a type and
+     * a length byte, its length at least 2 and within the header. Record route (7), timestamp (68)
+     * and a source route (131 loose, 137 strict, together) may appear once each. Record route:
+     * length >= 3, pointer >= 4, and unless the pointer is past the length (full) the 4-byte slot
+     * at the pointer fits inside the option. Timestamp: length >= 4, pointer >= 5; not full: the
+     * slot fits (8 bytes for flag 1 address+time and 3 prespecified, else 4); full and flag not 3:
+     * the overflow nibble is not 15 yet (it could not count this router). Source route: length
+     * >= 3, pointer >= 4 (and only then the "once" rule). Router alert (148): length >= 4. CIPSO
+     * (134): always bad, no DOI is configured: length < 8 at the length byte, else at the DOI.
+     * Everything else passes.
+     */
+    private String optionProblem(byte[] f, int ip, int ihl) {
+        parameterProblemPointer = -1;
+        sourceRouted = false;
+        boolean sawRecordRoute = false;
+        boolean sawTimestamp = false;
+        int at = 20;
+        while (at < ihl) {
+            int type = f[ip + at] & 0xff;
+            if (type == 0) {
+                break;
+            }
+            if (type == 1) {
+                at += 1;
+                continue;
+            }
+            if (at + 1 >= ihl) {
+                return bad(at, "option " + type + " has no length byte");
+            }
+            int length = f[ip + at + 1] & 0xff;
+            if (length < 2) {
+                return bad(at, "option length " + length);
+            }
+            if (at + length > ihl) {
+                return bad(at, "option " + type + " runs past the header");
+            }
+            int pointer = length >= 3 ? f[ip + at + 2] & 0xff : -1;
+            int flagsByte = length >= 4 ? f[ip + at + 3] & 0xff : -1;
+            boolean full = pointer > length;
+            if (type == 7) {
+                if (sawRecordRoute) {
+                    return bad(at, "a second record route");
+                }
+                if (length < 3) {
+                    return bad(at + 1, "record route shorter than 3");
+                }
+                if (pointer < 4) {
+                    return bad(at + 2, "record route pointer " + pointer);
+                }
+                if (!full && pointer + 4 - 1 > length) {
+                    return bad(at + 2, "record route slot at " + pointer + " past length " + length);
+                }
+                sawRecordRoute = true;
+            } else if (type == 68) {
+                if (sawTimestamp) {
+                    return bad(at, "a second timestamp");
+                }
+                if (length < 4) {
+                    return bad(at + 1, "timestamp shorter than 4");
+                }
+                if (pointer < 5) {
+                    return bad(at + 2, "timestamp pointer " + pointer);
+                }
+                int flag = flagsByte % 16;
+                int overflow = flagsByte / 16;
+                int slot = flag == 1 || flag == 3 ? 8 : 4;
+                if (!full && pointer + slot - 1 > length) {
+                    return bad(at + 2, "timestamp slot at " + pointer + " past length " + length);
+                }
+                if (full && flag != 3 && overflow == 15) {
+                    return bad(at + 3, "timestamp overflow already 15");
+                }
+                sawTimestamp = true;
+            } else if (type == 131 || type == 137) {
+                if (length < 3) {
+                    return bad(at + 1, "source route shorter than 3");
+                }
+                if (pointer < 4) {
+                    return bad(at + 2, "source route pointer " + pointer);
+                }
+                if (sourceRouted) {
+                    return bad(at, "a second source route");
+                }
+                sourceRouted = true;
+            } else if (type == 148) {
+                if (length < 4) {
+                    return bad(at + 1, "router alert shorter than 4");
+                }
+            } else if (type == 134) {
+                return length < 8 ? bad(at + 1, "CIPSO shorter than 8") : bad(at + 2, "CIPSO with no DOI configured");
+            }
+            at += length;
+        }
+        return null;
+    }
+
+    private String bad(int pointer, String why) {
+        parameterProblemPointer = pointer;
+        return why;
     }
 
     private static int typeVerdict(int target) {

@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * Frames drawn from the fuzzer's input with the shape of real traffic, so the fuzzer reaches the
  * route lookup and the hash instead of stopping at the checksum: Ethernet with or without an
- * 802.1Q tag, IPv4 with options, fragments and valid checksums, IPv6 with extension headers and
+ * 802.1Q tag, IPv4 with options (raw bytes, or options as senders build them, valid and
+ * malformed), fragments and valid checksums, IPv6 with extension headers and
  * flow labels, TCP/UDP/AH/ICMP payloads and ICMP errors quoting a header, destinations inside the
  * table set's prefixes; then, drawn too, the damage: a wrong length field or checksum, padding,
  * a cut, flipped bytes. One draw in sixteen is raw bytes, one another EtherType.
@@ -18,6 +19,8 @@ final class FrameShapes {
     private static final int[] ICMP4_TYPES = {3, 11, 5, 12, 4, 0, 8};
     private static final int[] ICMP6_TYPES = {1, 2, 3, 4, 128, 129, 135};
     private static final int[] EXTENSIONS = {0, 43, 60, 44};
+    /** IPv4 option types: EOL, NOOP, RR, TS, LSRR, SSRR, router alert, security, stream id, CIPSO, two unknown. */
+    private static final int[] OPTION_TYPES = {0, 1, 1, 7, 7, 68, 68, 131, 137, 148, 130, 136, 134, 0x1e, 0x9e};
     /** Martian and special addresses, to reach every address rule. */
     private static final int[] SPECIAL4 = {0, 0x7f000001, 0xe0000001, 0xffffffff, 0xf0000001, 0x01020304};
 
@@ -54,7 +57,7 @@ final class FrameShapes {
 
     private static void ipv4(FuzzedDataProvider d, TableSet t, ByteBuffer b) {
         int ip = b.position();
-        int ihl = oneIn(d, 8) ? d.consumeInt(5, 15) : 5;
+        int ihl = oneIn(d, 4) ? d.consumeInt(5, 15) : 5;
         int proto = oneIn(d, 16) ? d.consumeInt(0, 255) : IPV4_PROTOCOLS[d.consumeInt(0, IPV4_PROTOCOLS.length - 1)];
         int flags = (d.consumeBoolean() ? 0x4000 : 0) | (oneIn(d, 8) ? 0x2000 : 0)
                 | (oneIn(d, 8) ? d.consumeInt(0, 0x1fff) : 0) | (oneIn(d, 32) ? 0x8000 : 0);
@@ -63,7 +66,7 @@ final class FrameShapes {
         int dst = address4(d, t);
         b.put((byte) (0x40 | ihl)).put((byte) d.consumeInt(0, 255)).putShort((short) 0).putShort((short) d.consumeInt(0, 0xffff))
                 .putShort((short) flags).put((byte) ttl).put((byte) proto).putShort((short) 0).putInt(src).putInt(dst);
-        b.put(bytes(d, (ihl - 5) * 4));
+        b.put(options(d, (ihl - 5) * 4));
         if (proto == 1) {
             b.put((byte) ICMP4_TYPES[d.consumeInt(0, ICMP4_TYPES.length - 1)]).put((byte) d.consumeInt(0, 255)).putShort((short) 0)
                     .putInt(d.consumeInt());
@@ -82,6 +85,62 @@ final class FrameShapes {
             checksum ^= 1 << d.consumeInt(0, 15);
         }
         b.putShort(ip + 10, (short) checksum);
+    }
+
+    /**
+     * IPv4 options filling {@code room} bytes: one draw in four raw bytes; else options one after
+     * another as senders build them (EOL, NOOP, record route, timestamp, source routes, router
+     * alert, security, stream id, CIPSO, unknown types), with drawn lengths, pointers and
+     * timestamp flags: mostly valid, sometimes one off (the edges of the kernel's checks), one
+     * length in eight anything. The last option may be cut by the end of the header.
+     */
+    private static byte[] options(FuzzedDataProvider d, int room) {
+        if (room == 0 || oneIn(d, 4)) {
+            return bytes(d, room);
+        }
+        byte[] o = new byte[room];
+        int at = 0;
+        while (at < room) {
+            int type = OPTION_TYPES[d.consumeInt(0, OPTION_TYPES.length - 1)];
+            o[at] = (byte) type;
+            int left = room - at;
+            if (type == 0 || type == 1 || left < 2) {
+                at++;
+                continue;
+            }
+            int length = switch (type) {
+                case 7, 131, 137 -> 3 + 4 * d.consumeInt(0, 3);
+                case 68 -> 4 + 4 * d.consumeInt(0, 4);
+                case 130 -> 11;
+                case 134 -> d.consumeInt(6, 10);
+                case 136, 148 -> 4;
+                default -> d.consumeInt(2, 8);
+            };
+            length = oneIn(d, 8) ? d.consumeInt(0, 255) : length + (oneIn(d, 8) ? d.consumeInt(-1, 1) : 0);
+            o[at + 1] = (byte) length;
+            if (left >= 3) {
+                int first = type == 68 ? 5 : 4;
+                int slot = type == 68 ? 4 * d.consumeInt(0, 2) : 4;
+                int pointer = switch (d.consumeInt(0, 3)) {
+                    case 0 -> first;
+                    case 1 -> first + slot * d.consumeInt(0, 3); // a slot further on, maybe past the end
+                    case 2 -> length + 1; // full
+                    default -> d.consumeInt(0, 255);
+                };
+                o[at + 2] = (byte) (pointer + (oneIn(d, 8) ? d.consumeInt(-1, 1) : 0));
+            }
+            if (left >= 4) {
+                int flag = d.pickValue(new Integer[] {0, 1, 3, d.consumeInt(0, 15)});
+                int overflow = d.pickValue(new Integer[] {0, 14, 15, d.consumeInt(0, 15)});
+                o[at + 3] = (byte) (type == 68 ? overflow << 4 | flag : d.consumeInt(0, 255));
+            }
+            int body = Math.max(2, Math.min(length, left));
+            for (int i = 4; i < body; i++) {
+                o[at + i] = (byte) d.consumeInt(0, 255);
+            }
+            at += body;
+        }
+        return o;
     }
 
     private static void ipv6(FuzzedDataProvider d, TableSet t, ByteBuffer b) {

@@ -2,6 +2,7 @@ package io.dataplane.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dataplane.pipeline.Ipv4Options;
 import io.dataplane.pipeline.PacketBatch;
 import io.dataplane.pipeline.Pipeline;
 import io.dataplane.pipeline.Verdict;
@@ -38,10 +39,13 @@ class PipelineFuzzTest {
     /** Inputs and frames run, printed at the end for bin/test's and bin/bench's summary. */
     private static long inputs;
     private static long frames;
+    /** Of those frames: IPv4 with options forwarded (or fragmented), dropped as bad_options, as source_routed. */
+    private static long optionsForwarded, badOptions, sourceRouted;
 
     @AfterAll
     static void report() {
-        System.out.println("PipelineFuzzTest: " + inputs + " inputs, " + frames + " frames");
+        System.out.println("PipelineFuzzTest: " + inputs + " inputs, " + frames + " frames (IPv4 options: "
+                + optionsForwarded + " forwarded, " + badOptions + " bad_options, " + sourceRouted + " source_routed)");
     }
 
     @FuzzTest(maxDuration = "1m")
@@ -71,6 +75,10 @@ class PipelineFuzzTest {
                 byte[] out = m.asSlice(offset).toArray(ValueLayout.JAVA_BYTE);
                 check("packet " + (r + 1) + " of " + repeats, b.verdict[0], b.routeTarget[0], b.algorithm[0], b.hash[0],
                         b.nexthop[0], out, want, frame, tables);
+                count(m, b);
+                if (b.verdict[0] == Verdict.BAD_OPTIONS.code) {
+                    checkPointer(m, b.l3[0], model.parameterProblemPointer, want, frame, tables);
+                }
                 if (r == 0 && b.verdict[0] == Verdict.NEEDS_FRAGMENTATION.code) {
                     checkFragments(frame, (int) (b.l3[0] - offset), s, b.nexthop[0], tables);
                 }
@@ -119,6 +127,29 @@ class PipelineFuzzTest {
                         .append("\n  want ").append(i).append(": ").append(i < want.size() ? HexFormat.of().formatHex(want.get(i)) : "-");
             }
             throw new AssertionError(sb.append("\ntables: ").append(tables).toString());
+        }
+    }
+
+    private static void count(MemorySegment m, PacketBatch b) {
+        int v = b.verdict[0];
+        badOptions += v == Verdict.BAD_OPTIONS.code ? 1 : 0;
+        sourceRouted += v == Verdict.SOURCE_ROUTED.code ? 1 : 0;
+        // Only a forwarded frame is known to hold a whole IPv4 header.
+        boolean forwarded = v >= 0 || v == Verdict.NEEDS_FRAGMENTATION.code;
+        optionsForwarded += forwarded && b.ipVersion[0] == 4 && (m.get(ValueLayout.JAVA_BYTE, b.l3[0]) & 0x0f) > 5 ? 1 : 0;
+    }
+
+    /**
+     * Malformed options: the pointer the ICMP responder puts in its parameter problem
+     * ({@link Ipv4Options#check}) must be the model's.
+     */
+    private static void checkPointer(MemorySegment m, long l3, int modelPointer, ForwardingModel.Decision want, byte[] frame,
+                                     TableSet tables) {
+        int ihl = (m.get(ValueLayout.JAVA_BYTE, l3) & 0x0f) * 4;
+        int pointer = Ipv4Options.check(m, l3, ihl);
+        if (pointer != modelPointer) {
+            throw new AssertionError("parameter problem pointer: Ipv4Options " + pointer + ", model " + modelPointer
+                    + " (" + want.why() + ")\n  frame in: " + HexFormat.of().formatHex(frame) + "\ntables: " + tables);
         }
     }
 

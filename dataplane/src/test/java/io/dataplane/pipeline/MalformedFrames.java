@@ -37,6 +37,29 @@ final class MalformedFrames {
         m.set(Frames.BE16, 24, (short) Frames.ipv4Checksum(m, 14, (m.get(ValueLayout.JAVA_BYTE, 14) & 0xf) * 4));
     }
 
+    /**
+     * The frame with IPv4 options (whole 32-bit words) after its fixed header: IHL, total length
+     * and checksum made to match, so only what the options hold can be wrong.
+     */
+    static MemorySegment withOptions(Frames f, int... options) {
+        if (options.length % 4 != 0) {
+            throw new IllegalArgumentException("options must fill whole 32-bit words, got " + options.length + " bytes");
+        }
+        byte[] plain = f.toSegment().toArray(ValueLayout.JAVA_BYTE);
+        int ip = 14;
+        byte[] with = new byte[plain.length + options.length];
+        System.arraycopy(plain, 0, with, 0, ip + 20);
+        for (int i = 0; i < options.length; i++) {
+            with[ip + 20 + i] = (byte) options[i];
+        }
+        System.arraycopy(plain, ip + 20, with, ip + 20 + options.length, plain.length - ip - 20);
+        MemorySegment m = MemorySegment.ofArray(with);
+        m.set(ValueLayout.JAVA_BYTE, ip, (byte) (0x40 | (20 + options.length) / 4));
+        m.set(Frames.BE16, ip + 2, (short) (with.length - ip));
+        fixChecksum(m);
+        return m;
+    }
+
     private static Arguments of(String name, MemorySegment frame, Verdict v) {
         return Arguments.of(name, frame, v);
     }
@@ -67,6 +90,22 @@ final class MalformedFrames {
                 of("multicast destination is not routed", Frames.ipv4("192.0.2.1", "239.1.1.1").toSegment(), Verdict.NOT_ROUTED),
                 of("broadcast destination is not routed", Frames.ipv4("192.0.2.1", "255.255.255.255").toSegment(), Verdict.NOT_ROUTED),
                 of("no IPv4 route", Frames.ipv4("192.0.2.1", "8.8.8.8").toSegment(), Verdict.NO_ROUTE),
+                of("record route, pointer 3", withOptions(udp4(), 7, 7, 3, 0, 0, 0, 0, 0), Verdict.BAD_OPTIONS),
+                of("record route, slot past its length", withOptions(udp4(), 7, 7, 5, 0, 0, 0, 0, 0), Verdict.BAD_OPTIONS),
+                of("option length 0", withOptions(udp4(), 0x1e, 0, 0, 0), Verdict.BAD_OPTIONS),
+                of("option length past the header", withOptions(udp4(), 7, 9, 4, 0), Verdict.BAD_OPTIONS),
+                of("option type in the header's last byte", withOptions(udp4(), 1, 1, 1, 0x1e), Verdict.BAD_OPTIONS),
+                of("timestamp, full, overflow 15", withOptions(udp4(), 0x44, 8, 9, 0xf0, 0, 0, 0, 0), Verdict.BAD_OPTIONS),
+                of("two timestamps", withOptions(udp4(), 0x44, 4, 5, 0, 0x44, 4, 5, 0), Verdict.BAD_OPTIONS),
+                of("router alert, length 2", withOptions(udp4(), 0x94, 2, 1, 1), Verdict.BAD_OPTIONS),
+                of("CIPSO (no DOI configured)", withOptions(udp4(), 0x86, 8, 0, 0, 0, 1, 0, 0), Verdict.BAD_OPTIONS),
+                of("malformed options before TTL 1", withOptions(udp4().ttl(1), 7, 7, 3, 0, 0, 0, 0, 0), Verdict.BAD_OPTIONS),
+                of("malformed options before no route", withOptions(Frames.ipv4("192.0.2.1", "8.8.8.8").udp(1, 2), 7, 2, 1, 1),
+                        Verdict.BAD_OPTIONS),
+                of("loose source route", withOptions(udp4(), 0x83, 7, 4, 10, 0, 0, 9, 0), Verdict.SOURCE_ROUTED),
+                of("strict source route", withOptions(udp4(), 0x89, 7, 4, 10, 0, 0, 9, 0), Verdict.SOURCE_ROUTED),
+                of("loose source route, TTL 1", withOptions(udp4().ttl(1), 0x83, 7, 4, 10, 0, 0, 9, 0), Verdict.SOURCE_ROUTED),
+                of("source route, then a cut option", withOptions(udp4(), 0x83, 7, 4, 10, 0, 0, 9, 0x1e), Verdict.BAD_OPTIONS),
                 of("IPv6 header cut at 39 bytes", truncate(udp6(), 14 + 39), Verdict.TRUNCATED),
                 of("IPv6 ethertype, version 4", edit(udp6(), m -> m.set(ValueLayout.JAVA_BYTE, 14, (byte) 0x45)), Verdict.BAD_VERSION),
                 of("IPv6 payload length beyond the frame", edit(udp6(), m -> m.set(Frames.BE16, 18, (short) 500)), Verdict.BAD_TOTAL_LENGTH),
