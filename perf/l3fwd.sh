@@ -226,10 +226,14 @@ l3fwd_run() { # l3fwd_run MODE
   return 0
 }
 
+java_runs=0
 java_run() { # java_run MODE [LABEL JAR-DIR]
   local mode=$1 label=${2:-ours} jars=${3:-perf/target}
   local args=(--pcap "$pcap" --seconds "$seconds" --warmup "$warmup" --cpu 1 --burst 32)
-  local prefix=ours-$$-$mode
+  # A file prefix of its own per run: "ours" and "before" runs of one round reused one prefix, and 3 of
+  # 10 such ring runs (never l3fwd's) ended "Primary process refused secondary attachment".
+  java_runs=$((java_runs + 1))
+  local prefix=ours-$$-$mode-$java_runs
   local log=$work/ours.log
   if [[ $mode == ring ]]; then
     args+=(--vdevs ring --eal "-m 256 --no-pci --file-prefix $prefix --huge-dir $huge --base-virtaddr $base_virtaddr --no-telemetry")

@@ -117,11 +117,21 @@ public final class Pipeline {
         sendable = egressPorts & ~down;
         burstTime = 0;
         int n = batch.count();
+        NexthopTable nexthops = s.nexthops;
         for (int i = 0; i < n; i++) {
             int verdict = classify(s, m, batch, i, false);
             batch.verdict[i] = verdict;
             if (verdict >= 0) {
-                rewrite(s.nexthops, m, batch, i);
+                // The rewrite, from the frame's columns: MACs from its nexthop entry; TTL - 1 with the
+                // RFC 1624 checksum update, or hop limit - 1. Written out here rather than in a method
+                // of its own: a per-frame method is compiled on its own before this loop is, and once
+                // its code is big the JIT no longer inlines it, which costs a call and reloads per frame.
+                rewriteMacs(nexthops, m, batch.data[i], batch.nexthop[i]);
+                if (batch.ipVersion[i] == 6) {
+                    Ipv6.decrementHopLimit(m, batch.l3[i]);
+                } else {
+                    Ipv4.decrementTtl(m, batch.l3[i]);
+                }
             }
         }
     }
@@ -211,11 +221,9 @@ public final class Pipeline {
             return BAD_CHECKSUM;
         }
         int src = Ipv4.source(w1);
-        if (Ipv4.martianSource(src) && !(probe && src == 0) || Ipv4.martianDestination(dst)) {
-            return BAD_ADDRESS;
-        }
-        if (Ipv4.multicastOrBroadcast(dst)) {
-            return NOT_ROUTED;
+        int addresses = addressVerdict4(src, dst, probe);
+        if (addresses != 0) {
+            return addresses;
         }
         // Options are the kernel's next check (ip_rcv_options), before TTL and route (out of line: rare).
         if (ihl > Ipv4.HEADER) {
@@ -239,30 +247,11 @@ public final class Pipeline {
         if (RouteTarget.isType(t)) {
             return typeVerdict(t);
         }
-        int nh = t;
-        if (RouteTarget.isGroup(t)) {
-            GroupTable groups = s.groups;
-            int group = RouteTarget.index(t);
-            int block = groups.block(group);
-            if (block < 0) {
-                return NO_ROUTE;
-            }
-            int alg = groups.algorithm(block);
-            b.algorithm[i] = alg;
-            if (alg == PER_PACKET) {
-                nh = nextPerPacket(groups, group, block);
-            } else {
-                // In kernel mode the snapshot's policy decides, not the group's algorithm (the kernel has none per route).
-                int h = s.kernelHash
-                        ? KernelHash.ipv4(m, ip, total, s.policy4, s.fields4, s.kernelKey, keys)
-                        : FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
-                                Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
-                b.hash[i] = h;
-                nh = selectByHash(groups, group, block, h);
-            }
-            if (nh < 0) {
-                return NEXTHOP_DEAD;
-            }
+        // The group's member selection is out of line: it keeps this method, the common path of
+        // every IPv4 frame, small enough for the JIT to inline into the burst loop.
+        int nh = RouteTarget.isGroup(t) ? selectMember4(s, t, m, ip, ihl, total, w0, w1, src, dst, b, i) : t;
+        if (nh < 0) {
+            return nh;
         }
         b.nexthop[i] = nh;
         // DF clear: too big is not an error, the worker fragments it (ip_forward, then ip_fragment).
@@ -317,6 +306,40 @@ public final class Pipeline {
         return target == RouteTarget.BLACKHOLE ? BLACKHOLE
                 : target == RouteTarget.UNREACHABLE ? UNREACHABLE
                 : target == RouteTarget.PROHIBIT ? PROHIBITED : NO_ROUTE;
+    }
+
+    /** BAD_ADDRESS or NOT_ROUTED for addresses a router does not forward between, else 0 (out of line, as {@link #selectMember4}). */
+    private static int addressVerdict4(int src, int dst, boolean probe) {
+        if (Ipv4.martianSource(src) && !(probe && src == 0) || Ipv4.martianDestination(dst)) {
+            return BAD_ADDRESS;
+        }
+        return Ipv4.multicastOrBroadcast(dst) ? NOT_ROUTED : 0;
+    }
+
+    /** The group member's nexthop slot for an IPv4 packet, or a negative verdict. */
+    private int selectMember4(Snapshot s, int target, MemorySegment m, long ip, int ihl, int total, long w0, long w1,
+                              int src, int dst, PacketBatch b, int i) {
+        GroupTable groups = s.groups;
+        int group = RouteTarget.index(target);
+        int block = groups.block(group);
+        if (block < 0) {
+            return NO_ROUTE;
+        }
+        int alg = groups.algorithm(block);
+        b.algorithm[i] = alg;
+        int nh;
+        if (alg == PER_PACKET) {
+            nh = nextPerPacket(groups, group, block);
+        } else {
+            // In kernel mode the snapshot's policy decides, not the group's algorithm (the kernel has none per route).
+            int h = s.kernelHash
+                    ? KernelHash.ipv4(m, ip, total, s.policy4, s.fields4, s.kernelKey, keys)
+                    : FlowHash.ipv4(m, ip, ihl, total, Ipv4.protocol(w1), Ipv4.flagsFragment(w0),
+                            Integer.reverseBytes(src), Integer.reverseBytes(dst), alg, s.hashSeed);
+            b.hash[i] = h;
+            nh = selectByHash(groups, group, block, h);
+        }
+        return nh < 0 ? NEXTHOP_DEAD : nh;
     }
 
     /** The group member's nexthop slot for an IPv6 packet, or a negative verdict. */
@@ -407,16 +430,6 @@ public final class Pipeline {
                     : NEXTHOP_DEAD; // the port is down: as dead as a nexthop whose carrier is lost
         }
         return tooBig ? NEEDS_FRAGMENTATION : port;
-    }
-
-    /** MACs from the frame's nexthop entry; TTL - 1 with the RFC 1624 checksum update, or hop limit - 1. */
-    private static void rewrite(NexthopTable nexthops, MemorySegment m, PacketBatch b, int i) {
-        rewriteMacs(nexthops, m, b.data[i], b.nexthop[i]);
-        if (b.ipVersion[i] == 6) {
-            Ipv6.decrementHopLimit(m, b.l3[i]);
-        } else {
-            Ipv4.decrementTtl(m, b.l3[i]);
-        }
     }
 
     /** The frame's destination and source MAC from nexthop {@code nh}'s entry (also the fragmenter's rewrite). */
