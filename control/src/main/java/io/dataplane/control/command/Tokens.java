@@ -17,15 +17,21 @@ public final class Tokens {
 
     /** Splits {@code line} at spaces and tabs. */
     public Tokens(String line) {
-        int i = 0;
+        // one pass over the characters (a full table is a million lines through here)
         int n = line.length();
-        while (i < n) {
-            i = wordStart(line, i);
-            int end = wordEnd(line, i);
-            if (end > i) {
-                words.add(line.substring(i, end));
+        int start = -1;
+        for (int i = 0; i < n; i++) {
+            char c = line.charAt(i);
+            boolean blank = c == ' ' || c == '\t';
+            if (blank && start >= 0) {
+                words.add(line.substring(start, i));
+                start = -1;
+            } else if (!blank && start < 0) {
+                start = i;
             }
-            i = end;
+        }
+        if (start >= 0) {
+            words.add(line.substring(start, n));
         }
     }
 

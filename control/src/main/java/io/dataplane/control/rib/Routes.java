@@ -460,7 +460,7 @@ final class Routes {
     }
 
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
-        List<RouteHop> out = new ArrayList<>();
+        List<RouteHop> out = new ArrayList<>(hops.size());
         for (Hop h : hops) {
             if (where.v6() && h.via() != null && !h.via().v6()) {
                 throw new CommandException("route " + where + " is IPv6 and cannot use IPv4 gateway " + h.via()
