@@ -12,7 +12,7 @@ import java.util.function.Function;
  * ({@link CommandParser}) and the daemon's configuration grammar, so both speak alike.
  */
 public final class Tokens {
-    private final List<String> words = new ArrayList<>();
+    private final List<String> words = new ArrayList<>(12);
     private int pos;
 
     /** Splits {@code line} at spaces and tabs. */
@@ -40,6 +40,13 @@ public final class Tokens {
         int start = wordStart(line, 0);
         int end = wordEnd(line, start);
         return end > start ? line.substring(start, end) : null;
+    }
+
+    /** Whether the first token of {@code line} is {@code word}: {@code word.equals(firstWord(line))}, without the copy. */
+    public static boolean firstWordIs(String line, String word) {
+        int start = wordStart(line, 0);
+        int end = wordEnd(line, start);
+        return end - start == word.length() && line.startsWith(word, start);
     }
 
     private static int wordStart(String line, int i) {

@@ -204,10 +204,11 @@ public final class Dpctl {
      */
     private static int runBatch(List<String> lines, String name, BufferedWriter w, BufferedReader in, PrintStream out,
                                 PrintStream err) throws IOException {
-        List<Integer> lineNumbers = new ArrayList<>();
+        int[] lineNumbers = new int[lines.size()]; // of the lines sent (not blank), in order
+        int sent = 0;
         for (int i = 0; i < lines.size(); i++) {
             if (!CommandParser.isBlank(lines.get(i))) {
-                lineNumbers.add(i + 1);
+                lineNumbers[sent++] = i + 1;
             }
         }
         // A file that manages its own batches is sent as it is; any other file becomes one batch.
@@ -237,7 +238,8 @@ public final class Dpctl {
         if (e != null) {
             first = name + ": " + e;
         }
-        for (int n : lineNumbers) {
+        for (int k = 0; k < sent; k++) {
+            int n = lineNumbers[k];
             e = reply(in, out);
             if (e != null && first == null) {
                 first = name + ":" + n + ": " + e;
@@ -285,8 +287,9 @@ public final class Dpctl {
     }
 
     /**
-     * The first word of {@code line} (stripped) not starting with '-', words split at regex
-     * {@code \\s} as {@code split("\\s+")} would, but without a regex or an array per line: a
+     * The first word of {@code line} (stripped) not starting with '-' if it starts with 'b', else
+     * "" (it cannot be 'batch'); words split at regex
+     * {@code \s} as {@code split("\\s+")} would, but without a regex or an array per line: a
      * full table is a million lines, and this scan runs before the first one is sent.
      */
     private static String firstNonOption(String line) {
@@ -298,7 +301,9 @@ public final class Dpctl {
                 end++;
             }
             if (end > i && line.charAt(i) != '-') {
-                return line.substring(i, end);
+                // only 'batch' resolves to batch, and its abbreviations start with 'b' (a full
+                // table's 'route' lines end here without a copy)
+                return line.charAt(i) == 'b' ? line.substring(i, end) : "";
             }
             i = end;
             while (i < n && isRegexSpace(line.charAt(i))) {

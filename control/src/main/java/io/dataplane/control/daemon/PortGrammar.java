@@ -44,11 +44,10 @@ final class PortGrammar {
     static String command(String line) {
         // Asked of every line on the socket: the first word decides, so a route line (a million
         // in a full table) is not split into words here as well as in its own parser.
-        String first = Tokens.firstWord(line);
-        if (first == null) {
+        if (!Tokens.firstWordIs(line, "port") && !Tokens.firstWordIs(line, "dpdk")) {
             return null;
         }
-        return switch (first) {
+        return switch (Tokens.firstWord(line)) {
             case "port" -> {
                 Tokens t = new Tokens(line);
                 t.next();

@@ -477,6 +477,9 @@ final class Routes {
                             + "' twice; list each gateway once and give it a weight instead");
                 }
             }
+            if (hops.size() == 1) {
+                return List.of(rh); // what List.copyOf gives, without the list in between (a full table is a million single hops)
+            }
             out.add(rh);
         }
         return List.copyOf(out);
