@@ -10,8 +10,23 @@ import io.dataplane.tables.IpAddresses;
 public record IpAddress(boolean v6, long hi, long lo) implements Comparable<IpAddress> {
 
     public static IpAddress v4(int value) {
-        return new IpAddress(false, 0, value & 0xFFFF_FFFFL);
+        // A full table names one gateway a million times: the same (immutable) address, not a
+        // million copies that the RIB keeps alive and the collector copies. A small direct-mapped
+        // cache, so that the prefixes in between do not evict the gateway; a racy read is safe
+        // (the fields are final).
+        int i = (value * 0x9E3779B9) >>> (32 - V4_CACHE_BITS);
+        IpAddress cached = V4_CACHE[i];
+        if (cached != null && cached.lo == (value & 0xFFFF_FFFFL)) {
+            return cached;
+        }
+        cached = new IpAddress(false, 0, value & 0xFFFF_FFFFL);
+        V4_CACHE[i] = cached;
+        return cached;
     }
+
+    private static final int V4_CACHE_BITS = 8;
+    /** IPv4 addresses {@link #v4} made recently, handed out again for the same value. */
+    private static final IpAddress[] V4_CACHE = new IpAddress[1 << V4_CACHE_BITS];
 
     public int bits() {
         return v6 ? 128 : 32;

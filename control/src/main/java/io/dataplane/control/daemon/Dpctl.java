@@ -149,7 +149,8 @@ public final class Dpctl {
                 return isMonitor(words) ? monitor(in, out, socket, err) : 0;
             }
             String name = batch.equals("-") ? "stdin" : batch;
-            List<String> prefixed = lines.stream().map(l -> CommandParser.isBlank(l) ? l : options + l.strip()).toList();
+            List<String> prefixed = options.isEmpty() ? lines
+                    : lines.stream().map(l -> CommandParser.isBlank(l) ? l : options + l.strip()).toList();
             return force ? runForced(prefixed, name, w, in, out, err) : runBatch(prefixed, name, w, in, out, err);
         } catch (IOException e) {
             err.println("dpctl: lost the connection to the daemon at " + socket + ": " + e.getMessage());
@@ -203,10 +204,11 @@ public final class Dpctl {
      */
     private static int runBatch(List<String> lines, String name, BufferedWriter w, BufferedReader in, PrintStream out,
                                 PrintStream err) throws IOException {
-        List<Integer> lineNumbers = new ArrayList<>();
+        int[] lineNumbers = new int[lines.size()]; // of the lines sent (not blank), in order
+        int sent = 0;
         for (int i = 0; i < lines.size(); i++) {
             if (!CommandParser.isBlank(lines.get(i))) {
-                lineNumbers.add(i + 1);
+                lineNumbers[sent++] = i + 1;
             }
         }
         // A file that manages its own batches is sent as it is; any other file becomes one batch.
@@ -236,7 +238,8 @@ public final class Dpctl {
         if (e != null) {
             first = name + ": " + e;
         }
-        for (int n : lineNumbers) {
+        for (int k = 0; k < sent; k++) {
+            int n = lineNumbers[k];
             e = reply(in, out);
             if (e != null && first == null) {
                 first = name + ":" + n + ": " + e;
@@ -271,12 +274,8 @@ public final class Dpctl {
      * non-atomic. Only lines whose object is 'batch' are parsed, so a large file costs nothing more.
      */
     private static boolean isBatchLine(String line) {
-        String[] words = line.strip().split("\\s+");
-        int i = 0;
-        while (i < words.length && words[i].startsWith("-")) {
-            i++;
-        }
-        if (i == words.length || !Keywords.OBJECTS.resolve(words[i]).equals("batch")) {
+        String object = firstNonOption(line.strip());
+        if (object == null || !Keywords.OBJECTS.resolve(object).equals("batch")) {
             return false;
         }
         try {
@@ -285,6 +284,37 @@ public final class Dpctl {
         } catch (CommandException e) {
             return false; // the daemon reports it with its line number, inside the batch
         }
+    }
+
+    /**
+     * The first word of {@code line} (stripped) not starting with '-' if it starts with 'b', else
+     * "" (it cannot be 'batch'); words split at regex
+     * {@code \s} as {@code split("\\s+")} would, but without a regex or an array per line: a
+     * full table is a million lines, and this scan runs before the first one is sent.
+     */
+    private static String firstNonOption(String line) {
+        int n = line.length();
+        int i = 0;
+        while (i < n) {
+            int end = i;
+            while (end < n && !isRegexSpace(line.charAt(end))) {
+                end++;
+            }
+            if (end > i && line.charAt(i) != '-') {
+                // only 'batch' resolves to batch, and its abbreviations start with 'b' (a full
+                // table's 'route' lines end here without a copy)
+                return line.charAt(i) == 'b' ? line.substring(i, end) : "";
+            }
+            i = end;
+            while (i < n && isRegexSpace(line.charAt(i))) {
+                i++;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     /** Whether every word so far is an option ({@code -j}, {@code -4}, ...): what may come before {@code -batch}. */

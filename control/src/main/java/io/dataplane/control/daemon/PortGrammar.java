@@ -42,14 +42,17 @@ final class PortGrammar {
 
     /** "port add", "port del" or "dpdk eal" if the line is one of this grammar's (by its first words), else null. */
     static String command(String line) {
-        Tokens t = new Tokens(line);
-        String first = t.peek();
-        if (first == null) {
+        // Asked of every line on the socket: the first word decides, so a route line (a million
+        // in a full table) is not split into words here as well as in its own parser.
+        if (!Tokens.firstWordIs(line, "port") && !Tokens.firstWordIs(line, "dpdk")) {
             return null;
         }
-        t.next();
-        return switch (first) {
-            case "port" -> "del".equals(Keywords.PORT_VERBS.resolve(t.peek())) ? "port del" : "port add";
+        return switch (Tokens.firstWord(line)) {
+            case "port" -> {
+                Tokens t = new Tokens(line);
+                t.next();
+                yield "del".equals(Keywords.PORT_VERBS.resolve(t.peek())) ? "port del" : "port add";
+            }
             case "dpdk" -> "dpdk eal";
             default -> null;
         };

@@ -460,7 +460,7 @@ final class Routes {
     }
 
     private List<RouteHop> resolve(List<Hop> hops, Prefix where) {
-        List<RouteHop> out = new ArrayList<>();
+        List<RouteHop> out = new ArrayList<>(hops.size());
         for (Hop h : hops) {
             if (where.v6() && h.via() != null && !h.via().v6()) {
                 throw new CommandException("route " + where + " is IPv6 and cannot use IPv4 gateway " + h.via()
@@ -476,6 +476,9 @@ final class Routes {
                     throw new CommandException("route " + where + " names 'via " + h.via() + " dev " + h.dev()
                             + "' twice; list each gateway once and give it a weight instead");
                 }
+            }
+            if (hops.size() == 1) {
+                return List.of(rh); // what List.copyOf gives, without the list in between (a full table is a million single hops)
             }
             out.add(rh);
         }

@@ -38,7 +38,25 @@ final class TableEntries<K, V> {
     }
 
     V get(K key) {
-        return entries.get(key);
+        // A route command looks its prefix up three or four times before it writes it: in a table
+        // of a million entries each lookup is a cache miss, so the last one is remembered (every
+        // write forgets it).
+        if (key != null && key == lastKey) {
+            return lastValue;
+        }
+        V v = entries.get(key);
+        lastKey = key;
+        lastValue = v;
+        return v;
+    }
+
+    /** The key {@link #get} looked up last (the same instance only), and what it found. */
+    private K lastKey;
+    private V lastValue;
+
+    private void forget() {
+        lastKey = null;
+        lastValue = null;
     }
 
     /**
@@ -47,12 +65,14 @@ final class TableEntries<K, V> {
      * million keys in one transaction).
      */
     void put(K key, V value) {
+        forget();
         V prev = value == null ? entries.remove(key) : entries.put(key, value);
         before.computeIfAbsent(key, k -> new Touched<>(prev)).now = value;
     }
 
     /** Undoes the open transaction's writes: every key it wrote gets back its value from before it. */
     void rollback() {
+        forget();
         before.forEach((key, touched) -> {
             if (touched.was == null) {
                 entries.remove(key);
@@ -67,6 +87,7 @@ final class TableEntries<K, V> {
     }
 
     Collection<V> values() {
+        forget(); // a caller could remove through the view
         return entries.values();
     }
 
