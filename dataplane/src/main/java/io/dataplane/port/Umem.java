@@ -20,6 +20,18 @@ import java.util.List;
 public final class Umem implements AutoCloseable {
     /** The kernel reserves this much in front of every received frame (XDP_PACKET_HEADROOM). */
     public static final int XDP_HEADROOM = 256;
+    /** The daemon's frame size: an MTU up to 3,826 bytes fits after the kernel's headroom. */
+    public static final int DEFAULT_FRAME_SIZE = 4096;
+    /**
+     * The daemon's frames per UMEM (one UMEM per worker): every one of up to five ports with
+     * {@link AfXdpPort#DEFAULT_RING_SIZE} rings keeps its whole fill ring ({@link #fillQuota}), a
+     * sixth and later port shrinks every port's share proportionally. Cost: 160 MiB per worker
+     * (40,960 frames of 4,096 bytes, mapped and populated at start, locked by the kernel while
+     * registered, which needs CAP_IPC_LOCK or a matching RLIMIT_MEMLOCK), 128 MiB more than the
+     * 8,192 frames before, whose proportional share of 819 frames per port ran out in a 4.9-ms
+     * stall at 168 kpps.
+     */
+    public static final int DEFAULT_FRAMES = framesForWholeRings(5, AfXdpPort.DEFAULT_RING_SIZE);
 
     private final MemorySegment memory;
     private final int frameSize;
@@ -132,11 +144,26 @@ public final class Umem implements AutoCloseable {
      * kernel then counts rx_fill_ring_empty_descs and drops).
      */
     int fillQuota(int ringSize) {
+        return fillQuota(frameCount, ringSizes, ringSize);
+    }
+
+    /**
+     * {@link #fillQuota(int)} for a memory of {@code frameCount} frames whose ports' rings sum to
+     * {@code ringSizes}. The quota is also how long the port survives a stall of its worker: the
+     * kernel fills the fill ring's frames and then drops, so at R frames/s a quota of Q frames
+     * covers Q/R seconds (819 frames, 4.9 ms at 168 kpps, was too little for this JVM's pauses).
+     */
+    static int fillQuota(long frameCount, long ringSizes, int ringSize) {
         long wanted = 2L * Math.max(ringSizes, ringSize);
         if (wanted <= frameCount) {
             return ringSize;
         }
         return (int) Math.max(1, (long) ringSize * frameCount / wanted);
+    }
+
+    /** The frame count that gives each of {@code ports} ports with rings of {@code ringSize} its whole ring as {@link #fillQuota}. */
+    public static int framesForWholeRings(int ports, int ringSize) {
+        return Math.toIntExact(2L * ports * ringSize);
     }
 
     /** The socket a new port's socket shares this memory through, or null if none is registered yet. */

@@ -47,10 +47,10 @@ import java.util.function.Consumer;
  */
 final class PortFactory implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PortFactory.class.getName());
-    /** Frames per AF_XDP UMEM (one per worker): twice the sum of the rings of three 1024-entry ports, and then some. */
-    private static final int AFXDP_FRAMES = 8192;
-    private static final int AFXDP_FRAME_SIZE = 4096;
-    private static final int AFXDP_RING = 1024;
+    /** Frames per AF_XDP UMEM (one per worker), their size and the rings: see Umem.DEFAULT_FRAMES and AfXdpPort.DEFAULT_RING_SIZE. */
+    private static final int AFXDP_FRAMES = Umem.DEFAULT_FRAMES;
+    private static final int AFXDP_FRAME_SIZE = Umem.DEFAULT_FRAME_SIZE;
+    private static final int AFXDP_RING = AfXdpPort.DEFAULT_RING_SIZE;
 
     private final ControlPlane plane;
     private final PortConfiguration config;

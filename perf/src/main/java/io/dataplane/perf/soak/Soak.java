@@ -175,6 +175,7 @@ public final class Soak {
             samplesSeen[s] = c0[s].latencySamples().length == 0 ? 0 : sampleCount(c0[s]);
         }
         long worstLatency = 0;
+        long steal0 = HostSteal.millis(o.routerCpu()), stealPrev = steal0, worstStealSecond = 0;
 
         long t0 = System.nanoTime();
         generator.start(rate);
@@ -187,7 +188,8 @@ public final class Soak {
         int minute = 0;
         String failure = null;
         java.io.BufferedWriter seconds = Files.newBufferedWriter(dir.resolve("seconds.log"));
-        seconds.write("# monotonic ns, worst sampled one-way latency this second (ns), frames sent, frames received, misrouted\n");
+        seconds.write("# monotonic ns, worst sampled one-way latency this second (ns), frames sent, frames received, misrouted,"
+                + " ms the hypervisor stole the router CPU this second\n");
         while (System.nanoTime() < end && failure == null) {
             Thread.sleep(1000);
             FlowSink.Counts[] c = read(sinks);
@@ -199,7 +201,12 @@ public final class Soak {
                 receivedNow += c[s].total();
             }
             minuteWorst = Math.max(minuteWorst, secondWorst);
-            seconds.write(readAt + " " + secondWorst + " " + generator.framesSent() + " " + receivedNow + " " + accounting.misrouted() + "\n");
+            long stealNow = HostSteal.millis(o.routerCpu());
+            long stealSecond = stealNow - stealPrev;
+            stealPrev = stealNow;
+            worstStealSecond = Math.max(worstStealSecond, stealSecond);
+            seconds.write(readAt + " " + secondWorst + " " + generator.framesSent() + " " + receivedNow + " " + accounting.misrouted() + " "
+                    + stealSecond + "\n");
             if (driver.failure() != null) {
                 failure = "the driver failed: " + driver.failure();
             } else if (generator.failure() != null) {
@@ -354,6 +361,9 @@ public final class Soak {
         summary.add(String.format("  worst pause: safepoints %d, worst %.3f ms (%s); GCs %d; worst one-way latency of the sampled frames"
                 + " (1 in 64) %.3f ms; collector %s", pauses.safepoints(), pauses.worstSafepointNanos() / 1e6, pauses.worstSafepoint(),
                 pauses.gcs(), worstLatency / 1e6, o.collector()));
+        summary.add(String.format("  host: the hypervisor stole the router CPU %d for %d ms over the soak, %d ms in its worst second"
+                + " (/proc/stat; neither the worker nor the receive thread runs meanwhile)", o.routerCpu(), stealPrev - steal0,
+                worstStealSecond));
         summary.add(problems.isEmpty() ? "soak: PASSED" : "soak: FAILED: " + String.join("; ", problems));
         for (String l : summary) {
             out.println(l);
