@@ -11,6 +11,7 @@ import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.NexthopTable;
 import io.dataplane.tables.packet.Ipv4;
 import io.dataplane.testing.Ipv4Packets;
+import io.dataplane.testing.Macs;
 import io.dataplane.testing.Netns;
 import io.dataplane.testing.RawFrames;
 import io.dataplane.worker.Ipv4Fragmenter;
@@ -62,8 +63,8 @@ class KernelFragmentationOracleTest {
             }
             ns.ip(r, "neigh", "add", "10.0.0.2", "lladdr", "02:00:00:00:00:10", "dev", "out0", "nud", "permanent");
             ns.ip(r, "route", "add", "198.18.0.0/15", "via", "10.0.0.2", "dev", "out0");
-            byte[] in0Mac = mac(ns.exec(r, "cat", "/sys/class/net/in0/address"));
-            byte[] out0Mac = mac(ns.exec(r, "cat", "/sys/class/net/out0/address"));
+            byte[] in0Mac = Macs.parse(ns.exec(r, "cat", "/sys/class/net/in0/address"));
+            byte[] out0Mac = Macs.parse(ns.exec(r, "cat", "/sys/class/net/out0/address"));
             List<String> wrong = new ArrayList<>();
             int compared = 0;
             for (Case c : CASES) {
@@ -123,7 +124,7 @@ class KernelFragmentationOracleTest {
     /** Our fragments of the packet for a nexthop with the kernel's MACs and MTU. */
     private static List<byte[]> ours(byte[] packet, byte[] routerMac, int mtu) {
         Fib fib = new Fib(new FibLimits(16, 16, 16, 16, 2));
-        fib.change().nexthop(1, new Nexthop(1, mac(NEIGHBOUR_MAC), mac(routerMac), mtu, true, true)).commit();
+        fib.change().nexthop(1, new Nexthop(1, Macs.value(NEIGHBOUR_MAC), Macs.value(routerMac), mtu, true, true)).commit();
         NexthopTable nexthops = fib.snapshot().nexthops;
         try (MemoryUmem umem = new MemoryUmem(64, 2048)) {
             MemoryPort out = new MemoryPort(1, "out0", umem, 64, 1500);
@@ -141,23 +142,6 @@ class KernelFragmentationOracleTest {
     /** The first 64 bytes: headers, options and the start of the data. */
     private static String hex(byte[] frame) {
         return HexFormat.of().formatHex(frame, 0, Math.min(64, frame.length));
-    }
-
-    private static long mac(byte[] m) {
-        long v = 0;
-        for (byte b : m) {
-            v = v << 8 | (b & 0xff);
-        }
-        return v;
-    }
-
-    private static byte[] mac(String text) {
-        String[] p = text.strip().split(":");
-        byte[] m = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            m[i] = (byte) Integer.parseInt(p[i], 16);
-        }
-        return m;
     }
 
     private static void link(Netns ns, String r, String name, String v4) {

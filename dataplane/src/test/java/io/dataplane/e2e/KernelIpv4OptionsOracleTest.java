@@ -15,6 +15,7 @@ import io.dataplane.tables.Nexthop;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.testing.HeadroomPort;
 import io.dataplane.testing.Ipv4Packets;
+import io.dataplane.testing.Macs;
 import io.dataplane.testing.Netns;
 import io.dataplane.testing.RawFrames;
 import java.lang.foreign.Arena;
@@ -119,8 +120,8 @@ class KernelIpv4OptionsOracleTest {
             for (String dev : new String[] {"in0", "in0p", "out0", "out0p"}) {
                 waitUp(ns, r, dev);
             }
-            byte[] in0Mac = mac(ns.exec(r, "cat", "/sys/class/net/in0/address"));
-            byte[] out0Mac = mac(ns.exec(r, "cat", "/sys/class/net/out0/address"));
+            byte[] in0Mac = Macs.parse(ns.exec(r, "cat", "/sys/class/net/in0/address"));
+            byte[] out0Mac = Macs.parse(ns.exec(r, "cat", "/sys/class/net/out0/address"));
             Ours ours = new Ours(in0Mac, out0Mac);
             List<String> wrong = new ArrayList<>();
             StringBuilder table = new StringBuilder("kernel " + System.getProperty("os.version")
@@ -236,7 +237,7 @@ class KernelIpv4OptionsOracleTest {
                 new int[] {IpAddresses.parse4("192.168.255.1"), 0}, new long[2], new long[2]);
 
         Ours(byte[] in0Mac, byte[] out0Mac) {
-            fib.change().nexthop(1, new Nexthop(1, mac(NEIGHBOUR_MAC), mac(out0Mac), 1500, true, true))
+            fib.change().nexthop(1, new Nexthop(1, Macs.value(NEIGHBOUR_MAC), Macs.value(out0Mac), 1500, true, true))
                     .route4(IpAddresses.parse4("198.18.0.0"), 15, RouteTarget.nexthop(1)).commit();
         }
 
@@ -295,23 +296,6 @@ class KernelIpv4OptionsOracleTest {
         int[] o = new int[n];
         java.util.Arrays.fill(o, 1);
         return o;
-    }
-
-    private static long mac(byte[] m) {
-        long v = 0;
-        for (byte b : m) {
-            v = v << 8 | (b & 0xff);
-        }
-        return v;
-    }
-
-    private static byte[] mac(String text) {
-        String[] p = text.strip().split(":");
-        byte[] m = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            m[i] = (byte) Integer.parseInt(p[i], 16);
-        }
-        return m;
     }
 
     /** Until a veth has carrier its queue drops what is sent (sendto: ENOBUFS): waits up to 5 s for it. */

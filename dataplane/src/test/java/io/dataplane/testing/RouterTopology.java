@@ -237,12 +237,14 @@ public final class RouterTopology implements AutoCloseable {
 
     /**
      * Sends a UDP datagram from the client to {@code host} port 5353 and returns the answering
-     * server's name, or "failed". socat waits 0.5 s for the answer after sending; a datagram may
-     * be lost on a loaded machine (socat's forking UDP server misses one now and then), so it tries
-     * up to three times; a checksum the receiver rejects fails every try.
+     * server's name, or "failed". socat waits 1 s for the answer after sending; a datagram may
+     * be lost on a loaded machine (socat's forking UDP server misses one now and then: in 2 of about
+     * 20 runs all of three tries to the IPv6 anycast went unanswered while the daemon had every
+     * neighbour resolved and counted no drop), so it tries up to six times; a checksum the receiver
+     * rejects fails every try.
      */
     public String udpRequest(String host) {
-        String out = netns.output(client, "bash", "-c", "for t in 1 2 3; do a=$(echo ping | socat -T 1 - "
+        String out = netns.output(client, "bash", "-c", "for t in 1 2 3 4 5 6; do a=$(echo ping | socat -T 1 - "
                 + socatAddress("UDP", host, 5353) + "); [ -n \"$a\" ] && { echo \"$a\"; break; }; done").strip();
         return out.isEmpty() ? "failed" : out;
     }

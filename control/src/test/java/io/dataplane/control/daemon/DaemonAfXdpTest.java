@@ -160,7 +160,7 @@ class DaemonAfXdpTest {
     @Test
     @Order(2)
     void udpAndBulkTcpArriveWithFinishedChecksums() throws Exception {
-        assertUdpAndBulkTcpArriveIntact(topo, DaemonAfXdpTest::output);
+        assertUdpAndBulkTcpArriveIntact(topo, () -> output() + state(daemon));
     }
 
     static void assertUdpAndBulkTcpArriveIntact(RouterTopology topo, java.util.function.Supplier<String> output) throws Exception {
@@ -300,6 +300,19 @@ class DaemonAfXdpTest {
             }
         }
         throw new AssertionError("route show " + selector + " " + value + " never became what was wanted:\n" + routes + output());
+    }
+
+    /** What the daemon shows of its neighbours, links, routes and drops: for a failure's message. */
+    static String state(DaemonProcess daemon) {
+        StringBuilder sb = new StringBuilder();
+        for (String[] cmd : new String[][] {{"neigh", "show"}, {"-s", "link", "show"}, {"-6", "route", "show"},
+            {"stats", "drops"}}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            String[] args = Stream.concat(Stream.of("--socket", daemon.socket().toString()), Stream.of(cmd)).toArray(String[]::new);
+            Dpctl.run(args, new java.io.PrintStream(out, true), new java.io.PrintStream(out, true));
+            sb.append("\n$ dpctl ").append(String.join(" ", cmd)).append('\n').append(out);
+        }
+        return sb.toString();
     }
 
     private static long unresolvedDrops() {

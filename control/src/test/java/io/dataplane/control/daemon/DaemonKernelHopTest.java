@@ -54,6 +54,6 @@ class DaemonKernelHopTest {
 
     @Test
     void udpAndBulkTcpArriveWithFinishedChecksums() throws Exception {
-        DaemonAfXdpTest.assertUdpAndBulkTcpArriveIntact(topo, daemon::output);
+        DaemonAfXdpTest.assertUdpAndBulkTcpArriveIntact(topo, () -> daemon.output() + DaemonAfXdpTest.state(daemon));
     }
 }
