@@ -44,7 +44,7 @@ final class ChurnDriver implements AutoCloseable {
     private final int flapped;
     /** The CPU and SCHED_FIFO priority of the sinks' receive threads (what {@code BenchTopology.sinksOn} gave them). */
     private final int sinkCpu;
-    static final int SINK_PRIORITY = 1;
+    private final int sinkPriority;
     private final double replaceRate;
     private final double flapPeriodSeconds, flapHoldSeconds;
     private final BufferedWriter log;
@@ -56,9 +56,10 @@ final class ChurnDriver implements AutoCloseable {
             neighbourChanges = new AtomicLong(), maxReplaceNanos = new AtomicLong();
     final List<Flap> flaps = new CopyOnWriteArrayList<>();
 
-    ChurnDriver(Path socket, BenchTopology topo, int[][] weightSets, int flapped, int sinkCpu, double replaceRate,
+    ChurnDriver(Path socket, BenchTopology topo, int[][] weightSets, int flapped, int sinkCpu, int sinkPriority, double replaceRate,
             double flapPeriodSeconds, double flapHoldSeconds, Path eventLog) throws IOException {
         this.sinkCpu = sinkCpu;
+        this.sinkPriority = sinkPriority;
         this.socket = socket;
         this.topo = topo;
         this.weightSets = weightSets;
@@ -244,7 +245,7 @@ final class ChurnDriver implements AutoCloseable {
         }
         for (long tid : fresh) {
             run("taskset", "-pc", String.valueOf(sinkCpu), String.valueOf(tid));
-            run("chrt", "-f", "-p", String.valueOf(SINK_PRIORITY), String.valueOf(tid));
+            run("chrt", "-f", "-p", String.valueOf(sinkPriority), String.valueOf(tid));
         }
         event("sink-napi-pinned", dev + " threads " + fresh);
     }

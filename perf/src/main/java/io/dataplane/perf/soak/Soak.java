@@ -116,8 +116,9 @@ public final class Soak {
         Path dir = o.out() != null ? Files.createDirectories(o.out()) : Files.createTempDirectory("soak");
         removeLeftovers();
         out.printf("soak: %.1f min, %d sinks, %d flows, %d-byte frames, target %.0f group replaces/s, flap every %.0f s for %.1f s;"
-                + " collector %s; generator CPU %d, worker CPU %d; load %s; logs in %s%n", o.minutes(), o.sinks(), o.flows(),
-                o.frameSize(), o.replaceRate(), o.flapPeriod(), o.flapHold(), o.collector(), o.generatorCpu(), o.routerCpu(),
+                + " collector %s; generator CPU %d, worker CPU %d, r0's receive on CPU %d, the sinks' on CPU %d; load %s; logs in %s%n", o.minutes(), o.sinks(),
+                o.flows(), o.frameSize(), o.replaceRate(), o.flapPeriod(), o.flapHold(), o.collector(), o.generatorCpu(), o.routerCpu(),
+                o.receiveOnRouter() ? o.routerCpu() : o.generatorCpu(), o.receiveOnRouter() ? o.generatorCpu() : o.routerCpu(),
                 loadAverage(), dir);
         int[][] weights = weightSets();
         long[] kernelWeights = new long[o.sinks()];
@@ -127,11 +128,17 @@ public final class Soak {
         for (int i = 0; i < o.sinks(); i++) {
             sinks.add(own(new FlowSink(4, o.flows(), o.frameSize(), topo.sinks.get(i), "s" + (i + 1))));
         }
-        // The sinks' receive work on the generator CPU, above the (SCHED_OTHER) generator: it is bounded by what is forwarded.
-        topo.sinksOn(o.generatorCpu(), ChurnDriver.SINK_PRIORITY);
-        // r0's receive work (threaded NAPI) on the worker's CPU above the worker (SCHED_FIFO 1), as softirq would run: as
-        // SCHED_OTHER it got a share among every other job on the machine, and the veth ring behind it overflowed.
-        topo.receiveOn(o.routerCpu(), RECEIVE_PRIORITY);
+        // Every veth ring's consumer on its producer's CPU: r0's receive work (threaded NAPI: XDP redirect, the copy into the
+        // UMEM) on the generator's CPU, the sinks' on the worker's, each above the thread that fills its ring (SCHED_FIFO
+        // RECEIVE_PRIORITY; the worker runs at 1, the generator as SCHED_OTHER). A veth ring holds 256 frames, 3 ms at 84 kpps:
+        // a consumer on the other CPU loses frames whenever its CPU stalls longer (the hypervisor takes it for tens of ms),
+        // a consumer on the producer's CPU stalls with its producer. The one ring that spans the CPUs is then the daemon's
+        // own (4096 entries), as a NIC's ring spans the wire and the router's CPU. --receive router is the old layout: r0's
+        // receive on the worker's CPU, the sinks' on the generator's (10-minute soaks lost 169,880 frames at r0's veth ring).
+        int receiveCpu = o.receiveOnRouter() ? o.routerCpu() : o.generatorCpu();
+        int sinkCpu = o.receiveOnRouter() ? o.generatorCpu() : o.routerCpu();
+        topo.sinksOn(sinkCpu, RECEIVE_PRIORITY);
+        topo.receiveOn(receiveCpu, RECEIVE_PRIORITY);
         TrafficGenerator generator = own(new TrafficGenerator(4, o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
                 BenchTopology.ROUTER_IN_MAC, BenchTopology.address(BenchTopology.SRC4), BenchTopology.address(BenchTopology.DST4),
                 topo.gen, "g0", o.generatorCpu(), 0));
@@ -150,7 +157,7 @@ public final class Soak {
 
         // The churn runs from here on: the warm-up (the worker's code compiled) and the ramp find the rate the daemon carries
         // while it answers the driver, which costs the CPUs the forwarding shares.
-        ChurnDriver driver = own(new ChurnDriver(router.socket(), topo, weights, o.sinks() - 1, o.generatorCpu(), o.replaceRate(), o.flapPeriod(),
+        ChurnDriver driver = own(new ChurnDriver(router.socket(), topo, weights, o.sinks() - 1, sinkCpu, RECEIVE_PRIORITY, o.replaceRate(), o.flapPeriod(),
                 o.flapHold(), dir.resolve("events.log")));
         driver.start();
         step(generator, sinks, 10_000, 3.0);

@@ -5,7 +5,8 @@ import java.util.List;
 
 /** The command line of {@code bin/bench soak}. */
 record SoakOptions(double minutes, int sinks, int flows, int frameSize, double replaceRate, double rate, double fraction,
-        String collector, double flapPeriod, double flapHold, Path out, int generatorCpu, int routerCpu) {
+        String collector, double flapPeriod, double flapHold, Path out, int generatorCpu, int routerCpu,
+        boolean receiveOnRouter) {
 
     static final String USAGE = """
             usage: bin/bench soak [--minutes N] [options]     (root: namespaces, bpf(2), AF_XDP)
@@ -37,6 +38,14 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
               --out DIR            where the event log, the daemon's GC/safepoint log and the summary
                                    go (default: a new directory under /tmp)
               --cpus G,R           generator CPU and router (worker) CPU (default 0,1)
+              --receive WHERE      where r0's receive work (threaded NAPI: XDP redirect, the copy into the
+                                   UMEM) runs: generator (the default) on the generator's CPU, with the
+                                   sinks' receive work on the worker's, so that each veth ring (256
+                                   frames) is drained on the CPU that fills it and only the daemon's
+                                   4096-entry rings span the CPUs, as a NIC's ring spans the wire and
+                                   the router; router swaps them (r0's receive on the worker's CPU, as
+                                   vs-kernel's layout a), where any stall of one CPU over ~3 ms at
+                                   84 kpps loses frames at a veth ring
             """;
 
     static final class HelpRequested extends RuntimeException {
@@ -56,6 +65,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
         int sinks = 4, flows = 1024, frameSize = 64, generatorCpu = 0, routerCpu = 1;
         String collector = "z";
         Path out = null;
+        boolean receiveOnRouter = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -90,6 +100,12 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
                     generatorCpu = (int) number(a, p[0], 0, 4095);
                     routerCpu = (int) number(a, p[1], 0, 4095);
                 }
+                case "--receive" -> {
+                    if (!v.equals("generator") && !v.equals("router")) {
+                        throw new BadUsage("--receive is generator or router; was '" + v + "'");
+                    }
+                    receiveOnRouter = v.equals("router");
+                }
                 default -> throw new BadUsage("unknown option '" + a + "'");
             }
         }
@@ -100,7 +116,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
             throw new BadUsage("--cpus: the generator and the router need different CPUs");
         }
         return new SoakOptions(minutes, sinks, flows, frameSize, replaceRate, rate, fraction, collector, flapPeriod, flapHold, out,
-                generatorCpu, routerCpu);
+                generatorCpu, routerCpu, receiveOnRouter);
     }
 
     private static double number(String option, String v, double min, double max) {
