@@ -51,9 +51,14 @@ public final class AfXdpPort implements Port {
      * 4.9 ms at 168 kpps, less than the daemon's worst safepoint on a loaded machine (6.3 ms), and
      * a 10-minute soak lost 0.03 % of its frames to rx_fill_ring_empty_descs. 4096 entries last
      * 24 ms at that rate. The rings themselves cost little (64 KiB of descriptors each); the UMEM
-     * frames that fill them are {@link Umem#DEFAULT_FRAMES}.
+     * frames that fill them are {@link Umem#DEFAULT_FRAMES}. A port line's {@code rx-ring} and
+     * {@code tx-ring} change it per port, up to {@link #MAX_RING_SIZE}.
      */
     public static final int DEFAULT_RING_SIZE = 4096;
+    /** The largest ring a port line may ask for (32,768 entries: 128 MiB of 4-KiB frames in a full fill ring). */
+    public static final int MAX_RING_SIZE = 32768;
+    /** The smallest: below a burst (64 frames) the worker would find the rings full within one duty cycle. */
+    public static final int MIN_RING_SIZE = 64;
     /** Copy mode sends at most this many frames per kick; more kicks are needed for a full ring. */
     private static final int TEARDOWN_KICKS = 1000;
 
@@ -67,7 +72,9 @@ public final class AfXdpPort implements Port {
     private final XskRing tx;
     private final XskRing fill;
     private final XskRing completion;
-    private final int ringSize;
+    /** Entries of the fill and RX rings, and of the TX and completion rings. */
+    private final int rxRingSize;
+    private final int txRingSize;
     private final int maxFrameLength;
     private final byte[] mac;
 
@@ -91,8 +98,8 @@ public final class AfXdpPort implements Port {
     private AtomicCounter[] kernelCounters;
     private final long[] kernelStatistics = new long[XskSocket.STATISTICS_COUNT];
 
-    private AfXdpPort(int index, String name, int queue, Umem umem, XskSocket socket, XdpProgram program, int ringSize,
-            int maxFrameLength, byte[] mac) {
+    private AfXdpPort(int index, String name, int queue, Umem umem, XskSocket socket, XdpProgram program, int rxRingSize,
+            int txRingSize, int maxFrameLength, byte[] mac) {
         this.index = index;
         this.name = name;
         this.queue = queue;
@@ -103,7 +110,8 @@ public final class AfXdpPort implements Port {
         this.tx = socket.tx();
         this.fill = socket.fill();
         this.completion = socket.completion();
-        this.ringSize = ringSize;
+        this.rxRingSize = rxRingSize;
+        this.txRingSize = txRingSize;
         this.maxFrameLength = maxFrameLength;
         this.mac = mac;
     }
@@ -125,6 +133,15 @@ public final class AfXdpPort implements Port {
      */
     public static AfXdpPort open(int index, String ifname, int queue, Umem umem, XskSocket.Mode mode, int ringSize,
             int xdpFlags, boolean prime) {
+        return open(index, ifname, queue, umem, mode, ringSize, ringSize, xdpFlags, prime);
+    }
+
+    /**
+     * As {@link #open(int, String, int, Umem, XskSocket.Mode, int, int, boolean)} with fill and RX
+     * rings of {@code rxRingSize} entries and TX and completion rings of {@code txRingSize}.
+     */
+    public static AfXdpPort open(int index, String ifname, int queue, Umem umem, XskSocket.Mode mode, int rxRingSize,
+            int txRingSize, int xdpFlags, boolean prime) {
         int ifindex = Libc.ifNameToIndex(ifname);
         Rtnetlink.Link link;
         List<Rtnetlink.Address> addresses;
@@ -144,11 +161,11 @@ public final class AfXdpPort implements Port {
         XdpProgram program = acquireProgram(programKey, ifname, ifindex, xdpFlags, addresses);
         XskSocket socket = null;
         try {
-            socket = XskSocket.open(ifname, ifindex, queue, umem.memory(), umem.frameSize(), 0, umem.registrar(), ringSize,
-                    mode);
-            AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, ringSize,
+            socket = XskSocket.open(ifname, ifindex, queue, umem.memory(), umem.frameSize(), 0, umem.registrar(), rxRingSize,
+                    txRingSize, mode);
+            AfXdpPort port = new AfXdpPort(index, ifname, queue, umem, socket, program, rxRingSize, txRingSize,
                     link.mtu() + ETH_HLEN, link.mac());
-            umem.registered(socket, ringSize); // counted before priming, so that the fill quota includes this port
+            umem.registered(socket, rxRingSize); // counted before priming, so that the fill quota includes this port
             if (prime) {
                 port.refill();
             }
@@ -161,7 +178,7 @@ public final class AfXdpPort implements Port {
             return port;
         } catch (RuntimeException e) {
             if (socket != null) {
-                umem.unregistered(socket, ringSize);
+                umem.unregistered(socket, rxRingSize);
                 socket.close();
             }
             releaseProgram(programKey);
@@ -339,7 +356,7 @@ public final class AfXdpPort implements Port {
         if (txPending > 0 || tx.entries() > 0) {
             return 0;
         }
-        if (kernelTx > 0 && kernelRx < umem.fillQuota(ringSize)) {
+        if (kernelTx > 0 && kernelRx < umem.fillQuota(rxRingSize)) {
             return Math.min(1, longestMs);
         }
         return longestMs;
@@ -358,7 +375,7 @@ public final class AfXdpPort implements Port {
 
     @Override
     public int poll() {
-        int done = completion.available(ringSize);
+        int done = completion.available(txRingSize);
         for (int i = 0; i < done; i++) {
             umem.returnFromKernel(completion.address(i));
         }
@@ -391,7 +408,7 @@ public final class AfXdpPort implements Port {
 
     /** Tops the fill ring up from the free list, up to this port's share of the UMEM ({@link Umem#fillQuota}). */
     private int refill() {
-        int want = Math.min(umem.fillQuota(ringSize) - kernelRx, umem.freeCount());
+        int want = Math.min(umem.fillQuota(rxRingSize) - kernelRx, umem.freeCount());
         if (want <= 0) {
             return 0;
         }
@@ -527,20 +544,20 @@ public final class AfXdpPort implements Port {
             socket.kickTx();
         }
         // Frames the kernel already received or sent come back through RX and completion.
-        int n = rx.available(ringSize);
+        int n = rx.available(rxRingSize);
         for (int i = 0; i < n; i++) {
             back.accept(rx.address(i));
         }
         rx.release(n);
         kernelRx -= n;
-        int c = completion.available(ringSize);
+        int c = completion.available(txRingSize);
         for (int i = 0; i < c; i++) {
             back.accept(completion.address(i));
         }
         completion.release(c);
         kernelTx -= c;
         // What the kernel never consumed is still ours: read it back from the producer rings.
-        long[] left = new long[ringSize];
+        long[] left = new long[Math.max(rxRingSize, txRingSize)];
         int f = fill.unconsumed(left);
         for (int i = 0; i < f; i++) {
             back.accept(left[i]);
@@ -551,7 +568,7 @@ public final class AfXdpPort implements Port {
             back.accept(left[i]);
         }
         kernelTx -= t;
-        umem.unregistered(socket, ringSize);
+        umem.unregistered(socket, rxRingSize);
         socket.close();
         if (kernelRx != 0 || kernelTx != 0) {
             LOG.log(System.Logger.Level.WARNING, "port {0} ({1}): {2} receive and {3} send frames not returned by the kernel at close",

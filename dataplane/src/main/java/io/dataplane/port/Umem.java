@@ -163,7 +163,12 @@ public final class Umem implements AutoCloseable {
 
     /** The frame count that gives each of {@code ports} ports with rings of {@code ringSize} its whole ring as {@link #fillQuota}. */
     public static int framesForWholeRings(int ports, int ringSize) {
-        return Math.toIntExact(2L * ports * ringSize);
+        return framesForWholeRings((long) ports * ringSize);
+    }
+
+    /** The frame count that gives ports whose rings sum to {@code ringEntries} each its whole ring as {@link #fillQuota}. */
+    public static int framesForWholeRings(long ringEntries) {
+        return Math.toIntExact(2L * ringEntries);
     }
 
     /** The socket a new port's socket shares this memory through, or null if none is registered yet. */

@@ -158,6 +158,37 @@ class AfXdpPortTest {
         umem.close();
     }
 
+    @Test
+    void receiveAndTransmitRingsTakeTheirOwnSizes() {
+        Umem umem = new Umem(1024, 4096);
+        AfXdpPort a = netns.call(dp, () -> AfXdpPort.open(0, "va", 0, umem, XskSocket.Mode.AUTO, 256, 64, 0, true));
+        AfXdpPort b = netns.call(peer, () -> AfXdpPort.open(1, "vb", 0, umem, XskSocket.Mode.AUTO, RING, 0));
+        try {
+            assertEquals(256, a.framesAtKernelRx(), "the whole 256-entry fill ring primed (1024 frames >= 2 x (256 + 128))");
+            assertEquals(256, a.fillAndRxRingEntries());
+            int accepted = 0;
+            for (int k = 0; k < 100; k++) {
+                long f = UmemFrames.take(umem);
+                if (!a.transmit(f, f + Umem.XDP_HEADROOM, 64)) {
+                    umem.release(f);
+                    break;
+                }
+                accepted++;
+            }
+            assertEquals(64, accepted, "the TX ring holds 64 descriptors, not the fill ring's 256");
+            assertEquals(1, a.txRingFull());
+            a.flush();
+            sendOne(umem, b, 21);
+            assertEquals(21, receiveSeq(umem, a, b), "frames still cross");
+            assertAccounting(umem, a, b);
+        } finally {
+            a.close();
+            b.close();
+        }
+        assertEquals(1024, umem.freeCount(), "teardown returns every frame, from rings of both sizes");
+        umem.close();
+    }
+
     private static long sendOne(Umem umem, AfXdpPort from, int seq) {
         long f = UmemFrames.take(umem);
         byte[] fr = frame(seq, 64);

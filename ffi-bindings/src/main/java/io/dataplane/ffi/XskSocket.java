@@ -74,15 +74,21 @@ public final class XskSocket implements AutoCloseable {
         this.completion = completion;
     }
 
-    /**
-     * Creates, maps and binds a socket. {@code umem} must be page aligned; {@code shareWith} is
-     * the socket that registered it, or null to register it with this one. Ring sizes must be
-     * powers of two.
-     */
+    /** As {@link #open(String, int, int, MemorySegment, int, int, XskSocket, int, int, Mode)} with all four rings of {@code ringSize}. */
     public static XskSocket open(String ifname, int ifindex, int queue, MemorySegment umem, int chunkSize, int headroom,
             XskSocket shareWith, int ringSize, Mode mode) {
-        if (Integer.bitCount(ringSize) != 1) {
-            throw new IllegalArgumentException("ring size must be a power of two, was " + ringSize);
+        return open(ifname, ifindex, queue, umem, chunkSize, headroom, shareWith, ringSize, ringSize, mode);
+    }
+
+    /**
+     * Creates, maps and binds a socket. {@code umem} must be page aligned; {@code shareWith} is
+     * the socket that registered it, or null to register it with this one. {@code rxRing} sizes the
+     * fill and RX rings, {@code txRing} the TX and completion rings; both must be powers of two.
+     */
+    public static XskSocket open(String ifname, int ifindex, int queue, MemorySegment umem, int chunkSize, int headroom,
+            XskSocket shareWith, int rxRing, int txRing, Mode mode) {
+        if (Integer.bitCount(rxRing) != 1 || Integer.bitCount(txRing) != 1) {
+            throw new IllegalArgumentException("ring sizes must be powers of two, were " + rxRing + " (rx) and " + txRing + " (tx)");
         }
         String what = ifname + " queue " + queue;
         int fd = Libc.socket(Libc.AF_XDP, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0);
@@ -104,10 +110,10 @@ public final class XskSocket implements AutoCloseable {
                     throw e;
                 }
             }
-            Libc.setsockoptInt(fd, SOL_XDP, XDP_UMEM_FILL_RING, ringSize, "XDP_UMEM_FILL_RING for " + what);
-            Libc.setsockoptInt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, ringSize, "XDP_UMEM_COMPLETION_RING for " + what);
-            Libc.setsockoptInt(fd, SOL_XDP, XDP_RX_RING, ringSize, "XDP_RX_RING for " + what);
-            Libc.setsockoptInt(fd, SOL_XDP, XDP_TX_RING, ringSize, "XDP_TX_RING for " + what);
+            Libc.setsockoptInt(fd, SOL_XDP, XDP_UMEM_FILL_RING, rxRing, "XDP_UMEM_FILL_RING for " + what);
+            Libc.setsockoptInt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, txRing, "XDP_UMEM_COMPLETION_RING for " + what);
+            Libc.setsockoptInt(fd, SOL_XDP, XDP_RX_RING, rxRing, "XDP_RX_RING for " + what);
+            Libc.setsockoptInt(fd, SOL_XDP, XDP_TX_RING, txRing, "XDP_TX_RING for " + what);
 
             MemorySegment off = a.allocate(MMAP_OFFSETS_SIZE, 8);
             int len = Libc.getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, off, "XDP_MMAP_OFFSETS for " + what);
@@ -115,10 +121,10 @@ public final class XskSocket implements AutoCloseable {
                 throw new IllegalStateException("XDP_MMAP_OFFSETS returned " + len + " bytes, expected "
                         + MMAP_OFFSETS_SIZE + ": kernel older than 5.4 is not supported");
             }
-            XskRing rx = map(fd, off, OFF_RX, PGOFF_RX_RING, ringSize, 16, false, "rx", what, maps, 0);
-            XskRing tx = map(fd, off, OFF_TX, PGOFF_TX_RING, ringSize, 16, true, "tx", what, maps, 1);
-            XskRing fill = map(fd, off, OFF_FILL, PGOFF_FILL_RING, ringSize, 8, true, "fill", what, maps, 2);
-            XskRing comp = map(fd, off, OFF_COMPLETION, PGOFF_COMPLETION_RING, ringSize, 8, false, "completion", what,
+            XskRing rx = map(fd, off, OFF_RX, PGOFF_RX_RING, rxRing, 16, false, "rx", what, maps, 0);
+            XskRing tx = map(fd, off, OFF_TX, PGOFF_TX_RING, txRing, 16, true, "tx", what, maps, 1);
+            XskRing fill = map(fd, off, OFF_FILL, PGOFF_FILL_RING, rxRing, 8, true, "fill", what, maps, 2);
+            XskRing comp = map(fd, off, OFF_COMPLETION, PGOFF_COMPLETION_RING, txRing, 8, false, "completion", what,
                     maps, 3);
 
             MemorySegment sa = a.allocate(SOCKADDR_XDP_SIZE, 4);

@@ -47,10 +47,8 @@ import java.util.function.Consumer;
  */
 final class PortFactory implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PortFactory.class.getName());
-    /** Frames per AF_XDP UMEM (one per worker), their size and the rings: see Umem.DEFAULT_FRAMES and AfXdpPort.DEFAULT_RING_SIZE. */
-    private static final int AFXDP_FRAMES = Umem.DEFAULT_FRAMES;
+    /** The AF_XDP UMEM's frame size (one UMEM per worker; its frame count: {@link #afXdpFrames}). */
     private static final int AFXDP_FRAME_SIZE = Umem.DEFAULT_FRAME_SIZE;
-    private static final int AFXDP_RING = AfXdpPort.DEFAULT_RING_SIZE;
 
     private final ControlPlane plane;
     private final PortConfiguration config;
@@ -147,8 +145,9 @@ final class PortFactory implements AutoCloseable {
         b.idle(workers.idleOrDefault()).scheduling(workers.schedulingOrDefault());
         String waits = "idle " + workers.idleOrDefault().text() + ", sched " + workers.schedulingOrDefault().text()
                 + (workers.scheduling() == null && workers.schedulingOrDefault().fifoPriority() > 0 ? " if permitted" : "");
+        int frames = afXdpFrames(rib);
         for (int q = 0; q < queues; q++) {
-            Umem umem = new Umem(AFXDP_FRAMES, AFXDP_FRAME_SIZE);
+            Umem umem = new Umem(frames, AFXDP_FRAME_SIZE);
             resources.add(umem);
             umems.add(umem);
             Port[] table = new Port[rib.ports().size()];
@@ -183,6 +182,20 @@ final class PortFactory implements AutoCloseable {
     }
 
     /**
+     * Frames per UMEM: {@link Umem#DEFAULT_FRAMES} (five ports' default rings), or enough for every
+     * declared port to keep its whole fill ring when their {@code rx-ring}s ask for more. A port
+     * added while the daemon runs joins the UMEM as it is, and shares shrink if it is short.
+     */
+    private int afXdpFrames(Rib rib) {
+        long entries = 0;
+        for (Rib.PortEntry p : rib.ports()) {
+            PortSpec spec = config.spec(p);
+            entries += Math.max(spec.rxRing(), spec.txRing());
+        }
+        return Math.max(Umem.DEFAULT_FRAMES, Umem.framesForWholeRings(entries));
+    }
+
+    /**
      * Opens queue {@code q} of an AF_XDP port in its configured XDP attach mode. A driver that
      * refuses native XDP (virtio-net on many cloud VMs, dummy, loopback) makes the daemon stop with
      * the line that works instead, rather than fall back silently to the slower generic mode.
@@ -194,7 +207,8 @@ final class PortFactory implements AutoCloseable {
     /** {@code prime} false: the worker fills the fill ring (a port added while it runs: the UMEM's free list is the worker's). */
     private static AfXdpPort openAfXdp(PortSpec spec, int index, int q, Umem umem, boolean prime) {
         try {
-            return AfXdpPort.open(index, spec.name(), q, umem, spec.mode(), AFXDP_RING, spec.xdpMode().flags(), prime);
+            return AfXdpPort.open(index, spec.name(), q, umem, spec.mode(), spec.rxRing(), spec.txRing(), spec.xdpMode().flags(),
+                    prime);
         } catch (NativeException e) {
             boolean refusedNative = spec.xdpMode() == XdpAttachMode.NATIVE && e.syscall().equals("bpf(BPF_LINK_CREATE)")
                     && (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EINVAL || e.errno() == Errno.ERANGE);

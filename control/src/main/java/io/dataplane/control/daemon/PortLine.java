@@ -2,6 +2,7 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
+import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.DpdkPortConfig;
 import io.dataplane.tables.MacAddress;
 import java.util.Locale;
@@ -32,6 +33,8 @@ final class PortLine {
                 if (s.worker() != null && s.worker().scheduling() != null) {
                     sb.append(" sched ").append(s.worker().scheduling().text());
                 }
+                option(sb, "rx-ring", s.rxRing(), AfXdpPort.DEFAULT_RING_SIZE);
+                option(sb, "tx-ring", s.txRing(), AfXdpPort.DEFAULT_RING_SIZE);
             }
             case DPDK -> {
                 DpdkPortConfig d = s.dpdk();

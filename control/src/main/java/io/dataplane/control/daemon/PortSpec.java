@@ -2,6 +2,7 @@ package io.dataplane.control.daemon;
 
 import io.dataplane.ffi.XdpAttachMode;
 import io.dataplane.ffi.XskSocket;
+import io.dataplane.port.AfXdpPort;
 import io.dataplane.port.DpdkPortConfig;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -17,9 +18,11 @@ import java.util.Map;
  * @param mac  the declared address, or -1 for none
  * @param xdpMode for {@code type afxdp}: how the XDP program is attached (default native), else null
  * @param worker what the line says about its workers' idle mode and scheduling (AF_XDP)
+ * @param rxRing for {@code type afxdp}: entries of the fill and RX rings, else -1
+ * @param txRing for {@code type afxdp}: entries of the TX and completion rings, else -1
  */
 public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, int cpu, DpdkPortConfig dpdk,
-                       int mtu, long mac, XdpAttachMode xdpMode, WorkerSpec worker) {
+                       int mtu, long mac, XdpAttachMode xdpMode, WorkerSpec worker, int rxRing, int txRing) {
 
     public enum Type {
         MEMORY, AFXDP, DPDK;
@@ -48,6 +51,10 @@ public record PortSpec(String name, Type type, int queues, XskSocket.Mode mode, 
         }
         if (worker.scheduling() != null) {
             m.put("sched", worker.scheduling().text());
+        }
+        if (type == Type.AFXDP && (rxRing != AfXdpPort.DEFAULT_RING_SIZE || txRing != AfXdpPort.DEFAULT_RING_SIZE)) {
+            m.put("rx-ring", rxRing);
+            m.put("tx-ring", txRing);
         }
         return m;
     }

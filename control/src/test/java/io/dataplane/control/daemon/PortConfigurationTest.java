@@ -92,6 +92,36 @@ class PortConfigurationTest {
     }
 
     @Test
+    void afXdpRingsAreSizedPerPortAndWrittenBackToTheLine() {
+        plane.loadConfiguration(List.of(
+                "port add dev eth0 rx-ring 16384",
+                "port add dev eth1 tx-ring 1024 rx-ring 8192",
+                "port add dev eth2"), "rings.conf");
+        var ports = plane.rib().ports();
+        assertEquals(16384, config.spec(ports.get(0)).rxRing());
+        assertEquals(io.dataplane.port.AfXdpPort.DEFAULT_RING_SIZE, config.spec(ports.get(0)).txRing(), "tx-ring left at its default");
+        assertEquals("port add dev eth0 rx-ring 16384", PortLine.of(config.spec(ports.get(0))));
+        assertEquals("port add dev eth1 rx-ring 8192 tx-ring 1024", PortLine.of(config.spec(ports.get(1))));
+        assertEquals("port add dev eth2", PortLine.of(config.spec(ports.get(2))), "default rings are not written");
+        assertEquals(16384, ports.get(0).details().get("rx-ring"), "link show tells non-default rings");
+        assertFalse(ports.get(2).details().containsKey("rx-ring"));
+    }
+
+    @Test
+    void afXdpRingSizesThatTheKernelOrTheMemoryCannotTakeAreRefusedWithTheirLine() {
+        for (String bad : List.of("rx-ring 5000", "tx-ring 32", "rx-ring 65536")) {
+            var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                    "port add dev eth0 " + bad), "r.conf"));
+            assertEquals("r.conf:1: port eth0 (type afxdp): '" + bad + "' must be a power of two 64..32768 (the kernel's AF_XDP"
+                    + " rings are powers of two)", ex.getMessage());
+            assertTrue(plane.rib().ports().isEmpty(), "nothing declared");
+        }
+        var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
+                "port add dev p0 type memory rx-ring 1024"), "m.conf"));
+        assertTrue(ex.getMessage().startsWith("m.conf:1: option 'rx-ring' does not apply to port p0 (type memory)"), ex.getMessage());
+    }
+
+    @Test
     void dpdkPortNeedsExactlyOneOfVdevAndPci() {
         var ex = assertThrows(CommandException.class, () -> plane.loadConfiguration(List.of(
                 "port add dev dp0 type dpdk"), "d.conf"));

@@ -116,10 +116,10 @@ public final class Soak {
         Path dir = o.out() != null ? Files.createDirectories(o.out()) : Files.createTempDirectory("soak");
         removeLeftovers();
         out.printf("soak: %.1f min, %d sinks, %d flows, %d-byte frames, target %.0f group replaces/s, flap every %.0f s for %.1f s;"
-                + " collector %s; generator CPU %d, worker CPU %d, r0's receive on CPU %d, the sinks' on CPU %d; load %s; logs in %s%n", o.minutes(), o.sinks(),
+                + " collector %s; generator CPU %d, worker CPU %d, r0's receive on CPU %d, the sinks' on CPU %d; r0's rx-ring %d; load %s; logs in %s%n", o.minutes(), o.sinks(),
                 o.flows(), o.frameSize(), o.replaceRate(), o.flapPeriod(), o.flapHold(), o.collector(), o.generatorCpu(), o.routerCpu(),
                 o.receiveOnRouter() ? o.routerCpu() : o.generatorCpu(), o.receiveOnRouter() ? o.generatorCpu() : o.routerCpu(),
-                loadAverage(), dir);
+                o.rxRing(), loadAverage(), dir);
         int[][] weights = weightSets();
         long[] kernelWeights = new long[o.sinks()];
         java.util.Arrays.fill(kernelWeights, 1);
@@ -142,7 +142,7 @@ public final class Soak {
         TrafficGenerator generator = own(new TrafficGenerator(4, o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
                 BenchTopology.ROUTER_IN_MAC, BenchTopology.address(BenchTopology.SRC4), BenchTopology.address(BenchTopology.DST4),
                 topo.gen, "g0", o.generatorCpu(), 0));
-        router = new SoakRouter(topo, o.generatorCpu(), o.routerCpu(), weights[0]);
+        router = new SoakRouter(topo, o.generatorCpu(), o.routerCpu(), weights[0], o.rxRing());
         Path gcLog = dir.resolve("daemon-gc.log");
         List<String> jvm = new ArrayList<>(List.of("-Xlog:gc,safepoint:file=" + gcLog + ":uptime,tags",
                 "-XX:NativeMemoryTracking=summary"));

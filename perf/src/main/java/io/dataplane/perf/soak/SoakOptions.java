@@ -6,7 +6,7 @@ import java.util.List;
 /** The command line of {@code bin/bench soak}. */
 record SoakOptions(double minutes, int sinks, int flows, int frameSize, double replaceRate, double rate, double fraction,
         String collector, double flapPeriod, double flapHold, Path out, int generatorCpu, int routerCpu,
-        boolean receiveOnRouter) {
+        boolean receiveOnRouter, int rxRing) {
 
     static final String USAGE = """
             usage: bin/bench soak [--minutes N] [options]     (root: namespaces, bpf(2), AF_XDP)
@@ -38,12 +38,16 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
               --out DIR            where the event log, the daemon's GC/safepoint log and the summary
                                    go (default: a new directory under /tmp)
               --cpus G,R           generator CPU and router (worker) CPU (default 0,1)
+              --rx-ring N          the daemon's receive port's fill and RX rings (its port line's rx-ring;
+                                   default 32768: 86 ms of frames at 380 kpps, for the router CPU's stalls
+                                   on a shared host; the daemon's own default 4096 lost 40,720 frames in a
+                                   10-minute soak at 378 kpps while the host took the CPU for 10-25 ms)
               --receive WHERE      where r0's receive work (threaded NAPI: XDP redirect, the copy into the
                                    UMEM) runs: generator (the default) on the generator's CPU, with the
                                    sinks' receive work on the worker's, so that each veth ring (256
                                    frames) is drained on the CPU that fills it and only the daemon's
-                                   4096-entry rings span the CPUs, as a NIC's ring spans the wire and
-                                   the router; router swaps them (r0's receive on the worker's CPU, as
+                                   rings span the CPUs, as a NIC's ring spans the wire and the
+                                   router; router swaps them (r0's receive on the worker's CPU, as
                                    vs-kernel's layout a), where any stall of one CPU over ~3 ms at
                                    84 kpps loses frames at a veth ring
             """;
@@ -66,6 +70,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
         String collector = "z";
         Path out = null;
         boolean receiveOnRouter = false;
+        int rxRing = 32768;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -100,6 +105,12 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
                     generatorCpu = (int) number(a, p[0], 0, 4095);
                     routerCpu = (int) number(a, p[1], 0, 4095);
                 }
+                case "--rx-ring" -> {
+                    rxRing = (int) number(a, v, 64, 32768);
+                    if (Integer.bitCount(rxRing) != 1) {
+                        throw new BadUsage("--rx-ring must be a power of two 64..32768, was " + v);
+                    }
+                }
                 case "--receive" -> {
                     if (!v.equals("generator") && !v.equals("router")) {
                         throw new BadUsage("--receive is generator or router; was '" + v + "'");
@@ -116,7 +127,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
             throw new BadUsage("--cpus: the generator and the router need different CPUs");
         }
         return new SoakOptions(minutes, sinks, flows, frameSize, replaceRate, rate, fraction, collector, flapPeriod, flapHold, out,
-                generatorCpu, routerCpu, receiveOnRouter);
+                generatorCpu, routerCpu, receiveOnRouter, rxRing);
     }
 
     private static double number(String option, String v, double min, double max) {

@@ -23,8 +23,9 @@ final class SoakRouter extends DaemonRouter {
     private final int members;
     private final int[] weights;
 
-    SoakRouter(BenchTopology topo, int generatorCpu, int routerCpu, int[] weights) {
-        super(topo, 0, new long[weights.length], MultipathAlgorithm.L3, generatorCpu, routerCpu, "dataplane", "");
+    /** r0's fill and RX rings have {@code rxRing} entries (the port line's {@code rx-ring}); the sinks' ports the default. */
+    SoakRouter(BenchTopology topo, int generatorCpu, int routerCpu, int[] weights, int rxRing) {
+        super(topo, 0, new long[weights.length], MultipathAlgorithm.L3, generatorCpu, routerCpu, "dataplane", "rx-ring " + rxRing);
         this.members = weights.length;
         this.weights = weights.clone();
     }

@@ -28,7 +28,7 @@ public class DaemonRouter implements RouterUnderTest {
     private final int routerCpu;
     private final Path home;
     private final String name;
-    /** What the port lines say about the workers ("idle busy-spin sched other"), empty for the daemon's defaults. */
+    /** What r0's port line adds ("idle busy-spin sched other", "rx-ring 32768"), empty for the daemon's defaults. */
     private final String workerOptions;
     private Path dir;
     private Process process;
@@ -42,7 +42,7 @@ public class DaemonRouter implements RouterUnderTest {
         this(topo, routes, weights, algorithm, generatorCpu, routerCpu, "dataplane", "");
     }
 
-    /** A contender named {@code name} whose port lines add {@code workerOptions} (idle mode and scheduling). */
+    /** A contender named {@code name} whose r0 port line adds {@code workerOptions} (idle mode, scheduling, rings). */
     public DaemonRouter(BenchTopology topo, int routes, long[] weights, MultipathAlgorithm algorithm, int generatorCpu, int routerCpu,
             String name, String workerOptions) {
         this.name = name;
