@@ -161,8 +161,8 @@ public final class Soak {
                 o.flapHold(), dir.resolve("events.log")));
         driver.start();
         step(generator, sinks, 10_000, 3.0);
-        double rate = o.rate() > 0 ? o.rate() : ramp(generator, sinks) * o.fraction();
-        out.printf("soak rate: %.0f pps%s%n", rate, o.rate() > 0 ? " (--rate)" : String.format(" (%.0f%% of the ramp's highest lossless rate)",
+        double rate = o.rate() > 0 ? o.rate() : ramp(generator, sinks, driver) * o.fraction();
+        out.printf("soak rate: %.0f pps%s%n", rate, o.rate() > 0 ? " (--rate)" : String.format(" (%.0f%% of the ramp's highest carried rate)",
                 o.fraction() * 100));
         Accounting accounting = new Accounting(new SinkPrediction(o.flows(), o.frameSize()), weights, o.sinks(), o.sinks() - 1, driver.flaps);
         // After the warm-up and the ramp, with no traffic (the heap walk stops the daemon): the reference for "flat".
@@ -403,19 +403,19 @@ public final class Soak {
     }
 
     /**
-     * Doubles the asked rate until frames are lost, or until the generator (SCHED_OTHER on a shared
-     * CPU) no longer sends more for it, then halves the gap to the lossy rate twice. Returns the
-     * highest rate the generator really sent in a step that lost nothing: asked rates say little,
-     * since what the generator delivers for one changes with the machine's load (192 kpps sent for
-     * 480 kpps asked in one 10-minute run, 276 kpps for 384 kpps later in the same run).
+     * Doubles the asked rate until a step is not carried, or until the generator (SCHED_OTHER on a
+     * shared CPU) no longer sends more for it, then halves the gap to that rate twice. A step is
+     * carried when it lost no frame and the driver's group replaces kept at least {@link
+     * #CHURN_KEPT} of their target rate: the daemon answers them with the CPU time that forwarding
+     * leaves (880 replaces/s at 323 kpps, 998/s at 84 kpps), and the soak is of both at once.
+     * Returns the highest rate the generator really sent in a carried step: asked rates say
+     * little, since what the generator delivers for one changes with the machine's load.
      */
-    private double ramp(TrafficGenerator generator, List<FlowSink> sinks) throws InterruptedException {
+    private double ramp(TrafficGenerator generator, List<FlowSink> sinks, ChurnDriver driver) throws InterruptedException {
         double good = 0, bad = 0, lastSent = 0;
         for (double rate = 10_000; rate <= 4_000_000; rate *= 2) {
-            long[] r = step(generator, sinks, rate, 2.0);
-            double sent = r[0] / 2.0;
-            out.printf("ramp: %.0f pps asked, %.0f sent, %d lost%n", rate, sent, r[1]);
-            if (r[1] > 0) {
+            double sent = carried(generator, sinks, driver, rate);
+            if (sent < 0) {
                 bad = rate;
                 break;
             }
@@ -428,20 +428,35 @@ public final class Soak {
         }
         for (int i = 0; i < 2 && bad > 0 && good > 0; i++) {
             double mid = (good + bad) / 2;
-            long[] r = step(generator, sinks, mid, 2.0);
-            out.printf("ramp: %.0f pps asked, %.0f sent, %d lost%n", mid, r[0] / 2.0, r[1]);
-            if (r[1] > 0) {
+            double sent = carried(generator, sinks, driver, mid);
+            if (sent < 0) {
                 bad = mid;
             } else {
-                good = Math.max(good, r[0] / 2.0);
+                good = Math.max(good, sent);
             }
         }
         if (good == 0) {
-            throw new SoakFailure("the daemon lost frames even at 10,000 pps: the machine is too busy for a soak now (load "
-                    + loadAverage() + ")");
+            throw new SoakFailure("the daemon did not carry even 10,000 pps with the churn (frames lost or replaces behind): the"
+                    + " machine is too busy for a soak now (load " + loadAverage() + ")");
         }
-        out.printf("ramp: highest rate sent without loss %.0f pps%n", good);
+        out.printf("ramp: highest rate carried (no frame lost, replaces at %.0f%% of their target or more) %.0f pps sent%n",
+                CHURN_KEPT * 100, good);
         return good;
+    }
+
+    /** The share of the target replace rate a ramp step must keep to count as carried. */
+    static final double CHURN_KEPT = 0.95;
+
+    /** One 2-s ramp step at {@code rate}: the rate sent if the step was carried, else -1. */
+    private double carried(TrafficGenerator generator, List<FlowSink> sinks, ChurnDriver driver, double rate)
+            throws InterruptedException {
+        long replaces0 = driver.replaces.get();
+        long t0 = System.nanoTime();
+        long[] r = step(generator, sinks, rate, 2.0);
+        double replaceRate = (driver.replaces.get() - replaces0) / ((System.nanoTime() - t0) / 1e9);
+        double sent = r[0] / 2.0;
+        out.printf("ramp: %.0f pps asked, %.0f sent, %d lost, %.0f replaces/s%n", rate, sent, r[1], replaceRate);
+        return r[1] > 0 || replaceRate < CHURN_KEPT * o.replaceRate() ? -1 : sent;
     }
 
     private static long received(List<FlowSink> sinks) {

@@ -12,8 +12,9 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
             usage: bin/bench soak [--minutes N] [options]     (root: namespaces, bpf(2), AF_XDP)
 
               The AF_XDP daemon (bin/dataplane run --config FILE) in network namespaces: a generator,
-              the router, 2-4 sinks behind one ECMP group. A short ramp finds the highest rate it
-              carries without loss right now; then it soaks at a fraction of that while a driver,
+              the router, 2-4 sinks behind one ECMP group. A short ramp, with the churn running, finds
+              the highest rate it carries right now (no frame lost, and the group replaces kept at
+              95% of their target rate or more); then it soaks at a fraction of that while a driver,
               through the command socket, replaces the group (alternating two weight sets), adds
               and deletes routes, changes neighbours and flaps the last sink's port (link down:
               the router's veth loses carrier, the daemon marks the nexthop dead). Once a second
@@ -29,7 +30,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
               --frame-size N       bytes per frame, 64..1500 (default 64)
               --replace-rate N     group replaces per second the driver aims at (default 1000)
               --rate PPS           soak at this rate, no ramp
-              --fraction F         soak at F times the ramp's highest lossless rate (default 0.8)
+              --fraction F         soak at F times the ramp's highest carried rate (default 0.8)
               --collector C        the daemon's collector: z (the default, pom.xml's: its pauses stayed
                                    under 1 ms where ParallelGC's young pauses reached 238 ms and lost
                                    frames), parallel, g1 or shenandoah
