@@ -42,13 +42,32 @@ public final class FollowBench {
     private FollowBench() {
     }
 
+    private static final List<String> STEPS = List.of("ip", "follow", "fpm", "dpctl", "parts");
+
     public static void main(String[] args) throws Exception {
         int routes = 900_000;
+        java.util.Set<String> only = new java.util.HashSet<>(STEPS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--routes" -> routes = Integer.parseInt(args[++i]);
+                case "--only" -> {
+                    only = new java.util.HashSet<>(List.of(args[++i].split(",")));
+                    if (!STEPS.containsAll(only)) {
+                        System.err.println("bench follow: --only takes some of " + String.join(",", STEPS));
+                        System.exit(2);
+                    }
+                }
                 case "--help", "-h" -> {
-                    System.out.println("usage: bin/bench follow [--routes N]   (root; default 900000 IPv4 /24 routes)");
+                    System.out.println("""
+                            usage: bin/bench follow [--routes N] [--only STEP[,STEP...]]   (root)
+                              --routes N  IPv4 /24 routes (default 900000)
+                              --only      runs only these steps, for quick iterations (default all):
+                                          ip      ip -batch alone
+                                          follow  ip -batch while the dataplane follows the kernel
+                                          fpm     the FPM stream into a daemon
+                                          dpctl   dpctl -batch into a running daemon
+                                          parts   the daemon's steps timed apart, in this JVM
+                              The summary line shows 0 for a step not run.""");
                     return;
                 }
                 default -> {
@@ -77,29 +96,42 @@ public final class FollowBench {
             run("ip", "-n", ns, "addr", "add", "10.1.0.1/24", "dev", "d0");
             int ifindex = Integer.parseInt(run("ip", "-n", ns, "-o", "link", "show", "d0").split(":")[0].strip());
 
-            double ipAlone = seconds(() -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
-            run("ip", "-n", ns, "route", "flush", "proto", "boot");
-            print("ip -batch alone", routes, ipAlone);
-
-            double[] followed = FollowProbe.follow(ns, ifindex, routes, () -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
-            run("ip", "-n", ns, "route", "flush", "proto", "boot");
-            print("ip -batch while the dataplane follows (ip's own time)", routes, followed[0]);
-            print("ip -batch until the dataplane's RIB and tables have every route", routes, followed[1]);
-            System.out.printf(Locale.ROOT, "following adds %.0f%% to ip -batch alone%n", 100 * (followed[1] - ipAlone) / ipAlone);
-
-            double fpm = fpmFollow(dir, ns, ifindex, routes);
-            print("FPM stream of the routes (as zebra sends them) until the RIB has every route", routes, fpm);
-
-            double dpctl = dpctlBatch(dir, ipBatch);
-            print("dpctl -batch (JVM start, socket, parse, RIB, tables)", routes, dpctl);
-            double[] parts = inProcess(lines);
-            print("  in the daemon: parse (line by line, as the daemon)", routes, parts[0]);
-            print("  in the daemon: RIB (one transaction, line by line)", routes, parts[1]);
-            print("  in the daemon: table change (Transaction.writeTo)", routes, parts[2]);
-            print("  in the daemon: publication (Fib.commit: validate, LPM writes, snapshots)", routes, parts[3]);
-            print("  of which garbage collection (any step)", routes, parts[4]);
+            double ipAlone = 0;
+            if (only.contains("ip")) {
+                ipAlone = seconds(() -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
+                run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                print("ip -batch alone", routes, ipAlone);
+            }
+            double[] followed = {0, 0};
+            if (only.contains("follow")) {
+                followed = FollowProbe.follow(ns, ifindex, routes, () -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
+                run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                print("ip -batch while the dataplane follows (ip's own time)", routes, followed[0]);
+                print("ip -batch until the dataplane's RIB and tables have every route", routes, followed[1]);
+                if (ipAlone > 0) {
+                    System.out.printf(Locale.ROOT, "following adds %.0f%% to ip -batch alone%n", 100 * (followed[1] - ipAlone) / ipAlone);
+                }
+            }
+            double fpm = 0;
+            if (only.contains("fpm")) {
+                fpm = fpmFollow(dir, ns, ifindex, routes);
+                print("FPM stream of the routes (as zebra sends them) until the RIB has every route", routes, fpm);
+            }
+            double dpctl = 0;
+            if (only.contains("dpctl")) {
+                dpctl = dpctlBatch(dir, ipBatch);
+                print("dpctl -batch (JVM start, socket, parse, RIB, tables)", routes, dpctl);
+            }
+            if (only.contains("parts")) {
+                double[] parts = inProcess(lines);
+                print("  in the daemon: parse (line by line, as the daemon)", routes, parts[0]);
+                print("  in the daemon: RIB (one transaction, line by line)", routes, parts[1]);
+                print("  in the daemon: table change (Transaction.writeTo)", routes, parts[2]);
+                print("  in the daemon: publication (Fib.commit: validate, LPM writes, snapshots)", routes, parts[3]);
+                print("  of which garbage collection (any step)", routes, parts[4]);
+            }
             System.out.printf(Locale.ROOT, "follow-bench routes %d ip %.2f follow %.2f fpm %.2f dpctl %.2f ratio-ip-dpctl %.2f%n",
-                    routes, ipAlone, followed[1], fpm, dpctl, ipAlone / dpctl);
+                    routes, ipAlone, followed[1], fpm, dpctl, dpctl > 0 ? ipAlone / dpctl : 0);
         } finally {
             run("ip", "netns", "del", ns);
             run("ip", "netns", "del", peer);

@@ -93,6 +93,16 @@ public final class CommandParser {
     }
 
     public static Request parse(String line) {
+        // a full table's lines skip the general grammar (RouteLine builds the same command)
+        RouteSet route = RouteLine.parse(line);
+        if (route != null) {
+            return new Request(GlobalOptions.NONE, route);
+        }
+        return grammar(line);
+    }
+
+    /** {@code line} through the general grammar only (tests compare {@link RouteLine} with it). */
+    static Request grammar(String line) {
         return new CommandParser(line).request();
     }
 

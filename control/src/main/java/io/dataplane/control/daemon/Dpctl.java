@@ -108,9 +108,18 @@ public final class Dpctl {
             return 2;
         }
         String options = batch == null || words.isEmpty() ? "" : String.join(" ", words) + " ";
+        BatchFile plain = null;
+        if (batch != null && !force && options.isEmpty() && !batch.equals("-")) {
+            try {
+                plain = BatchFile.read(Path.of(batch));
+            } catch (IOException e) {
+                err.println("dpctl: cannot read " + batch + ": " + e);
+                return 2;
+            }
+        }
         List<String> lines;
         try {
-            lines = batch == null ? null : batch.equals("-")
+            lines = batch == null || plain != null ? null : batch.equals("-")
                     ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().toList()
                     : Files.readAllLines(Path.of(batch));
         } catch (IOException e) {
@@ -127,6 +136,9 @@ public final class Dpctl {
         try (ch) {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+            if (plain != null) {
+                return runBatch(plain, batch, ch, in, out, err);
+            }
             if (lines == null) {
                 IOException writeFailure = null;
                 try {
@@ -213,22 +225,45 @@ public final class Dpctl {
         }
         // A file that manages its own batches is sent as it is; any other file becomes one batch.
         boolean wrap = lines.stream().noneMatch(Dpctl::isBatchLine);
+        int unterminated = wrap ? 0 : unterminatedBatchLine(lines);
+        return replies(sent, lineNumbers, wrap, unterminated, name, in, out, err, () -> {
+            if (wrap) {
+                w.write("batch begin\n");
+            }
+            for (String l : lines) {
+                if (!CommandParser.isBlank(l)) {
+                    w.write(l.strip());
+                    w.write('\n');
+                }
+            }
+            if (wrap) {
+                w.write("batch commit\n");
+            }
+            w.flush();
+        });
+    }
+
+    /** {@link #runBatch(List, String, BufferedWriter, BufferedReader, PrintStream, PrintStream)} of a file {@link BatchFile} read as it is. */
+    private static int runBatch(BatchFile file, String name, SocketChannel ch, BufferedReader in, PrintStream out, PrintStream err)
+            throws IOException {
+        return replies(file.commands(), file.lineNumbers(), true, 0, name, in, out, err, () -> file.send(ch));
+    }
+
+    private interface Sender {
+        void send() throws IOException;
+    }
+
+    /**
+     * Runs {@code sender} on a second thread and reads the {@code sent} lines' replies (and the
+     * wrapping 'batch begin/commit' ones when {@code wrap}) here, naming the first failure with
+     * its line number ({@code lineNumbers}: of each line sent, in order).
+     */
+    private static int replies(int sent, int[] lineNumbers, boolean wrap, int unterminated, String name, BufferedReader in,
+                               PrintStream out, PrintStream err, Sender sender) throws IOException {
         IOException[] sendFailure = new IOException[1];
-        Thread sender = Thread.ofPlatform().name("dpctl-send").start(() -> {
+        Thread sending = Thread.ofPlatform().name("dpctl-send").start(() -> {
             try {
-                if (wrap) {
-                    w.write("batch begin\n");
-                }
-                for (String l : lines) {
-                    if (!CommandParser.isBlank(l)) {
-                        w.write(l.strip());
-                        w.write('\n');
-                    }
-                }
-                if (wrap) {
-                    w.write("batch commit\n");
-                }
-                w.flush();
+                sender.send();
             } catch (IOException e) {
                 sendFailure[0] = e;
             }
@@ -250,14 +285,13 @@ public final class Dpctl {
             first = name + ": " + e;
         }
         try {
-            sender.join();
+            sending.join();
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
         if (sendFailure[0] != null && first == null) {
             throw sendFailure[0];
         }
-        int unterminated = wrap ? 0 : unterminatedBatchLine(lines);
         if (first == null && unterminated > 0) {
             first = name + ":" + unterminated + ": 'batch begin' is never followed by 'batch commit'; the daemon dropped that batch, nothing of it was applied";
         }
@@ -273,7 +307,7 @@ public final class Dpctl {
      * own batches. Any other line that merely starts with 'batch' (a typo) must not make the file
      * non-atomic. Only lines whose object is 'batch' are parsed, so a large file costs nothing more.
      */
-    private static boolean isBatchLine(String line) {
+    static boolean isBatchLine(String line) {
         String object = firstNonOption(line.strip());
         if (object == null || !Keywords.OBJECTS.resolve(object).equals("batch")) {
             return false;

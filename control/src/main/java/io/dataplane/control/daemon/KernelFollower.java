@@ -160,6 +160,9 @@ public final class KernelFollower implements AutoCloseable {
                     try {
                         if (events.readNotifications(POLL_MS, listener) > 0) {
                             listener.drained();
+                            if (tables == Tables.ROUTES) {
+                                pause();
+                            }
                         }
                     } catch (NativeException e) {
                         if (e.errno() != Errno.ENOBUFS) {
@@ -185,6 +188,21 @@ public final class KernelFollower implements AutoCloseable {
             loaded.countDown();
         }
     }
+
+    /**
+     * After a burst was read, lets the next one gather in the socket buffer for {@link
+     * #ROUTE_PAUSE_NANOS} before waiting for it. A reader that waits again as soon as it drained
+     * is woken once per message while {@code ip -batch} or a routing daemon installs a full table,
+     * and each wakeup is work the kernel does in the installer's context and a CPU taken from it
+     * (2 vCPUs here). The first message after a quiet spell still wakes the reader at once; the
+     * receive buffer ({@link #ROUTE_RECEIVE_BUFFER}) holds far more than a pause's worth.
+     */
+    private static void pause() {
+        java.util.concurrent.locks.LockSupport.parkNanos(ROUTE_PAUSE_NANOS);
+    }
+
+    /** How long a route follower lets notifications gather after a burst (see {@link #pause}). */
+    static final long ROUTE_PAUSE_NANOS = 2_000_000;
 
     /**
      * The kernel's links, then its neighbours (so a listener sees carrier before the neighbours

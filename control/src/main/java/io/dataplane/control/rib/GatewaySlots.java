@@ -12,6 +12,17 @@ import java.util.Map;
  */
 final class GatewaySlots {
     private record Gateway(IpAddress via, int port) {
+        // written out: a full table looks its gateway up twice per route, and the record's
+        // generated methods stay slow until the JIT is done with them
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Gateway g && g.port == port && g.via.v6() == via.v6() && g.via.lo() == via.lo() && g.via.hi() == via.hi();
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(via.lo() * 31 + via.hi()) * 31 + port;
+        }
     }
 
     /**

@@ -117,7 +117,7 @@ public final class Rib {
     public void apply(Command c) {
         switch (c) {
             case RouteSet r -> {
-                if (r.spec() instanceof Gateways g) {
+                if (r.spec() instanceof Gateways g && g.mpalgo() != null) { // the message only when there is one: a million lines come here
                     refuseHashAlgorithmInKernelMode(g.mpalgo(), "route " + r.prefix());
                 }
                 Route installed = routes.get(r.prefix());

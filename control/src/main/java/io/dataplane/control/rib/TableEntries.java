@@ -1,8 +1,13 @@
 package io.dataplane.control.rib;
 
+import java.util.AbstractCollection;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -12,24 +17,31 @@ import java.util.function.Function;
  * Entries of the RIB that the forwarding tables mirror (nexthop slots, group slots, routes).
  * The first write of a key in a transaction remembers what the published tables hold for it, so
  * the transaction's table change is the difference, however many times the transaction rewrote
- * the entry, and a rollback restores exactly that.
+ * the entry, and a rollback restores exactly that. That memory lives in the entry's own cell, and
+ * the cells a transaction wrote are listed in order: a full table's transaction writes a million
+ * keys, and a second map of them (with its growth and its walk) was a third of a batch's time.
  *
  * @param <V> the RIB's value; {@code published} maps it to what the tables hold (two values that
  *            map to equal table contents are no change)
  */
 final class TableEntries<K, V> {
     private final Function<V, Object> published;
-    private final Map<K, V> entries = new HashMap<>();
-    /** The keys the open transaction wrote: what the tables held for each before it, and what it holds now. */
-    private Map<K, Touched<V>> before = new HashMap<>();
+    /** Every key with a value, and the keys the open transaction removed (value null) until it ends. */
+    private final Map<K, Cell<K, V>> entries = new HashMap<>();
+    /** The cells the open transaction wrote, each once, in the order of their first write. */
+    private List<Cell<K, V>> touched = new ArrayList<>();
+    /** Keys with a value. */
+    private int size;
 
-    /** One key the open transaction wrote (null = absent). A rollback ends the transaction, so {@code now} is never undone. */
-    private static final class Touched<V> {
-        final V was;
-        V now;
+    /** One key's value, and while a transaction has written it, what the tables held for it before (null = absent). */
+    private static final class Cell<K, V> {
+        final K key;
+        V value;
+        V was;
+        boolean touched;
 
-        Touched(V was) {
-            this.was = was;
+        Cell(K key) {
+            this.key = key;
         }
     }
 
@@ -44,7 +56,8 @@ final class TableEntries<K, V> {
         if (key != null && key == lastKey) {
             return lastValue;
         }
-        V v = entries.get(key);
+        Cell<K, V> c = entries.get(key);
+        V v = c == null ? null : c.value;
         lastKey = key;
         lastValue = v;
         return v;
@@ -61,63 +74,124 @@ final class TableEntries<K, V> {
 
     /**
      * Sets the entry; null removes it. Not journalled step by step: {@link #rollback} restores
-     * what {@code before} remembers, one lookup in each map per write (a full table loads a
-     * million keys in one transaction).
+     * what the cells remember, one lookup per write (a full table loads a million keys in one
+     * transaction).
      */
     void put(K key, V value) {
         forget();
-        V prev = value == null ? entries.remove(key) : entries.put(key, value);
-        before.computeIfAbsent(key, k -> new Touched<>(prev)).now = value;
+        Cell<K, V> c = entries.get(key);
+        if (c == null) {
+            if (value == null) {
+                return; // absent stays absent: nothing to remember
+            }
+            c = new Cell<>(key);
+            entries.put(key, c);
+        }
+        if (!c.touched) {
+            c.touched = true;
+            c.was = c.value;
+            touched.add(c);
+        }
+        size += (value == null ? 0 : 1) - (c.value == null ? 0 : 1);
+        c.value = value;
     }
 
     /** Undoes the open transaction's writes: every key it wrote gets back its value from before it. */
     void rollback() {
         forget();
-        before.forEach((key, touched) -> {
-            if (touched.was == null) {
-                entries.remove(key);
-            } else {
-                entries.put(key, touched.was);
-            }
-        });
+        for (Cell<K, V> c : touched) {
+            size += (c.was == null ? 0 : 1) - (c.value == null ? 0 : 1);
+            c.value = c.was;
+        }
+        endTransaction();
     }
 
     int size() {
-        return entries.size();
+        return size;
     }
 
+    /** The values, as an unmodifiable view. */
     Collection<V> values() {
-        forget(); // a caller could remove through the view
-        return entries.values();
+        return new AbstractCollection<>() {
+            @Override
+            public Iterator<V> iterator() {
+                Iterator<Cell<K, V>> cells = entries.values().iterator();
+                return new Iterator<>() {
+                    private V next = advance();
+
+                    private V advance() {
+                        while (cells.hasNext()) {
+                            V v = cells.next().value;
+                            if (v != null) {
+                                return v;
+                            }
+                        }
+                        return null;
+                    }
+
+                    @Override
+                    public boolean hasNext() {
+                        return next != null;
+                    }
+
+                    @Override
+                    public V next() {
+                        if (next == null) {
+                            throw new NoSuchElementException();
+                        }
+                        V v = next;
+                        next = advance();
+                        return v;
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return size;
+            }
+        };
     }
 
+    /** Every entry with a value; {@code action} may {@link #put} (not add) keys meanwhile. */
     void forEach(BiConsumer<K, V> action) {
-        entries.forEach(action);
+        entries.forEach((key, c) -> {
+            if (c.value != null) {
+                action.accept(key, c.value);
+            }
+        });
     }
 
     /** What the open transaction changed in the tables: entries to set and keys to remove. */
     void changes(BiConsumer<K, V> set, Consumer<K> removed) {
-        before.forEach((key, touched) -> {
-            V was = touched.was;
-            V now = touched.now;
+        for (Cell<K, V> c : touched) {
+            V was = c.was;
+            V now = c.value;
             if (now == null) {
                 if (was != null) {
-                    removed.accept(key);
+                    removed.accept(c.key);
                 }
             } else if (was == null || !Objects.equals(published.apply(now), published.apply(was))) {
-                set.accept(key, now);
+                set.accept(c.key, now);
             }
-        });
+        }
     }
 
     /** The transaction ended (committed or rolled back): the tables now hold what the entries say. */
     void endTransaction() {
-        // HashMap.clear() clears the whole table: after a full table loaded in one transaction,
-        // every later one-route transaction would clear a million slots. A big map is dropped.
-        if (before.size() > SMALL_TRANSACTION) {
-            before = new HashMap<>();
+        forget();
+        for (Cell<K, V> c : touched) {
+            c.touched = false;
+            c.was = null;
+            if (c.value == null) {
+                entries.remove(c.key);
+            }
+        }
+        // a list that held a full table's transaction is dropped, not kept at a million slots
+        if (touched.size() > SMALL_TRANSACTION) {
+            touched = new ArrayList<>();
         } else {
-            before.clear();
+            touched.clear();
         }
     }
 
