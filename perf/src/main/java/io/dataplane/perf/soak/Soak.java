@@ -118,7 +118,7 @@ public final class Soak {
         out.printf("soak: %.1f min, %d sinks, %d flows, %d-byte frames, target %.0f group replaces/s, flap every %.0f s for %.1f s;"
                 + " collector %s; generator CPU %d, worker CPU %d, r0's receive on CPU %d, the sinks' on CPU %d; r0's rx-ring %d; load %s; logs in %s%n", o.minutes(), o.sinks(),
                 o.flows(), o.frameSize(), o.replaceRate(), o.flapPeriod(), o.flapHold(), o.collector(), o.generatorCpu(), o.routerCpu(),
-                o.receiveOnRouter() ? o.routerCpu() : o.generatorCpu(), o.receiveOnRouter() ? o.generatorCpu() : o.routerCpu(),
+                o.receiveCpu(), o.sinkCpu(),
                 o.rxRing(), loadAverage(), dir);
         int[][] weights = weightSets();
         long[] kernelWeights = new long[o.sinks()];
@@ -135,10 +135,8 @@ public final class Soak {
         // a consumer on the producer's CPU stalls with its producer. The one ring that spans the CPUs is then the daemon's
         // own (4096 entries), as a NIC's ring spans the wire and the router's CPU. --receive router is the old layout: r0's
         // receive on the worker's CPU, the sinks' on the generator's (10-minute soaks lost 169,880 frames at r0's veth ring).
-        int receiveCpu = o.receiveOnRouter() ? o.routerCpu() : o.generatorCpu();
-        int sinkCpu = o.receiveOnRouter() ? o.generatorCpu() : o.routerCpu();
-        topo.sinksOn(sinkCpu, RECEIVE_PRIORITY);
-        topo.receiveOn(receiveCpu, RECEIVE_PRIORITY);
+        topo.sinksOn(o.sinkCpu(), RECEIVE_PRIORITY);
+        topo.receiveOn(o.receiveCpu(), RECEIVE_PRIORITY);
         TrafficGenerator generator = own(new TrafficGenerator(4, o.flows(), o.frameSize(), BenchTopology.GEN_MAC,
                 BenchTopology.ROUTER_IN_MAC, BenchTopology.address(BenchTopology.SRC4), BenchTopology.address(BenchTopology.DST4),
                 topo.gen, "g0", o.generatorCpu(), 0));
@@ -157,7 +155,7 @@ public final class Soak {
 
         // The churn runs from here on: the warm-up (the worker's code compiled) and the ramp find the rate the daemon carries
         // while it answers the driver, which costs the CPUs the forwarding shares.
-        ChurnDriver driver = own(new ChurnDriver(router.socket(), topo, weights, o.sinks() - 1, sinkCpu, RECEIVE_PRIORITY, o.replaceRate(), o.flapPeriod(),
+        ChurnDriver driver = own(new ChurnDriver(router.socket(), topo, weights, o.sinks() - 1, o.sinkCpu(), RECEIVE_PRIORITY, o.replaceRate(), o.flapPeriod(),
                 o.flapHold(), dir.resolve("events.log")));
         driver.start();
         step(generator, sinks, 10_000, 3.0);

@@ -144,6 +144,16 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
         return d;
     }
 
+    /** The CPU of r0's receive work (its threaded NAPI): the generator's, or with {@code --receive router} the worker's. */
+    int receiveCpu() {
+        return receiveOnRouter ? routerCpu : generatorCpu;
+    }
+
+    /** The CPU of the sinks' receive work: the other one of the two. */
+    int sinkCpu() {
+        return receiveOnRouter ? generatorCpu : routerCpu;
+    }
+
     /** The JVM options that select the collector: every other one off first (pom.xml's arguments choose ZGC), then the one asked for. */
     List<String> collectorOptions() {
         String on = switch (collector) {
