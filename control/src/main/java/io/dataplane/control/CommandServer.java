@@ -103,6 +103,18 @@ public final class CommandServer implements AutoCloseable {
     /** How long a connection must have been idle before a new client may take its place at the limit. */
     private static final long EVICTABLE_IDLE_MILLIS = 1000;
     private static final int REPLY_CHUNK = 16 * 1024;
+    /**
+     * A reply chunk written out and free for the next reply: a batch's "ok" lines fill a chunk per
+     * turn, and allocating a new one each time made a full table's replies cost 130 MB of garbage.
+     */
+    private ByteBuffer spareChunk;
+
+    /** An empty reply chunk of {@link #REPLY_CHUNK} bytes, the spare one if there is one. */
+    private ByteBuffer chunk() {
+        ByteBuffer b = spareChunk;
+        spareChunk = null;
+        return b == null ? ByteBuffer.allocate(REPLY_CHUNK).limit(0) : b.clear().limit(0);
+    }
 
     private final Path path;
     private final ControlPlane plane;
@@ -158,7 +170,7 @@ public final class CommandServer implements AutoCloseable {
             // not one system call each.
             ByteBuffer tail = out.peekLast();
             if (tail == null || tail.capacity() - tail.limit() < bytes.length) {
-                tail = ByteBuffer.allocate(Math.max(REPLY_CHUNK, bytes.length)).limit(0);
+                tail = bytes.length <= REPLY_CHUNK ? chunk() : ByteBuffer.allocate(bytes.length).limit(0);
                 out.add(tail);
             }
             int at = tail.limit();
@@ -532,6 +544,9 @@ public final class CommandServer implements AutoCloseable {
                     break;
                 }
                 s.out.poll();
+                if (b.capacity() == REPLY_CHUNK) {
+                    spareChunk = b;
+                }
             }
         } catch (IOException e) {
             close(s);

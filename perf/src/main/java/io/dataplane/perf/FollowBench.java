@@ -291,13 +291,24 @@ public final class FollowBench {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** A daemon with one memory port, and {@code dpctl -batch} of the routes file into it, as separate processes. */
+    /**
+     * A daemon with one memory port, and {@code dpctl -batch} of the routes file into it, as separate
+     * processes: {@code bin/dpctl} as an operator runs it (its JDK lookup and client JVM included)
+     * when the bench runs from {@code bin/bench}, else the Java client with this JVM's options.
+     */
     private static double dpctlBatch(Path dir, Path routes) throws Exception {
         Process d = daemon(dir, "bench", null, List.of("port add dev d0 type memory"));
         Path socket = dir.resolve("bench.sock");
         try {
-            List<String> dpctl = new ArrayList<>(java());
-            dpctl.addAll(List.of("io.dataplane.control.daemon.Dpctl", "--socket", socket.toString(), "-batch", routes.toString()));
+            String home = System.getenv("DATAPLANE_HOME");
+            List<String> dpctl = new ArrayList<>();
+            if (home != null && Files.isExecutable(Path.of(home, "bin", "dpctl"))) {
+                dpctl.add(Path.of(home, "bin", "dpctl").toString());
+            } else {
+                dpctl.addAll(java());
+                dpctl.add("io.dataplane.control.daemon.Dpctl");
+            }
+            dpctl.addAll(List.of("--socket", socket.toString(), "-batch", routes.toString()));
             return seconds(() -> {
                 Process p = new ProcessBuilder(dpctl).inheritIO().start();
                 if (p.waitFor() != 0) {

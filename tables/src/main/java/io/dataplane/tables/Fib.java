@@ -3,6 +3,7 @@ package io.dataplane.tables;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.collections.Hashing;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -180,7 +181,9 @@ public final class Fib implements AutoCloseable {
         boolean counting = !nhRemovals.isEmpty() || !gRemovals.isEmpty();
         // The target each route will have had before its op, for a route the change sets twice:
         // IPv4 keys in a primitive map (a full table is a million of them), IPv6 in a HashMap.
-        Long2LongHashMap pending4 = new Long2LongHashMap(Long.MIN_VALUE); // NONE (-1) is a value: a route deleted
+        // Sized for every op up front: grown step by step to a full table's million keys, it was rehashed at every doubling.
+        Long2LongHashMap pending4 = new Long2LongHashMap(Math.max(8, (int) Math.min(1 << 29, c.routes.size() * 2L)),
+                Hashing.DEFAULT_LOAD_FACTOR, Long.MIN_VALUE); // NONE (-1) is a value: a route deleted
         Map<Change.RouteKey, Integer> pending6 = new java.util.HashMap<>();
         int[] previous = new int[c.routes.size()]; // what each op replaces, for applyRoutes and its undo
         int opIndex = 0;

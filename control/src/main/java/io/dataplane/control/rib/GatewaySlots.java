@@ -58,16 +58,24 @@ final class GatewaySlots {
     int acquire(IpAddress via, int port) {
         Gateway k = new Gateway(via, port);
         Shared s = shared.get(k);
-        if (s != null) {
+        if (s == null) {
+            s = new Shared(slots.addNexthop(rib.rewrite(via, port)), 1);
+            s.touchedIn = journal.transaction(); // new in this transaction: undone by removing it
+            journal.put(shared, k, s);
+        } else {
             count(s, +1);
-            return s.slot;
         }
-        int slot = slots.addNexthop(rib.rewrite(via, port));
-        Shared created = new Shared(slot, 1);
-        created.touchedIn = journal.transaction(); // new in this transaction: undone by removing it
-        journal.put(shared, k, created);
-        return slot;
+        acquiredKey = k;
+        acquired = s;
+        return s.slot;
     }
+
+    /**
+     * What the last {@link #acquire} found or made, handed to the {@link #alone} that follows it
+     * (once): a full table's route would otherwise look its gateway up twice.
+     */
+    private Gateway acquiredKey;
+    private Shared acquired;
 
     /**
      * {@code hop} as the one-element hops list the gateway's single-path routes share: a full
@@ -75,7 +83,10 @@ final class GatewaySlots {
      * be acquired.
      */
     List<RouteHop> alone(RouteHop hop) {
-        Shared s = shared.get(new Gateway(hop.via(), hop.port()));
+        Shared s = acquiredKey != null && acquiredKey.port() == hop.port() && acquiredKey.via().equals(hop.via())
+                ? acquired : shared.get(new Gateway(hop.via(), hop.port()));
+        acquiredKey = null;
+        acquired = null;
         if (s.alone == null || !s.alone.getFirst().equals(hop)) { // weight and onlink too
             s.alone = List.of(hop);
         }

@@ -50,26 +50,32 @@ final class TableEntries<K, V> {
     }
 
     V get(K key) {
-        // A route command looks its prefix up three or four times before it writes it: in a table
-        // of a million entries each lookup is a cache miss, so the last one is remembered (every
-        // write forgets it).
-        if (key != null && key == lastKey) {
-            return lastValue;
-        }
-        Cell<K, V> c = entries.get(key);
-        V v = c == null ? null : c.value;
-        lastKey = key;
-        lastValue = v;
-        return v;
+        Cell<K, V> c = cell(key);
+        return c == null ? null : c.value;
     }
 
-    /** The key {@link #get} looked up last (the same instance only), and what it found. */
+    /**
+     * The key's cell, or null. A route command looks its prefix up three or four times before it
+     * writes it, and in a table of a million entries each lookup is a cache miss, so the last one
+     * is remembered (the same key instance only) and {@link #put} starts from it.
+     */
+    private Cell<K, V> cell(K key) {
+        if (key != null && key == lastKey) {
+            return lastCell;
+        }
+        Cell<K, V> c = entries.get(key);
+        lastKey = key;
+        lastCell = c;
+        return c;
+    }
+
+    /** The key {@link #cell} looked up last, and its cell (null: absent); a cell removed from {@link #entries} is forgotten. */
     private K lastKey;
-    private V lastValue;
+    private Cell<K, V> lastCell;
 
     private void forget() {
         lastKey = null;
-        lastValue = null;
+        lastCell = null;
     }
 
     /**
@@ -78,14 +84,14 @@ final class TableEntries<K, V> {
      * transaction).
      */
     void put(K key, V value) {
-        forget();
-        Cell<K, V> c = entries.get(key);
+        Cell<K, V> c = cell(key);
         if (c == null) {
             if (value == null) {
                 return; // absent stays absent: nothing to remember
             }
             c = new Cell<>(key);
             entries.put(key, c);
+            lastCell = c;
         }
         if (!c.touched) {
             c.touched = true;
