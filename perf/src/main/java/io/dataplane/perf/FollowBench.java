@@ -100,12 +100,14 @@ public final class FollowBench {
             if (only.contains("ip")) {
                 ipAlone = seconds(() -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
                 run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                settle();
                 print("ip -batch alone", routes, ipAlone);
             }
             double[] followed = {0, 0};
             if (only.contains("follow")) {
                 followed = FollowProbe.follow(ns, ifindex, routes, () -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
                 run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                settle();
                 print("ip -batch while the dataplane follows (ip's own time)", routes, followed[0]);
                 print("ip -batch until the dataplane's RIB and tables have every route", routes, followed[1]);
                 if (ipAlone > 0) {
@@ -154,6 +156,16 @@ public final class FollowBench {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Lets the machine come to rest before the next step: the kernel frees a flushed table's
+     * routes after the flush returns, and this JVM's collector would otherwise run its periodic
+     * cycle over the routes list in the middle of a step.
+     */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(2000);
     }
 
     private static void print(String what, int routes, double seconds) {
