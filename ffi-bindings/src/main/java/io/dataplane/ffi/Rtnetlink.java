@@ -98,6 +98,8 @@ public final class Rtnetlink implements AutoCloseable {
     private final int fd;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment buffer;
+    /** errno of this socket's {@code recv} calls (one per message while following a full table). */
+    private final MemorySegment capture;
     private int seq = (int) (System.nanoTime() & 0x7fffffff);
     private boolean closed;
 
@@ -105,6 +107,7 @@ public final class Rtnetlink implements AutoCloseable {
         fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, NETLINK_ROUTE);
         try {
             buffer = arena.allocate(RECV_BUFFER, 8);
+            capture = arena.allocate(Libc.CAPTURE_LAYOUT);
             Libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             Libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
             if (groups != 0) {
@@ -368,7 +371,7 @@ public final class Rtnetlink implements AutoCloseable {
         while (true) {
             long n;
             try {
-                n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, "rtnetlink notifications");
+                n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, capture, "rtnetlink notifications");
             } catch (NativeException e) {
                 if (e.errno() != Errno.ENOBUFS) {
                     throw e;
@@ -391,7 +394,7 @@ public final class Rtnetlink implements AutoCloseable {
         }
         int[] count = {0};
         while (true) {
-            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, "rtnetlink notifications");
+            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, capture, "rtnetlink notifications");
             if (n < 0) {
                 return count[0];
             }
@@ -462,7 +465,7 @@ public final class Rtnetlink implements AutoCloseable {
             if (Libc.poll(fd, Libc.POLLIN, REPLY_TIMEOUT_MS, what) == 0) {
                 throw new NativeException("rtnetlink " + what, "no reply within " + REPLY_TIMEOUT_MS + " ms", Errno.EAGAIN);
             }
-            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, what);
+            long n = Libc.recv(fd, buffer, Libc.MSG_DONTWAIT, capture, what);
             if (n < 0) {
                 continue;
             }

@@ -46,10 +46,12 @@ public final class FollowBench {
 
     public static void main(String[] args) throws Exception {
         int routes = 900_000;
+        int rounds = 1;
         java.util.Set<String> only = new java.util.HashSet<>(STEPS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--routes" -> routes = Integer.parseInt(args[++i]);
+                case "--routes" -> routes = count(args, ++i);
+                case "--rounds" -> rounds = count(args, ++i);
                 case "--only" -> {
                     only = new java.util.HashSet<>(List.of(args[++i].split(",")));
                     if (!STEPS.containsAll(only)) {
@@ -59,15 +61,18 @@ public final class FollowBench {
                 }
                 case "--help", "-h" -> {
                     System.out.println("""
-                            usage: bin/bench follow [--routes N] [--only STEP[,STEP...]]   (root)
+                            usage: bin/bench follow [--routes N] [--rounds N] [--only STEP[,STEP...]]   (root)
                               --routes N  IPv4 /24 routes (default 900000)
+                              --rounds N  runs ip, follow and dpctl N times in turn (default 1) and
+                                          reports their medians; fpm and parts run once
                               --only      runs only these steps, for quick iterations (default all):
                                           ip      ip -batch alone
                                           follow  ip -batch while the dataplane follows the kernel
                                           fpm     the FPM stream into a daemon
                                           dpctl   dpctl -batch into a running daemon
                                           parts   the daemon's steps timed apart, in this JVM
-                              The summary line shows 0 for a step not run.""");
+                              The summary line shows 0 for a step not run, medians for ip, follow
+                              and dpctl.""");
                     return;
                 }
                 default -> {
@@ -96,33 +101,49 @@ public final class FollowBench {
             run("ip", "-n", ns, "addr", "add", "10.1.0.1/24", "dev", "d0");
             int ifindex = Integer.parseInt(run("ip", "-n", ns, "-o", "link", "show", "d0").split(":")[0].strip());
 
-            double ipAlone = 0;
-            if (only.contains("ip")) {
-                ipAlone = seconds(() -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
-                run("ip", "-n", ns, "route", "flush", "proto", "boot");
-                settle();
-                print("ip -batch alone", routes, ipAlone);
-            }
-            double[] followed = {0, 0};
-            if (only.contains("follow")) {
-                followed = FollowProbe.follow(ns, ifindex, routes, () -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
-                run("ip", "-n", ns, "route", "flush", "proto", "boot");
-                settle();
-                print("ip -batch while the dataplane follows (ip's own time)", routes, followed[0]);
-                print("ip -batch until the dataplane's RIB and tables have every route", routes, followed[1]);
-                if (ipAlone > 0) {
-                    System.out.printf(Locale.ROOT, "following adds %.0f%% to ip -batch alone%n", 100 * (followed[1] - ipAlone) / ipAlone);
+            // ip alone, ip while following and dpctl -batch, round after round: ip's own time swings
+            // by 20 % from run to run here, so one pair of runs says little about the difference.
+            double[] ipRuns = new double[rounds];
+            double[] followRuns = new double[rounds];
+            double[] dpctlRuns = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                String tag = rounds > 1 ? "round " + (round + 1) + ": " : "";
+                if (only.contains("ip")) {
+                    ipRuns[round] = seconds(() -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
+                    run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                    settle();
+                    print(tag + "ip -batch alone", routes, ipRuns[round]);
                 }
+                if (only.contains("follow")) {
+                    double[] followed = FollowProbe.follow(ns, ifindex, routes, () -> run("ip", "-n", ns, "-batch", ipBatch.toString()));
+                    run("ip", "-n", ns, "route", "flush", "proto", "boot");
+                    settle();
+                    followRuns[round] = followed[1];
+                    print(tag + "ip -batch while the dataplane follows (ip's own time)", routes, followed[0]);
+                    print(tag + "ip -batch until the dataplane's RIB and tables have every route", routes, followed[1]);
+                    System.out.printf(Locale.ROOT, "  dumps again after ENOBUFS %.0f, this JVM's collectors ran %.0f ms meanwhile%n",
+                            followed[2], followed[3]);
+                    if (ipRuns[round] > 0) {
+                        System.out.printf(Locale.ROOT, "%sfollowing adds %.0f%% to ip -batch alone%n", tag,
+                                100 * (followed[1] - ipRuns[round]) / ipRuns[round]);
+                    }
+                }
+                if (only.contains("dpctl")) {
+                    dpctlRuns[round] = dpctlBatch(dir, ipBatch);
+                    print(tag + "dpctl -batch (JVM start, socket, parse, RIB, tables)", routes, dpctlRuns[round]);
+                }
+            }
+            double ipAlone = median(ipRuns);
+            double follow = median(followRuns);
+            double dpctl = median(dpctlRuns);
+            if (rounds > 1) {
+                System.out.printf(Locale.ROOT, "medians of %d rounds: ip -batch alone %.2f s, while followed %.2f s (following adds %.0f%%), dpctl -batch %.2f s%n",
+                        rounds, ipAlone, follow, ipAlone > 0 ? 100 * (follow - ipAlone) / ipAlone : 0, dpctl);
             }
             double fpm = 0;
             if (only.contains("fpm")) {
                 fpm = fpmFollow(dir, ns, ifindex, routes);
                 print("FPM stream of the routes (as zebra sends them) until the RIB has every route", routes, fpm);
-            }
-            double dpctl = 0;
-            if (only.contains("dpctl")) {
-                dpctl = dpctlBatch(dir, ipBatch);
-                print("dpctl -batch (JVM start, socket, parse, RIB, tables)", routes, dpctl);
             }
             if (only.contains("parts")) {
                 double[] parts = inProcess(lines);
@@ -133,7 +154,7 @@ public final class FollowBench {
                 print("  of which garbage collection (any step)", routes, parts[4]);
             }
             System.out.printf(Locale.ROOT, "follow-bench routes %d ip %.2f follow %.2f fpm %.2f dpctl %.2f ratio-ip-dpctl %.2f%n",
-                    routes, ipAlone, followed[1], fpm, dpctl, dpctl > 0 ? ipAlone / dpctl : 0);
+                    routes, ipAlone, follow, fpm, dpctl, dpctl > 0 ? ipAlone / dpctl : 0);
         } finally {
             run("ip", "netns", "del", ns);
             run("ip", "netns", "del", peer);
@@ -156,6 +177,29 @@ public final class FollowBench {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code args[i]}, the value of option {@code args[i - 1]}, as a count of 1 or more; exits 2 with a message if it is not one. */
+    private static int count(String[] args, int i) {
+        try {
+            int n = Integer.parseInt(i < args.length ? args[i] : "");
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        System.err.println("bench follow: " + args[i - 1] + " takes a count of 1 or more"
+                + (i < args.length ? ", not '" + args[i] + "'" : ""));
+        System.exit(2);
+        return 0;
+    }
+
+    /** The median of {@code v} (the mean of the middle two for an even count). */
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /**

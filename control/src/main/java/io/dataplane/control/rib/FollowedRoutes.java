@@ -383,7 +383,7 @@ public final class FollowedRoutes {
             setReason(p, null);
             return;
         }
-        List<Path> paths = new ArrayList<>();
+        List<Path> paths = new ArrayList<>(2); // most routes have one or two paths
         String reason = resolve(best, paths);
         if (reason == null && current != null && !ours) {
             reason = current.followed() ? "the prefix is followed from " + current.source() + " already"
@@ -419,7 +419,9 @@ public final class FollowedRoutes {
             return r.unsupported();
         }
         if (r.nhid() == 0) {
-            paths.addAll(r.paths());
+            for (int i = 0; i < r.paths().size(); i++) {
+                paths.add(r.paths().get(i)); // not addAll: its array copy was the largest garbage of a followed full table
+            }
         } else {
             SourceNexthop n = nexthops.get(r.nhid());
             if (n == null) {
