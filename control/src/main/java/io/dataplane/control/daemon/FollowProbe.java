@@ -5,7 +5,6 @@ import io.dataplane.control.FibPlane;
 import io.dataplane.control.rib.Rib;
 import io.dataplane.tables.Fib;
 import io.dataplane.tables.FibLimits;
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,10 +24,8 @@ public final class FollowProbe {
     /**
      * Starts following, runs {@code install} (which adds {@code routes} routes through {@code d0},
      * ifindex {@code ifindex} in the namespace), and returns the seconds {@code install} took, the
-     * seconds until the RIB and the tables held every route, the dumps the follower had to make
-     * again because the kernel dropped notifications ({@code ENOBUFS}), and the milliseconds this
-     * JVM's collectors ran meanwhile (the cycles, not their pauses: on 2 vCPUs a concurrent cycle
-     * takes its CPU from {@code ip}).
+     * seconds until the RIB and the tables held every route, and the dumps the follower had to make
+     * again because the kernel dropped notifications ({@code ENOBUFS}).
      */
     public static double[] follow(String namespace, int ifindex, int routes, Runnable install) throws Exception {
         FibLimits limits = FibLimits.defaults();
@@ -43,7 +40,6 @@ public final class FollowProbe {
             RouteRelay relay = new RouteRelay(plane, control, "kernel", 254, Map.of(ifindex, "d0"));
             try (KernelFollower follower = new KernelFollower(relay, namespace, KernelFollower.Tables.ROUTES, 0)) {
                 follower.awaitLoaded(60, TimeUnit.SECONDS);
-                long gc0 = collectionMillis();
                 long t0 = System.nanoTime();
                 install.run();
                 long installed = System.nanoTime();
@@ -51,18 +47,10 @@ public final class FollowProbe {
                     Thread.sleep(5);
                 }
                 long done = System.nanoTime();
-                return new double[] {(installed - t0) / 1e9, (done - t0) / 1e9, follower.dumps() - 1, collectionMillis() - gc0};
+                return new double[] {(installed - t0) / 1e9, (done - t0) / 1e9, follower.dumps() - 1};
             }
         } finally {
             control.shutdownNow();
         }
-    }
-
-    private static long collectionMillis() {
-        long ms = 0;
-        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ms += Math.max(0, gc.getCollectionTime());
-        }
-        return ms;
     }
 }
