@@ -18,7 +18,9 @@
 #        and puts it back); needs hugepages, which the script reserves and gives back.
 # l3fwd prints no rate, so its rate is the difference of port 0's ipackets (and port 1's
 # opackets) read twice from its telemetry socket. Our side is DpdkPipelineBench over the same
-# vdevs: LPM, L4 multipath 1:2, rewrite, into two egress ports (l3fwd sends to one). Both also
+# vdevs: LPM, L4 multipath 1:2, rewrite, into two egress ports (l3fwd sends to one); and "single",
+# the same pipeline doing l3fwd's job (the /24 routed to one nexthop on one port: no group, no
+# hash), so that the two are also compared like for like. Both also
 # report ns/frame of the forwarding thread's own CPU time (schedstat / thread CPU time), which
 # holds even when the core is shared with other work.
 #
@@ -227,9 +229,10 @@ l3fwd_run() { # l3fwd_run MODE
 }
 
 java_runs=0
-java_run() { # java_run MODE [LABEL JAR-DIR]
+java_run() { # java_run MODE [LABEL JAR-DIR]; LABEL single routes every flow to one nexthop
   local mode=$1 label=${2:-ours} jars=${3:-perf/target}
   local args=(--pcap "$pcap" --seconds "$seconds" --warmup "$warmup" --cpu 1 --burst 32)
+  [[ $label == single ]] && args+=(--route single)
   # A file prefix of its own per run: "ours" and "before" runs of one round reused one prefix, and 3 of
   # 10 such ring runs (never l3fwd's) ended "Primary process refused secondary attachment".
   java_runs=$((java_runs + 1))
@@ -268,9 +271,11 @@ for r in $(seq "$rounds"); do
     if ((r % 2)); then
       l3fwd_run "$mode" || true
       java_run "$mode" || true
+      java_run "$mode" single || true
       [[ -n $before ]] && { java_run "$mode" before "$before" || true; }
     else
       [[ -n $before ]] && { java_run "$mode" before "$before" || true; }
+      java_run "$mode" single || true
       java_run "$mode" || true
       l3fwd_run "$mode" || true
     fi
@@ -293,6 +298,9 @@ l, o = med("l3fwd", 2), med("ours", 2)
 lc, oc = med("l3fwd", 3), med("ours", 3)
 print("%s l3fwd %.2f Mpps %.1f ns cpu %.1f ns | ours %.2f Mpps %.1f ns cpu %.1f ns | ratio %.2f (cpu %.2f)"
       % (sys.argv[2], l, div(1e3, l), lc, o, div(1e3, o), oc, div(o, l), div(lc, oc)))
+s, sc = med("single", 2), med("single", 3)
+print("%s single %.2f Mpps %.1f ns cpu %.1f ns | single/l3fwd %.2f (cpu %.2f): l3fwd's job, one route to one port"
+      % (sys.argv[2], s, div(1e3, s), sc, div(s, l), div(lc, sc)))
 b, bc = med("before", 2), med("before", 3)
 if b == b:  # a --before run: the same figures for that build, and ours over it
     print("%s before %.2f Mpps %.1f ns cpu %.1f ns | ours/before %.2f (cpu %.2f) | before/l3fwd %.2f"
@@ -301,5 +309,6 @@ PY
   )
   echo "$line"
   summary+="${summary:+; }$(head -1 <<<"$line" | awk '{ print $1, "l3fwd", $3, "ours", $12, "ratio", $21 }')"
+  summary+=" single $(sed -n 2p <<<"$line" | awk '{ print $3, "ratio", $12 }')"
 done
 echo "l3fwd.sh medians: $summary"

@@ -1,5 +1,6 @@
 package io.dataplane.pipeline;
 
+import io.dataplane.tables.AddressSpace;
 import io.dataplane.tables.BucketActivity;
 import io.dataplane.tables.FlowHash;
 import io.dataplane.tables.FlowKeys;
@@ -16,6 +17,7 @@ import io.dataplane.tables.packet.Ipv4;
 import io.dataplane.tables.packet.Ipv6;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 
 /**
  * The match-action pipeline, run in place on frames in port memory: parse Ethernet (one 802.1Q
@@ -134,6 +136,9 @@ public final class Pipeline {
                 }
             }
         }
+        // The tables are read at absolute addresses (AddressSpace): their versions must stay
+        // reachable until the last read, even if a commit replaced the snapshot meanwhile.
+        Reference.reachabilityFence(s);
     }
 
     /**
@@ -150,6 +155,7 @@ public final class Pipeline {
         b.hash[0] = NONE;
         sendable = egressPorts;
         int verdict = classify(s, m, b, 0, true);
+        Reference.reachabilityFence(s); // as in process
         MultipathAlgorithm alg = b.algorithm[0] < 0 ? null : MultipathAlgorithm.values()[b.algorithm[0]];
         return new Trace(verdict, b.routeTarget[0], alg, b.hash[0], b.nexthop[0], verdict >= 0 ? verdict : -1);
     }
@@ -434,8 +440,8 @@ public final class Pipeline {
 
     /** The frame's destination and source MAC from nexthop {@code nh}'s entry (also the fragmenter's rewrite). */
     public static void rewriteMacs(NexthopTable nexthops, MemorySegment m, long frame, int nh) {
-        MemorySegment table = nexthops.segment();
-        long entry = (long) nh * NexthopTable.ENTRY_BYTES + NexthopTable.MACS;
+        MemorySegment table = AddressSpace.ALL;
+        long entry = nexthops.entryAddress(nh) + NexthopTable.MACS; // nh is present: its port was chosen
         // The entry holds destination and source MAC as they go on the wire: 12 bytes, copied as they are.
         m.set(ValueLayout.JAVA_LONG_UNALIGNED, frame, table.get(ValueLayout.JAVA_LONG_UNALIGNED, entry));
         m.set(ValueLayout.JAVA_INT_UNALIGNED, frame + 8, table.get(ValueLayout.JAVA_INT_UNALIGNED, entry + 8));

@@ -9,6 +9,7 @@ import io.dataplane.ffi.dpdk.EthDev;
 import io.dataplane.ffi.dpdk.MbufLayout;
 import io.dataplane.ffi.dpdk.Mempool;
 import io.dataplane.pipeline.PacketBatch;
+import io.dataplane.tables.AddressSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,7 +29,6 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class DpdkPort implements Port {
     /** Frames of every DPDK port are addressed by absolute address. */
-    private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final int MEMPOOL_CACHE = 256;
 
     // Pools are freed only when no DPDK port is open: a frame of one port's pool may sit in another
@@ -171,7 +171,7 @@ public final class DpdkPort implements Port {
 
     @Override
     public MemorySegment memory() {
-        return ALL_MEMORY;
+        return AddressSpace.ALL;
     }
 
     @Override
@@ -291,8 +291,8 @@ public final class DpdkPort implements Port {
     /** A fresh mbuf's data room starts behind its headroom: buf_addr + data_off. */
     @Override
     public long allocatedData(long handle) {
-        return ALL_MEMORY.get(ValueLayout.JAVA_LONG_UNALIGNED, handle + MbufLayout.BUF_ADDR)
-                + Short.toUnsignedInt(ALL_MEMORY.get(ValueLayout.JAVA_SHORT_UNALIGNED, handle + MbufLayout.DATA_OFF));
+        return AddressSpace.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, handle + MbufLayout.BUF_ADDR)
+                + Short.toUnsignedInt(AddressSpace.ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, handle + MbufLayout.DATA_OFF));
     }
 
     @Override

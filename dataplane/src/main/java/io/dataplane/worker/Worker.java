@@ -13,6 +13,7 @@ import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Ipv4;
 import io.dataplane.tables.packet.Ipv6;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import org.agrona.concurrent.Agent;
 
 /**
@@ -233,6 +234,9 @@ public final class Worker implements Agent {
             }
         }
         counters.publish(icmp == null ? 0 : icmp.sent());
+        // The snapshot's tables are read at absolute addresses (ICMP's MTU, the fragmenter's rewrite):
+        // its versions must stay reachable to the end of the burst, even once a commit replaced it.
+        Reference.reachabilityFence(snapshot);
     }
 
     /** Records frame {@code i}'s destination: the control thread has the kernel resolve it (a connected route's host). */

@@ -38,7 +38,7 @@ import java.nio.file.Path;
  * flows) so that dpdk-testpmd, l3fwd and ring-traffic can replay the same file.
  *
  * <p>Usage: {@code DpdkPipelineBench [--write-pcap FILE] [--pcap FILE] [--flows 1024]
- * [--seconds 10] [--warmup 5] [--cpu 1] [--burst 32] [--vdevs pcap|ring] [--eal "EAL ARGS"]}
+ * [--seconds 10] [--warmup 5] [--cpu 1] [--burst 32] [--vdevs pcap|ring] [--route multipath|single] [--eal "EAL ARGS"]}
  */
 public final class DpdkPipelineBench {
     private static final long SERVER1_MAC = 0x020000000001L;
@@ -56,6 +56,7 @@ public final class DpdkPipelineBench {
         int cpu = 1;
         int burst = 32;
         String vdevs = "pcap";
+        boolean multipath = true;
         EalOptions eal = EalOptions.NO_HUGEPAGES;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
@@ -69,6 +70,11 @@ public final class DpdkPipelineBench {
                 case "--burst" -> burst = Integer.parseInt(v);
                 case "--vdevs" -> vdevs = v;
                 case "--eal" -> eal = EalOptions.parse(v);
+                case "--route" -> multipath = switch (v) {
+                    case "multipath" -> true;
+                    case "single" -> false;
+                    default -> throw new IllegalArgumentException("--route is multipath or single, was " + v);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -100,7 +106,8 @@ public final class DpdkPipelineBench {
                 .nexthop(1, new Nexthop(1, SERVER1_MAC, ROUTER_MAC, 1500, true, true))
                 .nexthop(2, new Nexthop(2, SERVER2_MAC, ROUTER_MAC, 1500, true, true))
                 .group(0, new GroupSpec(new int[] {1, 2}, new int[] {1, 2}, MultipathAlgorithm.L4))
-                .route4(IpAddresses.parse4("198.51.100.0"), 24, RouteTarget.group(0))
+                // single: l3fwd's job, every flow to one port through one nexthop (no hash, no group)
+                .route4(IpAddresses.parse4("198.51.100.0"), 24, multipath ? RouteTarget.group(0) : RouteTarget.nexthop(1))
                 .commit();
         dataplane.start();
         System.out.println("ready"); // perf/l3fwd.sh starts the ring traffic on this line
@@ -131,10 +138,10 @@ public final class DpdkPipelineBench {
         long s1 = tx11 - tx10;
         long s2 = tx21 - tx20;
         System.out.printf("DpdkPort pipeline %s burst %d cpu %d %d flows: %.2f Mpps received, "
-                        + "%.1f ns/frame, worker cpu %.1f ns/frame; forwarded %.2f Mpps, server2 share %.3f (weights 1:2)%s%n",
+                        + "%.1f ns/frame, worker cpu %.1f ns/frame; forwarded %.2f Mpps, server2 share %.3f (%s)%s%n",
                 ring ? "net_ring->2x net_ring" : "net_pcap->2x net_null", burst, cpu, flowsOf(pcap), mpps, 1e3 / mpps,
                 (double) (cpu1 - cpu0) / Math.max(1, rx1 - rx0), (s1 + s2) / ((t1 - t0) / 1e3),
-                (double) s2 / Math.max(1, s1 + s2), dataplane.lastError() == null ? "" : " error " + dataplane.lastError());
+                (double) s2 / Math.max(1, s1 + s2), multipath ? "weights 1:2" : "single route to server1", dataplane.lastError() == null ? "" : " error " + dataplane.lastError());
         StringBuilder drops = new StringBuilder();
         for (Verdict v : Verdict.values()) {
             if (dataplane.dropCounter(v) != 0) {

@@ -35,6 +35,8 @@ public final class GroupTable {
     private static final GroupTable EMPTY = new GroupTable(new GroupSpec[0], NexthopTable.empty(), null, 1);
 
     private final MemorySegment segment;
+    /** The address of {@link #segment}, for the fast path's reads through {@link AddressSpace#ALL}. */
+    private final long address;
     private final GroupSpec[] specs;
     private final BucketActivity[] activity;
 
@@ -54,6 +56,7 @@ public final class GroupTable {
             }
         }
         segment = Arena.ofAuto().allocate(Math.max(size, 4), 64);
+        address = segment.address();
         long block = (long) specs.length * 4;
         for (int i = 0; i < specs.length; i++) {
             GroupSpec g = specs[i];
@@ -163,7 +166,7 @@ public final class GroupTable {
 
     /** Fast path: byte offset of a group's block, or -1 when the slot is empty or out of range. */
     public int block(int group) {
-        return group < specs.length ? segment.get(ValueLayout.JAVA_INT, (long) group * 4) : -1;
+        return group >= 0 && group < specs.length ? read(4L * group) : -1;
     }
 
     /** Fast path: the nexthop slot the hash-threshold rule picks for a 31-bit hash, or -1 if every member is dead. */
@@ -174,19 +177,19 @@ public final class GroupTable {
     /** As {@link #selectByHash(int, int)}, for a caller that read the member count already. */
     public int selectByHash(int block, int n, int hash31) {
         int member = firstAtLeast(block + BOUNDS, n, hash31);
-        return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+        return member < 0 ? -1 : read(block + BOUNDS + 4L * n + 4L * member);
     }
 
     /** Fast path: the nexthop slot owning per-packet position {@code position} (0 <= position < W), or -1. */
     public int selectByPosition(int block, int position) {
-        int n = segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
+        int n = read(block + MEMBERS);
         int member = firstAtLeast(block + BOUNDS + 8L * n, n, position + 1);
-        return member < 0 ? -1 : segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 4L * n + 4L * member);
+        return member < 0 ? -1 : read(block + BOUNDS + 4L * n + 4L * member);
     }
 
     /** Fast path: a resilient group's bucket count, 0 for a hash-threshold or per-packet group. */
     public int buckets(int block) {
-        return segment.get(ValueLayout.JAVA_INT, block + BUCKETS);
+        return read(block + BUCKETS);
     }
 
     /**
@@ -195,23 +198,33 @@ public final class GroupTable {
      * no liveness test, dead members leave the bucket table instead).
      */
     public int bucketNexthop(int block, int n, int bucket) {
-        return segment.get(ValueLayout.JAVA_INT, block + BOUNDS + 12L * n + 4L * bucket);
+        return read(block + BOUNDS + 12L * n + 4L * bucket);
     }
 
     public int members(int block) {
-        return segment.get(ValueLayout.JAVA_INT, block + MEMBERS);
+        return read(block + MEMBERS);
     }
 
     public int algorithm(int block) {
-        return segment.get(ValueLayout.JAVA_INT, block + ALGORITHM);
+        return read(block + ALGORITHM);
     }
 
     public int totalWeight(int block) {
-        return segment.get(ValueLayout.JAVA_INT, block + TOTAL_WEIGHT);
+        return read(block + TOTAL_WEIGHT);
     }
 
     public int step(int block) {
-        return segment.get(ValueLayout.JAVA_INT, block + STEP);
+        return read(block + STEP);
+    }
+
+    /**
+     * Fast path: the int at byte {@code offset} of this version's memory. Offsets come from the
+     * table's own blocks (a block offset, a member count, a bucket index below the bucket count),
+     * all written and bounded here, and the caller holds the version's {@link Snapshot}: so the
+     * read needs neither the segment's bounds nor its liveness check ({@link AddressSpace}).
+     */
+    private int read(long offset) {
+        return AddressSpace.ALL.get(ValueLayout.JAVA_INT, address + offset);
     }
 
     /** Index of the first of {@code n} non-decreasing ints at {@code base} that is >= key, or -1. */
@@ -220,11 +233,11 @@ public final class GroupTable {
         int len = n;
         while (len > 1) {
             int half = len >>> 1;
-            if (segment.get(ValueLayout.JAVA_INT, base + 4L * (lo + half - 1)) < key) {
+            if (read(base + 4L * (lo + half - 1)) < key) {
                 lo += half;
             }
             len -= half;
         }
-        return segment.get(ValueLayout.JAVA_INT, base + 4L * lo) >= key ? lo : -1;
+        return read(base + 4L * lo) >= key ? lo : -1;
     }
 }

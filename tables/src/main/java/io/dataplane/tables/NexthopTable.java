@@ -11,7 +11,9 @@ import java.util.Map;
  *
  * <p>Versions are built by copying (a change produces a new table) and are owned by the garbage
  * collector: a worker holds the {@link Snapshot} that references a version for the length of a
- * burst, so a version's memory cannot go while a worker can still read it.
+ * burst (to its end: {@link java.lang.ref.Reference#reachabilityFence}), so a version's memory
+ * cannot go while a worker can still read it. The fast path reads it at absolute addresses
+ * ({@link AddressSpace}), within the bounds checked here.
  */
 public final class NexthopTable {
     public static final int ENTRY_BYTES = 32;
@@ -28,11 +30,14 @@ public final class NexthopTable {
     private static final NexthopTable EMPTY = new NexthopTable(new Nexthop[0]);
 
     private final MemorySegment segment;
+    /** The address of entry 0, for the fast path's reads through {@link AddressSpace#ALL}. */
+    private final long address;
     private final Nexthop[] entries;
 
     private NexthopTable(Nexthop[] entries) {
         this.entries = entries;
         this.segment = Arena.ofAuto().allocate((long) Math.max(1, entries.length) * ENTRY_BYTES, 64);
+        this.address = segment.address();
         for (int i = 0; i < entries.length; i++) {
             Nexthop nh = entries[i];
             if (nh == null) {
@@ -58,9 +63,12 @@ public final class NexthopTable {
         return new NexthopTable(Slots.with(entries, changes));
     }
 
-    /** Flat memory the fast path reads; entry {@code i} is at {@code i * ENTRY_BYTES}. */
-    public MemorySegment segment() {
-        return segment;
+    /**
+     * Fast path: the absolute address of a present slot's entry ({@link #portAndFlags} said
+     * {@link #FLAG_PRESENT}), to read through {@link AddressSpace#ALL} while this version is reachable.
+     */
+    public long entryAddress(int index) {
+        return address + (long) index * ENTRY_BYTES;
     }
 
     /** Number of slots this version covers; slots at or past it are absent. */
@@ -83,7 +91,7 @@ public final class NexthopTable {
      * {@link #FLAG_PRESENT}) when the slot is absent.
      */
     public long portAndFlags(int index) {
-        return index < entries.length ? segment.get(ValueLayout.JAVA_LONG, (long) index * ENTRY_BYTES + PORT) : 0;
+        return index >= 0 && index < entries.length ? AddressSpace.ALL.get(ValueLayout.JAVA_LONG, entryAddress(index) + PORT) : 0;
     }
 
     /** The flag word of a slot (0 when absent). */
@@ -95,7 +103,8 @@ public final class NexthopTable {
         return (int) portAndFlags(index);
     }
 
+    /** Fast path: a slot's MTU, 0 when the slot is absent. */
     public int mtu(int index) {
-        return segment.get(ValueLayout.JAVA_INT, (long) index * ENTRY_BYTES + MTU);
+        return index >= 0 && index < entries.length ? AddressSpace.ALL.get(ValueLayout.JAVA_INT, entryAddress(index) + MTU) : 0;
     }
 }
