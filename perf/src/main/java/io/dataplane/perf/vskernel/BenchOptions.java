@@ -13,7 +13,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         int routes, double seconds, double warmupSeconds, int rounds, Path out, int generatorCpu, int routerCpu, int removeNexthop,
         long minRate, Workers.Idle idle, boolean testpmd, boolean cForwarder, String cIdle, int cFifo, List<String> contenders,
         List<Layout> layouts, double[] curve, double curveSeconds, int generatorPriority, int napiPriority,
-        double profileSeconds, boolean inProcess, int queues, List<String> commandLine, boolean kernelHash, long hashSeed) {
+        double profileSeconds, boolean inProcess, int queues, List<String> commandLine, boolean kernelHash, long hashSeed,
+        int dataplaneRings) {
 
     static final String USAGE = """
             usage: bin/bench vs-kernel [options]
@@ -67,7 +68,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
               --contenders C,...      run only these of kernel, dataplane (the daemon's defaults: idle
                                       poll, sched fifo 1), dataplane-spin (idle busy-spin, sched
                                       other), c-forwarder (--c-idle, --c-fifo), c-forwarder-spin
-                                      (busy-spin, SCHED_OTHER), testpmd (default all)
+                                      (busy-spin, SCHED_OTHER), testpmd, dataplane-rings (with
+                                      --dataplane-rings) (default all)
+              --dataplane-rings N     one more contender, dataplane-rings: the daemon's defaults with
+                                      'rx-ring N tx-ring N' on every port line (N a power of two,
+                                      64..16384; the daemon's default rings have 4096 entries)
               --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
                                       out anyway when dpdk-testpmd is not installed)
               --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
@@ -112,10 +117,11 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
      * fifo 1) and busy-spinning at SCHED_OTHER, the C forwarder in the same two modes.
      */
     static final List<String> CONTENDERS = List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin",
-            "testpmd");
+            "testpmd", "dataplane-rings");
 
     static BenchOptions parse(String[] args) {
         int family = 4, flows = 8192, frameSize = 64, nexthops = 2, routes = 1, rounds = 5, removeNexthop = 0;
+        int dataplaneRings = 0;
         boolean testpmd = true, cForwarder = true, inProcess = false, kernelHash = false;
         long hashSeed = 1;
         int generatorCpu = 0, routerCpu = 1, queues = 1;
@@ -197,6 +203,13 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                     cIdle = v;
                 }
                 case "--c-fifo" -> cFifo = number(a, v, 0, 99);
+                case "--dataplane-rings" -> {
+                    dataplaneRings = number(a, v, 64, 16384);
+                    if (Integer.bitCount(dataplaneRings) != 1) {
+                        throw new BenchException("--dataplane-rings must be a power of two (64..16384, as the daemon's rx-ring"
+                                + " and tx-ring), was " + v);
+                    }
+                }
                 case "--contenders" -> {
                     contenders = Arrays.stream(v.split(",")).map(String::strip).toList();
                     for (String c : contenders) {
@@ -282,7 +295,8 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
         }
         return new BenchOptions(family, flows, frameSize, nexthops, weights, algorithm, routes, seconds, warmupSeconds, rounds, out,
                 generatorCpu, routerCpu, removeNexthop, minRate, idle, testpmd, cForwarder, cIdle, cFifo, contenders, layouts, curve,
-                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, queues, List.of(args), kernelHash, hashSeed);
+                curveSeconds, generatorPriority, napiPriority, profileSeconds, inProcess, queues, List.of(args), kernelHash, hashSeed,
+                dataplaneRings);
     }
 
     private static double decimal(String option, String v, double min, double max) {

@@ -123,7 +123,7 @@ final class BenchReport {
             reason = "the router CPU: " + where + switch (router) {
                 case "kernel" -> layout == Layout.A ? "; r0's NAPI thread receives, routes and transmits every frame"
                         : "; RPS makes it route and transmit every frame";
-                case "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin" -> layout == Layout.A && napiRouter > 0.2
+                case "dataplane", "dataplane-spin", "dataplane-rings", "c-forwarder", "c-forwarder-spin" -> layout == Layout.A && napiRouter > 0.2
                         ? "; r0's NAPI thread (XDP redirect, copy into the UMEM) and the worker (copy-mode transmit) share it"
                         : "; the worker's copy-mode transmit (sendto builds an skb per frame)";
                 default -> "";
@@ -180,6 +180,10 @@ final class BenchReport {
         double ds = pps(l, "dataplane-spin"), cs = pps(l, "c-forwarder-spin");
         if (ds > 0 && cs > 0) {
             sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane-spin/c-forwarder-spin %.2f", ds / cs));
+        }
+        double dr = pps(l, "dataplane-rings");
+        if (dr > 0 && c > 0) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "dataplane-rings/c-forwarder %.2f", dr / c));
         }
         double bestD = Math.max(orZero(d), orZero(ds)), bestC = Math.max(orZero(c), orZero(cs));
         if (bestD > 0 && bestC > 0 && (ds > 0 || cs > 0)) {

@@ -30,6 +30,8 @@ public class DaemonRouter implements RouterUnderTest {
     private final String name;
     /** What r0's port line adds ("idle busy-spin sched other", "rx-ring 32768"), empty for the daemon's defaults. */
     private final String workerOptions;
+    /** What every port line adds ("rx-ring 2048 tx-ring 2048"), empty for the daemon's defaults. */
+    private String portOptions = "";
     private Path dir;
     private Process process;
     private String lastCounters = "";
@@ -66,6 +68,12 @@ public class DaemonRouter implements RouterUnderTest {
     public static boolean available() {
         Path h = home();
         return h != null && Files.isExecutable(h.resolve("bin/dataplane"));
+    }
+
+    /** Options every port line gets (ring sizes); set before {@link #start}. */
+    DaemonRouter portOptions(String options) {
+        this.portOptions = options;
+        return this;
     }
 
     @Override
@@ -124,10 +132,11 @@ public class DaemonRouter implements RouterUnderTest {
         config.addAll(hashConfig);
         // With two queues, worker q owns queue q of every port and is pinned to CPU q: veth puts what CPU q sends on queue q.
         String queues = topo.queues > 1 ? " queues " + topo.queues : "";
+        String every = portOptions.isEmpty() ? "" : " " + portOptions;
         config.add("port add dev r0 mode copy" + queues + " cpu " + (topo.queues > 1 ? 0 : routerCpu)
-                + (workerOptions.isEmpty() ? "" : " " + workerOptions));
+                + (workerOptions.isEmpty() ? "" : " " + workerOptions) + every);
         for (int i = 0; i < topo.nexthops; i++) {
-            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy" + queues);
+            config.add("port add dev " + BenchTopology.routerPort(i) + " mode copy" + queues + every);
         }
         for (int i = 0; i < topo.nexthops; i++) {
             String mac = BenchTopology.macText(BenchTopology.sinkMac(i));
@@ -254,6 +263,8 @@ public class DaemonRouter implements RouterUnderTest {
                 + topo.nexthops + (topo.queues > 1 ? ", " + topo.queues + " queues, worker q pinned to CPU q"
                         : ", one worker pinned to CPU " + routerCpu) + ", "
                 + (workerOptions.isEmpty() ? "the daemon's default idle mode and scheduling (idle poll, sched fifo 1)"
-                        : "'" + workerOptions + "' on the port line") + ", routes, weights and static neighbours from the file";
+                        : "'" + workerOptions + "' on the port line")
+                + (portOptions.isEmpty() ? "" : ", '" + portOptions + "' on every port line")
+                + ", routes, weights and static neighbours from the file";
     }
 }

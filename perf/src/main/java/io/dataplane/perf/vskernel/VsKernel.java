@@ -188,9 +188,8 @@ public final class VsKernel {
             out.println("dataplane router: runs in this JVM" + (o.inProcess() ? " (--in-process)"
                     : " (DATAPLANE_HOME/bin/dataplane not found; bin/bench sets DATAPLANE_HOME)"));
         } else {
-            // With two queues each worker shares its CPU with a FIFO generator: it runs one FIFO level above it.
             dataplane = new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(), "dataplane",
-                    o.queues() == 2 && o.generatorPriority() > 0 ? "sched fifo " + (o.generatorPriority() + 1) : "");
+                    daemonDefaults());
             out.println("dataplane router: bin/dataplane run --config FILE in the router namespace");
         }
         owned(dataplane);
@@ -207,6 +206,16 @@ public final class VsKernel {
                 spin.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
             }
             contenders.add(spin);
+            if (o.dataplaneRings() > 0) {
+                // The ring size trades burst depth (the default's reason) against frames cold in caches and TLB.
+                DaemonRouter rings = owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(),
+                        o.routerCpu(), "dataplane-rings", daemonDefaults())
+                        .portOptions("rx-ring " + o.dataplaneRings() + " tx-ring " + o.dataplaneRings()));
+                if (o.kernelHash()) {
+                    rings.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
+                }
+                contenders.add(rings);
+            }
         }
         Map<String, String> described = new LinkedHashMap<>();
         if (o.cForwarder() && o.queues() == 1) {
@@ -338,6 +347,11 @@ public final class VsKernel {
                     + (t.getMessage() != null && t.getMessage().contains("EINVAL")
                             ? " -- BPF_PROG_TEST_RUN with live frames needs Linux 5.18 or later" : ""));
         }
+    }
+
+    /** The dataplane contender's r0 options: with two queues each worker shares its CPU with a FIFO generator, so it runs one FIFO level above it. */
+    private String daemonDefaults() {
+        return o.queues() == 2 && o.generatorPriority() > 0 ? "sched fifo " + (o.generatorPriority() + 1) : "";
     }
 
     /** Puts r0's receive work where the layout wants it, for this contender. */

@@ -42,7 +42,7 @@ class VsKernelSmokeTest {
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             rc = VsKernel.execute(out, "--seconds", "1", "--warmup-seconds", "1", "--rounds", "1", "--no-testpmd", "--layouts", "a", "--curve-seconds", "0",
-                    "--contenders", "kernel,dataplane,c-forwarder",
+                    "--contenders", "kernel,dataplane,c-forwarder,dataplane-rings", "--dataplane-rings", "1024",
                     "--flows", "256", "--out", dir.toString());
         }
         String text = buffer.toString(StandardCharsets.UTF_8);
@@ -66,6 +66,8 @@ class VsKernelSmokeTest {
         assertTrue(kernelRow.find(), "the layout's medians table has a kernel row: " + report);
         assertEquals("0", kernelRow.group(1), "every frame the kernel forwarded passed the sinks' IPv4 and UDP checksum checks");
         assertTrue(Files.readString(dir.resolve("chart.svg")).startsWith("<svg"), "chart written");
+        assertTrue(report.contains("| dataplane-rings |") && report.contains("'rx-ring 1024 tx-ring 1024' on every port line")
+                && report.contains("rx-ring 1024 tx-ring 1024 link/ether"), "the ring-size contender ran with its rings: " + report);
         String leftovers = io.dataplane.perf.vskernel.Shell.run("ip", "netns", "list");
         assertFalse(leftovers.contains("vsk-" + ProcessHandle.current().pid() + "-"), "namespaces removed: " + leftovers);
     }
@@ -112,8 +114,13 @@ class VsKernelSmokeTest {
 
     @Test
     void bothIdleModesOfBothAfXdpForwardersAreContenders() {
-        assertEquals(java.util.List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin", "testpmd"),
-                BenchOptions.parse(new String[0]).contenders());
+        assertEquals(java.util.List.of("kernel", "dataplane", "dataplane-spin", "c-forwarder", "c-forwarder-spin", "testpmd",
+                "dataplane-rings"), BenchOptions.parse(new String[0]).contenders());
+        assertEquals(0, BenchOptions.parse(new String[0]).dataplaneRings(), "no ring-size contender unless asked for");
+        assertEquals(2048, BenchOptions.parse(new String[] {"--dataplane-rings", "2048"}).dataplaneRings());
+        var rings = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
+                () -> BenchOptions.parse(new String[] {"--dataplane-rings", "3000"}));
+        assertTrue(rings.getMessage().contains("power of two"), rings.getMessage());
         var e = org.junit.jupiter.api.Assertions.assertThrows(BenchException.class,
                 () -> BenchOptions.parse(new String[] {"--contenders", "kernel,dataplane-backoff"}));
         assertTrue(e.getMessage().contains("'dataplane-backoff' is none of them"), e.getMessage());
