@@ -33,6 +33,18 @@ class GroupTableTest {
         return new GroupSpec(members, weights, alg);
     }
 
+    @Test
+    void groupsOutsideTheTableHaveNoBlock() {
+        // The fast path reads the table at absolute addresses (AddressSpace): this bound is the only one.
+        GroupTable t = table(spec(MultipathAlgorithm.L3, 1, 2), nexthops(2));
+        assertEquals(1, t.size());
+        for (int group : new int[] {-1, Integer.MIN_VALUE, 1, 2, Integer.MAX_VALUE}) {
+            assertEquals(-1, t.block(group), "block of group " + group);
+        }
+        assertTrue(t.block(0) >= 0, "the group in use has a block");
+        assertEquals(-1, GroupTable.empty().block(0), "the empty table has none");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 5, 8, 13, 64, 256})
     void flatSearchPicksExactlyTheKernelsNexthop(int members) {
