@@ -199,7 +199,11 @@ class GroupReplaceUnderLoadTest {
             int to = 4 - from; // 1 <-> 3
             replacer.replace(from + " mpalgo l4");
             long seen = wire.perPort.get(from);
-            await(() -> wire.perPort.get(from) > seen + 32, "old group forwarding");
+            // Frames the group before sent to 'to' may still wait in that port's ring: at most the
+            // 512 in flight. The wire drains every port at most 64 frames a pass, 'to' in each pass it
+            // drains 'from', so once 'from' has 576 more the stale ones are gone; an earlier arming
+            // could time one of them (a first arrival before the replace).
+            await(() -> wire.perPort.get(from) > seen + 512 + 64, "old group forwarding, stale frames drained");
             wire.firstArrivalNanos = 0;
             wire.watchPort = to;
             long t0 = System.nanoTime();
