@@ -28,7 +28,6 @@ import org.agrona.concurrent.status.AtomicCounter;
  * flushes or polls is registered with DPDK, so its mempool accesses use a per-lcore cache.
  */
 public final class DpdkPort implements Port {
-    /** Frames of every DPDK port are addressed by absolute address. */
     private static final int MEMPOOL_CACHE = 256;
 
     // Pools are freed only when no DPDK port is open: a frame of one port's pool may sit in another
@@ -169,6 +168,7 @@ public final class DpdkPort implements Port {
         return portId;
     }
 
+    /** Frames of every DPDK port are addressed by absolute address. */
     @Override
     public MemorySegment memory() {
         return AddressSpace.ALL;

@@ -200,21 +200,11 @@ public final class VsKernel {
         }
         List<RouterUnderTest> contenders = new ArrayList<>(List.of(kernel, dataplane));
         if (dataplane instanceof DaemonRouter) {
-            DaemonRouter spin = owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(),
-                    "dataplane-spin", "idle busy-spin sched other"));
-            if (o.kernelHash()) {
-                spin.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
-            }
-            contenders.add(spin);
+            contenders.add(daemonVariant("dataplane-spin", "idle busy-spin sched other"));
             if (o.dataplaneRings() > 0) {
                 // The ring size trades burst depth (the default's reason) against frames cold in caches and TLB.
-                DaemonRouter rings = owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(),
-                        o.routerCpu(), "dataplane-rings", daemonDefaults())
+                contenders.add(daemonVariant("dataplane-rings", daemonDefaults())
                         .portOptions("rx-ring " + o.dataplaneRings() + " tx-ring " + o.dataplaneRings()));
-                if (o.kernelHash()) {
-                    rings.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
-                }
-                contenders.add(rings);
             }
         }
         Map<String, String> described = new LinkedHashMap<>();
@@ -347,6 +337,16 @@ public final class VsKernel {
                     + (t.getMessage() != null && t.getMessage().contains("EINVAL")
                             ? " -- BPF_PROG_TEST_RUN with live frames needs Linux 5.18 or later" : ""));
         }
+    }
+
+    /** Another daemon contender, with {@code workerOptions} on r0's port line and the run's kernel hash, if any. */
+    private DaemonRouter daemonVariant(String name, String workerOptions) {
+        DaemonRouter d = owned(new DaemonRouter(topo, o.routes(), o.weights(), o.algorithm(), o.generatorCpu(), o.routerCpu(),
+                name, workerOptions));
+        if (o.kernelHash()) {
+            d.hashConfiguration(KernelHashParity.daemonConfig(o.hashSeed(), o.policy()));
+        }
+        return d;
     }
 
     /** The dataplane contender's r0 options: with two queues each worker shares its CPU with a FIFO generator, so it runs one FIFO level above it. */
