@@ -44,17 +44,19 @@ public final class AfXdpPort implements Port {
     private static final System.Logger LOG = System.getLogger(AfXdpPort.class.getName());
     private static final int ETH_HLEN = 14;
     /**
-     * The daemon's ring size (fill, RX, TX and completion alike). The fill and RX rings are what
-     * carry a port through a stall of its worker (a JVM safepoint, a higher-priority thread on its
-     * CPU): the kernel keeps receiving into the fill ring's frames and drops only once they are
-     * gone. 1024 entries, of which the old 8,192-frame UMEM let a port of five keep 819, lasted
-     * 4.9 ms at 168 kpps, less than the daemon's worst safepoint on a loaded machine (6.3 ms), and
-     * a 10-minute soak lost 0.03 % of its frames to rx_fill_ring_empty_descs. 4096 entries last
-     * 24 ms at that rate. The rings themselves cost little (64 KiB of descriptors each); the UMEM
-     * frames that fill them are {@link Umem#DEFAULT_FRAMES}. A port line's {@code rx-ring} and
-     * {@code tx-ring} change it per port, up to {@link #MAX_RING_SIZE}.
+     * The daemon's ring size (fill, RX, TX and completion alike), libxdp's default too. The fill
+     * and RX rings are what carry a port through a stall of its worker (a JVM safepoint, a
+     * higher-priority thread on its CPU): the kernel keeps receiving into the fill ring's frames and
+     * drops only once they are gone; 2048 frames last 12 ms at 168 kpps, twice the daemon's worst
+     * safepoint measured under churn on a loaded machine (6.3 ms; 1024 entries with the old
+     * 8,192-frame UMEM, 819 frames a port, lost frames to it). A bigger ring costs on every frame:
+     * the kernel's copy-mode receive ({@code xp_alloc}) touches per-frame state of each fill
+     * frame, and 4096 frames cycling made its time per frame about twice the 2048's (README,
+     * "What it measures here": 0.86 against 0.97 of the C forwarder's rate in one run). A port line's
+     * {@code rx-ring} and {@code tx-ring} change it per port, up to {@link #MAX_RING_SIZE}: a port on
+     * a core the host takes for longer wants more.
      */
-    public static final int DEFAULT_RING_SIZE = 4096;
+    public static final int DEFAULT_RING_SIZE = 2048;
     /** The largest ring a port line may ask for (32,768 entries: 128 MiB of 4-KiB frames in a full fill ring). */
     public static final int MAX_RING_SIZE = 32768;
     /** The smallest: below a burst (64 frames) the worker would find the rings full within one duty cycle. */

@@ -25,11 +25,10 @@ public final class Umem implements AutoCloseable {
     /**
      * The daemon's frames per UMEM (one UMEM per worker): every one of up to five ports with
      * {@link AfXdpPort#DEFAULT_RING_SIZE} rings keeps its whole fill ring ({@link #fillQuota}), a
-     * sixth and later port shrinks every port's share proportionally. Cost: 160 MiB per worker
-     * (40,960 frames of 4,096 bytes, mapped and populated at start, locked by the kernel while
-     * registered, which needs CAP_IPC_LOCK or a matching RLIMIT_MEMLOCK), 128 MiB more than the
-     * 8,192 frames before, whose proportional share of 819 frames per port ran out in a 4.9-ms
-     * stall at 168 kpps.
+     * sixth and later port shrinks every port's share proportionally. Cost: 80 MiB per worker
+     * (20,480 frames of 4,096 bytes, mapped and populated at start, locked by the kernel while
+     * registered, which needs CAP_IPC_LOCK or a matching RLIMIT_MEMLOCK); the UMEM grows when port
+     * lines ask for bigger rings.
      */
     public static final int DEFAULT_FRAMES = framesForWholeRings(5, AfXdpPort.DEFAULT_RING_SIZE);
 

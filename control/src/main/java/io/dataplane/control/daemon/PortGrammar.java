@@ -28,7 +28,7 @@ final class PortGrammar {
             "port add dev IFNAME [type afxdp] [queues N] [mode auto|copy|zerocopy] [xdp-mode native|generic] [cpu N] [idle poll|busy-spin] [sched fifo N|other] [rx-ring N] [tx-ring N]",
             "  rx-ring: entries of the fill and RX rings, tx-ring: of the TX and completion rings, powers of two "
                     + AfXdpPort.MIN_RING_SIZE + ".." + AfXdpPort.MAX_RING_SIZE + " (default " + AfXdpPort.DEFAULT_RING_SIZE + "); the",
-            "  fill ring's frames carry the port through a stall of its worker's CPU (4096 last 16 ms at 250 kpps)",
+            "  fill ring's frames carry the port through a stall of its worker's CPU (2048 last 8 ms at 250 kpps)",
             "  xdp-mode native (default): the XDP program runs in the driver; a driver without native XDP is refused,",
             "  naming this option; xdp-mode generic: in the kernel's receive path, on any device, slower",
             "port add dev NAME type dpdk vdev SPEC|pci ADDR [rx-ring N] [tx-ring N] [mbufs N] [burst N] [queues N] [cpu N]",

@@ -133,7 +133,7 @@ public final class Soak {
         // RECEIVE_PRIORITY; the worker runs at 1, the generator as SCHED_OTHER). A veth ring holds 256 frames, 3 ms at 84 kpps:
         // a consumer on the other CPU loses frames whenever its CPU stalls longer (the hypervisor takes it for tens of ms),
         // a consumer on the producer's CPU stalls with its producer. The one ring that spans the CPUs is then the daemon's
-        // own (4096 entries), as a NIC's ring spans the wire and the router's CPU. --receive router is the old layout: r0's
+        // own (r0's fill and RX rings, --rx-ring), as a NIC's ring spans the wire and the router's CPU. --receive router is the old layout: r0's
         // receive on the worker's CPU, the sinks' on the generator's (10-minute soaks lost 169,880 frames at r0's veth ring).
         topo.sinksOn(o.sinkCpu(), RECEIVE_PRIORITY);
         topo.receiveOn(o.receiveCpu(), RECEIVE_PRIORITY);

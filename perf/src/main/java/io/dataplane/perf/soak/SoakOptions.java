@@ -41,7 +41,7 @@ record SoakOptions(double minutes, int sinks, int flows, int frameSize, double r
               --cpus G,R           generator CPU and router (worker) CPU (default 0,1)
               --rx-ring N          the daemon's receive port's fill and RX rings (its port line's rx-ring;
                                    default 32768: 86 ms of frames at 380 kpps, for the router CPU's stalls
-                                   on a shared host; the daemon's own default 4096 lost 40,720 frames in a
+                                   on a shared host; the daemon's default then, 4096, lost 40,720 frames in a
                                    10-minute soak at 378 kpps while the host took the CPU for 10-25 ms)
               --receive WHERE      where r0's receive work (threaded NAPI: XDP redirect, the copy into the
                                    UMEM) runs: generator (the default) on the generator's CPU, with the

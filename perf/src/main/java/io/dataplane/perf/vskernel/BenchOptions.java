@@ -72,7 +72,7 @@ record BenchOptions(int family, int flows, int frameSize, int nexthops, long[] w
                                       --dataplane-rings) (default all)
               --dataplane-rings N     one more contender, dataplane-rings: the daemon's defaults with
                                       'rx-ring N tx-ring N' on every port line (N a power of two,
-                                      64..16384; the daemon's default rings have 4096 entries)
+                                      64..16384; the daemon's default rings have 2048 entries)
               --no-testpmd            leave out dpdk-testpmd forwarding r0 -> r1 over net_af_xdp (left
                                       out anyway when dpdk-testpmd is not installed)
               --no-c-forwarder        leave out the C AF_XDP forwarder (perf/src/main/c/xsk_fwd.c,
