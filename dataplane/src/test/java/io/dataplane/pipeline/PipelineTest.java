@@ -266,6 +266,20 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void anEmptyFrameAtTheEndOfTheMemoryIsTruncatedNotAnError() {
+        // process reads every frame's first byte before parsing any (the burst's cache misses
+        // overlap): a frame of no bytes has none to read, even where its offset is the memory's end.
+        MemorySegment m = MemorySegment.ofArray(new byte[256]);
+        int length = Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).write(m, 0);
+        PacketBatch b = new PacketBatch(2);
+        b.add(0, 0, length);
+        b.add(0, m.byteSize(), 0);
+        pipeline.process(s, m, b);
+        assertTrue(b.verdict[0] >= 0, "the whole frame is forwarded, verdict " + b.verdict[0]);
+        assertEquals(Verdict.TRUNCATED.code, b.verdict[1]);
+    }
+
     private static long mac(MemorySegment m, long at) {
         return ((m.get(Frames.BE16, at) & 0xffffL) << 32) | (m.get(Frames.BE32, at + 2) & 0xffffffffL);
     }
