@@ -34,6 +34,10 @@ public final class GroupTable {
 
     private static final GroupTable EMPTY = new GroupTable(new GroupSpec[0], NexthopTable.empty(), null, 1);
 
+    /**
+     * The version's memory; the fast path reads it through {@link #address}. The field is what keeps
+     * the automatic arena's memory allocated for as long as this version is reachable.
+     */
     private final MemorySegment segment;
     /** The address of {@link #segment}, for the fast path's reads through {@link AddressSpace#ALL}. */
     private final long address;

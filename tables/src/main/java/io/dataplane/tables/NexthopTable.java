@@ -29,6 +29,10 @@ public final class NexthopTable {
 
     private static final NexthopTable EMPTY = new NexthopTable(new Nexthop[0]);
 
+    /**
+     * Written once, here; the fast path reads through {@link #address}. The field is what keeps the
+     * automatic arena's memory allocated for as long as this version is reachable: not a local.
+     */
     private final MemorySegment segment;
     /** The address of entry 0, for the fast path's reads through {@link AddressSpace#ALL}. */
     private final long address;

@@ -202,7 +202,7 @@ public final class VsKernel {
         if (dataplane instanceof DaemonRouter) {
             contenders.add(daemonVariant("dataplane-spin", "idle busy-spin sched other"));
             if (o.dataplaneRings() > 0) {
-                // The ring size trades burst depth (the default's reason) against frames cold in caches and TLB.
+                // The ring size trades the stall a port absorbs against the kernel's receive cost per frame (README).
                 contenders.add(daemonVariant("dataplane-rings", daemonDefaults())
                         .portOptions("rx-ring " + o.dataplaneRings() + " tx-ring " + o.dataplaneRings()));
             }
