@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns the rounds and paced trials into the Markdown report (one section per layout), the SVG
@@ -132,10 +134,43 @@ final class BenchReport {
             reason = "not the router CPU alone (" + where + "): frames overflowed a ring (r0's 256-entry veth ring or the"
                     + " AF_XDP rings) while the thread that empties it waited to run";
         }
-        if (m.notes().contains("rx_fill_ring_empty") || m.notes().contains("fill_ring_empty")) {
-            reason += "; the fill ring ran empty, so the kernel dropped frames it had already paid to receive";
-        }
+        reason += afXdpDrops(m);
         return reason + others + bad;
+    }
+
+    private static final Pattern RING_FULL = Pattern.compile("(?<!\\w)(?:xdp_)?rx_ring_full (\\d+)");
+    private static final Pattern FILL_EMPTY = Pattern.compile("(?<!\\w)(?:xdp_)?rx_fill_ring_empty(?:_descs)? (\\d+)");
+
+    /**
+     * Where r0's AF_XDP socket lost frames in this round, from the kernel's XDP_STATISTICS in the
+     * contender's counters (the C forwarder's {@code rx_ring_full}, the daemon's {@code xdp_rx_ring_full}):
+     * such frames cost the router core r0's XDP run and, for a full RX ring, the copy into the UMEM.
+     * The rest of the loss is frames r0's veth ring refused, which cost the generator's CPU.
+     */
+    static String afXdpDrops(RoundResult r) {
+        long full = counter(RING_FULL, r.notes());
+        long empty = counter(FILL_EMPTY, r.notes());
+        long lost = r.offered() - r.forwarded();
+        StringBuilder sb = new StringBuilder();
+        if (full > 0) {
+            sb.append(String.format(Locale.ROOT, "; %d frames (%.0f %% of the measured loss; the counter includes the warm-up) dropped at r0's full"
+                    + " AF_XDP RX ring after the copy into the UMEM: router-core work paid for nothing", full,
+                    lost > 0 ? 100.0 * full / lost : 0));
+        }
+        if (empty > 0) {
+            sb.append("; the fill ring ran empty ").append(empty).append(" times, so the kernel dropped frames it had already"
+                    + " run the XDP program on");
+        }
+        return sb.toString();
+    }
+
+    /** A counter's sum over the notes (one value per queue), 0 if absent. */
+    private static long counter(Pattern p, String notes) {
+        long sum = 0;
+        for (Matcher mt = p.matcher(notes); mt.find(); ) {
+            sum += Long.parseLong(mt.group(1));
+        }
+        return sum;
     }
 
     private static boolean receiveOnGenerator(Layout layout) {

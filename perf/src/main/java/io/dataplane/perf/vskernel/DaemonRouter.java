@@ -229,7 +229,7 @@ public class DaemonRouter implements RouterUnderTest {
         return ProcessTree.ids(process);
     }
 
-    /** The daemon's counters for r0 from {@code link show} at the end of the last round. */
+    /** The daemon's counters for r0 from {@code -s link show} (with the kernel's XDP_STATISTICS) at the end of the last round. */
     String lastCounters() {
         return lastCounters;
     }
@@ -240,7 +240,7 @@ public class DaemonRouter implements RouterUnderTest {
             return;
         }
         try {
-            lastCounters = "bin/dataplane link show dev r0: " + dpctl("link", "show", "dev", "r0").replaceAll("\\s+", " ").strip();
+            lastCounters = "bin/dataplane -s link show dev r0: " + dpctl("-s", "link", "show", "dev", "r0").replaceAll("\\s+", " ").strip();
         } catch (RuntimeException e) {
             lastCounters = "counters unavailable: " + e.getMessage();
         }

@@ -72,4 +72,22 @@ class BenchReportTest {
         String svg = r.svg();
         assertTrue(svg.startsWith("<svg") && svg.contains("a1 kernel") && svg.contains("a2 dataplane"), svg);
     }
+
+    private static RoundResult withNotes(String notes) {
+        RoundResult r = round(1, "dataplane", new long[] {1, 2}, 1000);
+        return new RoundResult(r.layout(), r.number(), r.router(), r.rate(), r.samples(), r.offered(), r.forwarded(), r.bad(),
+                r.perSink(), r.regressions(), r.latencyNs(), r.usage(), r.roundTripNs(), r.routerIdleSeconds(), notes);
+    }
+
+    @Test
+    void afXdpDropsAreReadFromTheCountersValuesNotTheirNames() {
+        // The C forwarder prints its counters' names even when they are 0: nothing was dropped at the socket.
+        assertEquals("", BenchReport.afXdpDrops(withNotes(
+                "xsk_fwd: rx 5265343 tx r1 1750989; r0 rx_dropped 0 rx_ring_full 0 rx_fill_ring_empty 0; in flight 0")));
+        // The daemon's -s link show: offered 2000, forwarded 1000, so 250 is a quarter of the loss.
+        String d = BenchReport.afXdpDrops(withNotes("counters rx_packets 9 tx_ring_full 7 xdp_rx_dropped 0 xdp_rx_ring_full 250"
+                + " xdp_rx_fill_ring_empty_descs 3 xdp_tx_ring_empty_descs 5"));
+        assertTrue(d.contains("250 frames (25 % of the measured loss") && d.contains("ran empty 3 times"), d);
+        assertTrue(!d.contains(" 7 ") && !d.contains(" 5 "), d); // tx_ring_full and the TX ring's empty count are not RX drops
+    }
 }
