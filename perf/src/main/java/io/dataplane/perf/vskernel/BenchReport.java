@@ -153,9 +153,9 @@ final class BenchReport {
         long lost = r.offered() - r.forwarded();
         StringBuilder sb = new StringBuilder();
         if (full > 0) {
-            sb.append(String.format(Locale.ROOT, "; %d frames (%.0f %% of the measured loss; the counter includes the warm-up) dropped at r0's full"
-                    + " AF_XDP RX ring after the copy into the UMEM: router-core work paid for nothing", full,
-                    lost > 0 ? 100.0 * full / lost : 0));
+            sb.append(String.format(Locale.ROOT, "; %d frames (%.0f %% of the measured loss; the counter includes the"
+                    + " warm-up) dropped at r0's full AF_XDP RX ring after the copy into the UMEM: router-core work paid"
+                    + " for nothing", full, lost > 0 ? 100.0 * full / lost : 0));
         }
         if (empty > 0) {
             sb.append("; the fill ring ran empty ").append(empty).append(" times, so the kernel dropped frames it had already"
