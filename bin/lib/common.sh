@@ -45,10 +45,15 @@ ensure_maven() {
 }
 
 # Builds (without tests) when a runtime jar is missing or a source file is newer than it.
+# A launcher's children (the daemons bin/bench starts with bin/dataplane) skip the check: they run
+# the jars their parent runs, even if a source file is edited meanwhile; rebuilding then replaced
+# perf.jar under the running harness, which failed to load its next class.
 ensure_built() {
+  [[ -n ${DATAPLANE_BUILD_CHECKED:-} ]] && return 0
   local stamp=$DATAPLANE_HOME/perf/target/perf.jar
   # Only what goes into the jars counts: main sources, resources, the C shim and the poms.
   if [[ -f $stamp && -z $(find "$DATAPLANE_HOME" \( -path '*/src/main/*' -o -name pom.xml \) -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+    export DATAPLANE_BUILD_CHECKED=1
     return 0
   fi
   ensure_maven || return 1
@@ -61,6 +66,7 @@ ensure_built() {
   fi
   # Maven leaves a jar whose content did not change with its old time: mark the build as done.
   touch "$stamp"
+  export DATAPLANE_BUILD_CHECKED=1
 }
 
 # The flags every JVM of ours needs are declared once, as dataplane.jvm.args in pom.xml (the tests
