@@ -11,13 +11,18 @@ import org.junit.jupiter.api.Test;
 class BenchReportTest {
     /** A round of one-second samples forwarding {@code perSecond[i]} each, half of what was offered. */
     private static RoundResult round(int n, String router, long[] perSink, long... perSecond) {
+        return round(n, router, perSink, "", perSecond);
+    }
+
+    /** The same round, with these counter notes (what a contender printed at its end). */
+    private static RoundResult round(int n, String router, long[] perSink, String notes, long... perSecond) {
         Histogram h = new Histogram(60_000_000_000L, 3);
         h.recordValue(20_000);
         List<SecondSample> s = java.util.Arrays.stream(perSecond)
                 .mapToObj(f -> new SecondSample(1.0, 2 * f, f, 0, 1, 0, 0, 0, 0, null)).toList();
         long total = java.util.Arrays.stream(perSecond).sum();
         ThreadScan.Usage u = new ThreadScan.Usage(perSecond.length, 0, 0, "", java.util.Map.of());
-        return new RoundResult(Layout.A, n, router, 0, s, 2 * total, total, 0, perSink, 0, h, u, 100, 0, "");
+        return new RoundResult(Layout.A, n, router, 0, s, 2 * total, total, 0, perSink, 0, h, u, 100, 0, notes);
     }
 
     private static BenchReport report(List<RoundResult> rounds) {
@@ -73,20 +78,14 @@ class BenchReportTest {
         assertTrue(svg.startsWith("<svg") && svg.contains("a1 kernel") && svg.contains("a2 dataplane"), svg);
     }
 
-    private static RoundResult withNotes(String notes) {
-        RoundResult r = round(1, "dataplane", new long[] {1, 2}, 1000);
-        return new RoundResult(r.layout(), r.number(), r.router(), r.rate(), r.samples(), r.offered(), r.forwarded(), r.bad(),
-                r.perSink(), r.regressions(), r.latencyNs(), r.usage(), r.roundTripNs(), r.routerIdleSeconds(), notes);
-    }
-
     @Test
     void afXdpDropsAreReadFromTheCountersValuesNotTheirNames() {
         // The C forwarder prints its counters' names even when they are 0: nothing was dropped at the socket.
-        assertEquals("", BenchReport.afXdpDrops(withNotes(
-                "xsk_fwd: rx 5265343 tx r1 1750989; r0 rx_dropped 0 rx_ring_full 0 rx_fill_ring_empty 0; in flight 0")));
+        assertEquals("", BenchReport.afXdpDrops(round(1, "c-forwarder", new long[] {1, 2},
+                "xsk_fwd: rx 5265343 tx r1 1750989; r0 rx_dropped 0 rx_ring_full 0 rx_fill_ring_empty 0; in flight 0", 1000)));
         // The daemon's -s link show: offered 2000, forwarded 1000, so 250 is a quarter of the loss.
-        String d = BenchReport.afXdpDrops(withNotes("counters rx_packets 9 tx_ring_full 7 xdp_rx_dropped 0 xdp_rx_ring_full 250"
-                + " xdp_rx_fill_ring_empty_descs 3 xdp_tx_ring_empty_descs 5"));
+        String d = BenchReport.afXdpDrops(round(1, "dataplane", new long[] {1, 2}, "counters rx_packets 9 tx_ring_full 7"
+                + " xdp_rx_dropped 0 xdp_rx_ring_full 250 xdp_rx_fill_ring_empty_descs 3 xdp_tx_ring_empty_descs 5", 1000));
         assertTrue(d.contains("250 frames (25 % of the measured loss") && d.contains("ran empty 3 times"), d);
         assertTrue(!d.contains(" 7 ") && !d.contains(" 5 "), d); // tx_ring_full and the TX ring's empty count are not RX drops
     }
