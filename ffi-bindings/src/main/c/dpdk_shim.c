@@ -107,17 +107,22 @@ int dpshim_rx_burst_desc(int port, int queue, int64_t *handle, int64_t *data, in
 
 /*
  * Transmits n frames whose descriptors the pipeline may have moved (data start) or resized: each
- * mbuf's data_off and lengths are set from data[]/len[] first. Frames the device did not take stay
- * at handle[sent..n) and still belong to the caller. Returns how many were sent.
+ * mbuf's data_off and lengths are set from data[]/len[] first, where they differ (a frame forwarded
+ * in place, the common case, keeps the ones it was received with; not storing them saved about a
+ * nanosecond a frame over net_pcap). Frames the device did not take stay at handle[sent..n) and
+ * still belong to the caller. Returns how many were sent.
  */
 int dpshim_tx_burst_desc(int port, int queue, int64_t *handle, const int64_t *data, const int32_t *len, int n)
 {
 	struct rte_mbuf **pkts = (struct rte_mbuf **)handle;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		m->data_off = (uint16_t)((uintptr_t)data[i] - (uintptr_t)m->buf_addr);
-		m->data_len = (uint16_t)len[i];
-		m->pkt_len = (uint32_t)len[i];
+		uint16_t off = (uint16_t)((uintptr_t)data[i] - (uintptr_t)m->buf_addr);
+		if (unlikely(m->data_off != off || m->pkt_len != (uint32_t)len[i] || m->data_len != (uint16_t)len[i])) {
+			m->data_off = off;
+			m->data_len = (uint16_t)len[i];
+			m->pkt_len = (uint32_t)len[i];
+		}
 	}
 	return rte_eth_tx_burst((uint16_t)port, (uint16_t)queue, pkts, (uint16_t)n);
 }

@@ -67,8 +67,6 @@ public final class Pipeline {
     private long sendable;
     /** This pipeline's worker slot in every {@link BucketActivity}, or -1 (route get, benchmarks): record nothing. */
     private final int worker;
-    /** The sum of the bytes {@link #process} touches first; kept so that the loads are not removed. */
-    private int headerTouch;
     /** The burst's time for resilient buckets' last use: read at the first resilient packet of a burst, 0 before. */
     private long burstTime;
 
@@ -121,16 +119,6 @@ public final class Pipeline {
         sendable = egressPorts & ~down;
         burstTime = 0;
         int n = batch.count();
-        // Every frame's first cache line is read before any frame is parsed. A frame the kernel copied
-        // in on another CPU (AF_XDP, receive on the other core) is a cache miss of a few hundred ns;
-        // taken one frame at a time, behind each frame's parse, the misses did not overlap.
-        int touched = 0;
-        for (int i = 0; i < n; i++) {
-            if (batch.length[i] > 0) { // an empty frame may sit at the end of the memory
-                touched += m.get(ValueLayout.JAVA_BYTE, batch.data[i]);
-            }
-        }
-        headerTouch = touched;
         NexthopTable nexthops = s.nexthops;
         for (int i = 0; i < n; i++) {
             int verdict = classify(s, m, batch, i, false);

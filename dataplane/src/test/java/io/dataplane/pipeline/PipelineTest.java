@@ -268,8 +268,7 @@ class PipelineTest {
 
     @Test
     void anEmptyFrameAtTheEndOfTheMemoryIsTruncatedNotAnError() {
-        // process reads every frame's first byte before parsing any (the burst's cache misses
-        // overlap): a frame of no bytes has none to read, even where its offset is the memory's end.
+        // A frame of no bytes has none to read, even where its offset is the memory's end.
         MemorySegment m = MemorySegment.ofArray(new byte[256]);
         int length = Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).write(m, 0);
         PacketBatch b = new PacketBatch(2);
