@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dataplane.tables.FlowHash;
 import io.dataplane.tables.Fib;
+import io.dataplane.tables.GroupSpec;
+import io.dataplane.tables.MultipathAlgorithm;
 import io.dataplane.tables.RouteTarget;
 import io.dataplane.tables.Snapshot;
 import io.dataplane.tables.packet.Frames;
@@ -264,6 +266,49 @@ class PipelineTest {
             int v = b.verdict[0];
             assertTrue(v >= 0 && v <= 2 || v < 0 && Verdict.index(v) < Verdict.COUNT, "verdict " + v);
         }
+    }
+
+    /** One frame of one flow into group 0's /24, fresh each time (the pipeline rewrites it in place). */
+    private static MemorySegment group0Frame() {
+        return Frames.ipv4("192.0.2.1", "198.51.100.7").udp(1024, 53).ttl(64).toSegment();
+    }
+
+    private int burstOfOne(Snapshot snapshot, MemorySegment frame) {
+        PacketBatch b = new PacketBatch(1);
+        b.add(0, 0, (int) frame.byteSize());
+        pipeline.process(snapshot, frame, b);
+        return b.verdict[0];
+    }
+
+    /** Group 0 becomes per-packet over nexthops 1 and 2: one flow's frames then alternate ports. */
+    private Snapshot group0PerPacket() {
+        forwarding.change().group(0, new GroupSpec(new int[] {1, 2}, new int[] {1, 1}, MultipathAlgorithm.PER_PACKET))
+                .commit();
+        return forwarding.snapshot();
+    }
+
+    @Test
+    void aGroupReplacedBetweenBurstsIsReadAfreshInTheNextBurst() {
+        // A burst reads a group's header once, for all its frames; a commit between two bursts
+        // must be seen by the second.
+        int port = burstOfOne(s, group0Frame());
+        assertTrue(port == 1 || port == 2, "l4 group: port " + port);
+        Snapshot after = group0PerPacket();
+        java.util.Set<Integer> ports = new java.util.TreeSet<>();
+        for (int k = 0; k < 4; k++) {
+            ports.add(burstOfOne(after, group0Frame()));
+        }
+        assertEquals(java.util.Set.of(1, 2), ports, "per-packet: one flow's frames on both ports");
+    }
+
+    @Test
+    void aTraceAfterABurstReadsTheGroupOfItsOwnSnapshot() {
+        burstOfOne(s, group0Frame());
+        Snapshot after = group0PerPacket();
+        MemorySegment m = group0Frame();
+        Pipeline.Trace t = pipeline.trace(after, m, 0, (int) m.byteSize());
+        assertEquals(MultipathAlgorithm.PER_PACKET, t.algorithm());
+        assertEquals(PacketBatch.NONE, t.hash(), "per-packet computes no hash");
     }
 
     @Test
