@@ -63,15 +63,4 @@ public final class Checksum {
         }
         return fold(sum) == 0xffff;
     }
-
-    /**
-     * The checksum after one 16-bit word it covers changed from {@code old} to {@code updated}:
-     * HC' = ~(~HC + ~m + m') (RFC 1624 eqn. 3).
-     */
-    public static int update(int checksum, int old, int updated) {
-        int sum = (~checksum & 0xffff) + (~old & 0xffff) + (updated & 0xffff);
-        sum = (sum & 0xffff) + (sum >>> 16);
-        sum = (sum & 0xffff) + (sum >>> 16);
-        return ~sum & 0xffff;
-    }
 }

@@ -58,6 +58,33 @@ class Ipv4Test {
     }
 
     @Test
+    void decrementingTheTtlUpdatesEveryChecksumAsRfc1624Does() {
+        // Every value the checksum field can hold, including ones no sender computes: the one
+        // load-and-store update must give RFC 1624 eqn. 3 on the TTL/protocol word, bit for bit.
+        MemorySegment m = MemorySegment.ofArray(new byte[20]);
+        for (int ttl : new int[] {1, 2, 64, 255}) {
+            for (int checksum = 0; checksum <= 0xffff; checksum++) {
+                Ipv4.write(m, 0, 0, 40, 7, 0, ttl, IpProtocol.UDP, 0x0a000001, 0xc6336401);
+                m.set(NetworkOrder.U16, Ipv4.CHECKSUM, (short) checksum);
+                int word = (ttl << 8) | IpProtocol.UDP;
+                Ipv4.decrementTtl(m, 0);
+                assertEquals(rfc1624(checksum, word, word - 0x0100), Ipv4.checksum(m, 0),
+                        "ttl " + ttl + " checksum " + checksum);
+                assertEquals(ttl - 1, Ipv4.ttl(m, 0));
+                assertEquals(IpProtocol.UDP, Ipv4.protocol(m, 0));
+            }
+        }
+    }
+
+    /** The checksum after one 16-bit word it covers changed from {@code old} to {@code updated}: HC' = ~(~HC + ~m + m'). */
+    private static int rfc1624(int checksum, int old, int updated) {
+        int sum = (~checksum & 0xffff) + (~old & 0xffff) + (updated & 0xffff);
+        sum = (sum & 0xffff) + (sum >>> 16);
+        sum = (sum & 0xffff) + (sum >>> 16);
+        return ~sum & 0xffff;
+    }
+
+    @Test
     void decrementingTheTtlKeepsTheChecksumEqualToAFullRecompute() {
         MemorySegment m = MemorySegment.ofArray(new byte[20]);
         for (int ttl = 1; ttl <= 255; ttl++) {
