@@ -14,7 +14,9 @@ import io.dataplane.tables.packet.Frames;
 import io.dataplane.tables.packet.Ipv4;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -294,11 +296,11 @@ class PipelineTest {
         int port = burstOfOne(s, group0Frame());
         assertTrue(port == 1 || port == 2, "l4 group: port " + port);
         Snapshot after = group0PerPacket();
-        java.util.Set<Integer> ports = new java.util.TreeSet<>();
+        Set<Integer> ports = new TreeSet<>();
         for (int k = 0; k < 4; k++) {
             ports.add(burstOfOne(after, group0Frame()));
         }
-        assertEquals(java.util.Set.of(1, 2), ports, "per-packet: one flow's frames on both ports");
+        assertEquals(Set.of(1, 2), ports, "per-packet: one flow's frames on both ports");
     }
 
     @Test

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The Internet checksum (RFC 1071): one's-complement sums of 16-bit words, carried in a long and
- * folded at the end, and the incremental update of RFC 1624. Hot path: no allocation.
+ * folded at the end. (The one incremental update a router makes, TTL - 1, is
+ * {@link Ipv4#decrementTtl}'s.) Hot path: no allocation.
  *
  * <pre>
  * m.set(U16, ip + Ipv4.CHECKSUM, (short) 0);
